@@ -1,0 +1,1 @@
+"""GitHub's Packages REST API under /api/v3."""

@@ -1,0 +1,169 @@
+"""The server: GitHub's REST API under /api/v3, everything else through Starlette."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+import uuid
+from collections.abc import AsyncIterator, Callable
+from datetime import UTC, datetime
+
+from sqlalchemy import Engine
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import PlainTextResponse, Response
+from starlette.routing import Route as StarletteRoute
+
+from packyard.api.errors import REQUIRES_AUTHENTICATION, error_body, status_for
+from packyard.api.http import ApiRequest, ApiResponse, Receive, Scope, Send
+from packyard.api.ratelimit import RateLimiter
+from packyard.api.render import Renderer
+from packyard.api.routes import ROUTES, Call, Route, Router, docs_url
+from packyard.auth.tokens import parse_authorization
+from packyard.config import Settings
+from packyard.domain.errors import BadRequest, DomainError, Forbidden, Unauthenticated
+from packyard.domain.permissions import REQUIRED_SCOPES
+from packyard.services.auth import authenticate
+from packyard.services.context import Context
+from packyard.services.gc import collect_garbage
+from packyard.storage.db.store import SqlStore
+
+API_PREFIX = "/api/v3"
+SUPPORTED_API_VERSIONS = frozenset({"2022-11-28", "2026-03-10"})
+DEFAULT_API_VERSION = "2022-11-28"
+
+Clock = Callable[[], datetime]
+log = logging.getLogger("packyard")
+
+
+def system_clock() -> datetime:
+    return datetime.now(UTC)
+
+
+class RestApi:
+    def __init__(self, settings: Settings, store: SqlStore, clock: Clock) -> None:
+        self.settings = settings
+        self.store = store
+        self.clock = clock
+        self.router = Router(ROUTES)
+        self.render = Renderer(settings.api_url, settings.web_url)
+        self.limiter = RateLimiter(settings.rate_limit)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        request = ApiRequest.from_scope(scope, API_PREFIX)
+        await self.handle(request).send(send)
+
+    def handle(self, request: ApiRequest) -> ApiResponse:
+        request_id = uuid.uuid4().hex[:16].upper()
+        headers = {
+            "X-GitHub-Media-Type": "github.v3; format=json",
+            "X-GitHub-Request-Id": request_id,
+            "X-GitHub-Api-Version-Selected": DEFAULT_API_VERSION,
+        }
+        route: Route | None = None
+        try:
+            if request.raw_path.rstrip("/") == "/rate_limit":
+                return self._rate_limit(request, headers)
+            version = request.headers.get("x-github-api-version")
+            if version is not None and version not in SUPPORTED_API_VERSIONS:
+                raise BadRequest(f"The API version {version} is not supported.")
+            if version is not None:
+                headers["X-GitHub-Api-Version-Selected"] = version
+            route, params = self.router.match(request.method, request.raw_path)
+            now = self.clock()
+            token = parse_authorization(request.headers.get("authorization"))
+            actor = authenticate(self.store, token, now)
+            if not actor.anonymous:
+                headers["X-OAuth-Scopes"] = ", ".join(sorted(actor.scopes))
+            if route.operation is not None:
+                headers["X-Accepted-OAuth-Scopes"] = ", ".join(REQUIRED_SCOPES[route.operation])
+            quota = self.limiter.hit(self._limit_key(request, actor.token_id), time.time())
+            if quota is not None:
+                headers.update(quota.headers())
+            if route.requires_login and actor.anonymous:
+                raise Unauthenticated(REQUIRES_AUTHENTICATION)
+            ctx = Context(self.store, actor, now, self.settings.restore_window, request_id)
+            response = route.handler(Call(ctx, request, params, self.render, self.settings.api_url))
+        except DomainError as error:
+            status = status_for(error)
+            documentation = docs_url(route) if route else "https://docs.github.com/rest"
+            if isinstance(error, Forbidden) and error.accepted_scopes:
+                headers["X-Accepted-OAuth-Scopes"] = ", ".join(error.accepted_scopes)
+            retry_after = getattr(error, "retry_after", None)
+            if retry_after is not None:
+                headers["Retry-After"] = str(retry_after)
+            return ApiResponse(status, error_body(error.message, status, documentation), headers)
+        response.headers.update(headers)
+        return response
+
+    def _limit_key(self, request: ApiRequest, token_id: int | None) -> str:
+        return f"token:{token_id}" if token_id is not None else f"ip:{request.client_host}"
+
+    def _rate_limit(self, request: ApiRequest, headers: dict[str, str]) -> ApiResponse:
+        """`GET /rate_limit` in GitHub's shape; it never counts against the quota."""
+        now = self.clock()
+        token = parse_authorization(request.headers.get("authorization"))
+        actor = authenticate(self.store, token, now)
+        quota = self.limiter.peek(self._limit_key(request, actor.token_id), time.time())
+        entry = {
+            "limit": quota.limit,
+            "remaining": quota.remaining,
+            "reset": quota.reset,
+            "used": quota.used,
+        }
+        resources = {
+            name: {**entry, "resource": name}
+            for name in ("core", "search", "graphql", "integration_manifest")
+        }
+        headers.update(quota.headers())
+        return ApiResponse(
+            200, {"resources": resources, "rate": {**entry, "resource": "core"}}, headers
+        )
+
+
+def create_app(
+    settings: Settings,
+    engine: Engine,
+    clock: Clock = system_clock,
+) -> Callable[[Scope, Receive, Send], object]:
+    store = SqlStore(engine)
+    rest = RestApi(settings, store, clock)
+
+    async def ping(_request: Request) -> Response:
+        return PlainTextResponse("ok")
+
+    @contextlib.asynccontextmanager
+    async def lifespan(_app: Starlette) -> AsyncIterator[None]:
+        task = None
+        if settings.gc_interval is not None:
+            task = asyncio.create_task(_periodic_gc(settings, store, clock))
+        try:
+            yield
+        finally:
+            if task is not None:
+                task.cancel()
+
+    web = Starlette(routes=[StarletteRoute("/_packyard/ping", ping)], lifespan=lifespan)
+
+    async def app(scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            path: str = scope["path"]
+            if path == API_PREFIX or path.startswith(API_PREFIX + "/"):
+                await rest(scope, receive, send)
+                return
+        await web(scope, receive, send)
+
+    app.rest = rest  # type: ignore[attr-defined]
+    return app
+
+
+async def _periodic_gc(settings: Settings, store: SqlStore, clock: Clock) -> None:
+    assert settings.gc_interval is not None
+    while True:
+        await asyncio.sleep(settings.gc_interval.total_seconds())
+        try:
+            collect_garbage(store, clock(), settings.restore_window)
+        except Exception:  # a failed sweep must not stop the next one
+            log.exception("garbage collection failed")

@@ -1,0 +1,40 @@
+"""The one table from domain errors to GitHub's JSON error responses."""
+
+from __future__ import annotations
+
+from packyard.domain.errors import (
+    BadRequest,
+    Conflict,
+    DomainError,
+    Forbidden,
+    NotFound,
+    RateLimited,
+    Unauthenticated,
+    Unprocessable,
+)
+
+DOCS = "https://docs.github.com/rest"
+PACKAGES_DOCS = "https://docs.github.com/rest/packages/packages"
+
+STATUS_BY_ERROR: dict[type[DomainError], int] = {
+    BadRequest: 400,
+    Unauthenticated: 401,
+    Forbidden: 403,
+    NotFound: 404,
+    Conflict: 409,
+    Unprocessable: 422,
+    RateLimited: 429,
+}
+
+REQUIRES_AUTHENTICATION = "Requires authentication"
+
+
+def status_for(error: DomainError) -> int:
+    for cls in type(error).__mro__:
+        if cls in STATUS_BY_ERROR:
+            return STATUS_BY_ERROR[cls]
+    return 500
+
+
+def error_body(message: str, status: int, documentation_url: str = DOCS) -> dict[str, str]:
+    return {"message": message, "documentation_url": documentation_url, "status": str(status)}

@@ -1,0 +1,227 @@
+"""GitHub's JSON shapes: simple-user, minimal-repository, package, package-version."""
+
+from __future__ import annotations
+
+import base64
+from datetime import datetime
+from typing import Any
+from urllib.parse import quote
+
+from packyard.domain.types import (
+    TAGGED_TYPES,
+    Account,
+    Package,
+    Repository,
+    Version,
+    Visibility,
+)
+from packyard.services.access import PackageView
+
+JSON = dict[str, Any]
+
+
+def timestamp(value: datetime) -> str:
+    return value.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def encode_name(name: str) -> str:
+    """Package names go into URLs whole: `/` becomes `%2F`, `@` stays readable."""
+    return quote(name, safe="@")
+
+
+def node_id(kind: str, ident: int) -> str:
+    # GitHub's legacy global ids: base64 of "<len>:<Type><id>", stable and opaque enough.
+    return base64.b64encode(f"{len(kind):02d}:{kind}{ident}".encode()).decode()
+
+
+class Renderer:
+    def __init__(self, api_url: str, web_url: str) -> None:
+        self.api = api_url.rstrip("/")
+        self.web = web_url.rstrip("/")
+
+    # accounts ------------------------------------------------------------------------
+
+    def simple_user(self, account: Account) -> JSON:
+        api_user = f"{self.api}/users/{account.login}"
+        return {
+            "login": account.login,
+            "id": account.id,
+            "node_id": node_id(account.type.value, account.id),
+            "avatar_url": f"{self.web}/avatars/{account.login}",
+            "gravatar_id": "",
+            "url": api_user,
+            "html_url": f"{self.web}/{account.login}",
+            "followers_url": f"{api_user}/followers",
+            "following_url": f"{api_user}/following{{/other_user}}",
+            "gists_url": f"{api_user}/gists{{/gist_id}}",
+            "starred_url": f"{api_user}/starred{{/owner}}{{/repo}}",
+            "subscriptions_url": f"{api_user}/subscriptions",
+            "organizations_url": f"{api_user}/orgs",
+            "repos_url": f"{api_user}/repos",
+            "events_url": f"{api_user}/events{{/privacy}}",
+            "received_events_url": f"{api_user}/received_events",
+            "type": account.type.value,
+            "user_view_type": "public",
+            "site_admin": account.site_admin,
+        }
+
+    def full_user(self, account: Account, private: bool) -> JSON:
+        """`GET /user` (private-user) and `GET /users/{login}` (public-user)."""
+        created = timestamp(account.created_at) if account.created_at else None
+        body: JSON = {
+            **self.simple_user(account),
+            "name": account.name,
+            "company": None,
+            "blog": "",
+            "location": None,
+            "email": None,
+            "hireable": None,
+            "bio": None,
+            "twitter_username": None,
+            "public_repos": 0,
+            "public_gists": 0,
+            "followers": 0,
+            "following": 0,
+            "created_at": created,
+            "updated_at": created,
+        }
+        if private:
+            body.update(
+                {
+                    "private_gists": 0,
+                    "total_private_repos": 0,
+                    "owned_private_repos": 0,
+                    "disk_usage": 0,
+                    "collaborators": 0,
+                    "two_factor_authentication": False,
+                    "plan": {
+                        "name": "enterprise",
+                        "space": 0,
+                        "private_repos": 0,
+                        "collaborators": 0,
+                    },
+                }
+            )
+        return body
+
+    # repositories --------------------------------------------------------------------
+
+    def minimal_repository(self, repo: Repository) -> JSON:
+        api_repo = f"{self.api}/repos/{repo.full_name}"
+        templated = {
+            "archive_url": "/{archive_format}{/ref}",
+            "assignees_url": "/assignees{/user}",
+            "blobs_url": "/git/blobs{/sha}",
+            "branches_url": "/branches{/branch}",
+            "collaborators_url": "/collaborators{/collaborator}",
+            "comments_url": "/comments{/number}",
+            "commits_url": "/commits{/sha}",
+            "compare_url": "/compare/{base}...{head}",
+            "contents_url": "/contents/{+path}",
+            "contributors_url": "/contributors",
+            "deployments_url": "/deployments",
+            "downloads_url": "/downloads",
+            "events_url": "/events",
+            "forks_url": "/forks",
+            "git_commits_url": "/git/commits{/sha}",
+            "git_refs_url": "/git/refs{/sha}",
+            "git_tags_url": "/git/tags{/sha}",
+            "hooks_url": "/hooks",
+            "issue_comment_url": "/issues/comments{/number}",
+            "issue_events_url": "/issues/events{/number}",
+            "issues_url": "/issues{/number}",
+            "keys_url": "/keys{/key_id}",
+            "labels_url": "/labels{/name}",
+            "languages_url": "/languages",
+            "merges_url": "/merges",
+            "milestones_url": "/milestones{/number}",
+            "notifications_url": "/notifications{?since,all,participating}",
+            "pulls_url": "/pulls{/number}",
+            "releases_url": "/releases{/id}",
+            "stargazers_url": "/stargazers",
+            "statuses_url": "/statuses/{sha}",
+            "subscribers_url": "/subscribers",
+            "subscription_url": "/subscription",
+            "tags_url": "/tags",
+            "teams_url": "/teams",
+            "trees_url": "/git/trees{/sha}",
+        }
+        body: JSON = {
+            "id": repo.id,
+            "node_id": node_id("Repository", repo.id),
+            "name": repo.name,
+            "full_name": repo.full_name,
+            "owner": self.simple_user(repo.owner),
+            "private": repo.visibility is not Visibility.PUBLIC,
+            "html_url": f"{self.web}/{repo.full_name}",
+            "description": repo.description,
+            "fork": False,
+            "url": api_repo,
+            "git_url": f"{self.web}/{repo.full_name}.git",
+            "clone_url": f"{self.web}/{repo.full_name}.git",
+            "visibility": repo.visibility.value,
+        }
+        body.update({key: api_repo + suffix for key, suffix in templated.items()})
+        return body
+
+    # packages ------------------------------------------------------------------------
+
+    def _owner_path(self, owner: Account) -> str:
+        return f"{'orgs' if owner.is_org else 'users'}/{owner.login}"
+
+    def package_url(self, package: Package) -> str:
+        return (
+            f"{self.api}/{self._owner_path(package.owner)}/packages/"
+            f"{package.package_type.value}/{encode_name(package.name)}"
+        )
+
+    def package_html_url(self, package: Package) -> str:
+        return (
+            f"{self.web}/{self._owner_path(package.owner)}/packages/"
+            f"{package.package_type.value}/package/{encode_name(package.name)}"
+        )
+
+    def package(self, view: PackageView) -> JSON:
+        package = view.package
+        body: JSON = {
+            "id": package.id,
+            "name": package.name,
+            "package_type": package.package_type.value,
+            "owner": self.simple_user(package.owner),
+            "version_count": package.version_count,
+            # GitHub's schema has no `internal`: internal packages read as private.
+            "visibility": "public" if package.visibility is Visibility.PUBLIC else "private",
+            "url": self.package_url(package),
+            "created_at": timestamp(package.created_at),
+            "updated_at": timestamp(package.updated_at),
+            "html_url": self.package_html_url(package),
+        }
+        if view.repository is not None:
+            body["repository"] = self.minimal_repository(view.repository)
+        return body
+
+    def version(self, package: Package, version: Version) -> JSON:
+        package_url = self.package_url(package)
+        metadata: JSON = {"package_type": package.package_type.value}
+        if package.package_type in TAGGED_TYPES:
+            metadata[package.package_type.value] = {"tags": list(version.tags)}
+        body: JSON = {
+            "id": version.id,
+            "name": version.name,
+            "url": f"{package_url}/versions/{version.id}",
+            "package_html_url": self.package_html_url(package),
+            "created_at": timestamp(version.created_at),
+            "updated_at": timestamp(version.updated_at),
+            "html_url": (
+                f"{self.web}/{self._owner_path(package.owner)}/packages/"
+                f"{package.package_type.value}/{encode_name(package.name)}/{version.id}"
+            ),
+            "metadata": metadata,
+        }
+        if version.license is not None:
+            body["license"] = version.license
+        if version.description is not None:
+            body["description"] = version.description
+        if version.deleted_at is not None:
+            body["deleted_at"] = timestamp(version.deleted_at)
+        return body

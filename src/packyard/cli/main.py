@@ -1,0 +1,254 @@
+"""`packyard`: serve, seed, manage accounts and tokens, collect garbage."""
+
+from __future__ import annotations
+
+import sys
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import click
+import yaml
+
+from packyard.config import DEFAULT_HOST, DEFAULT_PORT, Settings, settings_from_env
+from packyard.domain.errors import DomainError
+from packyard.domain.types import AccountType, TokenKind
+
+DATA_DIR_HELP = "Data directory (SQLite database and blobs). Env: PACKYARD_DATA_DIR."
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def _settings(
+    data_dir: Path | None, host: str = DEFAULT_HOST, port: int = DEFAULT_PORT
+) -> Settings:
+    return settings_from_env(data_dir=data_dir, host=host, port=port)
+
+
+def _store(settings: Settings) -> Any:
+    from packyard.storage.db.engine import make_engine
+    from packyard.storage.db.migrate import upgrade
+    from packyard.storage.db.store import SqlStore
+
+    if settings.database_url is None:
+        settings.data_dir.mkdir(parents=True, exist_ok=True)
+    engine = make_engine(settings.resolved_database_url)
+    upgrade(engine)
+    return SqlStore(engine)
+
+
+def _fail(message: str, code: int = 1) -> None:
+    click.echo(f"error: {message}", err=True)
+    sys.exit(code)
+
+
+data_dir_option = click.option(
+    "--data-dir", type=click.Path(path_type=Path), default=None, help=DATA_DIR_HELP
+)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="packyard")
+def main() -> None:
+    """Packyard: GitHub Packages' API on your own machines."""
+
+
+@main.command()
+@click.option("--host", default=DEFAULT_HOST, show_default=True)
+@click.option("--port", default=DEFAULT_PORT, show_default=True, type=int)
+@data_dir_option
+@click.option(
+    "--workers",
+    default=1,
+    show_default=True,
+    type=int,
+    help="Server processes sharing the same store.",
+)
+def serve(host: str, port: int, data_dir: Path | None, workers: int) -> None:
+    """Start the server (REST API under /api/v3)."""
+    import os
+
+    import uvicorn
+
+    settings = _settings(data_dir, host, port)
+    _store(settings)  # migrations run once here, before any worker starts
+    # Workers re-create the app from the environment, so hand them the resolved settings.
+    os.environ["PACKYARD_DATA_DIR"] = str(settings.data_dir)
+    os.environ.setdefault("PACKYARD_BASE_URL", settings.base_url)
+    click.echo(
+        f"Packyard on {settings.base_url} (API {settings.api_url}), "
+        f"data in {settings.database_url or settings.data_dir}",
+        err=True,
+    )
+    uvicorn.run(
+        "packyard.api.asgi:app",
+        host=host,
+        port=port,
+        workers=workers,
+        log_level="warning",
+        access_log=False,
+        lifespan="on",
+    )
+
+
+@main.command()
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@data_dir_option
+def seed(file: Path, data_dir: Path | None) -> None:
+    """Load a seed file (YAML or JSON) in one transaction; loading twice changes nothing."""
+    from packyard.services.seed import SeedError, load_seed
+
+    try:
+        document = yaml.safe_load(file.read_text())
+    except yaml.YAMLError as error:
+        _fail(f"{file}: not valid YAML or JSON: {error}")
+    store = _store(_settings(data_dir))
+    try:
+        report = load_seed(store, document, _now())
+    except SeedError as error:
+        for line in error.errors:
+            click.echo(f"{file}: {line}", err=True)
+        _fail(f"{len(error.errors)} error(s); nothing was loaded")
+    click.echo(
+        f"seeded {report.users} users, {report.orgs} orgs, {report.repositories} "
+        f"repositories, {report.tokens} tokens, {report.packages} packages, "
+        f"{report.versions} versions"
+    )
+
+
+@main.group()
+def users() -> None:
+    """Manage users."""
+
+
+@users.command("create")
+@click.argument("login")
+@click.option("--name", default=None)
+@data_dir_option
+def users_create(login: str, name: str | None, data_dir: Path | None) -> None:
+    """Create a user."""
+    from packyard.services.admin import create_account
+
+    try:
+        account = create_account(
+            _store(_settings(data_dir)), login, AccountType.USER, _now(), name=name
+        )
+    except DomainError as error:
+        _fail(error.message)
+    click.echo(f"created user {account.login} (id {account.id})")
+
+
+@main.group()
+def orgs() -> None:
+    """Manage organizations."""
+
+
+@orgs.command("create")
+@click.argument("login")
+@click.option("--owner", required=True, help="A user who becomes the organization's owner.")
+@data_dir_option
+def orgs_create(login: str, owner: str, data_dir: Path | None) -> None:
+    """Create an organization owned by a user."""
+    from packyard.services.admin import create_account
+
+    try:
+        account = create_account(
+            _store(_settings(data_dir)), login, AccountType.ORGANIZATION, _now(), owner=owner
+        )
+    except DomainError as error:
+        _fail(error.message)
+    click.echo(f"created organization {account.login} (id {account.id}), owner {owner}")
+
+
+@main.group()
+def tokens() -> None:
+    """Manage tokens."""
+
+
+@tokens.command("create")
+@click.argument("login")
+@click.option(
+    "--scopes",
+    default="read:packages",
+    show_default=True,
+    help="Comma-separated scopes, e.g. read:packages,delete:packages.",
+)
+@click.option(
+    "--kind", type=click.Choice(["classic", "oauth"]), default="classic", show_default=True
+)
+@click.option("--expires", default=None, help="Expiry date or timestamp (RFC 3339).")
+@click.option("--note", default=None)
+@data_dir_option
+def tokens_create(
+    login: str, scopes: str, kind: str, expires: str | None, note: str | None, data_dir: Path | None
+) -> None:
+    """Create a token for a user and print it (this is the only time it is shown)."""
+    from packyard.services.admin import create_token
+
+    expires_at = None
+    if expires:
+        try:
+            expires_at = datetime.fromisoformat(expires.replace("Z", "+00:00"))
+        except ValueError:
+            _fail(f"--expires: {expires!r} is not a date or RFC 3339 timestamp")
+        assert expires_at is not None
+        if expires_at.tzinfo is None:
+            expires_at = expires_at.replace(tzinfo=UTC)
+    scope_list = [s.strip() for s in scopes.split(",") if s.strip()]
+    try:
+        token = create_token(
+            _store(_settings(data_dir)),
+            login,
+            scope_list,
+            TokenKind(kind),
+            _now(),
+            expires_at,
+            note,
+        )
+    except DomainError as error:
+        _fail(error.message)
+    click.echo(token)
+
+
+@tokens.command("revoke")
+@click.argument("token")
+@data_dir_option
+def tokens_revoke(token: str, data_dir: Path | None) -> None:
+    """Revoke a token; it answers 401 Bad credentials from then on."""
+    from packyard.services.admin import revoke_token
+
+    try:
+        revoke_token(_store(_settings(data_dir)), token, _now())
+    except DomainError as error:
+        _fail(error.message)
+    click.echo("revoked")
+
+
+@main.command()
+@data_dir_option
+def gc(data_dir: Path | None) -> None:
+    """Purge deletions older than the restore window, for good."""
+    from packyard.services.gc import collect_garbage
+
+    settings = _settings(data_dir)
+    counts = collect_garbage(_store(settings), _now(), settings.restore_window)
+    click.echo(f"purged {counts.packages} packages and {counts.versions} versions")
+
+
+@main.group()
+def db() -> None:
+    """Database maintenance."""
+
+
+@db.command("upgrade")
+@data_dir_option
+def db_upgrade(data_dir: Path | None) -> None:
+    """Apply database migrations (the server also does this on start)."""
+    _store(_settings(data_dir))
+    click.echo("database is up to date")
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

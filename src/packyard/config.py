@@ -1,0 +1,59 @@
+"""Settings, read once from the command line and the environment, then passed down."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from datetime import timedelta
+from pathlib import Path
+
+from packyard.domain.rules import DEFAULT_RESTORE_WINDOW
+from packyard.storage.db.engine import sqlite_url
+
+DEFAULT_HOST = "127.0.0.1"
+DEFAULT_PORT = 8080
+DEFAULT_DATA_DIR = Path("packyard-data")
+GC_INTERVAL = timedelta(hours=1)
+
+
+@dataclass(frozen=True)
+class Settings:
+    data_dir: Path = DEFAULT_DATA_DIR
+    database_url: str | None = None
+    base_url: str = f"http://{DEFAULT_HOST}:{DEFAULT_PORT}"
+    restore_window: timedelta = DEFAULT_RESTORE_WINDOW
+    # Requests per hour per token (or per address for anonymous calls); None is off.
+    rate_limit: int | None = None
+    gc_interval: timedelta | None = GC_INTERVAL
+
+    @property
+    def resolved_database_url(self) -> str:
+        return self.database_url or sqlite_url(self.data_dir)
+
+    @property
+    def api_url(self) -> str:
+        return self.base_url.rstrip("/") + "/api/v3"
+
+    @property
+    def web_url(self) -> str:
+        return self.base_url.rstrip("/")
+
+
+def settings_from_env(
+    data_dir: Path | None = None,
+    host: str = DEFAULT_HOST,
+    port: int = DEFAULT_PORT,
+) -> Settings:
+    env = os.environ
+    resolved_dir = data_dir or Path(env.get("PACKYARD_DATA_DIR") or DEFAULT_DATA_DIR)
+    rate_limit = env.get("PACKYARD_RATE_LIMIT")
+    window_days = env.get("PACKYARD_RESTORE_WINDOW_DAYS")
+    return Settings(
+        data_dir=resolved_dir,
+        database_url=env.get("PACKYARD_DATABASE_URL") or None,
+        base_url=env.get("PACKYARD_BASE_URL") or f"http://{host}:{port}",
+        restore_window=timedelta(days=float(window_days))
+        if window_days
+        else DEFAULT_RESTORE_WINDOW,
+        rate_limit=int(rate_limit) if rate_limit else None,
+    )

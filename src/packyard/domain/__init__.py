@@ -1,0 +1,1 @@
+"""Pure rules and types: no SQL, no HTTP, no I/O."""

@@ -1,0 +1,99 @@
+"""GitHub's rules for deleting and restoring packages and versions, as pure functions."""
+
+from __future__ import annotations
+
+import enum
+import re
+from datetime import datetime, timedelta
+
+from packyard.domain.errors import BadRequest
+from packyard.domain.types import Package, PackageType, Version, Visibility
+
+PUBLIC_DELETE_DOWNLOAD_LIMIT = 5_000
+DEFAULT_RESTORE_WINDOW = timedelta(days=30)
+
+LAST_TAGGED_VERSION_MESSAGE = (
+    "You cannot delete the last tagged version of a package. You must delete the package instead."
+)
+LAST_VERSION_MESSAGE = (
+    "You cannot delete the last version of a package. You must delete the package instead."
+)
+VERSION_DOWNLOAD_LIMIT_MESSAGE = (
+    f"Publicly visible package versions with more than {PUBLIC_DELETE_DOWNLOAD_LIMIT} "
+    "downloads cannot be deleted. Contact your administrator for further assistance."
+)
+PACKAGE_DOWNLOAD_LIMIT_MESSAGE = (
+    f"Publicly visible packages with a version with more than {PUBLIC_DELETE_DOWNLOAD_LIMIT} "
+    "downloads cannot be deleted. Contact your administrator for further assistance."
+)
+
+# Types whose last version may not be deleted on its own.
+_LAST_VERSION_REFUSED = frozenset({PackageType.MAVEN, PackageType.DOCKER})
+# Types where deleting the last version deletes the whole package instead.
+_LAST_VERSION_DELETES_PACKAGE = frozenset(
+    {PackageType.NPM, PackageType.NUGET, PackageType.RUBYGEMS}
+)
+
+# GitHub logins: 1-39 alphanumerics or single hyphens, not starting or ending with one.
+LOGIN_PATTERN = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9]|-(?=[A-Za-z0-9])){0,38}$")
+
+
+class VersionDeletion(enum.Enum):
+    """What deleting one version turns into."""
+
+    VERSION = "version"
+    PACKAGE = "package"  # the last version of an npm/nuget/rubygems package takes the package
+
+
+def normalize_name(name: str) -> str:
+    """Logins, repository and package names match case-insensitively."""
+    return name.lower()
+
+
+def is_valid_login(login: str) -> bool:
+    return bool(LOGIN_PATTERN.match(login))
+
+
+def exceeds_public_download_limit(visibility: Visibility, download_count: int) -> bool:
+    return visibility is Visibility.PUBLIC and download_count > PUBLIC_DELETE_DOWNLOAD_LIMIT
+
+
+def check_can_delete_version(
+    package: Package,
+    version: Version,
+    *,
+    active_version_count: int,
+    tagged_version_count: int,
+) -> VersionDeletion:
+    """Apply the last-version rules, then the download rule, in GitHub's order.
+
+    `active_version_count` and `tagged_version_count` count the package's live versions,
+    `version` included.
+    """
+    deletion = VersionDeletion.VERSION
+    if package.package_type is PackageType.CONTAINER:
+        if version.tags and tagged_version_count <= 1:
+            raise BadRequest(LAST_TAGGED_VERSION_MESSAGE)
+    elif active_version_count <= 1:
+        if package.package_type in _LAST_VERSION_REFUSED:
+            raise BadRequest(LAST_VERSION_MESSAGE)
+        if package.package_type in _LAST_VERSION_DELETES_PACKAGE:
+            deletion = VersionDeletion.PACKAGE
+    if exceeds_public_download_limit(package.visibility, version.download_count):
+        raise BadRequest(VERSION_DOWNLOAD_LIMIT_MESSAGE)
+    return deletion
+
+
+def check_can_delete_package(package: Package, max_version_downloads: int) -> None:
+    if exceeds_public_download_limit(package.visibility, max_version_downloads):
+        raise BadRequest(PACKAGE_DOWNLOAD_LIMIT_MESSAGE)
+
+
+def is_restorable(deleted_at: datetime | None, now: datetime, window: timedelta) -> bool:
+    """A deletion can be undone until exactly `window` after it, and not a moment later."""
+    return deleted_at is not None and now - deleted_at <= window
+
+
+def purge_cutoff(now: datetime, window: timedelta) -> datetime:
+    """Deletions strictly older than this are past the window and may be purged."""
+    return now - window

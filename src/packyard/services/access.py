@@ -1,0 +1,146 @@
+"""Resolving owners and packages for a caller, with GitHub's 404-before-403 discipline."""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+
+from packyard.domain.errors import Forbidden, NotFound, Unprocessable
+from packyard.domain.permissions import (
+    AccessFacts,
+    Decision,
+    Denial,
+    Operation,
+    authorize,
+    listing_decision,
+)
+from packyard.domain.types import (
+    Account,
+    Actor,
+    OrgRole,
+    Package,
+    PackageType,
+    Repository,
+    RepositoryPermission,
+    TokenKind,
+)
+from packyard.services.ports import Transaction
+
+NOT_FOUND = "Not Found"
+PACKAGE_NOT_FOUND = "Package not found."
+VERSION_NOT_FOUND = "Package version not found."
+INTEGRATION_FORBIDDEN = "Resource not accessible by integration"
+FINE_GRAINED_FORBIDDEN = (
+    "Fine-grained personal access tokens are not supported by GitHub Packages. "
+    "Use a personal access token (classic) instead."
+)
+PACKAGE_TYPES = ", ".join(t.value for t in PackageType)
+
+
+class OwnerScope(enum.Enum):
+    """Which of GitHub's three URL families addressed the owner."""
+
+    AUTHENTICATED_USER = "user"
+    USERS = "users"
+    ORGS = "orgs"
+
+
+@dataclass(frozen=True, slots=True)
+class PackageView:
+    package: Package
+    repository: Repository | None
+
+
+def missing_scopes_message(accepted: tuple[str, ...]) -> str:
+    return (
+        "You need at least "
+        + ", ".join(sorted(accepted))
+        + " scope(s) to perform this operation. Your token does not have the required scopes."
+    )
+
+
+def refuse_fine_grained(actor: Actor) -> None:
+    if actor.kind is TokenKind.FINE_GRAINED:
+        raise Forbidden(FINE_GRAINED_FORBIDDEN)
+
+
+def resolve_owner(tx: Transaction, actor: Actor, scope: OwnerScope, login: str | None) -> Account:
+    refuse_fine_grained(actor)
+    if scope is OwnerScope.AUTHENTICATED_USER:
+        if actor.user is None:
+            raise Forbidden(INTEGRATION_FORBIDDEN)
+        return actor.user
+    owner = tx.find_account_by_login(login or "")
+    if owner is None or (scope is OwnerScope.ORGS and not owner.is_org):
+        raise NotFound(NOT_FOUND)
+    return owner
+
+
+def parse_package_type(value: str | None) -> PackageType:
+    try:
+        return PackageType(value or "")
+    except ValueError:
+        raise Unprocessable(
+            f"Invalid value for `package_type`: {value!r}. Must be one of: {PACKAGE_TYPES}."
+        ) from None
+
+
+def access_facts(tx: Transaction, actor: Actor, package: Package) -> AccessFacts:
+    org_role: OrgRole | None = None
+    user_id = actor.user_id
+    if package.owner.is_org and user_id is not None:
+        org_role = tx.org_role(package.owner.id, user_id)
+    repository = (
+        tx.get_repository(package.repository_id) if package.repository_id is not None else None
+    )
+    return AccessFacts(
+        org_role=org_role,
+        repository_permission=_repository_permission(tx, actor, repository),
+        repository_visibility=repository.visibility if repository else None,
+        grant=tx.package_grant(package.id, user_id, actor.actions_repository_id),
+    )
+
+
+def _repository_permission(
+    tx: Transaction, actor: Actor, repository: Repository | None
+) -> RepositoryPermission | None:
+    if repository is None:
+        return None
+    if actor.actions_repository_id is not None:
+        # A workflow's token writes to its own repository and nothing else.
+        return RepositoryPermission.WRITE if actor.actions_repository_id == repository.id else None
+    if actor.user is None:
+        return None
+    if repository.owner.id == actor.user.id:
+        return RepositoryPermission.ADMIN
+    if repository.owner.is_org and tx.org_role(repository.owner.id, actor.user.id) is OrgRole.ADMIN:
+        return RepositoryPermission.ADMIN
+    return tx.collaborator_permission(repository.id, actor.user.id)
+
+
+def enforce(decision: Decision, not_found_message: str = PACKAGE_NOT_FOUND) -> None:
+    """The one place where a denial becomes 404 (cannot see, cannot act) or 403 (scopes)."""
+    if decision.denial is Denial.MISSING_SCOPES:
+        raise Forbidden(missing_scopes_message(decision.accepted_scopes), decision.accepted_scopes)
+    if decision.denial is not None:
+        raise NotFound(not_found_message)
+
+
+def authorized_package(
+    tx: Transaction, actor: Actor, package: Package | None, operation: Operation
+) -> Package:
+    if package is None:
+        raise NotFound(PACKAGE_NOT_FOUND)
+    enforce(authorize(actor, package, access_facts(tx, actor, package), operation))
+    return package
+
+
+def enforce_listing(actor: Actor, operation: Operation) -> None:
+    enforce(listing_decision(actor, operation))
+
+
+def view(tx: Transaction, package: Package) -> PackageView:
+    repository = (
+        tx.get_repository(package.repository_id) if package.repository_id is not None else None
+    )
+    return PackageView(package, repository)

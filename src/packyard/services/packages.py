@@ -1,0 +1,320 @@
+"""The packages API's use cases: list, get, delete and restore packages and versions."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from packyard.domain.errors import BadRequest, Conflict, NotFound, Unprocessable
+from packyard.domain.pagination import (
+    MAX_PACKAGE_LIST_WINDOW,
+    PageRequest,
+    exceeds_package_list_window,
+)
+from packyard.domain.permissions import Operation, authorize
+from packyard.domain.rules import (
+    VersionDeletion,
+    check_can_delete_package,
+    check_can_delete_version,
+    is_restorable,
+)
+from packyard.domain.types import (
+    Account,
+    OrgRole,
+    Package,
+    PackageType,
+    Version,
+    Visibility,
+)
+from packyard.services.access import (
+    NOT_FOUND,
+    PACKAGE_NOT_FOUND,
+    VERSION_NOT_FOUND,
+    OwnerScope,
+    PackageView,
+    access_facts,
+    authorized_package,
+    enforce_listing,
+    parse_package_type,
+    resolve_owner,
+    view,
+)
+from packyard.services.context import Context
+from packyard.services.ports import Transaction
+
+PACKAGE_EXISTS = "A package with this name already exists. Delete or rename it first."
+SEVERAL_DELETED = "Several deleted packages have this name: pass the `token` of the one to restore."
+VERSION_NAME_TAKEN = "A version with this name already exists in the package."
+LIST_WINDOW_MESSAGE = (
+    f"The value of `per_page` multiplied by `page` cannot be greater than "
+    f"{MAX_PACKAGE_LIST_WINDOW}."
+)
+
+
+@dataclass(frozen=True, slots=True)
+class PackageAddress:
+    """A package as a URL names it: scope, owner login, type and name, all unparsed."""
+
+    scope: OwnerScope
+    login: str | None
+    package_type: str
+    package_name: str
+
+
+@dataclass(frozen=True, slots=True)
+class VersionPage:
+    package: Package
+    versions: list[Version]
+    total: int
+
+
+@dataclass(frozen=True, slots=True)
+class PackagePage:
+    owner: Account
+    packages: list[PackageView]
+    total: int
+
+
+def parse_visibility(value: str | None) -> Visibility | None:
+    if value is None:
+        return None
+    try:
+        return Visibility(value)
+    except ValueError:
+        raise Unprocessable(
+            f"Invalid value for `visibility`: {value!r}. Must be one of: public, private, internal."
+        ) from None
+
+
+def _audit(
+    ctx: Context,
+    tx: Transaction,
+    action: str,
+    package: Package,
+    version: Version | None,
+    before: dict[str, Any],
+    after: dict[str, Any],
+) -> None:
+    tx.audit(
+        action,
+        at=ctx.now,
+        actor_id=ctx.actor.user_id,
+        token_id=ctx.actor.token_id,
+        request_id=ctx.request_id,
+        package_id=package.id,
+        version_id=version.id if version else None,
+        before=before,
+        after=after,
+    )
+
+
+def _locate(tx: Transaction, ctx: Context, address: PackageAddress) -> tuple[Account, PackageType]:
+    owner = resolve_owner(tx, ctx.actor, address.scope, address.login)
+    return owner, parse_package_type(address.package_type)
+
+
+def _live_package(
+    tx: Transaction, ctx: Context, address: PackageAddress, operation: Operation
+) -> Package:
+    owner, package_type = _locate(tx, ctx, address)
+    package = tx.find_package(owner.id, package_type, address.package_name)
+    return authorized_package(tx, ctx.actor, package, operation)
+
+
+# packages ---------------------------------------------------------------------------
+
+
+def list_packages(
+    ctx: Context,
+    scope: OwnerScope,
+    login: str | None,
+    package_type: str | None,
+    visibility: str | None,
+    page: PageRequest,
+) -> PackagePage:
+    with ctx.store.read() as tx:
+        owner = resolve_owner(tx, ctx.actor, scope, login)
+        ptype = parse_package_type(package_type)
+        wanted = parse_visibility(visibility)
+        enforce_listing(ctx.actor, Operation.READ)
+        if exceeds_package_list_window(page):
+            raise BadRequest(LIST_WINDOW_MESSAGE)
+        visibilities = [wanted] if wanted else None
+        if _administers_owner(tx, ctx, owner):
+            packages, total = tx.page_packages(
+                owner.id, ptype, visibilities, page.offset, page.per_page
+            )
+        else:
+            visible = [
+                p
+                for p in tx.list_packages(owner.id, ptype)
+                if (wanted is None or p.visibility is wanted)
+                and authorize(ctx.actor, p, access_facts(tx, ctx.actor, p), Operation.READ).allowed
+            ]
+            total = len(visible)
+            packages = visible[page.offset : page.offset + page.per_page]
+        counted = tx.with_version_counts(packages)
+        return PackagePage(owner, [view(tx, p) for p in counted], total)
+
+
+def _administers_owner(tx: Transaction, ctx: Context, owner: Account) -> bool:
+    user = ctx.actor.user
+    if user is None:
+        return False
+    if user.id == owner.id:
+        return True
+    return owner.is_org and tx.org_role(owner.id, user.id) is OrgRole.ADMIN
+
+
+def get_package(ctx: Context, address: PackageAddress) -> PackageView:
+    with ctx.store.read() as tx:
+        package = _live_package(tx, ctx, address, Operation.READ)
+        return view(tx, tx.with_version_counts([package])[0])
+
+
+def delete_package(ctx: Context, address: PackageAddress) -> None:
+    with ctx.store.write() as tx:
+        package = _live_package(tx, ctx, address, Operation.DELETE)
+        check_can_delete_package(package, tx.max_download_count(package.id))
+        if not tx.soft_delete_package(package.id, ctx.now):
+            raise NotFound(PACKAGE_NOT_FOUND)
+        _audit(
+            ctx, tx, "package.delete", package, None, {"deleted_at": None}, {"deleted_at": ctx.now}
+        )
+
+
+def restore_package(ctx: Context, address: PackageAddress, token: str | None) -> None:
+    with ctx.store.write() as tx:
+        owner, package_type = _locate(tx, ctx, address)
+        candidates = [
+            p
+            for p in tx.find_deleted_packages(owner.id, package_type, address.package_name)
+            if is_restorable(p.deleted_at, ctx.now, ctx.restore_window)
+        ]
+        if token is not None:
+            candidates = [p for p in candidates if str(p.id) == token]
+        package = authorized_package(
+            tx, ctx.actor, candidates[0] if candidates else None, Operation.RESTORE
+        )
+        if tx.find_package(owner.id, package_type, address.package_name) is not None:
+            raise Conflict(PACKAGE_EXISTS)
+        if len(candidates) > 1:
+            raise Conflict(SEVERAL_DELETED)
+        if not tx.restore_package(package.id, ctx.now):
+            raise NotFound(PACKAGE_NOT_FOUND)
+        _audit(
+            ctx,
+            tx,
+            "package.restore",
+            package,
+            None,
+            {"deleted_at": package.deleted_at},
+            {"deleted_at": None},
+        )
+
+
+# versions ---------------------------------------------------------------------------
+
+
+def list_versions(
+    ctx: Context, address: PackageAddress, state: str | None, page: PageRequest
+) -> VersionPage:
+    if state not in (None, "active", "deleted"):
+        raise Unprocessable(
+            f"Invalid value for `state`: {state!r}. Must be one of: active, deleted."
+        )
+    deleted = state == "deleted"
+    with ctx.store.read() as tx:
+        owner, package_type = _locate(tx, ctx, address)
+        package = tx.find_package(owner.id, package_type, address.package_name)
+        if package is None and deleted:
+            # Admins may list what a deleted package held, to choose what to restore.
+            gone = tx.find_deleted_packages(owner.id, package_type, address.package_name)
+            package = gone[0] if gone else None
+        operation = Operation.LIST_DELETED if deleted else Operation.READ
+        package = authorized_package(tx, ctx.actor, package, operation)
+        versions, total = tx.page_versions(package.id, deleted, page.offset, page.per_page)
+        return VersionPage(package, versions, total)
+
+
+def get_version(ctx: Context, address: PackageAddress, version_id: int | None) -> VersionPage:
+    with ctx.store.read() as tx:
+        package = _live_package(tx, ctx, address, Operation.READ)
+        version = tx.find_version(package.id, version_id) if version_id else None
+        if version is None or version.deleted_at is not None:
+            raise NotFound(VERSION_NOT_FOUND)
+        return VersionPage(package, [version], 1)
+
+
+def delete_version(ctx: Context, address: PackageAddress, version_id: int | None) -> None:
+    """GitHub's checks in GitHub's order; see the delete-version rules in the spec."""
+    with ctx.store.write() as tx:
+        owner, package_type = _locate(tx, ctx, address)
+        if version_id is None:
+            raise NotFound(NOT_FOUND)
+        package = authorized_package(
+            tx,
+            ctx.actor,
+            tx.find_package(owner.id, package_type, address.package_name),
+            Operation.DELETE,
+        )
+        version = tx.find_version(package.id, version_id)
+        if version is None or version.deleted_at is not None:
+            raise NotFound(VERSION_NOT_FOUND)
+        active, tagged = tx.version_counts(package.id)
+        deletion = check_can_delete_version(
+            package, version, active_version_count=active, tagged_version_count=tagged
+        )
+        if deletion is VersionDeletion.PACKAGE:
+            if not tx.soft_delete_package(package.id, ctx.now):
+                raise NotFound(PACKAGE_NOT_FOUND)
+            _audit(
+                ctx,
+                tx,
+                "package.delete",
+                package,
+                version,
+                {"deleted_at": None},
+                {"deleted_at": ctx.now, "reason": "last version"},
+            )
+            return
+        if not tx.soft_delete_version(version.id, ctx.now):
+            raise NotFound(VERSION_NOT_FOUND)
+        _audit(
+            ctx,
+            tx,
+            "version.delete",
+            package,
+            version,
+            {"deleted_at": None, "tags": list(version.tags)},
+            {"deleted_at": ctx.now},
+        )
+
+
+def restore_version(ctx: Context, address: PackageAddress, version_id: int | None) -> None:
+    with ctx.store.write() as tx:
+        package = _live_package(tx, ctx, address, Operation.RESTORE)
+        version = tx.find_version(package.id, version_id) if version_id else None
+        if version is None or not is_restorable(version.deleted_at, ctx.now, ctx.restore_window):
+            raise NotFound(VERSION_NOT_FOUND)
+        if tx.find_version_by_name(package.id, version.name) is not None:
+            raise BadRequest(VERSION_NAME_TAKEN)
+        if not tx.restore_version(version, ctx.now):
+            raise NotFound(VERSION_NOT_FOUND)
+        _audit(
+            ctx,
+            tx,
+            "version.restore",
+            package,
+            version,
+            {"deleted_at": version.deleted_at},
+            {"deleted_at": None},
+        )
+
+
+def docker_conflicts(ctx: Context, scope: OwnerScope, login: str | None) -> list[PackageView]:
+    """Packyard never migrated a Docker registry, so nothing ever conflicted."""
+    with ctx.store.read() as tx:
+        resolve_owner(tx, ctx.actor, scope, login)
+        enforce_listing(ctx.actor, Operation.READ)
+        return []

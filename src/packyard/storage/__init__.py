@@ -1,0 +1,1 @@
+"""Storage adapters: the database and the blob store."""

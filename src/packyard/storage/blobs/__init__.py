@@ -1,0 +1,1 @@
+"""Blob storage for registry content (filesystem first)."""

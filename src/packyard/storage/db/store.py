@@ -1,0 +1,684 @@
+"""The SQL implementation of the services' `Store`, on SQLAlchemy Core."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Connection, Engine, Row, and_, delete, func, insert, select, update
+
+from packyard.domain.rules import normalize_name
+from packyard.domain.types import (
+    Account,
+    AccountType,
+    OrgRole,
+    Package,
+    PackageType,
+    Repository,
+    RepositoryPermission,
+    Role,
+    TokenKind,
+    Version,
+    Visibility,
+)
+from packyard.services.ports import PurgeCounts, TokenRecord
+from packyard.storage.db import tables as t
+from packyard.storage.db.engine import as_utc, read_transaction, utc, write_transaction
+
+_ROLE_BY_NAME = {"read": Role.READ, "write": Role.WRITE, "admin": Role.ADMIN}
+_ROLE_NAME = {v: k for k, v in _ROLE_BY_NAME.items()}
+
+_PACKAGE_COLUMNS = (
+    t.packages.c.id,
+    t.packages.c.owner_id,
+    t.packages.c.package_type,
+    t.packages.c.name,
+    t.packages.c.visibility,
+    t.packages.c.repository_id,
+    t.packages.c.inherit_access,
+    t.packages.c.created_at,
+    t.packages.c.updated_at,
+    t.packages.c.deleted_at,
+)
+
+
+def _account(row: Row[Any]) -> Account:
+    return Account(
+        id=row.id,
+        login=row.login,
+        type=AccountType(row.type),
+        name=row.name,
+        site_admin=bool(row.site_admin),
+        created_at=as_utc(row.created_at),
+    )
+
+
+class SqlStore:
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+
+    @contextmanager
+    def write(self) -> Iterator[SqlTransaction]:
+        with write_transaction(self.engine) as conn:
+            yield SqlTransaction(conn)
+
+    @contextmanager
+    def read(self) -> Iterator[SqlTransaction]:
+        with read_transaction(self.engine) as conn:
+            yield SqlTransaction(conn)
+
+
+class SqlTransaction:
+    def __init__(self, conn: Connection) -> None:
+        self.conn = conn
+        # Owners are looked up again for every package rendered; one read per transaction.
+        self._accounts: dict[int, Account] = {}
+
+    # accounts, orgs, repositories -----------------------------------------------------
+
+    def find_account_by_login(self, login: str) -> Account | None:
+        row = self.conn.execute(
+            select(t.accounts).where(t.accounts.c.login_norm == normalize_name(login))
+        ).first()
+        if row is None:
+            return None
+        account = _account(row)
+        self._accounts[account.id] = account
+        return account
+
+    def find_account(self, account_id: int) -> Account | None:
+        if account_id in self._accounts:
+            return self._accounts[account_id]
+        row = self.conn.execute(select(t.accounts).where(t.accounts.c.id == account_id)).first()
+        if row is None:
+            return None
+        account = _account(row)
+        self._accounts[account_id] = account
+        return account
+
+    def create_account(
+        self, login: str, type_: str, name: str | None, site_admin: bool, now: datetime
+    ) -> Account:
+        account_id = self.conn.execute(
+            insert(t.accounts)
+            .values(
+                login=login,
+                login_norm=normalize_name(login),
+                type=type_,
+                name=name,
+                site_admin=site_admin,
+                created_at=now,
+            )
+            .returning(t.accounts.c.id)
+        ).scalar_one()
+        account = Account(account_id, login, AccountType(type_), name, site_admin, now)
+        self._accounts[account_id] = account
+        return account
+
+    def update_account(self, account_id: int, name: str | None, site_admin: bool) -> None:
+        self.conn.execute(
+            update(t.accounts)
+            .where(t.accounts.c.id == account_id)
+            .values(name=name, site_admin=site_admin)
+        )
+        self._accounts.pop(account_id, None)
+
+    def org_role(self, org_id: int, user_id: int) -> OrgRole | None:
+        role = self.conn.execute(
+            select(t.org_memberships.c.role).where(
+                t.org_memberships.c.org_id == org_id, t.org_memberships.c.user_id == user_id
+            )
+        ).scalar()
+        return OrgRole(role) if role else None
+
+    def set_org_role(self, org_id: int, user_id: int, role: OrgRole) -> None:
+        m = t.org_memberships
+        done = self.conn.execute(
+            update(m).where(m.c.org_id == org_id, m.c.user_id == user_id).values(role=role.value)
+        ).rowcount
+        if not done:
+            self.conn.execute(insert(m).values(org_id=org_id, user_id=user_id, role=role.value))
+
+    def _repository(self, row: Row[Any] | None) -> Repository | None:
+        if row is None:
+            return None
+        owner = self.find_account(row.owner_id)
+        assert owner is not None  # a foreign key guarantees it
+        return Repository(
+            id=row.id,
+            owner=owner,
+            name=row.name,
+            visibility=Visibility(row.visibility),
+            description=row.description,
+        )
+
+    def find_repository(self, owner_id: int, name: str) -> Repository | None:
+        r = t.repositories
+        row = self.conn.execute(
+            select(r).where(r.c.owner_id == owner_id, r.c.name_norm == normalize_name(name))
+        ).first()
+        return self._repository(row)
+
+    def get_repository(self, repository_id: int) -> Repository | None:
+        r = t.repositories
+        return self._repository(self.conn.execute(select(r).where(r.c.id == repository_id)).first())
+
+    def upsert_repository(
+        self, owner_id: int, name: str, visibility: Visibility, now: datetime
+    ) -> int:
+        existing = self.find_repository(owner_id, name)
+        r = t.repositories
+        if existing is not None:
+            self.conn.execute(
+                update(r).where(r.c.id == existing.id).values(name=name, visibility=visibility)
+            )
+            return existing.id
+        return int(
+            self.conn.execute(
+                insert(r)
+                .values(
+                    owner_id=owner_id,
+                    name=name,
+                    name_norm=normalize_name(name),
+                    visibility=visibility.value,
+                    created_at=now,
+                )
+                .returning(r.c.id)
+            ).scalar_one()
+        )
+
+    def collaborator_permission(
+        self, repository_id: int, user_id: int
+    ) -> RepositoryPermission | None:
+        c = t.collaborators
+        value = self.conn.execute(
+            select(c.c.permission).where(c.c.repository_id == repository_id, c.c.user_id == user_id)
+        ).scalar()
+        return RepositoryPermission(value) if value else None
+
+    def set_collaborator(
+        self, repository_id: int, user_id: int, permission: RepositoryPermission
+    ) -> None:
+        c = t.collaborators
+        self.conn.execute(
+            delete(c).where(c.c.repository_id == repository_id, c.c.user_id == user_id)
+        )
+        self.conn.execute(
+            insert(c).values(
+                repository_id=repository_id, user_id=user_id, permission=permission.value
+            )
+        )
+
+    # tokens -------------------------------------------------------------------------
+
+    def find_token(self, token_hash: str) -> TokenRecord | None:
+        tk = t.tokens
+        row = self.conn.execute(select(tk).where(tk.c.token_hash == token_hash)).first()
+        if row is None:
+            return None
+        user = self.find_account(row.user_id) if row.user_id is not None else None
+        return TokenRecord(
+            id=row.id,
+            user=user,
+            kind=TokenKind(row.kind),
+            scopes=frozenset(s for s in row.scopes.split(",") if s),
+            repository_id=row.repository_id,
+            packages_permission=row.packages_permission,
+            expires_at=as_utc(row.expires_at),
+            revoked_at=as_utc(row.revoked_at),
+            last_used_at=as_utc(row.last_used_at),
+        )
+
+    def token_owner_id(self, token_hash: str) -> int | None:
+        tk = t.tokens
+        row = self.conn.execute(
+            select(tk.c.user_id, tk.c.repository_id).where(tk.c.token_hash == token_hash)
+        ).first()
+        return None if row is None else row.user_id
+
+    def upsert_token(self, token_hash: str, prefix: str, values: dict[str, Any]) -> int:
+        tk = t.tokens
+        existing = self.conn.execute(select(tk.c.id).where(tk.c.token_hash == token_hash)).scalar()
+        if existing is not None:
+            self.conn.execute(update(tk).where(tk.c.id == existing).values(**values))
+            return int(existing)
+        return int(
+            self.conn.execute(
+                insert(tk)
+                .values(token_hash=token_hash, token_prefix=prefix, **values)
+                .returning(tk.c.id)
+            ).scalar_one()
+        )
+
+    def touch_token(self, token_id: int, now: datetime) -> None:
+        self.conn.execute(
+            update(t.tokens).where(t.tokens.c.id == token_id).values(last_used_at=now)
+        )
+
+    def revoke_token(self, token_hash: str, now: datetime) -> bool:
+        tk = t.tokens
+        return bool(
+            self.conn.execute(
+                update(tk)
+                .where(tk.c.token_hash == token_hash, tk.c.revoked_at.is_(None))
+                .values(revoked_at=now)
+            ).rowcount
+        )
+
+    # packages -----------------------------------------------------------------------
+
+    def _package(self, row: Any, version_count: int = 0) -> Package:
+        owner = self.find_account(row.owner_id)
+        assert owner is not None
+        return Package(
+            id=row.id,
+            owner=owner,
+            package_type=PackageType(row.package_type),
+            name=row.name,
+            visibility=Visibility(row.visibility),
+            repository_id=row.repository_id,
+            inherit_access=bool(row.inherit_access),
+            created_at=utc(row.created_at),
+            updated_at=utc(row.updated_at),
+            deleted_at=as_utc(row.deleted_at),
+            version_count=version_count,
+        )
+
+    def find_package(self, owner_id: int, package_type: PackageType, name: str) -> Package | None:
+        p = t.packages
+        row = self.conn.execute(
+            select(*_PACKAGE_COLUMNS).where(
+                p.c.owner_id == owner_id,
+                p.c.package_type == package_type.value,
+                p.c.live_name == normalize_name(name),
+            )
+        ).first()
+        return None if row is None else self._package(row)
+
+    def find_deleted_packages(
+        self, owner_id: int, package_type: PackageType, name: str
+    ) -> list[Package]:
+        p = t.packages
+        rows = self.conn.execute(
+            select(*_PACKAGE_COLUMNS)
+            .where(
+                p.c.owner_id == owner_id,
+                p.c.package_type == package_type.value,
+                p.c.name_norm == normalize_name(name),
+                p.c.deleted_at.is_not(None),
+            )
+            .order_by(p.c.deleted_at.desc(), p.c.id.desc())
+        ).all()
+        return [self._package(row) for row in rows]
+
+    def list_packages(self, owner_id: int, package_type: PackageType) -> list[Package]:
+        p = t.packages
+        rows = self.conn.execute(
+            select(*_PACKAGE_COLUMNS)
+            .where(
+                p.c.owner_id == owner_id,
+                p.c.package_type == package_type.value,
+                p.c.deleted_at.is_(None),
+            )
+            .order_by(p.c.created_at, p.c.id)
+        ).all()
+        return [self._package(row) for row in rows]
+
+    def page_packages(
+        self,
+        owner_id: int,
+        package_type: PackageType,
+        visibilities: Sequence[Visibility] | None,
+        offset: int,
+        limit: int,
+    ) -> tuple[list[Package], int]:
+        p = t.packages
+        where = [
+            p.c.owner_id == owner_id,
+            p.c.package_type == package_type.value,
+            p.c.deleted_at.is_(None),
+        ]
+        if visibilities is not None:
+            where.append(p.c.visibility.in_([v.value for v in visibilities]))
+        total = self.conn.execute(select(func.count()).select_from(p).where(*where)).scalar_one()
+        rows = self.conn.execute(
+            select(*_PACKAGE_COLUMNS)
+            .where(*where)
+            .order_by(p.c.created_at, p.c.id)
+            .offset(offset)
+            .limit(limit)
+        ).all()
+        return [self._package(row) for row in rows], int(total)
+
+    def with_version_counts(self, packages: Sequence[Package]) -> list[Package]:
+        if not packages:
+            return []
+        v = t.versions
+        counts: dict[int, int] = dict(
+            self.conn.execute(
+                select(v.c.package_id, func.count())
+                .where(v.c.package_id.in_([p.id for p in packages]), v.c.deleted_at.is_(None))
+                .group_by(v.c.package_id)
+            ).all()
+        )
+        return [_replace_count(p, int(counts.get(p.id, 0))) for p in packages]
+
+    def upsert_package(
+        self, owner_id: int, package_type: PackageType, name: str, values: dict[str, Any]
+    ) -> int:
+        p = t.packages
+        norm = normalize_name(name)
+        live = values.get("deleted_at") is None
+        existing = self.conn.execute(
+            select(p.c.id)
+            .where(
+                p.c.owner_id == owner_id,
+                p.c.package_type == package_type.value,
+                p.c.name_norm == norm,
+            )
+            .order_by(p.c.deleted_at.is_(None).desc(), p.c.id.desc())
+        ).scalar()
+        row = {**values, "name": name, "live_name": norm if live else None}
+        if existing is not None:
+            self.conn.execute(update(p).where(p.c.id == existing).values(**row))
+            return int(existing)
+        return int(
+            self.conn.execute(
+                insert(p)
+                .values(owner_id=owner_id, package_type=package_type.value, name_norm=norm, **row)
+                .returning(p.c.id)
+            ).scalar_one()
+        )
+
+    def package_grant(
+        self, package_id: int, user_id: int | None, repository_id: int | None
+    ) -> Role:
+        return self.package_grants([package_id], user_id, repository_id).get(package_id, Role.NONE)
+
+    def package_grants(
+        self, package_ids: Iterable[int], user_id: int | None, repository_id: int | None
+    ) -> dict[int, Role]:
+        a = t.package_access
+        grantee = (
+            a.c.user_id == user_id
+            if user_id is not None
+            else and_(a.c.repository_id == repository_id, a.c.user_id.is_(None))
+        )
+        if user_id is None and repository_id is None:
+            return {}
+        grants: dict[int, Role] = {}
+        for package_id, role in self.conn.execute(
+            select(a.c.package_id, a.c.role).where(a.c.package_id.in_(list(package_ids)), grantee)
+        ):
+            grants[package_id] = max(grants.get(package_id, Role.NONE), _ROLE_BY_NAME[role])
+        return grants
+
+    def set_package_grant(
+        self, package_id: int, user_id: int | None, repository_id: int | None, role: Role
+    ) -> None:
+        a = t.package_access
+        self.conn.execute(
+            delete(a).where(
+                a.c.package_id == package_id,
+                a.c.user_id.is_(None) if user_id is None else a.c.user_id == user_id,
+                a.c.repository_id.is_(None)
+                if repository_id is None
+                else a.c.repository_id == repository_id,
+            )
+        )
+        self.conn.execute(
+            insert(a).values(
+                package_id=package_id,
+                user_id=user_id,
+                repository_id=repository_id,
+                role=_ROLE_NAME[role],
+            )
+        )
+
+    def soft_delete_package(self, package_id: int, now: datetime) -> bool:
+        p = t.packages
+        return bool(
+            self.conn.execute(
+                update(p)
+                .where(p.c.id == package_id, p.c.deleted_at.is_(None))
+                .values(deleted_at=now, live_name=None, updated_at=now)
+            ).rowcount
+        )
+
+    def restore_package(self, package_id: int, now: datetime) -> bool:
+        p = t.packages
+        return bool(
+            self.conn.execute(
+                update(p)
+                .where(p.c.id == package_id, p.c.deleted_at.is_not(None))
+                .values(deleted_at=None, live_name=p.c.name_norm, updated_at=now)
+            ).rowcount
+        )
+
+    def max_download_count(self, package_id: int) -> int:
+        v = t.versions
+        value = self.conn.execute(
+            select(func.max(v.c.download_count)).where(
+                v.c.package_id == package_id, v.c.deleted_at.is_(None)
+            )
+        ).scalar()
+        return int(value or 0)
+
+    # versions -----------------------------------------------------------------------
+
+    def _versions(self, rows: Sequence[Row[Any]]) -> list[Version]:
+        live_ids = [row.id for row in rows if row.deleted_at is None]
+        tags: dict[int, list[str]] = {}
+        if live_ids:
+            vt = t.version_tags
+            for version_id, tag in self.conn.execute(
+                select(vt.c.version_id, vt.c.tag)
+                .where(vt.c.version_id.in_(live_ids))
+                .order_by(vt.c.version_id, vt.c.tag)
+            ):
+                tags.setdefault(version_id, []).append(tag)
+        result = []
+        for row in rows:
+            if row.deleted_at is None:
+                version_tags = tuple(tags.get(row.id, ()))
+            else:
+                version_tags = tuple(json.loads(row.deleted_tags or "[]"))
+            result.append(
+                Version(
+                    id=row.id,
+                    package_id=row.package_id,
+                    name=row.name,
+                    created_at=utc(row.created_at),
+                    updated_at=utc(row.updated_at),
+                    tags=version_tags,
+                    download_count=int(row.download_count),
+                    description=row.description,
+                    license=row.license,
+                    deleted_at=as_utc(row.deleted_at),
+                )
+            )
+        return result
+
+    def find_version(self, package_id: int, version_id: int) -> Version | None:
+        v = t.versions
+        rows = self.conn.execute(
+            select(v).where(v.c.id == version_id, v.c.package_id == package_id)
+        ).all()
+        found = self._versions(rows)
+        return found[0] if found else None
+
+    def find_version_by_name(self, package_id: int, name: str) -> Version | None:
+        v = t.versions
+        rows = self.conn.execute(
+            select(v).where(v.c.package_id == package_id, v.c.live_name == name)
+        ).all()
+        found = self._versions(rows)
+        return found[0] if found else None
+
+    def page_versions(
+        self, package_id: int, deleted: bool, offset: int, limit: int
+    ) -> tuple[list[Version], int]:
+        v = t.versions
+        state = v.c.deleted_at.is_not(None) if deleted else v.c.deleted_at.is_(None)
+        total = self.conn.execute(
+            select(func.count()).select_from(v).where(v.c.package_id == package_id, state)
+        ).scalar_one()
+        # Find the page's ids through the covering index first, so a deep page skips index
+        # entries rather than whole rows.
+        ids = (
+            select(v.c.id)
+            .where(v.c.package_id == package_id, state)
+            .order_by(v.c.created_at.desc(), v.c.id.desc())
+            .offset(offset)
+            .limit(limit)
+            .scalar_subquery()
+        )
+        rows = self.conn.execute(
+            select(v).where(v.c.id.in_(ids)).order_by(v.c.created_at.desc(), v.c.id.desc())
+        ).all()
+        return self._versions(rows), int(total)
+
+    def version_counts(self, package_id: int) -> tuple[int, int]:
+        """(active versions, active tagged versions) of a package."""
+        v = t.versions
+        active = self.conn.execute(
+            select(func.count())
+            .select_from(v)
+            .where(v.c.package_id == package_id, v.c.deleted_at.is_(None))
+        ).scalar_one()
+        vt = t.version_tags
+        tagged = self.conn.execute(
+            select(func.count(func.distinct(vt.c.version_id))).where(vt.c.package_id == package_id)
+        ).scalar_one()
+        return int(active), int(tagged)
+
+    def upsert_version(
+        self, package_id: int, name: str, values: dict[str, Any], tags: Sequence[str]
+    ) -> int:
+        v = t.versions
+        live = values.get("deleted_at") is None
+        existing = self.conn.execute(
+            select(v.c.id)
+            .where(v.c.package_id == package_id, v.c.name == name)
+            .order_by(v.c.deleted_at.is_(None).desc(), v.c.id.desc())
+        ).scalar()
+        row = {
+            **values,
+            "live_name": name if live else None,
+            "deleted_tags": None if live else json.dumps(list(tags)),
+        }
+        if existing is not None:
+            self.conn.execute(update(v).where(v.c.id == existing).values(**row))
+            version_id = int(existing)
+        else:
+            version_id = int(
+                self.conn.execute(
+                    insert(v).values(package_id=package_id, name=name, **row).returning(v.c.id)
+                ).scalar_one()
+            )
+        vt = t.version_tags
+        self.conn.execute(delete(vt).where(vt.c.version_id == version_id))
+        if live and tags:
+            # A tag names one version: seeding it here moves it from wherever it was.
+            self.conn.execute(delete(vt).where(vt.c.package_id == package_id, vt.c.tag.in_(tags)))
+            self.conn.execute(
+                insert(vt),
+                [{"package_id": package_id, "tag": tag, "version_id": version_id} for tag in tags],
+            )
+        return version_id
+
+    def soft_delete_version(self, version_id: int, now: datetime) -> bool:
+        v = t.versions
+        vt = t.version_tags
+        tags = list(
+            self.conn.execute(
+                select(vt.c.tag).where(vt.c.version_id == version_id).order_by(vt.c.tag)
+            ).scalars()
+        )
+        # The conditional update is the arbiter between concurrent deletes: only one of
+        # them sees a live row, the other gets rowcount 0 and answers 404.
+        done = self.conn.execute(
+            update(v)
+            .where(v.c.id == version_id, v.c.deleted_at.is_(None))
+            .values(deleted_at=now, live_name=None, deleted_tags=json.dumps(tags))
+        ).rowcount
+        if done:
+            self.conn.execute(delete(vt).where(vt.c.version_id == version_id))
+        return bool(done)
+
+    def restore_version(self, version: Version, now: datetime) -> bool:
+        v = t.versions
+        done = self.conn.execute(
+            update(v)
+            .where(v.c.id == version.id, v.c.deleted_at.is_not(None))
+            .values(deleted_at=None, live_name=version.name, deleted_tags=None)
+        ).rowcount
+        if not done or not version.tags:
+            return bool(done)
+        vt = t.version_tags
+        taken = set(
+            self.conn.execute(
+                select(vt.c.tag).where(
+                    vt.c.package_id == version.package_id, vt.c.tag.in_(version.tags)
+                )
+            ).scalars()
+        )
+        free = [tag for tag in version.tags if tag not in taken]
+        if free:
+            self.conn.execute(
+                insert(vt),
+                [
+                    {"package_id": version.package_id, "tag": tag, "version_id": version.id}
+                    for tag in free
+                ],
+            )
+        return True
+
+    # housekeeping -------------------------------------------------------------------
+
+    def audit(
+        self,
+        action: str,
+        *,
+        at: datetime,
+        actor_id: int | None,
+        token_id: int | None,
+        request_id: str | None,
+        package_id: int | None,
+        version_id: int | None,
+        before: dict[str, Any] | None,
+        after: dict[str, Any] | None,
+    ) -> None:
+        self.conn.execute(
+            insert(t.audit_log).values(
+                at=at,
+                action=action,
+                actor_id=actor_id,
+                token_id=token_id,
+                request_id=request_id,
+                package_id=package_id,
+                version_id=version_id,
+                before=json.dumps(before, default=str) if before is not None else None,
+                after=json.dumps(after, default=str) if after is not None else None,
+            )
+        )
+
+    def purge_deleted(self, cutoff: datetime) -> PurgeCounts:
+        v = t.versions
+        p = t.packages
+        versions = self.conn.execute(
+            delete(v).where(v.c.deleted_at.is_not(None), v.c.deleted_at < cutoff)
+        ).rowcount
+        packages = self.conn.execute(
+            delete(p).where(p.c.deleted_at.is_not(None), p.c.deleted_at < cutoff)
+        ).rowcount
+        return PurgeCounts(packages=int(packages), versions=int(versions))
+
+
+def _replace_count(package: Package, count: int) -> Package:
+    from dataclasses import replace
+
+    return replace(package, version_count=count)

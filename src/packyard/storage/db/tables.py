@@ -1,0 +1,178 @@
+"""The schema, portable between SQLite and PostgreSQL.
+
+Case-insensitive matching uses `*_norm` columns holding the lowered spelling, so both
+engines use a plain unique index. "Only one live X per name" uses a `live_name` column that
+is the normalized name while live and NULL once deleted: NULLs never collide in a unique
+index on either engine, so deleted rows keep their names without a partial index.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    Column,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
+
+metadata = MetaData(
+    naming_convention={
+        "ix": "ix_%(column_0_label)s",
+        "uq": "uq_%(table_name)s_%(column_0_name)s",
+        "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+        "pk": "pk_%(table_name)s",
+    }
+)
+
+TS = DateTime(timezone=True)
+
+accounts = Table(
+    "accounts",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("login", String(39), nullable=False),
+    Column("login_norm", String(39), nullable=False, unique=True),
+    Column("type", String(16), nullable=False),  # User | Organization
+    Column("name", String(255)),
+    Column("site_admin", Boolean, nullable=False, default=False),
+    Column("created_at", TS, nullable=False),
+)
+
+org_memberships = Table(
+    "org_memberships",
+    metadata,
+    Column("org_id", ForeignKey("accounts.id", ondelete="CASCADE"), primary_key=True),
+    Column("user_id", ForeignKey("accounts.id", ondelete="CASCADE"), primary_key=True),
+    Column("role", String(16), nullable=False),  # admin | member
+)
+
+repositories = Table(
+    "repositories",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("owner_id", ForeignKey("accounts.id", ondelete="CASCADE"), nullable=False),
+    Column("name", String(100), nullable=False),
+    Column("name_norm", String(100), nullable=False),
+    Column("visibility", String(16), nullable=False),
+    Column("description", Text),
+    Column("created_at", TS, nullable=False),
+    UniqueConstraint("owner_id", "name_norm", name="uq_repositories_owner_name"),
+)
+
+collaborators = Table(
+    "collaborators",
+    metadata,
+    Column("repository_id", ForeignKey("repositories.id", ondelete="CASCADE"), primary_key=True),
+    Column("user_id", ForeignKey("accounts.id", ondelete="CASCADE"), primary_key=True),
+    Column("permission", String(16), nullable=False),
+)
+
+tokens = Table(
+    "tokens",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("user_id", ForeignKey("accounts.id", ondelete="CASCADE")),
+    Column("token_hash", String(64), nullable=False, unique=True),
+    Column("token_prefix", String(16), nullable=False),
+    Column("kind", String(16), nullable=False),
+    Column("scopes", Text, nullable=False, default=""),  # comma-joined
+    Column("repository_id", ForeignKey("repositories.id", ondelete="CASCADE")),
+    Column("packages_permission", String(8)),  # actions tokens: read | write
+    Column("note", String(255)),
+    Column("created_at", TS, nullable=False),
+    Column("expires_at", TS),
+    Column("last_used_at", TS),
+    Column("revoked_at", TS),
+)
+
+packages = Table(
+    "packages",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("owner_id", ForeignKey("accounts.id", ondelete="CASCADE"), nullable=False),
+    Column("package_type", String(16), nullable=False),
+    Column("name", String(255), nullable=False),
+    Column("name_norm", String(255), nullable=False),
+    Column("live_name", String(255)),
+    Column("visibility", String(16), nullable=False),
+    Column("repository_id", ForeignKey("repositories.id", ondelete="SET NULL")),
+    Column("inherit_access", Boolean, nullable=False, default=True),
+    Column("created_at", TS, nullable=False),
+    Column("updated_at", TS, nullable=False),
+    Column("deleted_at", TS),
+    UniqueConstraint("owner_id", "package_type", "live_name", name="uq_packages_live_name"),
+    Index("ix_packages_owner_type_name", "owner_id", "package_type", "name_norm"),
+    Index("ix_packages_owner_created", "owner_id", "created_at", "id"),
+)
+
+package_access = Table(
+    "package_access",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("package_id", ForeignKey("packages.id", ondelete="CASCADE"), nullable=False),
+    Column("user_id", ForeignKey("accounts.id", ondelete="CASCADE")),
+    Column("repository_id", ForeignKey("repositories.id", ondelete="CASCADE")),
+    Column("role", String(8), nullable=False),  # read | write | admin
+    UniqueConstraint("package_id", "user_id", "repository_id", name="uq_package_access_grantee"),
+)
+
+versions = Table(
+    "package_versions",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("package_id", ForeignKey("packages.id", ondelete="CASCADE"), nullable=False),
+    Column("name", String(255), nullable=False),
+    Column("live_name", String(255)),
+    Column("description", Text),
+    Column("license", String(255)),
+    Column("download_count", BigInteger, nullable=False, default=0),
+    # Tags a deleted version held, so restore can give back those not taken since.
+    Column("deleted_tags", Text),
+    Column("created_at", TS, nullable=False),
+    Column("updated_at", TS, nullable=False),
+    Column("deleted_at", TS),
+    UniqueConstraint("package_id", "live_name", name="uq_package_versions_live_name"),
+    Index("ix_package_versions_package_order", "package_id", "deleted_at", "created_at", "id"),
+)
+
+# Live tags only: one row per (package, tag), so a tag names at most one version.
+version_tags = Table(
+    "version_tags",
+    metadata,
+    Column("package_id", ForeignKey("packages.id", ondelete="CASCADE"), primary_key=True),
+    Column("tag", String(255), primary_key=True),
+    Column("version_id", ForeignKey("package_versions.id", ondelete="CASCADE"), nullable=False),
+    Index("ix_version_tags_version", "version_id"),
+)
+
+# Downloads per version per day, for retention rules ("downloaded within 14 days").
+version_downloads = Table(
+    "version_downloads",
+    metadata,
+    Column("version_id", ForeignKey("package_versions.id", ondelete="CASCADE"), primary_key=True),
+    Column("day", String(10), primary_key=True),  # YYYY-MM-DD, UTC
+    Column("count", BigInteger, nullable=False),
+)
+
+audit_log = Table(
+    "audit_log",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("at", TS, nullable=False),
+    Column("action", String(32), nullable=False),
+    Column("actor_id", Integer),
+    Column("token_id", Integer),
+    Column("request_id", String(64)),
+    Column("package_id", Integer),
+    Column("version_id", Integer),
+    Column("before", Text),
+    Column("after", Text),
+)
