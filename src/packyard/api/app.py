@@ -64,8 +64,6 @@ class RestApi:
         }
         route: Route | None = None
         try:
-            if request.raw_path.rstrip("/") == "/rate_limit":
-                return self._rate_limit(request, headers)
             version = request.headers.get("x-github-api-version")
             if version is not None and version not in SUPPORTED_API_VERSIONS:
                 raise BadRequest(f"The API version {version} is not supported.")
@@ -79,13 +77,25 @@ class RestApi:
                 headers["X-OAuth-Scopes"] = ", ".join(sorted(actor.scopes))
             if route.operation is not None:
                 headers["X-Accepted-OAuth-Scopes"] = ", ".join(REQUIRED_SCOPES[route.operation])
-            quota = self.limiter.hit(self._limit_key(request, actor.token_id), time.time())
-            if quota is not None:
-                headers.update(quota.headers())
+            limit_key = self._limit_key(request, actor.token_id)
+            if route.counts_against_quota:
+                quota = self.limiter.hit(limit_key, time.time())
+                if quota is not None:
+                    headers.update(quota.headers())
             if route.requires_login and actor.anonymous:
                 raise Unauthenticated(REQUIRES_AUTHENTICATION)
             ctx = Context(self.store, actor, now, self.settings.restore_window, request_id)
-            response = route.handler(Call(ctx, request, params, self.render, self.settings.api_url))
+            response = route.handler(
+                Call(
+                    ctx,
+                    request,
+                    params,
+                    self.render,
+                    self.settings.api_url,
+                    self.limiter,
+                    limit_key,
+                )
+            )
         except DomainError as error:
             status = status_for(error)
             documentation = docs_url(route) if route else "https://docs.github.com/rest"
@@ -100,27 +110,6 @@ class RestApi:
 
     def _limit_key(self, request: ApiRequest, token_id: int | None) -> str:
         return f"token:{token_id}" if token_id is not None else f"ip:{request.client_host}"
-
-    def _rate_limit(self, request: ApiRequest, headers: dict[str, str]) -> ApiResponse:
-        """`GET /rate_limit` in GitHub's shape; it never counts against the quota."""
-        now = self.clock()
-        token = parse_authorization(request.headers.get("authorization"))
-        actor = authenticate(self.store, token, now)
-        quota = self.limiter.peek(self._limit_key(request, actor.token_id), time.time())
-        entry = {
-            "limit": quota.limit,
-            "remaining": quota.remaining,
-            "reset": quota.reset,
-            "used": quota.used,
-        }
-        resources = {
-            name: {**entry, "resource": name}
-            for name in ("core", "search", "graphql", "integration_manifest")
-        }
-        headers.update(quota.headers())
-        return ApiResponse(
-            200, {"resources": resources, "rate": {**entry, "resource": "core"}}, headers
-        )
 
 
 def create_app(

@@ -7,12 +7,14 @@ declare it fails at import time.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from urllib.parse import unquote
 
 from packyard.api.errors import PACKAGES_DOCS
 from packyard.api.http import ApiRequest, ApiResponse
+from packyard.api.ratelimit import RateLimiter
 from packyard.api.render import Renderer
 from packyard.domain.errors import NotFound, Unprocessable
 from packyard.domain.pagination import PageRequest, last_page, page_request
@@ -32,6 +34,8 @@ class Call:
     params: dict[str, str]
     render: Renderer
     api_url: str
+    limiter: RateLimiter
+    limit_key: str
 
 
 Handler = Callable[[Call], ApiResponse]
@@ -46,6 +50,7 @@ class Route:
     requires_login: bool
     docs: str
     operation_id: str
+    counts_against_quota: bool = True
 
 
 # parameters ---------------------------------------------------------------------------
@@ -170,6 +175,24 @@ def get_authenticated_user(call: Call) -> ApiResponse:
 def get_user(call: Call) -> ApiResponse:
     account = accounts.get_account(call.ctx, call.params["username"])
     return ApiResponse(200, call.render.full_user(account, private=False))
+
+
+def get_rate_limit(call: Call) -> ApiResponse:
+    """GitHub's shape; asking for it never spends quota."""
+    quota = call.limiter.peek(call.limit_key, time.time())
+    entry = {
+        "limit": quota.limit,
+        "remaining": quota.remaining,
+        "reset": quota.reset,
+        "used": quota.used,
+    }
+    resources = {
+        name: {**entry, "resource": name}
+        for name in ("core", "search", "graphql", "integration_manifest")
+    }
+    return ApiResponse(
+        200, {"resources": resources, "rate": {**entry, "resource": "core"}}, quota.headers()
+    )
 
 
 # the table ----------------------------------------------------------------------------
@@ -314,6 +337,17 @@ ROUTES: list[Route] = [
         False,
         "https://docs.github.com/rest/users/users#get-a-user",
         "users/get-by-username",
+    ),
+    Route(
+        "GET",
+        ("rate_limit",),
+        get_rate_limit,
+        None,
+        False,
+        "https://docs.github.com/rest/rate-limit/rate-limit"
+        "#get-rate-limit-status-for-the-authenticated-user",
+        "rate-limit/get",
+        counts_against_quota=False,
     ),
 ]
 

@@ -1,0 +1,202 @@
+"""Fixtures: a migrated store per test on the chosen backend, the app, a seeded world.
+
+`--backend=postgres` (or PACKYARD_TEST_BACKEND=postgres) runs everything on PostgreSQL:
+one database per test session, created and dropped here, tables emptied between tests.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+import yaml
+from sqlalchemy import Engine, create_engine, text
+from starlette.testclient import TestClient
+
+from packyard.api.app import create_app
+from packyard.config import Settings
+from packyard.services.seed import load_seed
+from packyard.storage.db.engine import make_engine
+from packyard.storage.db.migrate import upgrade
+from packyard.storage.db.store import SqlStore
+from packyard.storage.db.tables import metadata
+from tests.openapi import validate
+
+ROOT = Path(__file__).parent.parent
+WORLD_FILE = ROOT / "examples" / "world.yaml"
+DEFAULT_PG_ADMIN_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
+PG_HOW_TO = (
+    "PostgreSQL is not reachable at {url}: start it with "
+    "`pg_ctlcluster --skip-systemctl-redirect $(ls /etc/postgresql) main start` "
+    "or point PACKYARD_TEST_PG_ADMIN_URL at a server you may create databases on"
+)
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--backend",
+        choices=["sqlite", "postgres"],
+        default=os.environ.get("PACKYARD_TEST_BACKEND", "sqlite"),
+        help="database engine under test",
+    )
+
+
+@pytest.fixture(scope="session")
+def backend(request: pytest.FixtureRequest) -> str:
+    return str(request.config.getoption("--backend"))
+
+
+@dataclass
+class Clock:
+    """Injected time: tests move it instead of sleeping."""
+
+    now: datetime
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, delta: timedelta) -> None:
+        self.now += delta
+
+
+@pytest.fixture
+def clock() -> Clock:
+    return Clock(datetime(2026, 3, 1, 12, 0, tzinfo=UTC))
+
+
+@pytest.fixture(scope="session")
+def _sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("template") / "packyard.db"
+    engine = make_engine(f"sqlite+pysqlite:///{path}")
+    upgrade(engine)
+    engine.dispose()
+    return path
+
+
+@pytest.fixture(scope="session")
+def _postgres_url(backend: str) -> Iterator[str | None]:
+    if backend != "postgres":
+        yield None
+        return
+    admin_url = os.environ.get("PACKYARD_TEST_PG_ADMIN_URL", DEFAULT_PG_ADMIN_URL)
+    name = f"packyard_test_{uuid.uuid4().hex[:10]}"
+    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as conn:
+            conn.execute(text(f'CREATE DATABASE "{name}"'))
+    except Exception as error:  # any connection failure means "no server here"
+        admin.dispose()
+        pytest.skip(PG_HOW_TO.format(url=admin_url) + f" ({type(error).__name__})")
+    url = admin_url.rsplit("/", 1)[0] + f"/{name}"
+    engine = make_engine(url)
+    upgrade(engine)
+    engine.dispose()
+    yield url
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+@pytest.fixture
+def database_url(
+    backend: str, tmp_path: Path, _sqlite_template: Path, _postgres_url: str | None
+) -> Iterator[str]:
+    if _postgres_url is not None:
+        engine = create_engine(_postgres_url)
+        tables = ", ".join(f'"{t.name}"' for t in metadata.sorted_tables)
+        with engine.begin() as conn:
+            conn.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+        engine.dispose()
+        yield _postgres_url
+        return
+    path = tmp_path / "packyard.db"
+    shutil.copy(_sqlite_template, path)
+    yield f"sqlite+pysqlite:///{path}"
+
+
+@pytest.fixture
+def engine(database_url: str) -> Iterator[Engine]:
+    engine = make_engine(database_url)
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture
+def store(engine: Engine) -> SqlStore:
+    return SqlStore(engine)
+
+
+@pytest.fixture
+def settings(tmp_path: Path, database_url: str) -> Settings:
+    return Settings(
+        data_dir=tmp_path,
+        database_url=database_url,
+        base_url="http://testserver",
+        gc_interval=None,
+    )
+
+
+@pytest.fixture
+def app(settings: Settings, engine: Engine, clock: Clock) -> Any:
+    return create_app(settings, engine, clock=clock)
+
+
+class Api:
+    """A TestClient whose every REST response is checked against GitHub's description."""
+
+    def __init__(self, client: TestClient) -> None:
+        self.client = client
+
+    def request(
+        self, method: str, path: str, token: str | None = None, **kwargs: Any
+    ) -> httpx.Response:
+        headers = dict(kwargs.pop("headers", {}))
+        if token is not None:
+            headers["Authorization"] = f"Bearer {token}"
+        response = self.client.request(method, "/api/v3" + path, headers=headers, **kwargs)
+        validate(response)
+        return response
+
+    def get(self, path: str, token: str | None = None, **kwargs: Any) -> httpx.Response:
+        return self.request("GET", path, token, **kwargs)
+
+    def delete(self, path: str, token: str | None = None, **kwargs: Any) -> httpx.Response:
+        return self.request("DELETE", path, token, **kwargs)
+
+    def post(self, path: str, token: str | None = None, **kwargs: Any) -> httpx.Response:
+        return self.request("POST", path, token, **kwargs)
+
+
+@pytest.fixture
+def api(app: Any) -> Iterator[Api]:
+    with TestClient(app, base_url="http://testserver") as client:
+        yield Api(client)
+
+
+def seed(store: SqlStore, document: dict[str, Any] | str, now: datetime) -> None:
+    if isinstance(document, str):
+        document = yaml.safe_load(document)
+    load_seed(store, document, now)
+
+
+@pytest.fixture
+def world(store: SqlStore, clock: Clock) -> dict[str, Any]:
+    document = yaml.safe_load(WORLD_FILE.read_text())
+    load_seed(store, document, clock.now)
+    return dict(document)
+
+
+# Tokens from examples/world.yaml
+ALICE = "ghp_alice_full_0000000000000000000000000"
+ALICE_OAUTH = "gho_alice_oauth_000000000000000000000000"
+ACTIONS_WEB = "ghs_web_actions_00000000000000000000000000"
+ALICE_FINE_GRAINED = "github_pat_alice_fine_grained_0000000000"
+BOB_READ = "ghp_bob_read_00000000000000000000000000000"
