@@ -97,7 +97,9 @@ def test_org_scope_walk(api: Api, world: Any, dave: str) -> None:
     listing = api.get("/orgs/acme/packages", dave, params={"package_type": "npm"})
     assert listing.status_code == 200
     assert [p["name"] for p in listing.json()] == ["@acme/web-ui"]
-    assert listing.json()[0]["url"] == "http://testserver/api/v3/orgs/acme/packages/npm/@acme%2Fweb-ui"
+    assert (
+        listing.json()[0]["url"] == "http://testserver/api/v3/orgs/acme/packages/npm/@acme%2Fweb-ui"
+    )
     assert api.get(path, dave).status_code == 200
     ids = version_ids(api, path, dave)
     assert len(ids) == 2
@@ -113,7 +115,7 @@ def test_org_scope_walk(api: Api, world: Any, dave: str) -> None:
     assert api.get(f"/users/acme/packages/npm/{WEB_UI}", dave).status_code == 200
 
 
-def test_user_package_delete_and_restore(api: Api, world: Any) -> None:
+def test_user_package_delete_and_restore(api: Api, store: Any, clock: Clock, world: Any) -> None:
     seed_private = {
         "packages": [
             {
@@ -125,7 +127,7 @@ def test_user_package_delete_and_restore(api: Api, world: Any) -> None:
             }
         ]
     }
-    seed(api.client.app.rest.store, seed_private, api.client.app.rest.clock())  # type: ignore[attr-defined]
+    seed(store, seed_private, clock.now)
     for prefix in ("/users/alice", "/user"):
         path = f"{prefix}/packages/maven/com.example.lib"
         assert api.delete(path, ALICE).status_code == 204

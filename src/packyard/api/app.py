@@ -16,7 +16,7 @@ from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 from starlette.routing import Route as StarletteRoute
 
-from packyard.api.errors import REQUIRES_AUTHENTICATION, error_body, status_for
+from packyard.api.errors import error_body, status_for
 from packyard.api.http import ApiRequest, ApiResponse, Receive, Scope, Send
 from packyard.api.ratelimit import RateLimiter
 from packyard.api.render import Renderer
@@ -25,6 +25,7 @@ from packyard.auth.tokens import parse_authorization
 from packyard.config import Settings
 from packyard.domain.errors import BadRequest, DomainError, Forbidden, Unauthenticated
 from packyard.domain.permissions import REQUIRED_SCOPES
+from packyard.services.access import REQUIRES_AUTHENTICATION
 from packyard.services.auth import authenticate
 from packyard.services.context import Context
 from packyard.services.gc import collect_garbage

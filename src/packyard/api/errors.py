@@ -26,8 +26,6 @@ STATUS_BY_ERROR: dict[type[DomainError], int] = {
     RateLimited: 429,
 }
 
-REQUIRES_AUTHENTICATION = "Requires authentication"
-
 
 def status_for(error: DomainError) -> int:
     for cls in type(error).__mro__:

@@ -27,6 +27,7 @@ from packyard.domain.types import (
 from packyard.services.ports import Transaction
 
 NOT_FOUND = "Not Found"
+REQUIRES_AUTHENTICATION = "Requires authentication"
 PACKAGE_NOT_FOUND = "Package not found."
 VERSION_NOT_FOUND = "Package version not found."
 INTEGRATION_FORBIDDEN = "Resource not accessible by integration"

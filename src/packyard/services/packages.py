@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from packyard.domain.errors import BadRequest, Conflict, NotFound, Unprocessable
+from packyard.domain.errors import BadRequest, Conflict, NotFound, Unauthenticated, Unprocessable
 from packyard.domain.pagination import (
     MAX_PACKAGE_LIST_WINDOW,
     PageRequest,
@@ -29,6 +29,7 @@ from packyard.domain.types import (
 from packyard.services.access import (
     NOT_FOUND,
     PACKAGE_NOT_FOUND,
+    REQUIRES_AUTHENTICATION,
     VERSION_NOT_FOUND,
     OwnerScope,
     PackageView,
@@ -224,6 +225,9 @@ def list_versions(
             f"Invalid value for `state`: {state!r}. Must be one of: active, deleted."
         )
     deleted = state == "deleted"
+    if deleted and ctx.actor.anonymous:
+        # Deleted versions are an administrator's view: it needs a token with delete:packages.
+        raise Unauthenticated(REQUIRES_AUTHENTICATION)
     with ctx.store.read() as tx:
         owner, package_type = _locate(tx, ctx, address)
         package = tx.find_package(owner.id, package_type, address.package_name)
