@@ -19,7 +19,7 @@ import httpx
 import pytest
 from openapi_core import OpenAPI
 from openapi_core.datatypes import RequestParameters
-from openapi_core.templating.paths.exceptions import PathNotFound
+from openapi_core.templating.paths.exceptions import OperationNotFound, PathNotFound
 from openapi_core.templating.responses.exceptions import ResponseNotFound
 from openapi_schema_validator import OAS30Validator
 from werkzeug.datastructures import Headers, ImmutableMultiDict
@@ -133,8 +133,8 @@ def validate(response: httpx.Response) -> None:
     )
     try:
         openapi().validate_response(request, result)  # type: ignore[arg-type]
-    except PathNotFound:
-        # Unknown routes answer GitHub's plain 404 body.
+    except (PathNotFound, OperationNotFound):
+        # Unknown routes and methods answer GitHub's plain 404 body.
         _check_error(response)
     except ResponseNotFound:
         # GitHub documents only some error statuses per operation; every error body it

@@ -88,6 +88,7 @@ class Renderer:
         if private:
             body.update(
                 {
+                    "user_view_type": "private",
                     "private_gists": 0,
                     "total_private_repos": 0,
                     "owned_private_repos": 0,

@@ -1,0 +1,133 @@
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from tests.conftest import ALICE, Api, Clock, seed
+
+ALICE_TOKEN = {
+    "user": "alice",
+    "token": ALICE,
+    "kind": "classic",
+    "scopes": ["read:packages", "delete:packages"],
+}
+
+
+def links(response: Any) -> dict[str, str]:
+    header = response.headers.get("link", "")
+    return {rel: url for url, rel in re.findall(r'<([^>]+)>; rel="(\w+)"', header)}
+
+
+def make_versions(store: Any, clock: Clock, count: int) -> str:
+    seed(
+        store,
+        {
+            "users": [{"login": "alice"}],
+            "tokens": [ALICE_TOKEN],
+            "packages": [
+                {
+                    "owner": "alice",
+                    "package_type": "npm",
+                    "name": "many",
+                    "visibility": "private",
+                    # Two versions share each timestamp, so ties are broken by id.
+                    "versions": [
+                        {
+                            "name": f"1.0.{i}",
+                            "created_at": f"2026-01-01T00:{i // 2 // 60:02d}:{i // 2 % 60:02d}Z",
+                        }
+                        for i in range(count)
+                    ],
+                }
+            ],
+        },
+        clock.now,
+    )
+    return "/users/alice/packages/npm/many/versions"
+
+
+def test_versions_newest_first_with_links(api: Api, store: Any, clock: Clock) -> None:
+    path = make_versions(store, clock, 75)
+    first = api.get(path, ALICE)
+    assert len(first.json()) == 30
+    assert first.json()[0]["name"] == "1.0.74"
+    assert links(first) == {
+        "next": f"http://testserver/api/v3{path}?page=2",
+        "last": f"http://testserver/api/v3{path}?page=3",
+    }
+    seen = []
+    url: str | None = path
+    while url:
+        response = api.get(url.removeprefix("http://testserver/api/v3"), ALICE)
+        seen += [v["name"] for v in response.json()]
+        url = links(response).get("next")
+    assert seen == [f"1.0.{i}" for i in reversed(range(75))]
+    middle = api.get(path + "?page=2&per_page=10&state=active", ALICE)
+    assert links(middle) == {
+        "next": f"http://testserver/api/v3{path}?per_page=10&state=active&page=3",
+        "last": f"http://testserver/api/v3{path}?per_page=10&state=active&page=8",
+        "prev": f"http://testserver/api/v3{path}?per_page=10&state=active&page=1",
+        "first": f"http://testserver/api/v3{path}?per_page=10&state=active&page=1",
+    }
+
+
+def test_per_page_capped_and_page_zero(api: Api, store: Any, clock: Clock) -> None:
+    path = make_versions(store, clock, 120)
+    assert len(api.get(path + "?per_page=500", ALICE).json()) == 100
+    assert api.get(path + "?page=0", ALICE).json() == api.get(path, ALICE).json()
+    assert api.get(path + "?page=99", ALICE).json() == []
+
+
+def test_bad_parameters_are_422(api: Api, store: Any, clock: Clock) -> None:
+    path = make_versions(store, clock, 3)
+    for query, name in [("page=x", "page"), ("per_page=1.5", "per_page"), ("state=gone", "state")]:
+        response = api.get(f"{path}?{query}", ALICE)
+        assert response.status_code == 422 and name in response.json()["message"], query
+    bad = api.get("/users/alice/packages?package_type=npm&visibility=secret", ALICE)
+    assert bad.status_code == 422 and "visibility" in bad.json()["message"]
+    missing = api.get("/users/alice/packages", ALICE)
+    assert missing.status_code == 422 and "package_type" in missing.json()["message"]
+
+
+def test_package_listing_window(api: Api, store: Any, clock: Clock) -> None:
+    make_versions(store, clock, 1)
+    assert (
+        api.get("/user/packages?package_type=npm&per_page=100&page=100", ALICE).status_code == 200
+    )
+    over = api.get("/user/packages?package_type=npm&per_page=100&page=101", ALICE)
+    assert over.status_code == 400 and "10000" in over.json()["message"]
+
+
+def test_packages_in_creation_order_with_visibility_filter(
+    api: Api, store: Any, clock: Clock
+) -> None:
+    seed(
+        store,
+        {
+            "users": [{"login": "alice"}, {"login": "bob"}],
+            "tokens": [
+                ALICE_TOKEN,
+                {"user": "bob", "token": "ghp_bob", "kind": "classic", "scopes": ["read:packages"]},
+            ],
+            "packages": [
+                {
+                    "owner": "alice",
+                    "package_type": "npm",
+                    "name": f"p{i}",
+                    "visibility": "public" if i % 2 else "private",
+                    "created_at": f"2026-01-{10 - i:02d}T00:00:00Z",
+                    "versions": [{"name": "1.0.0"}],
+                }
+                for i in range(6)
+            ],
+        },
+        clock.now,
+    )
+    names = [p["name"] for p in api.get("/user/packages?package_type=npm", ALICE).json()]
+    assert names == ["p5", "p4", "p3", "p2", "p1", "p0"]
+    public = api.get("/users/alice/packages?package_type=npm&visibility=public", ALICE).json()
+    assert [p["name"] for p in public] == ["p5", "p3", "p1"]
+    # Bob sees only what he may read, and the pages count only that.
+    bob = api.get("/users/alice/packages?package_type=npm&per_page=2", "ghp_bob")
+    assert [p["name"] for p in bob.json()] == ["p5", "p3"]
+    assert links(bob)["last"].endswith("page=2")

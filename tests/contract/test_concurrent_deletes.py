@@ -1,0 +1,67 @@
+"""Two deletes of one version at once: exactly one 204 and one 404, on either engine."""
+
+from __future__ import annotations
+
+import threading
+from typing import Any
+
+from packyard.api.app import create_app
+from packyard.api.http import ApiRequest
+from packyard.config import Settings
+from packyard.storage.db.engine import make_engine
+from tests.conftest import ALICE, Clock, seed
+
+ROUNDS = 15
+
+
+def test_concurrent_deletes(
+    settings: Settings, database_url: str, store: Any, clock: Clock
+) -> None:
+    seed(
+        store,
+        {
+            "users": [{"login": "alice"}],
+            "tokens": [
+                {
+                    "user": "alice",
+                    "token": ALICE,
+                    "kind": "classic",
+                    "scopes": ["read:packages", "delete:packages"],
+                }
+            ],
+            "packages": [
+                {
+                    "owner": "alice",
+                    "package_type": "npm",
+                    "name": "race",
+                    "versions": [{"name": f"1.0.{i}"} for i in range(ROUNDS + 1)],
+                }
+            ],
+        },
+        clock.now,
+    )
+    # Two independent app instances, each with its own engine: two processes, in effect.
+    apps = [create_app(settings, make_engine(database_url), clock=clock) for _ in range(2)]
+    for version_id in range(1, ROUNDS + 1):
+        barrier = threading.Barrier(2)
+        statuses: list[int] = []
+
+        def delete(app: Any, vid: int = version_id, gate: threading.Barrier = barrier) -> None:
+            request = ApiRequest(
+                method="DELETE",
+                raw_path=f"/users/alice/packages/npm/race/versions/{vid}",
+                query={},
+                headers={"authorization": f"Bearer {ALICE}"},
+                client_host="127.0.0.1",
+            )
+            gate.wait()
+            statuses.append(app.rest.handle(request).status)
+
+        threads = [threading.Thread(target=delete, args=(app,)) for app in apps]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        assert sorted(statuses) == [204, 404], (version_id, statuses)
+    for app in apps:
+        app.rest.store.engine.dispose()
