@@ -46,7 +46,12 @@ def test_concurrent_deletes(
         barrier = threading.Barrier(2)
         statuses: list[int] = []
 
-        def delete(app: Any, vid: int = version_id, gate: threading.Barrier = barrier) -> None:
+        def delete(
+            app: Any,
+            vid: int = version_id,
+            gate: threading.Barrier = barrier,
+            out: list[int] = statuses,
+        ) -> None:
             request = ApiRequest(
                 method="DELETE",
                 raw_path=f"/users/alice/packages/npm/race/versions/{vid}",
@@ -55,7 +60,7 @@ def test_concurrent_deletes(
                 client_host="127.0.0.1",
             )
             gate.wait()
-            statuses.append(app.rest.handle(request).status)
+            out.append(app.rest.handle(request).status)
 
         threads = [threading.Thread(target=delete, args=(app,)) for app in apps]
         for thread in threads:
