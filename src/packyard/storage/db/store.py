@@ -243,7 +243,9 @@ class SqlTransaction:
         tk = t.tokens
         existing = self.conn.execute(select(tk.c.id).where(tk.c.token_hash == token_hash)).scalar()
         if existing is not None:
-            self.conn.execute(update(tk).where(tk.c.id == existing).values(**values))
+            # A token keeps the moment it was first made, however often it is re-seeded.
+            changes = {k: v for k, v in values.items() if k != "created_at"}
+            self.conn.execute(update(tk).where(tk.c.id == existing).values(**changes))
             return int(existing)
         return int(
             self.conn.execute(
@@ -420,23 +422,26 @@ class SqlTransaction:
         self, package_id: int, user_id: int | None, repository_id: int | None, role: Role
     ) -> None:
         a = t.package_access
-        self.conn.execute(
-            delete(a).where(
+        done = self.conn.execute(
+            update(a)
+            .where(
                 a.c.package_id == package_id,
                 a.c.user_id.is_(None) if user_id is None else a.c.user_id == user_id,
                 a.c.repository_id.is_(None)
                 if repository_id is None
                 else a.c.repository_id == repository_id,
             )
-        )
-        self.conn.execute(
-            insert(a).values(
-                package_id=package_id,
-                user_id=user_id,
-                repository_id=repository_id,
-                role=_ROLE_NAME[role],
+            .values(role=_ROLE_NAME[role])
+        ).rowcount
+        if not done:
+            self.conn.execute(
+                insert(a).values(
+                    package_id=package_id,
+                    user_id=user_id,
+                    repository_id=repository_id,
+                    role=_ROLE_NAME[role],
+                )
             )
-        )
 
     def soft_delete_package(self, package_id: int, now: datetime) -> bool:
         p = t.packages
