@@ -41,16 +41,27 @@ def test_concurrent_deletes(
         clock.now,
     )
     # Two independent app instances, each with its own engine: two processes, in effect.
-    apps = [create_app(settings, make_engine(database_url), clock=clock) for _ in range(2)]
+    engines = [make_engine(database_url) for _ in range(2)]
+    apps = [create_app(settings, engine, clock=clock) for engine in engines]
+    try:
+        race(apps)
+    finally:
+        for engine in engines:
+            engine.dispose()
+
+
+def race(apps: list[Any]) -> None:
     for version_id in range(1, ROUNDS + 1):
         barrier = threading.Barrier(2)
         statuses: list[int] = []
+        errors: list[str] = []
 
         def delete(
             app: Any,
             vid: int = version_id,
             gate: threading.Barrier = barrier,
             out: list[int] = statuses,
+            errors: list[str] = errors,
         ) -> None:
             request = ApiRequest(
                 method="DELETE",
@@ -60,13 +71,15 @@ def test_concurrent_deletes(
                 client_host="127.0.0.1",
             )
             gate.wait()
-            out.append(app.rest.handle(request).status)
+            try:
+                out.append(app.rest.handle(request).status)
+            except Exception as error:  # reported in the assertion below, not lost in a thread
+                out.append(-1)
+                errors.append(repr(error))
 
         threads = [threading.Thread(target=delete, args=(app,)) for app in apps]
         for thread in threads:
             thread.start()
         for thread in threads:
             thread.join()
-        assert sorted(statuses) == [204, 404], (version_id, statuses)
-    for app in apps:
-        app.rest.store.engine.dispose()
+        assert sorted(statuses) == [204, 404], (version_id, statuses, errors)

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -27,7 +29,9 @@ def _settings(
     return settings_from_env(data_dir=data_dir, host=host, port=port)
 
 
-def _store(settings: Settings) -> Any:
+@contextmanager
+def _store(settings: Settings) -> Iterator[Any]:
+    """The migrated store, its connections closed when the command is done."""
     from packyard.storage.db.engine import make_engine
     from packyard.storage.db.migrate import upgrade
     from packyard.storage.db.store import SqlStore
@@ -35,8 +39,11 @@ def _store(settings: Settings) -> Any:
     if settings.database_url is None:
         settings.data_dir.mkdir(parents=True, exist_ok=True)
     engine = make_engine(settings.resolved_database_url)
-    upgrade(engine)
-    return SqlStore(engine)
+    try:
+        upgrade(engine)
+        yield SqlStore(engine)
+    finally:
+        engine.dispose()
 
 
 def _fail(message: str, code: int = 1) -> None:
@@ -73,7 +80,8 @@ def serve(host: str, port: int, data_dir: Path | None, workers: int) -> None:
     import uvicorn
 
     settings = _settings(data_dir, host, port)
-    _store(settings)  # migrations run once here, before any worker starts
+    with _store(settings):  # migrations run once here, before any worker starts
+        pass
     # Workers re-create the app from the environment, so hand them the resolved settings.
     os.environ["PACKYARD_DATA_DIR"] = str(settings.data_dir)
     os.environ.setdefault("PACKYARD_BASE_URL", settings.base_url)
@@ -104,9 +112,9 @@ def seed(file: Path, data_dir: Path | None) -> None:
         document = yaml.safe_load(file.read_text())
     except yaml.YAMLError as error:
         _fail(f"{file}: not valid YAML or JSON: {error}")
-    store = _store(_settings(data_dir))
     try:
-        report = load_seed(store, document, _now())
+        with _store(_settings(data_dir)) as store:
+            report = load_seed(store, document, _now())
     except SeedError as error:
         for line in error.errors:
             click.echo(f"{file}: {line}", err=True)
@@ -132,9 +140,8 @@ def users_create(login: str, name: str | None, data_dir: Path | None) -> None:
     from packyard.services.admin import create_account
 
     try:
-        account = create_account(
-            _store(_settings(data_dir)), login, AccountType.USER, _now(), name=name
-        )
+        with _store(_settings(data_dir)) as store:
+            account = create_account(store, login, AccountType.USER, _now(), name=name)
     except DomainError as error:
         _fail(error.message)
     click.echo(f"created user {account.login} (id {account.id})")
@@ -154,9 +161,8 @@ def orgs_create(login: str, owner: str, data_dir: Path | None) -> None:
     from packyard.services.admin import create_account
 
     try:
-        account = create_account(
-            _store(_settings(data_dir)), login, AccountType.ORGANIZATION, _now(), owner=owner
-        )
+        with _store(_settings(data_dir)) as store:
+            account = create_account(store, login, AccountType.ORGANIZATION, _now(), owner=owner)
     except DomainError as error:
         _fail(error.message)
     click.echo(f"created organization {account.login} (id {account.id}), owner {owner}")
@@ -198,15 +204,16 @@ def tokens_create(
             expires_at = expires_at.replace(tzinfo=UTC)
     scope_list = [s.strip() for s in scopes.split(",") if s.strip()]
     try:
-        token = create_token(
-            _store(_settings(data_dir)),
-            login,
-            scope_list,
-            TokenKind(kind),
-            _now(),
-            expires_at,
-            note,
-        )
+        with _store(_settings(data_dir)) as store:
+            token = create_token(
+                store,
+                login,
+                scope_list,
+                TokenKind(kind),
+                _now(),
+                expires_at,
+                note,
+            )
     except DomainError as error:
         _fail(error.message)
     click.echo(token)
@@ -220,7 +227,8 @@ def tokens_revoke(token: str, data_dir: Path | None) -> None:
     from packyard.services.admin import revoke_token
 
     try:
-        revoke_token(_store(_settings(data_dir)), token, _now())
+        with _store(_settings(data_dir)) as store:
+            revoke_token(store, token, _now())
     except DomainError as error:
         _fail(error.message)
     click.echo("revoked")
@@ -233,7 +241,8 @@ def gc(data_dir: Path | None) -> None:
     from packyard.services.gc import collect_garbage
 
     settings = _settings(data_dir)
-    counts = collect_garbage(_store(settings), _now(), settings.restore_window)
+    with _store(settings) as store:
+        counts = collect_garbage(store, _now(), settings.restore_window)
     click.echo(f"purged {counts.packages} packages and {counts.versions} versions")
 
 
@@ -246,8 +255,8 @@ def db() -> None:
 @data_dir_option
 def db_upgrade(data_dir: Path | None) -> None:
     """Apply database migrations (the server also does this on start)."""
-    _store(_settings(data_dir))
-    click.echo("database is up to date")
+    with _store(_settings(data_dir)):
+        click.echo("database is up to date")
 
 
 if __name__ == "__main__":  # pragma: no cover

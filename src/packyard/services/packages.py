@@ -119,7 +119,10 @@ def _live_package(
 ) -> Package:
     owner, package_type = _locate(tx, ctx, address)
     package = tx.find_package(owner.id, package_type, address.package_name)
-    return authorized_package(tx, ctx.actor, package, operation)
+    package = authorized_package(tx, ctx.actor, package, operation)
+    if operation is not Operation.READ and not tx.lock_package(package.id):
+        raise NotFound(PACKAGE_NOT_FOUND)  # deleted by a concurrent request
+    return package
 
 
 # packages ---------------------------------------------------------------------------
@@ -197,6 +200,7 @@ def restore_package(ctx: Context, address: PackageAddress, token: str | None) ->
         package = authorized_package(
             tx, ctx.actor, candidates[0] if candidates else None, Operation.RESTORE
         )
+        tx.lock_package(package.id)  # deleted, as expected: the lock is what matters
         if tx.find_package(owner.id, package_type, address.package_name) is not None:
             raise Conflict(PACKAGE_EXISTS)
         if len(candidates) > 1:
@@ -262,6 +266,9 @@ def delete_version(ctx: Context, address: PackageAddress, version_id: int | None
             tx.find_package(owner.id, package_type, address.package_name),
             Operation.DELETE,
         )
+        # Everything read from here on is read under the package's lock.
+        if not tx.lock_package(package.id):
+            raise NotFound(PACKAGE_NOT_FOUND)
         version = tx.find_version(package.id, version_id)
         if version is None or version.deleted_at is not None:
             raise NotFound(VERSION_NOT_FOUND)

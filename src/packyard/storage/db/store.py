@@ -443,6 +443,20 @@ class SqlTransaction:
                 )
             )
 
+    def lock_package(self, package_id: int) -> bool:
+        """Serialize changes to one package's versions.
+
+        PostgreSQL reads each statement at its own snapshot: without the lock, a delete could
+        count versions after a concurrent delete committed and take the whole package.
+        SQLite needs nothing here; its writers are already serialized by BEGIN IMMEDIATE.
+        Returns whether the package is still live once locked.
+        """
+        p = t.packages
+        row = self.conn.execute(
+            select(p.c.deleted_at).where(p.c.id == package_id).with_for_update()
+        ).first()
+        return row is not None and row.deleted_at is None
+
     def soft_delete_package(self, package_id: int, now: datetime) -> bool:
         p = t.packages
         return bool(
