@@ -131,3 +131,51 @@ def test_packages_in_creation_order_with_visibility_filter(
     bob = api.get("/users/alice/packages?package_type=npm&per_page=2", "ghp_bob")
     assert [p["name"] for p in bob.json()] == ["p5", "p3"]
     assert links(bob)["last"].endswith("page=2")
+
+
+def test_deep_pages_follow_changes(api: Api, store: Any, clock: Clock) -> None:
+    """Pages past the checkpoint threshold read the same as walking from the start."""
+    from datetime import UTC, datetime, timedelta
+
+    from sqlalchemy import insert
+
+    from packyard.storage.db.pages import SHALLOW_OFFSET
+    from packyard.storage.db.tables import versions
+
+    path = make_versions(store, clock, 1)
+    start = datetime(2025, 1, 1, tzinfo=UTC)
+    count = SHALLOW_OFFSET + 700
+    with store.write() as tx:
+        tx.conn.execute(
+            insert(versions),
+            [
+                {
+                    "package_id": 1,
+                    "name": f"2.0.{i}",
+                    "live_name": f"2.0.{i}",
+                    "download_count": 0,
+                    # Runs of equal timestamps make the id the tie-breaker across checkpoints.
+                    "created_at": start + timedelta(seconds=i // 3),
+                    "updated_at": start,
+                }
+                for i in range(count)
+            ],
+        )
+        tx._versions_changed(1, None)
+    expected = [f"2.0.{i}" for i in sorted(range(count), key=lambda i: (i // 3, i), reverse=True)]
+    # The seeded 1.0.0 is newer than all of them.
+    expected = ["1.0.0", *expected]
+
+    def page(number: int) -> list[str]:
+        response = api.get(f"{path}?per_page=100&page={number}", ALICE)
+        return [v["name"] for v in response.json()]
+
+    deep = SHALLOW_OFFSET // 100 + 3
+    assert page(deep) == expected[(deep - 1) * 100 : deep * 100]
+    last = api.get(f"{path}?per_page=100&page={deep}", ALICE)
+    assert links(last)["last"].endswith(f"page={(count + 1 + 99) // 100}")
+    # A delete moves everything after it by one, deep pages included.
+    victim = api.get(f"{path}?per_page=1&page=10", ALICE).json()[0]
+    assert api.delete(f"{path}/{victim['id']}", ALICE).status_code == 204
+    expected.remove(victim["name"])
+    assert page(deep) == expected[(deep - 1) * 100 : deep * 100]

@@ -15,7 +15,11 @@ def snapshot(store: Any) -> dict[str, list[tuple[Any, ...]]]:
     with store.engine.connect() as conn:
         return {
             table.name: sorted(
-                tuple(str(v) for k, v in row._mapping.items() if k != "last_used_at")
+                tuple(
+                    str(v)
+                    for k, v in row._mapping.items()
+                    if k not in ("last_used_at", "version_generation")
+                )
                 for row in conn.execute(select(table))
             )
             for table in tables.metadata.sorted_tables

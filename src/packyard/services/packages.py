@@ -157,8 +157,7 @@ def list_packages(
             ]
             total = len(visible)
             packages = visible[page.offset : page.offset + page.per_page]
-        counted = tx.with_version_counts(packages)
-        return PackagePage(owner, [view(tx, p) for p in counted], total)
+        return PackagePage(owner, [view(tx, p) for p in packages], total)
 
 
 def _administers_owner(tx: Transaction, ctx: Context, owner: Account) -> bool:
@@ -173,7 +172,7 @@ def _administers_owner(tx: Transaction, ctx: Context, owner: Account) -> bool:
 def get_package(ctx: Context, address: PackageAddress) -> PackageView:
     with ctx.store.read() as tx:
         package = _live_package(tx, ctx, address, Operation.READ)
-        return view(tx, tx.with_version_counts([package])[0])
+        return view(tx, package)
 
 
 def delete_package(ctx: Context, address: PackageAddress) -> None:

@@ -8,7 +8,7 @@ from contextlib import contextmanager
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, Engine, Row, and_, delete, func, insert, select, update
+from sqlalchemy import Connection, Engine, Row, and_, delete, func, insert, select, tuple_, update
 
 from packyard.domain.rules import normalize_name
 from packyard.domain.types import (
@@ -27,6 +27,7 @@ from packyard.domain.types import (
 from packyard.services.ports import PurgeCounts, TokenRecord
 from packyard.storage.db import tables as t
 from packyard.storage.db.engine import as_utc, read_transaction, utc, write_transaction
+from packyard.storage.db.pages import PAGE_CHECKPOINT_EVERY, PageIndex
 
 _ROLE_BY_NAME = {"read": Role.READ, "write": Role.WRITE, "admin": Role.ADMIN}
 _ROLE_NAME = {v: k for k, v in _ROLE_BY_NAME.items()}
@@ -39,6 +40,7 @@ _PACKAGE_COLUMNS = (
     t.packages.c.visibility,
     t.packages.c.repository_id,
     t.packages.c.inherit_access,
+    t.packages.c.version_count,
     t.packages.c.created_at,
     t.packages.c.updated_at,
     t.packages.c.deleted_at,
@@ -59,21 +61,23 @@ def _account(row: Row[Any]) -> Account:
 class SqlStore:
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
+        self.pages = PageIndex()
 
     @contextmanager
     def write(self) -> Iterator[SqlTransaction]:
         with write_transaction(self.engine) as conn:
-            yield SqlTransaction(conn)
+            yield SqlTransaction(conn, self.pages)
 
     @contextmanager
     def read(self) -> Iterator[SqlTransaction]:
         with read_transaction(self.engine) as conn:
-            yield SqlTransaction(conn)
+            yield SqlTransaction(conn, self.pages)
 
 
 class SqlTransaction:
-    def __init__(self, conn: Connection) -> None:
+    def __init__(self, conn: Connection, pages: PageIndex) -> None:
         self.conn = conn
+        self.pages = pages
         # Owners are looked up again for every package rendered; one read per transaction.
         self._accounts: dict[int, Account] = {}
 
@@ -272,7 +276,7 @@ class SqlTransaction:
 
     # packages -----------------------------------------------------------------------
 
-    def _package(self, row: Any, version_count: int = 0) -> Package:
+    def _package(self, row: Any) -> Package:
         owner = self.find_account(row.owner_id)
         assert owner is not None
         return Package(
@@ -286,7 +290,7 @@ class SqlTransaction:
             created_at=utc(row.created_at),
             updated_at=utc(row.updated_at),
             deleted_at=as_utc(row.deleted_at),
-            version_count=version_count,
+            version_count=int(row.version_count),
         )
 
     def find_package(self, owner_id: int, package_type: PackageType, name: str) -> Package | None:
@@ -354,19 +358,6 @@ class SqlTransaction:
             .limit(limit)
         ).all()
         return [self._package(row) for row in rows], int(total)
-
-    def with_version_counts(self, packages: Sequence[Package]) -> list[Package]:
-        if not packages:
-            return []
-        v = t.versions
-        counts: dict[int, int] = dict(
-            self.conn.execute(
-                select(v.c.package_id, func.count())
-                .where(v.c.package_id.in_([p.id for p in packages]), v.c.deleted_at.is_(None))
-                .group_by(v.c.package_id)
-            ).all()
-        )
-        return [_replace_count(p, int(counts.get(p.id, 0))) for p in packages]
 
     def upsert_package(
         self, owner_id: int, package_type: PackageType, name: str, values: dict[str, Any]
@@ -541,38 +532,104 @@ class SqlTransaction:
         self, package_id: int, deleted: bool, offset: int, limit: int
     ) -> tuple[list[Version], int]:
         v = t.versions
+        p = t.packages
         state = v.c.deleted_at.is_not(None) if deleted else v.c.deleted_at.is_(None)
-        total = self.conn.execute(
-            select(func.count()).select_from(v).where(v.c.package_id == package_id, state)
-        ).scalar_one()
-        # Find the page's ids through the covering index first, so a deep page skips index
-        # entries rather than whole rows.
+        counted = self.conn.execute(
+            select(p.c.version_count, p.c.version_generation).where(p.c.id == package_id)
+        ).first()
+        if counted is None:
+            return [], 0
+        if deleted:
+            total = int(
+                self.conn.execute(
+                    select(func.count()).select_from(v).where(v.c.package_id == package_id, state)
+                ).scalar_one()
+            )
+        else:
+            total = int(counted.version_count)
+        if offset >= total:
+            return [], total
+        where = [v.c.package_id == package_id, state]
+        skip = offset
+        anchor = self.pages.anchor(
+            (package_id, deleted, int(counted.version_generation)),
+            offset,
+            lambda: self._checkpoints(package_id, state),
+        )
+        if anchor is not None:
+            # Seek to the nearest checkpoint through the index, then skip the rest: a deep
+            # page costs about what a shallow one does.
+            anchor_offset, anchor_created, anchor_id = anchor
+            where.append(tuple_(v.c.created_at, v.c.id) <= tuple_(anchor_created, anchor_id))
+            skip = offset - anchor_offset
         ids = (
             select(v.c.id)
-            .where(v.c.package_id == package_id, state)
+            .where(*where)
             .order_by(v.c.created_at.desc(), v.c.id.desc())
-            .offset(offset)
+            .offset(skip)
             .limit(limit)
             .scalar_subquery()
         )
         rows = self.conn.execute(
             select(v).where(v.c.id.in_(ids)).order_by(v.c.created_at.desc(), v.c.id.desc())
         ).all()
-        return self._versions(rows), int(total)
+        return self._versions(rows), total
+
+    def _checkpoints(self, package_id: int, state: Any) -> list[tuple[Any, int]]:
+        v = t.versions
+        ordered = (
+            select(
+                v.c.created_at,
+                v.c.id,
+                func.row_number()
+                .over(order_by=(v.c.created_at.desc(), v.c.id.desc()))
+                .label("position"),
+            )
+            .where(v.c.package_id == package_id, state)
+            .subquery()
+        )
+        rows = self.conn.execute(
+            select(ordered.c.created_at, ordered.c.id)
+            .where((ordered.c.position - 1) % PAGE_CHECKPOINT_EVERY == 0)
+            .order_by(ordered.c.position)
+        ).all()
+        return [(row.created_at, int(row.id)) for row in rows]
 
     def version_counts(self, package_id: int) -> tuple[int, int]:
-        """(active versions, active tagged versions) of a package."""
-        v = t.versions
+        """(live versions, live tagged versions up to 2): enough for the last-version rules."""
+        p = t.packages
         active = self.conn.execute(
-            select(func.count())
-            .select_from(v)
-            .where(v.c.package_id == package_id, v.c.deleted_at.is_(None))
+            select(p.c.version_count).where(p.c.id == package_id)
         ).scalar_one()
         vt = t.version_tags
         tagged = self.conn.execute(
-            select(func.count(func.distinct(vt.c.version_id))).where(vt.c.package_id == package_id)
+            select(func.count()).select_from(
+                select(vt.c.version_id)
+                .where(vt.c.package_id == package_id)
+                .group_by(vt.c.version_id)
+                .limit(2)
+                .subquery()
+            )
         ).scalar_one()
         return int(active), int(tagged)
+
+    def _versions_changed(self, package_id: int, delta: int | None) -> None:
+        """Keep `version_count` and `version_generation` in step; None recounts."""
+        p = t.packages
+        v = t.versions
+        count: Any = (
+            select(func.count())
+            .select_from(v)
+            .where(v.c.package_id == package_id, v.c.deleted_at.is_(None))
+            .scalar_subquery()
+            if delta is None
+            else p.c.version_count + delta
+        )
+        self.conn.execute(
+            update(p)
+            .where(p.c.id == package_id)
+            .values(version_count=count, version_generation=p.c.version_generation + 1)
+        )
 
     def upsert_version(
         self, package_id: int, name: str, values: dict[str, Any], tags: Sequence[str]
@@ -607,6 +664,7 @@ class SqlTransaction:
                 insert(vt),
                 [{"package_id": package_id, "tag": tag, "version_id": version_id} for tag in tags],
             )
+        self._versions_changed(package_id, None)
         return version_id
 
     def soft_delete_version(self, version_id: int, now: datetime) -> bool:
@@ -626,6 +684,10 @@ class SqlTransaction:
         ).rowcount
         if done:
             self.conn.execute(delete(vt).where(vt.c.version_id == version_id))
+            package_id = self.conn.execute(
+                select(v.c.package_id).where(v.c.id == version_id)
+            ).scalar_one()
+            self._versions_changed(package_id, -1)
         return bool(done)
 
     def restore_version(self, version: Version, now: datetime) -> bool:
@@ -635,8 +697,11 @@ class SqlTransaction:
             .where(v.c.id == version.id, v.c.deleted_at.is_not(None))
             .values(deleted_at=None, live_name=version.name, deleted_tags=None)
         ).rowcount
-        if not done or not version.tags:
-            return bool(done)
+        if not done:
+            return False
+        self._versions_changed(version.package_id, +1)
+        if not version.tags:
+            return True
         vt = t.version_tags
         taken = set(
             self.conn.execute(
@@ -688,6 +753,12 @@ class SqlTransaction:
     def purge_deleted(self, cutoff: datetime) -> PurgeCounts:
         v = t.versions
         p = t.packages
+        purged = v.c.deleted_at.is_not(None) & (v.c.deleted_at < cutoff)
+        self.conn.execute(
+            update(p)
+            .where(p.c.id.in_(select(v.c.package_id).where(purged)))
+            .values(version_generation=p.c.version_generation + 1)
+        )
         versions = self.conn.execute(
             delete(v).where(v.c.deleted_at.is_not(None), v.c.deleted_at < cutoff)
         ).rowcount
@@ -695,9 +766,3 @@ class SqlTransaction:
             delete(p).where(p.c.deleted_at.is_not(None), p.c.deleted_at < cutoff)
         ).rowcount
         return PurgeCounts(packages=int(packages), versions=int(versions))
-
-
-def _replace_count(package: Package, count: int) -> Package:
-    from dataclasses import replace
-
-    return replace(package, version_count=count)

@@ -105,6 +105,12 @@ packages = Table(
     Column("visibility", String(16), nullable=False),
     Column("repository_id", ForeignKey("repositories.id", ondelete="SET NULL")),
     Column("inherit_access", Boolean, nullable=False, default=True),
+    # Live versions, kept in step by every change to them: GitHub's `version_count`, and the
+    # total behind a listing's `Link: rel="last"` without counting 100,000 rows per page.
+    Column("version_count", Integer, nullable=False, default=0),
+    # Bumped by every change to the package's versions: page indexes built for one
+    # generation are valid until the next, in every process sharing the database.
+    Column("version_generation", Integer, nullable=False, default=0),
     Column("created_at", TS, nullable=False),
     Column("updated_at", TS, nullable=False),
     Column("deleted_at", TS),

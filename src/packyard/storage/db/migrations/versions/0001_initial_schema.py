@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-24 10:46:54.591575
+Create Date: 2026-11-24 11:17:22.898605
 """
 
 from __future__ import annotations
@@ -111,6 +111,8 @@ def upgrade() -> None:
         sa.Column("visibility", sa.String(length=16), nullable=False),
         sa.Column("repository_id", sa.Integer(), nullable=True),
         sa.Column("inherit_access", sa.Boolean(), nullable=False),
+        sa.Column("version_count", sa.Integer(), nullable=False),
+        sa.Column("version_generation", sa.Integer(), nullable=False),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("deleted_at", sa.DateTime(timezone=True), nullable=True),
@@ -221,7 +223,9 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("package_versions", schema=None) as batch_op:
         batch_op.create_index(
-            "ix_package_versions_package_order", ["package_id", "created_at", "id"], unique=False
+            "ix_package_versions_package_order",
+            ["package_id", "deleted_at", "created_at", "id"],
+            unique=False,
         )
 
     op.create_table(

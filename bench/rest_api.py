@@ -1,0 +1,212 @@
+"""REST API benchmark: Packyard's hot endpoints against a bare route on the same server.
+
+Starts `packyard serve` (one worker, SQLite) on a package of 100,000 versions and drives it
+with wrk. Every figure is printed next to the bare Starlette route measured in the same run,
+as a ratio, because these machines are shared and absolute numbers drift.
+
+    bench/run                      # installs wrk if missing, then runs this
+    python bench/rest_api.py --duration 10 --connections 50
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import httpx
+from sqlalchemy import insert, select
+
+from packyard.services.seed import load_seed
+from packyard.storage.db.engine import make_engine, sqlite_url
+from packyard.storage.db.migrate import upgrade
+from packyard.storage.db.store import SqlStore
+from packyard.storage.db.tables import packages, versions
+
+TOKEN = "ghp_bench_0000000000000000000000000000000"
+VERSIONS = 100_000
+PACKAGE = "/api/v3/users/alice/packages/container/bench"
+
+
+@dataclass
+class Result:
+    name: str
+    rps: float
+    p99_ms: float
+    errors: int
+
+
+def seed_world(data_dir: Path) -> None:
+    engine = make_engine(sqlite_url(data_dir))
+    upgrade(engine)
+    store = SqlStore(engine)
+    load_seed(
+        store,
+        {
+            "users": [{"login": "alice"}],
+            "tokens": [
+                {
+                    "user": "alice",
+                    "token": TOKEN,
+                    "kind": "classic",
+                    "scopes": ["read:packages", "write:packages", "delete:packages"],
+                }
+            ],
+            "packages": [
+                {
+                    "owner": "alice",
+                    "package_type": "container",
+                    "name": "bench",
+                    "visibility": "private",
+                    "versions": [{"name": "sha256:" + "0" * 64, "tags": ["latest"]}],
+                }
+            ],
+        },
+        datetime.now(UTC),
+    )
+    start = datetime(2025, 1, 1, tzinfo=UTC)
+    with engine.begin() as conn:
+        package_id = conn.execute(select(packages.c.id)).scalar_one()
+        rows = [
+            {
+                "package_id": package_id,
+                "name": f"sha256:{i:064x}",
+                "live_name": f"sha256:{i:064x}",
+                "download_count": 0,
+                "created_at": start + timedelta(seconds=i),
+                "updated_at": start + timedelta(seconds=i),
+            }
+            for i in range(1, VERSIONS)
+        ]
+        conn.execute(insert(versions), rows)
+    engine.dispose()
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def wrk(url: str, lua: str, duration: int, connections: int, name: str) -> Result:
+    with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as script:
+        script.write(lua)
+    out = subprocess.run(
+        ["wrk", "-t1", f"-c{connections}", f"-d{duration}s", "--latency", "-s", script.name, url],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    os.unlink(script.name)
+    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))  # type: ignore[union-attr]
+    p99 = re.search(r"99%\s+([\d.]+)(us|ms|s)", out)
+    assert p99 is not None, out
+    scale = {"us": 0.001, "ms": 1.0, "s": 1000.0}[p99.group(2)]
+    errors = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", out)
+    return Result(name, rps, float(p99.group(1)) * scale, int(errors.group(1)) if errors else 0)
+
+
+HEADERS = f'wrk.headers["Authorization"] = "Bearer {TOKEN}"\n'
+
+
+def lua_get(path: str) -> str:
+    return HEADERS + f'request = function() return wrk.format("GET", "{path}") end\n'
+
+
+def lua_random_version() -> str:
+    return HEADERS + (
+        "request = function()\n"
+        f'  return wrk.format("GET", "{PACKAGE}/versions/" .. math.random(2, {VERSIONS}))\n'
+        "end\n"
+    )
+
+
+def lua_delete(first: int) -> str:
+    # Each request deletes the next untagged version: a fresh 204 every time.
+    return HEADERS + (
+        f"local id = {first}\n"
+        "request = function()\n"
+        "  id = id + 1\n"
+        f'  return wrk.format("DELETE", "{PACKAGE}/versions/" .. id)\n'
+        "end\n"
+    )
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--duration", type=int, default=10, help="seconds per scenario")
+    parser.add_argument("--connections", type=int, default=50)
+    args = parser.parse_args()
+    if shutil.which("wrk") is None:
+        print("wrk is not installed: run bench/run, or apt-get install wrk", file=sys.stderr)
+        return 2
+
+    data_dir = Path(tempfile.mkdtemp(prefix="packyard-bench-"))
+    print(f"seeding {VERSIONS:,} versions ...", flush=True)
+    seed_world(data_dir)
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    env = {**os.environ, "PACKYARD_DATA_DIR": str(data_dir), "PACKYARD_BASE_URL": base}
+    env.pop("PACKYARD_DATABASE_URL", None)
+    server = subprocess.Popen(
+        [sys.executable, "-m", "packyard.cli.main", "serve", "--port", str(port)], env=env
+    )
+    try:
+        for _ in range(100):
+            try:
+                if httpx.get(base + "/_packyard/ping").status_code == 200:
+                    break
+            except httpx.TransportError:
+                time.sleep(0.1)
+        d, c = args.duration, args.connections
+        results = [
+            wrk(base, lua_get("/_packyard/ping"), d, c, "bare route (ceiling)"),
+            wrk(base, lua_random_version(), d, c, "get-version"),
+            wrk(base, lua_get(f"{PACKAGE}/versions"), d, c, "list-versions per_page=30"),
+            wrk(
+                base,
+                lua_get(f"{PACKAGE}/versions?per_page=100&page=1"),
+                d,
+                c,
+                "list-versions per_page=100 page=1",
+            ),
+            wrk(
+                base,
+                lua_get(f"{PACKAGE}/versions?per_page=100&page=1000"),
+                d,
+                c,
+                "list-versions per_page=100 page=1000",
+            ),
+            wrk(base, lua_delete(1), d, c, "delete-version"),
+        ]
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+        shutil.rmtree(data_dir, ignore_errors=True)
+
+    bare = results[0]
+    print(f"\n{'scenario':38} {'req/s':>9} {'p99 ms':>8} {'rps/bare':>9} {'p99/bare':>9} errors")
+    for r in results:
+        print(
+            f"{r.name:38} {r.rps:9.0f} {r.p99_ms:8.2f} {r.rps / bare.rps:9.1%} "
+            f"{r.p99_ms / bare.p99_ms:8.1f}x {r.errors}"
+        )
+    page1, page1000 = results[3], results[4]
+    print(
+        f"\npage 1,000 vs page 1 (per_page=100): {page1.rps / page1000.rps:.2f}x the time "
+        "per request (goal: within 2x)"
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,47 @@
+"""Checkpoints into a package's version order, so page 1,000 costs what page 1 does.
+
+`OFFSET 99900` walks 99,900 index entries on every request. Instead, one scan records the
+sort key of every `PAGE_CHECKPOINT_EVERY`-th version; a deep page then seeks to the nearest
+checkpoint through the index and skips fewer than that many entries. Checkpoints are keyed
+by the package's `version_generation`, which every change to its versions bumps in the same
+transaction, so a stale index is never used, in this process or any other.
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from collections.abc import Callable
+from typing import Any
+
+PAGE_CHECKPOINT_EVERY = 500
+# Offsets below this are cheaper to skip than to build checkpoints for.
+SHALLOW_OFFSET = 2_000
+MAX_INDEXED_LISTINGS = 256
+
+Key = tuple[int, bool, int]  # package id, deleted listing, version generation
+Checkpoint = tuple[Any, int]  # (created_at, id) of a version at a multiple of the stride
+
+
+class PageIndex:
+    def __init__(self) -> None:
+        self._entries: OrderedDict[Key, list[Checkpoint]] = OrderedDict()
+
+    def anchor(
+        self, key: Key, offset: int, build: Callable[[], list[Checkpoint]]
+    ) -> tuple[int, Any, int] | None:
+        """(offset of the checkpoint, its created_at, its id) at or before `offset`."""
+        if offset < SHALLOW_OFFSET:
+            return None
+        checkpoints = self._entries.get(key)
+        if checkpoints is None:
+            checkpoints = build()
+            self._entries[key] = checkpoints
+            while len(self._entries) > MAX_INDEXED_LISTINGS:
+                self._entries.popitem(last=False)
+        else:
+            self._entries.move_to_end(key)
+        index = min(offset // PAGE_CHECKPOINT_EVERY, len(checkpoints) - 1)
+        if index < 0:
+            return None
+        created_at, version_id = checkpoints[index]
+        return index * PAGE_CHECKPOINT_EVERY, created_at, version_id
