@@ -88,6 +88,8 @@ def seed_world(data_dir: Path) -> None:
             for i in range(1, VERSIONS)
         ]
         conn.execute(insert(versions), rows)
+    with store.write() as tx:
+        tx.recount_versions(package_id)
     engine.dispose()
 
 

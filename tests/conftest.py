@@ -17,14 +17,13 @@ from typing import Any
 from urllib.parse import parse_qsl
 
 import httpx
-import orjson
 import pytest
 import yaml
 from sqlalchemy import Engine, create_engine, text
 from starlette.testclient import TestClient
 
 from packyard.api.app import create_app
-from packyard.api.http import ApiRequest
+from packyard.api.http import ApiRequest, dump_json
 from packyard.config import Settings
 from packyard.services.seed import load_seed
 from packyard.storage.db.engine import make_engine
@@ -208,7 +207,7 @@ class DirectTransport(httpx.BaseTransport):
             client_host="127.0.0.1",
         )
         response = self.rest.handle(api_request)
-        content = b"" if response.body is None else orjson.dumps(response.body)
+        content = b"" if response.body is None else dump_json(response.body)
         headers = dict(response.headers)
         if response.body is not None:
             headers["content-type"] = "application/json; charset=utf-8"

@@ -161,7 +161,7 @@ def test_deep_pages_follow_changes(api: Api, store: Any, clock: Clock) -> None:
                 for i in range(count)
             ],
         )
-        tx._versions_changed(1, None)
+        tx.recount_versions(1)
     expected = [f"2.0.{i}" for i in sorted(range(count), key=lambda i: (i // 3, i), reverse=True)]
     # The seeded 1.0.0 is newer than all of them.
     expected = ["1.0.0", *expected]

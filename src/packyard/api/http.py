@@ -19,6 +19,12 @@ Receive = Callable[[], Awaitable[Message]]
 Send = Callable[[Message], Awaitable[None]]
 
 JSON_TYPE = b"application/json; charset=utf-8"
+# GitHub writes `2026-01-02T00:00:00Z`: UTC as Z, whole seconds.
+JSON_OPTIONS = orjson.OPT_UTC_Z | orjson.OPT_OMIT_MICROSECONDS
+
+
+def dump_json(body: Any) -> bytes:
+    return orjson.dumps(body, option=JSON_OPTIONS)
 
 
 @dataclass
@@ -50,7 +56,7 @@ class ApiResponse:
     headers: dict[str, str] = field(default_factory=dict)
 
     async def send(self, send: Send) -> None:
-        payload = b"" if self.body is None else orjson.dumps(self.body)
+        payload = b"" if self.body is None else dump_json(self.body)
         raw_headers = [
             (k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in self.headers.items()
         ]

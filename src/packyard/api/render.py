@@ -20,8 +20,9 @@ from packyard.services.access import PackageView
 JSON = dict[str, Any]
 
 
-def timestamp(value: datetime) -> str:
-    return value.strftime("%Y-%m-%dT%H:%M:%SZ")
+def timestamp(value: datetime) -> datetime:
+    """Timestamps stay datetimes until orjson writes them as GitHub does (`...T12:00:00Z`)."""
+    return value
 
 
 def encode_name(name: str) -> str:
@@ -202,27 +203,38 @@ class Renderer:
         return body
 
     def version(self, package: Package, version: Version) -> JSON:
-        package_url = self.package_url(package)
-        metadata: JSON = {"package_type": package.package_type.value}
-        if package.package_type in TAGGED_TYPES:
-            metadata[package.package_type.value] = {"tags": list(version.tags)}
-        body: JSON = {
-            "id": version.id,
-            "name": version.name,
-            "url": f"{package_url}/versions/{version.id}",
-            "package_html_url": self.package_html_url(package),
-            "created_at": timestamp(version.created_at),
-            "updated_at": timestamp(version.updated_at),
-            "html_url": (
-                f"{self.web}/{self._owner_path(package.owner)}/packages/"
-                f"{package.package_type.value}/{encode_name(package.name)}/{version.id}"
-            ),
-            "metadata": metadata,
-        }
-        if version.license is not None:
-            body["license"] = version.license
-        if version.description is not None:
-            body["description"] = version.description
-        if version.deleted_at is not None:
-            body["deleted_at"] = timestamp(version.deleted_at)
-        return body
+        return self.versions(package, [version])[0]
+
+    def versions(self, package: Package, versions: list[Version]) -> list[JSON]:
+        # Everything about the package is worked out once, not once per version.
+        package_url = self.package_url(package) + "/versions/"
+        package_html_url = self.package_html_url(package)
+        html_prefix = (
+            f"{self.web}/{self._owner_path(package.owner)}/packages/"
+            f"{package.package_type.value}/{encode_name(package.name)}/"
+        )
+        type_name = package.package_type.value
+        tagged = package.package_type in TAGGED_TYPES
+        rendered = []
+        for version in versions:
+            metadata: JSON = {"package_type": type_name}
+            if tagged:
+                metadata[type_name] = {"tags": list(version.tags)}
+            body: JSON = {
+                "id": version.id,
+                "name": version.name,
+                "url": f"{package_url}{version.id}",
+                "package_html_url": package_html_url,
+                "created_at": version.created_at,
+                "updated_at": version.updated_at,
+                "html_url": f"{html_prefix}{version.id}",
+                "metadata": metadata,
+            }
+            if version.license is not None:
+                body["license"] = version.license
+            if version.description is not None:
+                body["description"] = version.description
+            if version.deleted_at is not None:
+                body["deleted_at"] = version.deleted_at
+            rendered.append(body)
+        return rendered

@@ -142,7 +142,7 @@ def restore_package(call: Call) -> ApiResponse:
 def list_versions(call: Call) -> ApiResponse:
     page = _page(call.request)
     result = packages.list_versions(call.ctx, _address(call), call.request.query.get("state"), page)
-    body = [call.render.version(result.package, v) for v in result.versions]
+    body = call.render.versions(result.package, result.versions)
     return ApiResponse(200, body, _link_header(call, page, result.total))
 
 

@@ -8,7 +8,7 @@ from contextlib import contextmanager
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, Engine, Row, and_, delete, func, insert, select, tuple_, update
+from sqlalchemy import Connection, Engine, Row, and_, delete, func, insert, select, update
 
 from packyard.domain.rules import normalize_name
 from packyard.domain.types import (
@@ -25,37 +25,14 @@ from packyard.domain.types import (
     Visibility,
 )
 from packyard.services.ports import PurgeCounts, TokenRecord
+from packyard.storage.db import queries as q
 from packyard.storage.db import tables as t
-from packyard.storage.db.engine import as_utc, read_transaction, utc, write_transaction
+from packyard.storage.db.compiled import timestamp
+from packyard.storage.db.engine import read_transaction, write_transaction
 from packyard.storage.db.pages import PAGE_CHECKPOINT_EVERY, PageIndex
 
 _ROLE_BY_NAME = {"read": Role.READ, "write": Role.WRITE, "admin": Role.ADMIN}
 _ROLE_NAME = {v: k for k, v in _ROLE_BY_NAME.items()}
-
-_PACKAGE_COLUMNS = (
-    t.packages.c.id,
-    t.packages.c.owner_id,
-    t.packages.c.package_type,
-    t.packages.c.name,
-    t.packages.c.visibility,
-    t.packages.c.repository_id,
-    t.packages.c.inherit_access,
-    t.packages.c.version_count,
-    t.packages.c.created_at,
-    t.packages.c.updated_at,
-    t.packages.c.deleted_at,
-)
-
-
-def _account(row: Row[Any]) -> Account:
-    return Account(
-        id=row.id,
-        login=row.login,
-        type=AccountType(row.type),
-        name=row.name,
-        site_admin=bool(row.site_admin),
-        created_at=as_utc(row.created_at),
-    )
 
 
 class SqlStore:
@@ -84,22 +61,20 @@ class SqlTransaction:
     # accounts, orgs, repositories -----------------------------------------------------
 
     def find_account_by_login(self, login: str) -> Account | None:
-        row = self.conn.execute(
-            select(t.accounts).where(t.accounts.c.login_norm == normalize_name(login))
-        ).first()
+        row = q.ACCOUNT_BY_LOGIN.first(self.conn, login=normalize_name(login))
         if row is None:
             return None
-        account = _account(row)
+        account = q.account_from(row)
         self._accounts[account.id] = account
         return account
 
     def find_account(self, account_id: int) -> Account | None:
         if account_id in self._accounts:
             return self._accounts[account_id]
-        row = self.conn.execute(select(t.accounts).where(t.accounts.c.id == account_id)).first()
+        row = q.ACCOUNT_BY_ID.first(self.conn, id=account_id)
         if row is None:
             return None
-        account = _account(row)
+        account = q.account_from(row)
         self._accounts[account_id] = account
         return account
 
@@ -219,21 +194,20 @@ class SqlTransaction:
     # tokens -------------------------------------------------------------------------
 
     def find_token(self, token_hash: str) -> TokenRecord | None:
-        tk = t.tokens
-        row = self.conn.execute(select(tk).where(tk.c.token_hash == token_hash)).first()
+        row = q.TOKEN_WITH_USER.first(self.conn, token_hash=token_hash)
         if row is None:
             return None
-        user = self.find_account(row.user_id) if row.user_id is not None else None
+        user = q.account_from(row, at=len(q.TOKEN_COLUMNS)) if row[8] is not None else None
         return TokenRecord(
-            id=row.id,
+            id=row[0],
             user=user,
-            kind=TokenKind(row.kind),
-            scopes=frozenset(s for s in row.scopes.split(",") if s),
-            repository_id=row.repository_id,
-            packages_permission=row.packages_permission,
-            expires_at=as_utc(row.expires_at),
-            revoked_at=as_utc(row.revoked_at),
-            last_used_at=as_utc(row.last_used_at),
+            kind=TokenKind(row[1]),
+            scopes=frozenset(s for s in row[2].split(",") if s),
+            repository_id=row[3],
+            packages_permission=row[4],
+            expires_at=timestamp(row[5]),
+            revoked_at=timestamp(row[6]),
+            last_used_at=timestamp(row[7]),
         )
 
     def token_owner_id(self, token_hash: str) -> int | None:
@@ -277,31 +251,17 @@ class SqlTransaction:
     # packages -----------------------------------------------------------------------
 
     def _package(self, row: Any) -> Package:
-        owner = self.find_account(row.owner_id)
-        assert owner is not None
-        return Package(
-            id=row.id,
-            owner=owner,
-            package_type=PackageType(row.package_type),
-            name=row.name,
-            visibility=Visibility(row.visibility),
-            repository_id=row.repository_id,
-            inherit_access=bool(row.inherit_access),
-            created_at=utc(row.created_at),
-            updated_at=utc(row.updated_at),
-            deleted_at=as_utc(row.deleted_at),
-            version_count=int(row.version_count),
-        )
+        owner = self.find_account(row[1])
+        assert owner is not None  # a foreign key guarantees it
+        return q.package_from(row, owner)
 
     def find_package(self, owner_id: int, package_type: PackageType, name: str) -> Package | None:
-        p = t.packages
-        row = self.conn.execute(
-            select(*_PACKAGE_COLUMNS).where(
-                p.c.owner_id == owner_id,
-                p.c.package_type == package_type.value,
-                p.c.live_name == normalize_name(name),
-            )
-        ).first()
+        row = q.LIVE_PACKAGE.first(
+            self.conn,
+            owner_id=owner_id,
+            package_type=package_type.value,
+            name=normalize_name(name),
+        )
         return None if row is None else self._package(row)
 
     def find_deleted_packages(
@@ -309,7 +269,7 @@ class SqlTransaction:
     ) -> list[Package]:
         p = t.packages
         rows = self.conn.execute(
-            select(*_PACKAGE_COLUMNS)
+            select(*q.PACKAGE_COLUMNS)
             .where(
                 p.c.owner_id == owner_id,
                 p.c.package_type == package_type.value,
@@ -323,7 +283,7 @@ class SqlTransaction:
     def list_packages(self, owner_id: int, package_type: PackageType) -> list[Package]:
         p = t.packages
         rows = self.conn.execute(
-            select(*_PACKAGE_COLUMNS)
+            select(*q.PACKAGE_COLUMNS)
             .where(
                 p.c.owner_id == owner_id,
                 p.c.package_type == package_type.value,
@@ -351,7 +311,7 @@ class SqlTransaction:
             where.append(p.c.visibility.in_([v.value for v in visibilities]))
         total = self.conn.execute(select(func.count()).select_from(p).where(*where)).scalar_one()
         rows = self.conn.execute(
-            select(*_PACKAGE_COLUMNS)
+            select(*q.PACKAGE_COLUMNS)
             .where(*where)
             .order_by(p.c.created_at, p.c.id)
             .offset(offset)
@@ -442,11 +402,8 @@ class SqlTransaction:
         SQLite needs nothing here; its writers are already serialized by BEGIN IMMEDIATE.
         Returns whether the package is still live once locked.
         """
-        p = t.packages
-        row = self.conn.execute(
-            select(p.c.deleted_at).where(p.c.id == package_id).with_for_update()
-        ).first()
-        return row is not None and row.deleted_at is None
+        row = q.LOCK_PACKAGE.first(self.conn, id=package_id)
+        return row is not None and row[0] is None
 
     def soft_delete_package(self, package_id: int, now: datetime) -> bool:
         p = t.packages
@@ -479,8 +436,9 @@ class SqlTransaction:
 
     # versions -----------------------------------------------------------------------
 
-    def _versions(self, rows: Sequence[Row[Any]]) -> list[Version]:
-        live_ids = [row.id for row in rows if row.deleted_at is None]
+    def _versions(self, rows: Sequence[Any]) -> list[Version]:
+        """Versions from rows of `VERSION_COLUMNS`, with the live ones' tags."""
+        live_ids = [row[0] for row in rows if row[9] is None]
         tags: dict[int, list[str]] = {}
         if live_ids:
             vt = t.version_tags
@@ -490,40 +448,23 @@ class SqlTransaction:
                 .order_by(vt.c.version_id, vt.c.tag)
             ):
                 tags.setdefault(version_id, []).append(tag)
-        result = []
-        for row in rows:
-            if row.deleted_at is None:
-                version_tags = tuple(tags.get(row.id, ()))
-            else:
-                version_tags = tuple(json.loads(row.deleted_tags or "[]"))
-            result.append(
-                Version(
-                    id=row.id,
-                    package_id=row.package_id,
-                    name=row.name,
-                    created_at=utc(row.created_at),
-                    updated_at=utc(row.updated_at),
-                    tags=version_tags,
-                    download_count=int(row.download_count),
-                    description=row.description,
-                    license=row.license,
-                    deleted_at=as_utc(row.deleted_at),
-                )
-            )
-        return result
+        return [q.version_from(row, tags.get(row[0], ())) for row in rows]
 
     def find_version(self, package_id: int, version_id: int) -> Version | None:
-        v = t.versions
-        rows = self.conn.execute(
-            select(v).where(v.c.id == version_id, v.c.package_id == package_id)
-        ).all()
-        found = self._versions(rows)
-        return found[0] if found else None
+        row = q.VERSION_BY_ID.first(self.conn, id=version_id, package_id=package_id)
+        if row is None:
+            return None
+        live_tags = (
+            [r[0] for r in q.TAGS_OF_VERSION.rows(self.conn, version_id=version_id)]
+            if row[9] is None
+            else []
+        )
+        return q.version_from(row, live_tags)
 
     def find_version_by_name(self, package_id: int, name: str) -> Version | None:
         v = t.versions
         rows = self.conn.execute(
-            select(v).where(v.c.package_id == package_id, v.c.live_name == name)
+            select(*q.VERSION_COLUMNS).where(v.c.package_id == package_id, v.c.live_name == name)
         ).all()
         found = self._versions(rows)
         return found[0] if found else None
@@ -531,87 +472,56 @@ class SqlTransaction:
     def page_versions(
         self, package_id: int, deleted: bool, offset: int, limit: int
     ) -> tuple[list[Version], int]:
-        v = t.versions
-        p = t.packages
-        state = v.c.deleted_at.is_not(None) if deleted else v.c.deleted_at.is_(None)
-        counted = self.conn.execute(
-            select(p.c.version_count, p.c.version_generation).where(p.c.id == package_id)
-        ).first()
-        if counted is None:
+        counters = q.PACKAGE_COUNTERS.first(self.conn, id=package_id)
+        if counters is None:
             return [], 0
+        version_count, generation = counters
         if deleted:
+            v = t.versions
             total = int(
                 self.conn.execute(
-                    select(func.count()).select_from(v).where(v.c.package_id == package_id, state)
+                    select(func.count())
+                    .select_from(v)
+                    .where(v.c.package_id == package_id, v.c.deleted_at.is_not(None))
                 ).scalar_one()
             )
         else:
-            total = int(counted.version_count)
+            total = int(version_count)
         if offset >= total:
             return [], total
-        where = [v.c.package_id == package_id, state]
-        skip = offset
+        params: dict[str, Any] = {"package_id": package_id, "limit": limit, "offset": offset}
         anchor = self.pages.anchor(
-            (package_id, deleted, int(counted.version_generation)),
+            (package_id, deleted, int(generation)),
             offset,
-            lambda: self._checkpoints(package_id, state),
+            lambda: [
+                (row[0], int(row[1]))
+                for row in q.checkpoints(deleted, PAGE_CHECKPOINT_EVERY).rows(
+                    self.conn, package_id=package_id
+                )
+            ],
         )
         if anchor is not None:
             # Seek to the nearest checkpoint through the index, then skip the rest: a deep
             # page costs about what a shallow one does.
-            anchor_offset, anchor_created, anchor_id = anchor
-            where.append(tuple_(v.c.created_at, v.c.id) <= tuple_(anchor_created, anchor_id))
-            skip = offset - anchor_offset
-        ids = (
-            select(v.c.id)
-            .where(*where)
-            .order_by(v.c.created_at.desc(), v.c.id.desc())
-            .offset(skip)
-            .limit(limit)
-            .scalar_subquery()
-        )
-        rows = self.conn.execute(
-            select(v).where(v.c.id.in_(ids)).order_by(v.c.created_at.desc(), v.c.id.desc())
-        ).all()
-        return self._versions(rows), total
-
-    def _checkpoints(self, package_id: int, state: Any) -> list[tuple[Any, int]]:
-        v = t.versions
-        ordered = (
-            select(
-                v.c.created_at,
-                v.c.id,
-                func.row_number()
-                .over(order_by=(v.c.created_at.desc(), v.c.id.desc()))
-                .label("position"),
-            )
-            .where(v.c.package_id == package_id, state)
-            .subquery()
-        )
-        rows = self.conn.execute(
-            select(ordered.c.created_at, ordered.c.id)
-            .where((ordered.c.position - 1) % PAGE_CHECKPOINT_EVERY == 0)
-            .order_by(ordered.c.position)
-        ).all()
-        return [(row.created_at, int(row.id)) for row in rows]
+            anchor_offset, params["anchor_created"], params["anchor_id"] = anchor
+            params["offset"] = offset - anchor_offset
+        versions_query, tags_query = q.version_page(deleted, anchor is not None)
+        rows = versions_query.rows(self.conn, **params)
+        tags: dict[int, list[str]] = {}
+        if not deleted:
+            for version_id, tag in tags_query.rows(self.conn, **params):
+                tags.setdefault(version_id, []).append(tag)
+        return [q.version_from(row, tags.get(row[0], ())) for row in rows], total
 
     def version_counts(self, package_id: int) -> tuple[int, int]:
         """(live versions, live tagged versions up to 2): enough for the last-version rules."""
-        p = t.packages
-        active = self.conn.execute(
-            select(p.c.version_count).where(p.c.id == package_id)
-        ).scalar_one()
-        vt = t.version_tags
-        tagged = self.conn.execute(
-            select(func.count()).select_from(
-                select(vt.c.version_id)
-                .where(vt.c.package_id == package_id)
-                .group_by(vt.c.version_id)
-                .limit(2)
-                .subquery()
-            )
-        ).scalar_one()
-        return int(active), int(tagged)
+        active = q.PACKAGE_COUNTERS.first(self.conn, id=package_id)
+        tagged = q.TAGGED_UP_TO_TWO.scalar(self.conn, package_id=package_id)
+        return (int(active[0]) if active else 0), int(tagged)
+
+    def recount_versions(self, package_id: int) -> None:
+        """After bulk loads that bypass the store: count the live versions again."""
+        self._versions_changed(package_id, None)
 
     def _versions_changed(self, package_id: int, delta: int | None) -> None:
         """Keep `version_count` and `version_generation` in step; None recounts."""

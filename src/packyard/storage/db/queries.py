@@ -1,0 +1,187 @@
+"""The hot reads, prebuilt as `Query` objects, and the converters from their rows."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from functools import cache
+from typing import Any
+
+from sqlalchemy import Integer, bindparam, func, select, tuple_
+
+from packyard.domain.types import Account, AccountType, Package, PackageType, Version, Visibility
+from packyard.storage.db import tables as t
+from packyard.storage.db.compiled import Query, timestamp
+
+a, p, v, vt, tk = t.accounts, t.packages, t.versions, t.version_tags, t.tokens
+
+ACCOUNT_COLUMNS = (a.c.id, a.c.login, a.c.type, a.c.name, a.c.site_admin, a.c.created_at)
+PACKAGE_COLUMNS = (
+    p.c.id,
+    p.c.owner_id,
+    p.c.package_type,
+    p.c.name,
+    p.c.visibility,
+    p.c.repository_id,
+    p.c.inherit_access,
+    p.c.version_count,
+    p.c.created_at,
+    p.c.updated_at,
+    p.c.deleted_at,
+)
+VERSION_COLUMNS = (
+    v.c.id,
+    v.c.package_id,
+    v.c.name,
+    v.c.description,
+    v.c.license,
+    v.c.download_count,
+    v.c.deleted_tags,
+    v.c.created_at,
+    v.c.updated_at,
+    v.c.deleted_at,
+)
+TOKEN_COLUMNS = (
+    tk.c.id,
+    tk.c.kind,
+    tk.c.scopes,
+    tk.c.repository_id,
+    tk.c.packages_permission,
+    tk.c.expires_at,
+    tk.c.revoked_at,
+    tk.c.last_used_at,
+)
+
+ACCOUNT_BY_LOGIN = Query(select(*ACCOUNT_COLUMNS).where(a.c.login_norm == bindparam("login")))
+ACCOUNT_BY_ID = Query(select(*ACCOUNT_COLUMNS).where(a.c.id == bindparam("id")))
+TOKEN_WITH_USER = Query(
+    select(*TOKEN_COLUMNS, *ACCOUNT_COLUMNS)
+    .select_from(tk.outerjoin(a, a.c.id == tk.c.user_id))
+    .where(tk.c.token_hash == bindparam("token_hash"))
+)
+LIVE_PACKAGE = Query(
+    select(*PACKAGE_COLUMNS).where(
+        p.c.owner_id == bindparam("owner_id"),
+        p.c.package_type == bindparam("package_type"),
+        p.c.live_name == bindparam("name"),
+    )
+)
+VERSION_BY_ID = Query(
+    select(*VERSION_COLUMNS).where(
+        v.c.id == bindparam("id"), v.c.package_id == bindparam("package_id")
+    )
+)
+TAGS_OF_VERSION = Query(
+    select(vt.c.tag).where(vt.c.version_id == bindparam("version_id")).order_by(vt.c.tag)
+)
+PACKAGE_COUNTERS = Query(
+    select(p.c.version_count, p.c.version_generation).where(p.c.id == bindparam("id"))
+)
+TAGGED_UP_TO_TWO = Query(
+    select(func.count()).select_from(
+        select(vt.c.version_id)
+        .where(vt.c.package_id == bindparam("package_id"))
+        .group_by(vt.c.version_id)
+        .limit(2)
+        .subquery()
+    )
+)
+LOCK_PACKAGE = Query(select(p.c.deleted_at).where(p.c.id == bindparam("id")).with_for_update())
+
+
+@cache
+def version_page(deleted: bool, anchored: bool) -> tuple[Query, Query]:
+    """The page's versions, and the tags of exactly those versions, sharing one subquery."""
+    state = v.c.deleted_at.is_not(None) if deleted else v.c.deleted_at.is_(None)
+    where = [v.c.package_id == bindparam("package_id"), state]
+    if anchored:
+        where.append(
+            tuple_(v.c.created_at, v.c.id)
+            <= tuple_(
+                bindparam("anchor_created", type_=v.c.created_at.type),
+                bindparam("anchor_id", type_=Integer),
+            )
+        )
+    ids = (
+        select(v.c.id)
+        .where(*where)
+        .order_by(v.c.created_at.desc(), v.c.id.desc())
+        .limit(bindparam("limit", type_=Integer))
+        .offset(bindparam("offset", type_=Integer))
+        .scalar_subquery()
+    )
+    versions = select(*VERSION_COLUMNS).where(v.c.id.in_(ids))
+    versions = versions.order_by(v.c.created_at.desc(), v.c.id.desc())
+    tags = select(vt.c.version_id, vt.c.tag).where(vt.c.version_id.in_(ids)).order_by(vt.c.tag)
+    return Query(versions), Query(tags)
+
+
+@cache
+def checkpoints(deleted: bool, every: int) -> Query:
+    state = v.c.deleted_at.is_not(None) if deleted else v.c.deleted_at.is_(None)
+    ordered = (
+        select(
+            v.c.created_at,
+            v.c.id,
+            func.row_number()
+            .over(order_by=(v.c.created_at.desc(), v.c.id.desc()))
+            .label("position"),
+        )
+        .where(v.c.package_id == bindparam("package_id"), state)
+        .subquery()
+    )
+    return Query(
+        select(ordered.c.created_at, ordered.c.id)
+        .where((ordered.c.position - 1) % every == 0)
+        .order_by(ordered.c.position)
+    )
+
+
+def account_from(row: Sequence[Any], at: int = 0) -> Account:
+    return Account(
+        id=row[at],
+        login=row[at + 1],
+        type=AccountType(row[at + 2]),
+        name=row[at + 3],
+        site_admin=bool(row[at + 4]),
+        created_at=timestamp(row[at + 5]),
+    )
+
+
+def package_from(row: Sequence[Any], owner: Account) -> Package:
+    created = timestamp(row[8])
+    updated = timestamp(row[9])
+    assert created is not None and updated is not None
+    return Package(
+        id=row[0],
+        owner=owner,
+        package_type=PackageType(row[2]),
+        name=row[3],
+        visibility=Visibility(row[4]),
+        repository_id=row[5],
+        inherit_access=bool(row[6]),
+        version_count=int(row[7]),
+        created_at=created,
+        updated_at=updated,
+        deleted_at=timestamp(row[10]),
+    )
+
+
+def version_from(row: Sequence[Any], live_tags: Sequence[str]) -> Version:
+    created = timestamp(row[7])
+    updated = timestamp(row[8])
+    assert created is not None and updated is not None
+    deleted_at = timestamp(row[9])
+    tags = tuple(live_tags) if deleted_at is None else tuple(json.loads(row[6] or "[]"))
+    return Version(
+        id=row[0],
+        package_id=row[1],
+        name=row[2],
+        description=row[3],
+        license=row[4],
+        download_count=int(row[5]),
+        created_at=created,
+        updated_at=updated,
+        tags=tags,
+        deleted_at=deleted_at,
+    )
