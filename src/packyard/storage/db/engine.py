@@ -48,7 +48,7 @@ def _sqlite_engine(url: str) -> Engine:
     def _on_begin(conn: Connection) -> None:
         # A deferred transaction that reads and then writes fails with SQLITE_BUSY when
         # another writer committed in between; IMMEDIATE takes the write lock up front.
-        if conn.get_execution_options().get("packyard_write"):
+        if conn.info.get("packyard_write"):
             conn.exec_driver_sql("BEGIN IMMEDIATE")
         else:
             conn.exec_driver_sql("BEGIN")
@@ -57,16 +57,22 @@ def _sqlite_engine(url: str) -> Engine:
 
 
 @contextmanager
+def transaction(conn: Connection, write: bool) -> Iterator[Connection]:
+    # Read by the "begin" listener: SQLite takes the write lock at BEGIN for writers.
+    conn.info["packyard_write"] = write
+    with conn.begin():
+        yield conn
+
+
+@contextmanager
 def write_transaction(engine: Engine) -> Iterator[Connection]:
-    with engine.connect() as conn:
-        conn = conn.execution_options(packyard_write=True)
-        with conn.begin():
-            yield conn
+    with engine.connect() as conn, transaction(conn, write=True):
+        yield conn
 
 
 @contextmanager
 def read_transaction(engine: Engine) -> Iterator[Connection]:
-    with engine.connect() as conn, conn.begin():
+    with engine.connect() as conn, transaction(conn, write=False):
         yield conn
 
 

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import json
+import threading
 from collections.abc import Iterable, Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from datetime import datetime
 from typing import Any
 
@@ -28,7 +29,7 @@ from packyard.services.ports import PurgeCounts, TokenRecord
 from packyard.storage.db import queries as q
 from packyard.storage.db import tables as t
 from packyard.storage.db.compiled import timestamp
-from packyard.storage.db.engine import read_transaction, write_transaction
+from packyard.storage.db.engine import read_transaction, transaction, write_transaction
 from packyard.storage.db.pages import PAGE_CHECKPOINT_EVERY, PageIndex
 
 _ROLE_BY_NAME = {"read": Role.READ, "write": Role.WRITE, "admin": Role.ADMIN}
@@ -36,19 +37,44 @@ _ROLE_NAME = {v: k for k, v in _ROLE_BY_NAME.items()}
 
 
 class SqlStore:
+    """The store on one engine.
+
+    On SQLite each thread keeps one connection open for good: requests run inline on the
+    event loop, one at a time per thread, and a pool checkout and return per transaction
+    cost as much as the queries. PostgreSQL connections go back to the pool after each
+    transaction, so a restarted server is survived.
+    """
+
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
         self.pages = PageIndex()
+        self._held = threading.local() if engine.dialect.name == "sqlite" else None
 
     @contextmanager
-    def write(self) -> Iterator[SqlTransaction]:
-        with write_transaction(self.engine) as conn:
-            yield SqlTransaction(conn, self.pages)
+    def _transaction(self, write: bool) -> Iterator[SqlTransaction]:
+        if self._held is None:
+            opener = write_transaction if write else read_transaction
+            with opener(self.engine) as pooled:
+                yield SqlTransaction(pooled, self.pages)
+            return
+        held: Connection | None = getattr(self._held, "conn", None)
+        if held is None or held.closed:
+            held = self._held.conn = self.engine.connect()
+        with transaction(held, write):
+            yield SqlTransaction(held, self.pages)
 
-    @contextmanager
-    def read(self) -> Iterator[SqlTransaction]:
-        with read_transaction(self.engine) as conn:
-            yield SqlTransaction(conn, self.pages)
+    def write(self) -> AbstractContextManager[SqlTransaction]:
+        return self._transaction(write=True)
+
+    def read(self) -> AbstractContextManager[SqlTransaction]:
+        return self._transaction(write=False)
+
+    def close(self) -> None:
+        """Close this thread's held connection (tests and shutdown)."""
+        conn = getattr(self._held, "conn", None) if self._held is not None else None
+        if conn is not None:
+            conn.close()
+            self._held.conn = None  # type: ignore[union-attr]
 
 
 class SqlTransaction:
