@@ -288,7 +288,7 @@ def delete_version(ctx: Context, address: PackageAddress, version_id: int | None
                 {"deleted_at": ctx.now, "reason": "last version"},
             )
             return
-        if not tx.soft_delete_version(version.id, ctx.now):
+        if not tx.soft_delete_version(version, ctx.now):
             raise NotFound(VERSION_NOT_FOUND)
         _audit(
             ctx,

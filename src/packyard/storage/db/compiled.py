@@ -10,19 +10,22 @@ through Core as usual, on the same connection and transaction.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import Connection
 from sqlalchemy.sql.expression import ClauseElement
 
+_Compiled = tuple[str, list[str] | None, dict[str, Any], dict[str, Callable[[Any], Any]]]
+
 
 class Query:
     def __init__(self, statement: ClauseElement) -> None:
         self.statement = statement
-        self._compiled: dict[str, tuple[str, list[str] | None, dict[str, Any]]] = {}
+        self._compiled: dict[str, _Compiled] = {}
 
-    def _sql(self, conn: Connection) -> tuple[str, list[str] | None, dict[str, Any]]:
+    def _sql(self, conn: Connection) -> _Compiled:
         name = conn.dialect.name
         entry = self._compiled.get(name)
         if entry is None:
@@ -30,22 +33,37 @@ class Query:
             # qmark drivers (sqlite3) take a list in this order; pyformat ones a dict.
             positions = getattr(compiled, "positiontup", None)
             order = list(positions) if positions is not None else None
-            # Literals in the statement (a LIMIT 2, say) become binds with fixed values.
-            fixed = {k: v for k, v in compiled.params.items() if v is not None}
-            entry = (str(compiled), order, fixed)
+            # Literals in the statement (a LIMIT 2, a NULL) become binds with fixed values.
+            fixed = dict(compiled.params)
+            # Type conversions the driver does not do itself (datetimes as text on SQLite).
+            processors = {}
+            for bind in getattr(compiled, "binds", {}).values():
+                processor = bind.type.dialect_impl(conn.dialect).bind_processor(conn.dialect)
+                if processor is not None:
+                    processors[bind.key] = processor
+            entry = (str(compiled), order, fixed, processors)
             self._compiled[name] = entry
         return entry
 
-    def rows(self, conn: Connection, **params: Any) -> list[tuple[Any, ...]]:
-        sql, order, fixed = self._sql(conn)
-        if fixed:
-            params = {**fixed, **params}
+    def _run(self, conn: Connection, params: dict[str, Any], fetch: bool) -> Any:
+        sql, order, fixed, processors = self._sql(conn)
+        values = {**fixed, **params}
+        for key, processor in processors.items():
+            if values.get(key) is not None:
+                values[key] = processor(values[key])
         cursor = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
         try:
-            cursor.execute(sql, [params[n] for n in order] if order is not None else params)
-            return list(cursor.fetchall())
+            cursor.execute(sql, [values[n] for n in order] if order is not None else values)
+            return list(cursor.fetchall()) if fetch else cursor.rowcount
         finally:
             cursor.close()
+
+    def rows(self, conn: Connection, **params: Any) -> list[tuple[Any, ...]]:
+        return self._run(conn, params, fetch=True)  # type: ignore[no-any-return]
+
+    def execute(self, conn: Connection, **params: Any) -> int:
+        """Run a write; returns the affected row count."""
+        return int(self._run(conn, params, fetch=False))
 
     def first(self, conn: Connection, **params: Any) -> tuple[Any, ...] | None:
         found = self.rows(conn, **params)

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from functools import cache
 from typing import Any
 
-from sqlalchemy import Integer, bindparam, func, select, tuple_
+from sqlalchemy import Integer, bindparam, delete, func, insert, select, tuple_, update
 
 from packyard.domain.types import Account, AccountType, Package, PackageType, Version, Visibility
 from packyard.storage.db import tables as t
@@ -84,6 +84,33 @@ TAGGED_UP_TO_TWO = Query(
         .group_by(vt.c.version_id)
         .limit(2)
         .subquery()
+    )
+)
+SOFT_DELETE_VERSION = Query(
+    update(v)
+    .where(v.c.id == bindparam("id"), v.c.deleted_at.is_(None))
+    .values(deleted_at=bindparam("now"), live_name=None, deleted_tags=bindparam("tags"))
+)
+DELETE_TAGS_OF_VERSION = Query(delete(vt).where(vt.c.version_id == bindparam("version_id")))
+VERSIONS_CHANGED = Query(
+    update(p)
+    .where(p.c.id == bindparam("id"))
+    .values(
+        version_count=p.c.version_count + bindparam("delta", type_=Integer),
+        version_generation=p.c.version_generation + 1,
+    )
+)
+AUDIT = Query(
+    insert(t.audit_log).values(
+        at=bindparam("at"),
+        action=bindparam("action"),
+        actor_id=bindparam("actor_id"),
+        token_id=bindparam("token_id"),
+        request_id=bindparam("request_id"),
+        package_id=bindparam("package_id"),
+        version_id=bindparam("version_id"),
+        before=bindparam("before"),
+        after=bindparam("after"),
     )
 )
 LOCK_PACKAGE = Query(select(p.c.deleted_at).where(p.c.id == bindparam("id")).with_for_update())

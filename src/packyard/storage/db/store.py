@@ -520,7 +520,7 @@ class SqlTransaction:
             (package_id, deleted, int(generation)),
             offset,
             lambda: [
-                (row[0], int(row[1]))
+                (timestamp(row[0]), int(row[1]))
                 for row in q.checkpoints(deleted, PAGE_CHECKPOINT_EVERY).rows(
                     self.conn, package_id=package_id
                 )
@@ -551,6 +551,9 @@ class SqlTransaction:
 
     def _versions_changed(self, package_id: int, delta: int | None) -> None:
         """Keep `version_count` and `version_generation` in step; None recounts."""
+        if delta is not None:
+            q.VERSIONS_CHANGED.execute(self.conn, id=package_id, delta=delta)
+            return
         p = t.packages
         v = t.versions
         count: Any = (
@@ -603,27 +606,16 @@ class SqlTransaction:
         self._versions_changed(package_id, None)
         return version_id
 
-    def soft_delete_version(self, version_id: int, now: datetime) -> bool:
-        v = t.versions
-        vt = t.version_tags
-        tags = list(
-            self.conn.execute(
-                select(vt.c.tag).where(vt.c.version_id == version_id).order_by(vt.c.tag)
-            ).scalars()
-        )
+    def soft_delete_version(self, version: Version, now: datetime) -> bool:
+        tags = [row[0] for row in q.TAGS_OF_VERSION.rows(self.conn, version_id=version.id)]
         # The conditional update is the arbiter between concurrent deletes: only one of
         # them sees a live row, the other gets rowcount 0 and answers 404.
-        done = self.conn.execute(
-            update(v)
-            .where(v.c.id == version_id, v.c.deleted_at.is_(None))
-            .values(deleted_at=now, live_name=None, deleted_tags=json.dumps(tags))
-        ).rowcount
+        done = q.SOFT_DELETE_VERSION.execute(
+            self.conn, id=version.id, now=now, tags=json.dumps(tags)
+        )
         if done:
-            self.conn.execute(delete(vt).where(vt.c.version_id == version_id))
-            package_id = self.conn.execute(
-                select(v.c.package_id).where(v.c.id == version_id)
-            ).scalar_one()
-            self._versions_changed(package_id, -1)
+            q.DELETE_TAGS_OF_VERSION.execute(self.conn, version_id=version.id)
+            self._versions_changed(version.package_id, -1)
         return bool(done)
 
     def restore_version(self, version: Version, now: datetime) -> bool:
@@ -672,18 +664,17 @@ class SqlTransaction:
         before: dict[str, Any] | None,
         after: dict[str, Any] | None,
     ) -> None:
-        self.conn.execute(
-            insert(t.audit_log).values(
-                at=at,
-                action=action,
-                actor_id=actor_id,
-                token_id=token_id,
-                request_id=request_id,
-                package_id=package_id,
-                version_id=version_id,
-                before=json.dumps(before, default=str) if before is not None else None,
-                after=json.dumps(after, default=str) if after is not None else None,
-            )
+        q.AUDIT.execute(
+            self.conn,
+            at=at,
+            action=action,
+            actor_id=actor_id,
+            token_id=token_id,
+            request_id=request_id,
+            package_id=package_id,
+            version_id=version_id,
+            before=json.dumps(before, default=str) if before is not None else None,
+            after=json.dumps(after, default=str) if after is not None else None,
         )
 
     def purge_deleted(self, cutoff: datetime) -> PurgeCounts:
