@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import datetime
@@ -94,9 +94,6 @@ class Transaction(Protocol):
     def package_grant(
         self, package_id: int, user_id: int | None, repository_id: int | None
     ) -> Role: ...
-    def package_grants(
-        self, package_ids: Iterable[int], user_id: int | None, repository_id: int | None
-    ) -> dict[int, Role]: ...
     def set_package_grant(
         self, package_id: int, user_id: int | None, repository_id: int | None, role: Role
     ) -> None: ...

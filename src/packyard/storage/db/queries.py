@@ -113,6 +113,39 @@ AUDIT = Query(
         after=bindparam("after"),
     )
 )
+ORG_ROLE = Query(
+    select(t.org_memberships.c.role).where(
+        t.org_memberships.c.org_id == bindparam("org_id"),
+        t.org_memberships.c.user_id == bindparam("user_id"),
+    )
+)
+REPOSITORY_COLUMNS = (
+    t.repositories.c.id,
+    t.repositories.c.owner_id,
+    t.repositories.c.name,
+    t.repositories.c.visibility,
+    t.repositories.c.description,
+)
+REPOSITORY_BY_ID = Query(select(*REPOSITORY_COLUMNS).where(t.repositories.c.id == bindparam("id")))
+COLLABORATOR_PERMISSION = Query(
+    select(t.collaborators.c.permission).where(
+        t.collaborators.c.repository_id == bindparam("repository_id"),
+        t.collaborators.c.user_id == bindparam("user_id"),
+    )
+)
+USER_GRANT = Query(
+    select(t.package_access.c.role).where(
+        t.package_access.c.package_id == bindparam("package_id"),
+        t.package_access.c.user_id == bindparam("user_id"),
+    )
+)
+REPOSITORY_GRANT = Query(
+    select(t.package_access.c.role).where(
+        t.package_access.c.package_id == bindparam("package_id"),
+        t.package_access.c.repository_id == bindparam("repository_id"),
+        t.package_access.c.user_id.is_(None),
+    )
+)
 LOCK_PACKAGE = Query(select(p.c.deleted_at).where(p.c.id == bindparam("id")).with_for_update())
 
 

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import json
 import threading
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, Engine, Row, and_, delete, func, insert, select, update
+from sqlalchemy import Connection, Engine, delete, func, insert, select, update
 
 from packyard.domain.rules import normalize_name
 from packyard.domain.types import (
@@ -132,11 +132,7 @@ class SqlTransaction:
         self._accounts.pop(account_id, None)
 
     def org_role(self, org_id: int, user_id: int) -> OrgRole | None:
-        role = self.conn.execute(
-            select(t.org_memberships.c.role).where(
-                t.org_memberships.c.org_id == org_id, t.org_memberships.c.user_id == user_id
-            )
-        ).scalar()
+        role = q.ORG_ROLE.scalar(self.conn, org_id=org_id, user_id=user_id)
         return OrgRole(role) if role else None
 
     def set_org_role(self, org_id: int, user_id: int, role: OrgRole) -> None:
@@ -147,29 +143,31 @@ class SqlTransaction:
         if not done:
             self.conn.execute(insert(m).values(org_id=org_id, user_id=user_id, role=role.value))
 
-    def _repository(self, row: Row[Any] | None) -> Repository | None:
+    def _repository(self, row: Any) -> Repository | None:
+        """A repository from a row of `REPOSITORY_COLUMNS`."""
         if row is None:
             return None
-        owner = self.find_account(row.owner_id)
+        owner = self.find_account(row[1])
         assert owner is not None  # a foreign key guarantees it
         return Repository(
-            id=row.id,
+            id=row[0],
             owner=owner,
-            name=row.name,
-            visibility=Visibility(row.visibility),
-            description=row.description,
+            name=row[2],
+            visibility=Visibility(row[3]),
+            description=row[4],
         )
 
     def find_repository(self, owner_id: int, name: str) -> Repository | None:
         r = t.repositories
         row = self.conn.execute(
-            select(r).where(r.c.owner_id == owner_id, r.c.name_norm == normalize_name(name))
+            select(*q.REPOSITORY_COLUMNS).where(
+                r.c.owner_id == owner_id, r.c.name_norm == normalize_name(name)
+            )
         ).first()
         return self._repository(row)
 
     def get_repository(self, repository_id: int) -> Repository | None:
-        r = t.repositories
-        return self._repository(self.conn.execute(select(r).where(r.c.id == repository_id)).first())
+        return self._repository(q.REPOSITORY_BY_ID.first(self.conn, id=repository_id))
 
     def upsert_repository(
         self, owner_id: int, name: str, visibility: Visibility, now: datetime
@@ -198,10 +196,9 @@ class SqlTransaction:
     def collaborator_permission(
         self, repository_id: int, user_id: int
     ) -> RepositoryPermission | None:
-        c = t.collaborators
-        value = self.conn.execute(
-            select(c.c.permission).where(c.c.repository_id == repository_id, c.c.user_id == user_id)
-        ).scalar()
+        value = q.COLLABORATOR_PERMISSION.scalar(
+            self.conn, repository_id=repository_id, user_id=user_id
+        )
         return RepositoryPermission(value) if value else None
 
     def set_collaborator(
@@ -375,25 +372,15 @@ class SqlTransaction:
     def package_grant(
         self, package_id: int, user_id: int | None, repository_id: int | None
     ) -> Role:
-        return self.package_grants([package_id], user_id, repository_id).get(package_id, Role.NONE)
-
-    def package_grants(
-        self, package_ids: Iterable[int], user_id: int | None, repository_id: int | None
-    ) -> dict[int, Role]:
-        a = t.package_access
-        grantee = (
-            a.c.user_id == user_id
-            if user_id is not None
-            else and_(a.c.repository_id == repository_id, a.c.user_id.is_(None))
-        )
-        if user_id is None and repository_id is None:
-            return {}
-        grants: dict[int, Role] = {}
-        for package_id, role in self.conn.execute(
-            select(a.c.package_id, a.c.role).where(a.c.package_id.in_(list(package_ids)), grantee)
-        ):
-            grants[package_id] = max(grants.get(package_id, Role.NONE), _ROLE_BY_NAME[role])
-        return grants
+        if user_id is not None:
+            rows = q.USER_GRANT.rows(self.conn, package_id=package_id, user_id=user_id)
+        elif repository_id is not None:
+            rows = q.REPOSITORY_GRANT.rows(
+                self.conn, package_id=package_id, repository_id=repository_id
+            )
+        else:
+            return Role.NONE
+        return max((_ROLE_BY_NAME[row[0]] for row in rows), default=Role.NONE)
 
     def set_package_grant(
         self, package_id: int, user_id: int | None, repository_id: int | None, role: Role
