@@ -20,8 +20,7 @@ def authenticate(store: Store, token: str | None, now: datetime) -> Actor:
     if token is None:
         return ANONYMOUS
     token_hash = hash_token(token)
-    with store.read() as tx:
-        record = tx.find_token(token_hash) if token else None
+    record = store.lookup_token(token_hash) if token else None
     if record is None or record.revoked_at is not None:
         raise Unauthenticated(BAD_CREDENTIALS)
     if record.expires_at is not None and record.expires_at <= now:

@@ -50,6 +50,12 @@ class SqlStore:
         self.pages = PageIndex()
         self._held = threading.local() if engine.dialect.name == "sqlite" else None
 
+    def _held_connection(self) -> Connection:
+        held: Connection | None = getattr(self._held, "conn", None)
+        if held is None or held.closed:
+            held = self._held.conn = self.engine.connect()
+        return held
+
     @contextmanager
     def _transaction(self, write: bool) -> Iterator[SqlTransaction]:
         if self._held is None:
@@ -57,9 +63,7 @@ class SqlStore:
             with opener(self.engine) as pooled:
                 yield SqlTransaction(pooled, self.pages)
             return
-        held: Connection | None = getattr(self._held, "conn", None)
-        if held is None or held.closed:
-            held = self._held.conn = self.engine.connect()
+        held = self._held_connection()
         with transaction(held, write):
             yield SqlTransaction(held, self.pages)
 
@@ -69,12 +73,39 @@ class SqlStore:
     def read(self) -> AbstractContextManager[SqlTransaction]:
         return self._transaction(write=False)
 
+    def lookup_token(self, token_hash: str) -> TokenRecord | None:
+        """One statement, so on SQLite it needs no transaction around it."""
+        if self._held is None:
+            with self.read() as tx:
+                return tx.find_token(token_hash)
+        held = self._held_connection()
+        if held.in_transaction():
+            return SqlTransaction(held, self.pages).find_token(token_hash)
+        return _token_record(q.TOKEN_WITH_USER.first(held, token_hash=token_hash))
+
     def close(self) -> None:
         """Close this thread's held connection (tests and shutdown)."""
         conn = getattr(self._held, "conn", None) if self._held is not None else None
         if conn is not None:
             conn.close()
             self._held.conn = None  # type: ignore[union-attr]
+
+
+def _token_record(row: Any) -> TokenRecord | None:
+    if row is None:
+        return None
+    user = q.account_from(row, at=len(q.TOKEN_COLUMNS)) if row[8] is not None else None
+    return TokenRecord(
+        id=row[0],
+        user=user,
+        kind=TokenKind(row[1]),
+        scopes=frozenset(s for s in row[2].split(",") if s),
+        repository_id=row[3],
+        packages_permission=row[4],
+        expires_at=timestamp(row[5]),
+        revoked_at=timestamp(row[6]),
+        last_used_at=timestamp(row[7]),
+    )
 
 
 class SqlTransaction:
@@ -217,21 +248,7 @@ class SqlTransaction:
     # tokens -------------------------------------------------------------------------
 
     def find_token(self, token_hash: str) -> TokenRecord | None:
-        row = q.TOKEN_WITH_USER.first(self.conn, token_hash=token_hash)
-        if row is None:
-            return None
-        user = q.account_from(row, at=len(q.TOKEN_COLUMNS)) if row[8] is not None else None
-        return TokenRecord(
-            id=row[0],
-            user=user,
-            kind=TokenKind(row[1]),
-            scopes=frozenset(s for s in row[2].split(",") if s),
-            repository_id=row[3],
-            packages_permission=row[4],
-            expires_at=timestamp(row[5]),
-            revoked_at=timestamp(row[6]),
-            last_used_at=timestamp(row[7]),
-        )
+        return _token_record(q.TOKEN_WITH_USER.first(self.conn, token_hash=token_hash))
 
     def token_owner_id(self, token_hash: str) -> int | None:
         tk = t.tokens
