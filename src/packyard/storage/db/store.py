@@ -51,6 +51,7 @@ class SqlStore:
         self._held = threading.local() if engine.dialect.name == "sqlite" else None
 
     def _held_connection(self) -> Connection:
+        assert self._held is not None
         held: Connection | None = getattr(self._held, "conn", None)
         if held is None or held.closed:
             held = self._held.conn = self.engine.connect()
