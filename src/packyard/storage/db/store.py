@@ -41,8 +41,9 @@ class SqlStore:
 
     On SQLite each thread keeps one connection open for good: requests run inline on the
     event loop, one at a time per thread, and a pool checkout and return per transaction
-    cost as much as the queries. PostgreSQL connections go back to the pool after each
-    transaction, so a restarted server is survived.
+    cost as much as the queries; reads there run without an explicit transaction.
+    PostgreSQL connections go back to the pool after each transaction, so a restarted
+    server is survived.
     """
 
     def __init__(self, engine: Engine) -> None:
@@ -65,8 +66,19 @@ class SqlStore:
                 yield SqlTransaction(pooled, self.pages)
             return
         held = self._held_connection()
-        with transaction(held, write):
+        if write:
+            with transaction(held, write=True):
+                yield SqlTransaction(held, self.pages)
+            return
+        # Reads run statement by statement, each seeing the latest commit: the guarantee
+        # PostgreSQL's READ COMMITTED gives them too, without a BEGIN and COMMIT per request.
+        # A Core statement still opens a transaction of its own; it ends here.
+        held.info["packyard_write"] = False
+        try:
             yield SqlTransaction(held, self.pages)
+        finally:
+            if held.in_transaction():
+                held.commit()
 
     def write(self) -> AbstractContextManager[SqlTransaction]:
         return self._transaction(write=True)
