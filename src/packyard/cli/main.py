@@ -63,8 +63,8 @@ def main() -> None:
 
 
 @main.command()
-@click.option("--host", default=DEFAULT_HOST, show_default=True)
-@click.option("--port", default=DEFAULT_PORT, show_default=True, type=int)
+@click.option("--host", default=DEFAULT_HOST, show_default=True, envvar="PACKYARD_HOST")
+@click.option("--port", default=DEFAULT_PORT, show_default=True, type=int, envvar="PACKYARD_PORT")
 @data_dir_option
 @click.option(
     "--workers",
