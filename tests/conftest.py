@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -31,15 +30,10 @@ from packyard.storage.db.migrate import upgrade
 from packyard.storage.db.store import SqlStore
 from packyard.storage.db.tables import metadata
 from tests.openapi import validate
+from tests.support import postgres_database
 
 ROOT = Path(__file__).parent.parent
 WORLD_FILE = ROOT / "examples" / "world.yaml"
-DEFAULT_PG_ADMIN_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
-PG_HOW_TO = (
-    "PostgreSQL is not reachable at {url}: start it with "
-    "`pg_ctlcluster --skip-systemctl-redirect $(ls /etc/postgresql) main start` "
-    "or point PACKYARD_TEST_PG_ADMIN_URL at a server you may create databases on"
-)
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -88,23 +82,11 @@ def _postgres_url(backend: str) -> Iterator[str | None]:
     if backend != "postgres":
         yield None
         return
-    admin_url = os.environ.get("PACKYARD_TEST_PG_ADMIN_URL", DEFAULT_PG_ADMIN_URL)
-    name = f"packyard_test_{uuid.uuid4().hex[:10]}"
-    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
-    try:
-        with admin.connect() as conn:
-            conn.execute(text(f'CREATE DATABASE "{name}"'))
-    except Exception as error:  # any connection failure means "no server here"
-        admin.dispose()
-        pytest.skip(PG_HOW_TO.format(url=admin_url) + f" ({type(error).__name__})")
-    url = admin_url.rsplit("/", 1)[0] + f"/{name}"
-    engine = make_engine(url)
-    upgrade(engine)
-    engine.dispose()
-    yield url
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    admin.dispose()
+    with postgres_database("packyard_test") as url:
+        engine = make_engine(url)
+        upgrade(engine)
+        engine.dispose()
+        yield url
 
 
 @pytest.fixture

@@ -6,13 +6,13 @@ import os
 import re
 import shutil
 import subprocess
-import time
 from pathlib import Path
 
 import httpx
 import pytest
 
 from tests.protocols.conftest import free_port
+from tests.support import wait_until_serving
 
 ROOT = Path(__file__).parents[2]
 ALICE = "ghp_alice_full_0000000000000000000000000"
@@ -67,16 +67,7 @@ def test_fresh_clone_install_serve_seed_delete(tmp_path: Path, backend: str) -> 
     )
     base = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 300
-        while True:
-            try:
-                if httpx.get(f"{base}/_packyard/ping", timeout=1).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            assert server.poll() is None, (tmp_path / "serve.log").read_text()
-            assert time.monotonic() < deadline, "the README's first command did not serve"
-            time.sleep(0.5)
+        wait_until_serving(base, server, tmp_path / "serve.log", timeout=300)
         packyard = clone / ".venv/bin/packyard"
         seeded = subprocess.run(
             [str(packyard), "seed", "examples/seed-format-example.yaml"],

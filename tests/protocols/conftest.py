@@ -6,17 +6,14 @@ import os
 import socket
 import subprocess
 import sys
-import time
-import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-import httpx
 import pytest
-from sqlalchemy import create_engine, text
 
-from tests.conftest import DEFAULT_PG_ADMIN_URL, PG_HOW_TO, WORLD_FILE
+from tests.conftest import WORLD_FILE
+from tests.support import postgres_database, wait_until_serving
 
 STARTUP_TIMEOUT = 30.0
 
@@ -53,19 +50,8 @@ def live_database(backend: str, tmp_path_factory: pytest.TempPathFactory) -> Ite
         path = tmp_path_factory.mktemp("live") / "packyard.db"
         yield f"sqlite+pysqlite:///{path}"
         return
-    admin_url = os.environ.get("PACKYARD_TEST_PG_ADMIN_URL", DEFAULT_PG_ADMIN_URL)
-    name = f"packyard_live_{uuid.uuid4().hex[:10]}"
-    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
-    try:
-        with admin.connect() as conn:
-            conn.execute(text(f'CREATE DATABASE "{name}"'))
-    except Exception as error:
-        admin.dispose()
-        pytest.skip(PG_HOW_TO.format(url=admin_url) + f" ({type(error).__name__})")
-    yield admin_url.rsplit("/", 1)[0] + f"/{name}"
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    admin.dispose()
+    with postgres_database("packyard_live") as url:
+        yield url
 
 
 @pytest.fixture(scope="module")
@@ -91,19 +77,7 @@ def live_server(
         stderr=subprocess.STDOUT,
     )
     try:
-        deadline = time.monotonic() + STARTUP_TIMEOUT
-        while True:
-            try:
-                if httpx.get(f"{server.url}/_packyard/ping", timeout=1).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            if process.poll() is not None or time.monotonic() > deadline:
-                log.close()
-                raise RuntimeError(
-                    "packyard serve did not start:\n" + (data_dir / "server.log").read_text()
-                )
-            time.sleep(0.1)
+        wait_until_serving(server.url, process, data_dir / "server.log", STARTUP_TIMEOUT)
         yield server
     finally:
         process.terminate()
