@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import itertools
 import logging
 import time
 import uuid
@@ -51,13 +52,16 @@ class RestApi:
         self.router = Router(ROUTES)
         self.render = Renderer(settings.api_url, settings.web_url)
         self.limiter = RateLimiter(settings.rate_limit)
+        # Request ids: unique per process by the prefix, cheap by the counter.
+        self._request_prefix = uuid.uuid4().hex[:8].upper()
+        self._request_numbers = itertools.count(1)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         request = ApiRequest.from_scope(scope, API_PREFIX)
         await self.handle(request).send(send)
 
     def handle(self, request: ApiRequest) -> ApiResponse:
-        request_id = uuid.uuid4().hex[:16].upper()
+        request_id = f"{self._request_prefix}{next(self._request_numbers):08X}"
         headers = {
             "X-GitHub-Media-Type": "github.v3; format=json",
             "X-GitHub-Request-Id": request_id,

@@ -40,11 +40,12 @@ class ApiRequest:
         raw = scope.get("raw_path") or scope["path"].encode()
         raw_path = raw.decode("latin-1")[len(prefix) :]
         query: dict[str, str] = {}
-        for key, value in parse_qsl(
-            scope.get("query_string", b"").decode("latin-1"), keep_blank_values=True
-        ):
-            query.setdefault(key, value)
-        headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
+        query_string = scope.get("query_string", b"")
+        if query_string:
+            for key, value in parse_qsl(query_string.decode("latin-1"), keep_blank_values=True):
+                query.setdefault(key, value)
+        # ASGI servers hand header names over lowercased already.
+        headers = {k.decode("latin-1"): v.decode("latin-1") for k, v in scope["headers"]}
         client = scope.get("client")
         return cls(scope["method"], raw_path, query, headers, client[0] if client else None)
 

@@ -71,10 +71,33 @@ def resolve_owner(tx: Transaction, actor: Actor, scope: OwnerScope, login: str |
         if actor.user is None:
             raise Forbidden(INTEGRATION_FORBIDDEN)
         return actor.user
-    owner = tx.find_account_by_login(login or "")
+    return check_owner(tx.find_account_by_login(login or ""), scope)
+
+
+def check_owner(owner: Account | None, scope: OwnerScope) -> Account:
+    """`/orgs/{org}` takes organizations only; `/users/{username}` takes both, as GitHub's."""
     if owner is None or (scope is OwnerScope.ORGS and not owner.is_org):
         raise NotFound(NOT_FOUND)
     return owner
+
+
+def locate_package(
+    tx: Transaction,
+    actor: Actor,
+    scope: OwnerScope,
+    login: str | None,
+    package_type: str,
+    name: str,
+) -> tuple[Account, PackageType, Package | None]:
+    """Owner (404), then type (422), then the live package if any, in GitHub's order."""
+    if scope is OwnerScope.AUTHENTICATED_USER:
+        owner = resolve_owner(tx, actor, scope, login)
+        ptype = parse_package_type(package_type)
+        return owner, ptype, tx.find_package(owner.id, ptype, name)
+    refuse_fine_grained(actor)
+    found, package = tx.find_owner_and_package(login or "", package_type, name)
+    owner = check_owner(found, scope)
+    return owner, parse_package_type(package_type), package
 
 
 def parse_package_type(value: str | None) -> PackageType:

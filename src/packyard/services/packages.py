@@ -36,6 +36,7 @@ from packyard.services.access import (
     access_facts,
     authorized_package,
     enforce_listing,
+    locate_package,
     parse_package_type,
     resolve_owner,
     view,
@@ -114,11 +115,23 @@ def _locate(tx: Transaction, ctx: Context, address: PackageAddress) -> tuple[Acc
     return owner, parse_package_type(address.package_type)
 
 
+def _find(
+    tx: Transaction, ctx: Context, address: PackageAddress
+) -> tuple[Account, PackageType, Package | None]:
+    return locate_package(
+        tx,
+        ctx.actor,
+        address.scope,
+        address.login,
+        address.package_type,
+        address.package_name,
+    )
+
+
 def _live_package(
     tx: Transaction, ctx: Context, address: PackageAddress, operation: Operation
 ) -> Package:
-    owner, package_type = _locate(tx, ctx, address)
-    package = tx.find_package(owner.id, package_type, address.package_name)
+    _owner, _type, package = _find(tx, ctx, address)
     package = authorized_package(tx, ctx.actor, package, operation)
     if operation is not Operation.READ and not tx.lock_package(package.id):
         raise NotFound(PACKAGE_NOT_FOUND)  # deleted by a concurrent request
@@ -232,8 +245,7 @@ def list_versions(
         # Deleted versions are an administrator's view: it needs a token with delete:packages.
         raise Unauthenticated(REQUIRES_AUTHENTICATION)
     with ctx.store.read() as tx:
-        owner, package_type = _locate(tx, ctx, address)
-        package = tx.find_package(owner.id, package_type, address.package_name)
+        owner, package_type, package = _find(tx, ctx, address)
         if package is None and deleted:
             # Admins may list what a deleted package held, to choose what to restore.
             gone = tx.find_deleted_packages(owner.id, package_type, address.package_name)
@@ -256,15 +268,10 @@ def get_version(ctx: Context, address: PackageAddress, version_id: int | None) -
 def delete_version(ctx: Context, address: PackageAddress, version_id: int | None) -> None:
     """GitHub's checks in GitHub's order; see the delete-version rules in the spec."""
     with ctx.store.write() as tx:
-        owner, package_type = _locate(tx, ctx, address)
+        _owner, _type, found = _find(tx, ctx, address)
         if version_id is None:
             raise NotFound(NOT_FOUND)
-        package = authorized_package(
-            tx,
-            ctx.actor,
-            tx.find_package(owner.id, package_type, address.package_name),
-            Operation.DELETE,
-        )
+        package = authorized_package(tx, ctx.actor, found, Operation.DELETE)
         # Everything read from here on is read under the package's lock.
         if not tx.lock_package(package.id):
             raise NotFound(PACKAGE_NOT_FOUND)

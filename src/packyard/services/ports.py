@@ -76,6 +76,9 @@ class Transaction(Protocol):
     def find_package(
         self, owner_id: int, package_type: PackageType, name: str
     ) -> Package | None: ...
+    def find_owner_and_package(
+        self, login: str, package_type: str, name: str
+    ) -> tuple[Account | None, Package | None]: ...
     def find_deleted_packages(
         self, owner_id: int, package_type: PackageType, name: str
     ) -> list[Package]: ...

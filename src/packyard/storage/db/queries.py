@@ -66,6 +66,24 @@ LIVE_PACKAGE = Query(
         p.c.live_name == bindparam("name"),
     )
 )
+OWNER_WITH_LIVE_PACKAGE = Query(
+    select(*ACCOUNT_COLUMNS, *PACKAGE_COLUMNS)
+    .select_from(
+        a.outerjoin(
+            p,
+            (p.c.owner_id == a.c.id)
+            & (p.c.package_type == bindparam("package_type"))
+            & (p.c.live_name == bindparam("name")),
+        )
+    )
+    .where(a.c.login_norm == bindparam("login"))
+)
+VERSION_WITH_TAGS = Query(
+    select(*VERSION_COLUMNS, vt.c.tag)
+    .select_from(v.outerjoin(vt, vt.c.version_id == v.c.id))
+    .where(v.c.id == bindparam("id"), v.c.package_id == bindparam("package_id"))
+    .order_by(vt.c.tag)
+)
 VERSION_BY_ID = Query(
     select(*VERSION_COLUMNS).where(
         v.c.id == bindparam("id"), v.c.package_id == bindparam("package_id")

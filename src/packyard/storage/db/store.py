@@ -317,6 +317,24 @@ class SqlTransaction:
         )
         return None if row is None else self._package(row)
 
+    def find_owner_and_package(
+        self, login: str, package_type: str, name: str
+    ) -> tuple[Account | None, Package | None]:
+        """The owner by login and its live package of that type and name, in one read."""
+        row = q.OWNER_WITH_LIVE_PACKAGE.first(
+            self.conn,
+            login=normalize_name(login),
+            package_type=package_type,
+            name=normalize_name(name),
+        )
+        if row is None:
+            return None, None
+        owner = q.account_from(row)
+        self._accounts[owner.id] = owner
+        width = len(q.ACCOUNT_COLUMNS)
+        package = q.package_from(row[width:], owner) if row[width] is not None else None
+        return owner, package
+
     def find_deleted_packages(
         self, owner_id: int, package_type: PackageType, name: str
     ) -> list[Package]:
@@ -494,15 +512,12 @@ class SqlTransaction:
         return [q.version_from(row, tags.get(row[0], ())) for row in rows]
 
     def find_version(self, package_id: int, version_id: int) -> Version | None:
-        row = q.VERSION_BY_ID.first(self.conn, id=version_id, package_id=package_id)
-        if row is None:
+        # One row per live tag (or one with a NULL tag): the version and its tags at once.
+        rows = q.VERSION_WITH_TAGS.rows(self.conn, id=version_id, package_id=package_id)
+        if not rows:
             return None
-        live_tags = (
-            [r[0] for r in q.TAGS_OF_VERSION.rows(self.conn, version_id=version_id)]
-            if row[9] is None
-            else []
-        )
-        return q.version_from(row, live_tags)
+        tags = [row[-1] for row in rows if row[-1] is not None]
+        return q.version_from(rows[0], tags)
 
     def find_version_by_name(self, package_id: int, name: str) -> Version | None:
         v = t.versions
