@@ -1,0 +1,265 @@
+"""Packages, their access grants, and the audit log and purge in SQL."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import delete, func, insert, select, update
+
+from packyard.domain.rules import normalize_name
+from packyard.domain.types import (
+    Account,
+    Package,
+    PackageType,
+    Role,
+    Visibility,
+)
+from packyard.services.ports import PurgeCounts
+from packyard.storage.db import queries as q
+from packyard.storage.db import tables as t
+from packyard.storage.db.tx_base import TransactionBase
+
+_ROLE_BY_NAME = {"read": Role.READ, "write": Role.WRITE, "admin": Role.ADMIN}
+_ROLE_NAME = {v: k for k, v in _ROLE_BY_NAME.items()}
+
+
+class PackagesTransaction(TransactionBase):
+    def _package(self, row: Any) -> Package:
+        owner = self.find_account(row[1])
+        assert owner is not None  # a foreign key guarantees it
+        return q.package_from(row, owner)
+
+    def find_package(self, owner_id: int, package_type: PackageType, name: str) -> Package | None:
+        row = q.LIVE_PACKAGE.first(
+            self.conn,
+            owner_id=owner_id,
+            package_type=package_type.value,
+            name=normalize_name(name),
+        )
+        return None if row is None else self._package(row)
+
+    def find_owner_and_package(
+        self, login: str, package_type: str, name: str
+    ) -> tuple[Account | None, Package | None]:
+        """The owner by login and its live package of that type and name, in one read."""
+        row = q.OWNER_WITH_LIVE_PACKAGE.first(
+            self.conn,
+            login=normalize_name(login),
+            package_type=package_type,
+            name=normalize_name(name),
+        )
+        if row is None:
+            return None, None
+        owner = q.account_from(row)
+        self._accounts[owner.id] = owner
+        width = len(q.ACCOUNT_COLUMNS)
+        package = q.package_from(row[width:], owner) if row[width] is not None else None
+        return owner, package
+
+    def find_deleted_packages(
+        self, owner_id: int, package_type: PackageType, name: str
+    ) -> list[Package]:
+        p = t.packages
+        rows = self.conn.execute(
+            select(*q.PACKAGE_COLUMNS)
+            .where(
+                p.c.owner_id == owner_id,
+                p.c.package_type == package_type.value,
+                p.c.name_norm == normalize_name(name),
+                p.c.deleted_at.is_not(None),
+            )
+            .order_by(p.c.deleted_at.desc(), p.c.id.desc())
+        ).all()
+        return [self._package(row) for row in rows]
+
+    def list_packages(self, owner_id: int, package_type: PackageType) -> list[Package]:
+        p = t.packages
+        rows = self.conn.execute(
+            select(*q.PACKAGE_COLUMNS)
+            .where(
+                p.c.owner_id == owner_id,
+                p.c.package_type == package_type.value,
+                p.c.deleted_at.is_(None),
+            )
+            .order_by(p.c.created_at, p.c.id)
+        ).all()
+        return [self._package(row) for row in rows]
+
+    def page_packages(
+        self,
+        owner_id: int,
+        package_type: PackageType,
+        visibilities: Sequence[Visibility] | None,
+        offset: int,
+        limit: int,
+    ) -> tuple[list[Package], int]:
+        p = t.packages
+        where = [
+            p.c.owner_id == owner_id,
+            p.c.package_type == package_type.value,
+            p.c.deleted_at.is_(None),
+        ]
+        if visibilities is not None:
+            where.append(p.c.visibility.in_([v.value for v in visibilities]))
+        total = self.conn.execute(select(func.count()).select_from(p).where(*where)).scalar_one()
+        rows = self.conn.execute(
+            select(*q.PACKAGE_COLUMNS)
+            .where(*where)
+            .order_by(p.c.created_at, p.c.id)
+            .offset(offset)
+            .limit(limit)
+        ).all()
+        return [self._package(row) for row in rows], int(total)
+
+    def upsert_package(
+        self, owner_id: int, package_type: PackageType, name: str, values: dict[str, Any]
+    ) -> int:
+        p = t.packages
+        norm = normalize_name(name)
+        live = values.get("deleted_at") is None
+        existing = self.conn.execute(
+            select(p.c.id)
+            .where(
+                p.c.owner_id == owner_id,
+                p.c.package_type == package_type.value,
+                p.c.name_norm == norm,
+            )
+            .order_by(p.c.deleted_at.is_(None).desc(), p.c.id.desc())
+        ).scalar()
+        row = {**values, "name": name, "live_name": norm if live else None}
+        if existing is not None:
+            self.conn.execute(update(p).where(p.c.id == existing).values(**row))
+            return int(existing)
+        return int(
+            self.conn.execute(
+                insert(p)
+                .values(owner_id=owner_id, package_type=package_type.value, name_norm=norm, **row)
+                .returning(p.c.id)
+            ).scalar_one()
+        )
+
+    def package_grant(
+        self, package_id: int, user_id: int | None, repository_id: int | None
+    ) -> Role:
+        if user_id is not None:
+            rows = q.USER_GRANT.rows(self.conn, package_id=package_id, user_id=user_id)
+        elif repository_id is not None:
+            rows = q.REPOSITORY_GRANT.rows(
+                self.conn, package_id=package_id, repository_id=repository_id
+            )
+        else:
+            return Role.NONE
+        return max((_ROLE_BY_NAME[row[0]] for row in rows), default=Role.NONE)
+
+    def set_package_grant(
+        self, package_id: int, user_id: int | None, repository_id: int | None, role: Role
+    ) -> None:
+        a = t.package_access
+        done = self.conn.execute(
+            update(a)
+            .where(
+                a.c.package_id == package_id,
+                a.c.user_id.is_(None) if user_id is None else a.c.user_id == user_id,
+                a.c.repository_id.is_(None)
+                if repository_id is None
+                else a.c.repository_id == repository_id,
+            )
+            .values(role=_ROLE_NAME[role])
+        ).rowcount
+        if not done:
+            self.conn.execute(
+                insert(a).values(
+                    package_id=package_id,
+                    user_id=user_id,
+                    repository_id=repository_id,
+                    role=_ROLE_NAME[role],
+                )
+            )
+
+    def lock_package(self, package_id: int) -> bool:
+        """Serialize changes to one package's versions.
+
+        PostgreSQL reads each statement at its own snapshot: without the lock, a delete could
+        count versions after a concurrent delete committed and take the whole package.
+        SQLite needs nothing here; its writers are already serialized by BEGIN IMMEDIATE.
+        Returns whether the package is still live once locked.
+        """
+        row = q.LOCK_PACKAGE.first(self.conn, id=package_id)
+        return row is not None and row[0] is None
+
+    def soft_delete_package(self, package_id: int, now: datetime) -> bool:
+        p = t.packages
+        return bool(
+            self.conn.execute(
+                update(p)
+                .where(p.c.id == package_id, p.c.deleted_at.is_(None))
+                .values(deleted_at=now, live_name=None, updated_at=now)
+            ).rowcount
+        )
+
+    def restore_package(self, package_id: int, now: datetime) -> bool:
+        p = t.packages
+        return bool(
+            self.conn.execute(
+                update(p)
+                .where(p.c.id == package_id, p.c.deleted_at.is_not(None))
+                .values(deleted_at=None, live_name=p.c.name_norm, updated_at=now)
+            ).rowcount
+        )
+
+    def max_download_count(self, package_id: int) -> int:
+        v = t.versions
+        value = self.conn.execute(
+            select(func.max(v.c.download_count)).where(
+                v.c.package_id == package_id, v.c.deleted_at.is_(None)
+            )
+        ).scalar()
+        return int(value or 0)
+
+    # housekeeping -------------------------------------------------------------------
+
+    def audit(
+        self,
+        action: str,
+        *,
+        at: datetime,
+        actor_id: int | None,
+        token_id: int | None,
+        request_id: str | None,
+        package_id: int | None,
+        version_id: int | None,
+        before: dict[str, Any] | None,
+        after: dict[str, Any] | None,
+    ) -> None:
+        q.AUDIT.execute(
+            self.conn,
+            at=at,
+            action=action,
+            actor_id=actor_id,
+            token_id=token_id,
+            request_id=request_id,
+            package_id=package_id,
+            version_id=version_id,
+            before=json.dumps(before, default=str) if before is not None else None,
+            after=json.dumps(after, default=str) if after is not None else None,
+        )
+
+    def purge_deleted(self, cutoff: datetime) -> PurgeCounts:
+        v = t.versions
+        p = t.packages
+        purged = v.c.deleted_at.is_not(None) & (v.c.deleted_at < cutoff)
+        self.conn.execute(
+            update(p)
+            .where(p.c.id.in_(select(v.c.package_id).where(purged)))
+            .values(version_generation=p.c.version_generation + 1)
+        )
+        versions = self.conn.execute(
+            delete(v).where(v.c.deleted_at.is_not(None), v.c.deleted_at < cutoff)
+        ).rowcount
+        packages = self.conn.execute(
+            delete(p).where(p.c.deleted_at.is_not(None), p.c.deleted_at < cutoff)
+        ).rowcount
+        return PurgeCounts(packages=int(packages), versions=int(versions))

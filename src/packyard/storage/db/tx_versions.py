@@ -1,0 +1,205 @@
+"""Package versions and their tags in SQL."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import delete, func, insert, select, update
+
+from packyard.domain.types import (
+    Version,
+)
+from packyard.storage.db import queries as q
+from packyard.storage.db import tables as t
+from packyard.storage.db.compiled import timestamp
+from packyard.storage.db.pages import PAGE_CHECKPOINT_EVERY
+from packyard.storage.db.tx_base import TransactionBase
+
+
+class VersionsTransaction(TransactionBase):
+    def _versions(self, rows: Sequence[Any]) -> list[Version]:
+        """Versions from rows of `VERSION_COLUMNS`, with the live ones' tags."""
+        live_ids = [row[0] for row in rows if row[9] is None]
+        tags: dict[int, list[str]] = {}
+        if live_ids:
+            vt = t.version_tags
+            for version_id, tag in self.conn.execute(
+                select(vt.c.version_id, vt.c.tag)
+                .where(vt.c.version_id.in_(live_ids))
+                .order_by(vt.c.version_id, vt.c.tag)
+            ):
+                tags.setdefault(version_id, []).append(tag)
+        return [q.version_from(row, tags.get(row[0], ())) for row in rows]
+
+    def find_version(self, package_id: int, version_id: int) -> Version | None:
+        # One row per live tag (or one with a NULL tag): the version and its tags at once.
+        rows = q.VERSION_WITH_TAGS.rows(self.conn, id=version_id, package_id=package_id)
+        if not rows:
+            return None
+        tags = [row[-1] for row in rows if row[-1] is not None]
+        return q.version_from(rows[0], tags)
+
+    def find_version_by_name(self, package_id: int, name: str) -> Version | None:
+        v = t.versions
+        rows = self.conn.execute(
+            select(*q.VERSION_COLUMNS).where(v.c.package_id == package_id, v.c.live_name == name)
+        ).all()
+        found = self._versions(rows)
+        return found[0] if found else None
+
+    def page_versions(
+        self, package_id: int, deleted: bool, offset: int, limit: int
+    ) -> tuple[list[Version], int]:
+        counters = q.PACKAGE_COUNTERS.first(self.conn, id=package_id)
+        if counters is None:
+            return [], 0
+        version_count, generation = counters
+        if deleted:
+            v = t.versions
+            total = int(
+                self.conn.execute(
+                    select(func.count())
+                    .select_from(v)
+                    .where(v.c.package_id == package_id, v.c.deleted_at.is_not(None))
+                ).scalar_one()
+            )
+        else:
+            total = int(version_count)
+        if offset >= total:
+            return [], total
+        params: dict[str, Any] = {"package_id": package_id, "limit": limit, "offset": offset}
+        anchor = self.pages.anchor(
+            (package_id, deleted, int(generation)),
+            offset,
+            lambda: [
+                (timestamp(row[0]), int(row[1]))
+                for row in q.checkpoints(deleted, PAGE_CHECKPOINT_EVERY).rows(
+                    self.conn, package_id=package_id
+                )
+            ],
+        )
+        if anchor is not None:
+            # Seek to the nearest checkpoint through the index, then skip the rest: a deep
+            # page costs about what a shallow one does.
+            anchor_offset, params["anchor_created"], params["anchor_id"] = anchor
+            params["offset"] = offset - anchor_offset
+        versions_query, tags_query = q.version_page(deleted, anchor is not None)
+        rows = versions_query.rows(self.conn, **params)
+        tags: dict[int, list[str]] = {}
+        if not deleted:
+            for version_id, tag in tags_query.rows(self.conn, **params):
+                tags.setdefault(version_id, []).append(tag)
+        return [q.version_from(row, tags.get(row[0], ())) for row in rows], total
+
+    def version_counts(self, package_id: int) -> tuple[int, int]:
+        """(live versions, live tagged versions up to 2): enough for the last-version rules."""
+        active = q.PACKAGE_COUNTERS.first(self.conn, id=package_id)
+        tagged = q.TAGGED_UP_TO_TWO.scalar(self.conn, package_id=package_id)
+        return (int(active[0]) if active else 0), int(tagged)
+
+    def recount_versions(self, package_id: int) -> None:
+        """After bulk loads that bypass the store: count the live versions again."""
+        self._versions_changed(package_id, None)
+
+    def _versions_changed(self, package_id: int, delta: int | None) -> None:
+        """Keep `version_count` and `version_generation` in step; None recounts."""
+        if delta is not None:
+            q.VERSIONS_CHANGED.execute(self.conn, id=package_id, delta=delta)
+            return
+        p = t.packages
+        v = t.versions
+        count: Any = (
+            select(func.count())
+            .select_from(v)
+            .where(v.c.package_id == package_id, v.c.deleted_at.is_(None))
+            .scalar_subquery()
+            if delta is None
+            else p.c.version_count + delta
+        )
+        self.conn.execute(
+            update(p)
+            .where(p.c.id == package_id)
+            .values(version_count=count, version_generation=p.c.version_generation + 1)
+        )
+
+    def upsert_version(
+        self, package_id: int, name: str, values: dict[str, Any], tags: Sequence[str]
+    ) -> int:
+        v = t.versions
+        live = values.get("deleted_at") is None
+        existing = self.conn.execute(
+            select(v.c.id)
+            .where(v.c.package_id == package_id, v.c.name == name)
+            .order_by(v.c.deleted_at.is_(None).desc(), v.c.id.desc())
+        ).scalar()
+        row = {
+            **values,
+            "live_name": name if live else None,
+            "deleted_tags": None if live else json.dumps(list(tags)),
+        }
+        if existing is not None:
+            self.conn.execute(update(v).where(v.c.id == existing).values(**row))
+            version_id = int(existing)
+        else:
+            version_id = int(
+                self.conn.execute(
+                    insert(v).values(package_id=package_id, name=name, **row).returning(v.c.id)
+                ).scalar_one()
+            )
+        vt = t.version_tags
+        self.conn.execute(delete(vt).where(vt.c.version_id == version_id))
+        if live and tags:
+            # A tag names one version: seeding it here moves it from wherever it was.
+            self.conn.execute(delete(vt).where(vt.c.package_id == package_id, vt.c.tag.in_(tags)))
+            self.conn.execute(
+                insert(vt),
+                [{"package_id": package_id, "tag": tag, "version_id": version_id} for tag in tags],
+            )
+        self._versions_changed(package_id, None)
+        return version_id
+
+    def soft_delete_version(self, version: Version, now: datetime) -> bool:
+        tags = [row[0] for row in q.TAGS_OF_VERSION.rows(self.conn, version_id=version.id)]
+        # The conditional update is the arbiter between concurrent deletes: only one of
+        # them sees a live row, the other gets rowcount 0 and answers 404.
+        done = q.SOFT_DELETE_VERSION.execute(
+            self.conn, id=version.id, now=now, tags=json.dumps(tags)
+        )
+        if done:
+            q.DELETE_TAGS_OF_VERSION.execute(self.conn, version_id=version.id)
+            self._versions_changed(version.package_id, -1)
+        return bool(done)
+
+    def restore_version(self, version: Version, now: datetime) -> bool:
+        v = t.versions
+        done = self.conn.execute(
+            update(v)
+            .where(v.c.id == version.id, v.c.deleted_at.is_not(None))
+            .values(deleted_at=None, live_name=version.name, deleted_tags=None)
+        ).rowcount
+        if not done:
+            return False
+        self._versions_changed(version.package_id, +1)
+        if not version.tags:
+            return True
+        vt = t.version_tags
+        taken = set(
+            self.conn.execute(
+                select(vt.c.tag).where(
+                    vt.c.package_id == version.package_id, vt.c.tag.in_(version.tags)
+                )
+            ).scalars()
+        )
+        free = [tag for tag in version.tags if tag not in taken]
+        if free:
+            self.conn.execute(
+                insert(vt),
+                [
+                    {"package_id": version.package_id, "tag": tag, "version_id": version.id}
+                    for tag in free
+                ],
+            )
+        return True
