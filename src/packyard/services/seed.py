@@ -7,8 +7,8 @@ loading twice leaves the same state because every entity is matched by its natur
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from packyard.auth.tokens import hash_token, token_prefix
@@ -28,6 +28,7 @@ from packyard.domain.types import (
     Visibility,
 )
 from packyard.services.ports import Store, Transaction
+from packyard.services.seed_schema import SeedChecker, enum_values
 
 
 class SeedError(DomainError):
@@ -48,131 +49,9 @@ class SeedReport:
     versions: int = 0
 
 
-_KEYS: dict[str, set[str]] = {
-    "": {"users", "orgs", "repositories", "tokens", "packages"},
-    "users": {"login", "name", "site_admin"},
-    "orgs": {"login", "members"},
-    "orgs.members": {"user", "role"},
-    "repositories": {"owner", "name", "visibility", "collaborators"},
-    "repositories.collaborators": {"user", "permission"},
-    "tokens": {"user", "token", "kind", "scopes", "repository", "permissions", "expires_at"},
-    "tokens.permissions": {"packages"},
-    "packages": {
-        "owner",
-        "package_type",
-        "name",
-        "visibility",
-        "repository",
-        "inherit_access",
-        "access",
-        "created_at",
-        "deleted_at",
-        "versions",
-    },
-    "packages.access": {"user", "repository", "role"},
-    "packages.versions": {
-        "name",
-        "tags",
-        "download_count",
-        "created_at",
-        "updated_at",
-        "deleted_at",
-        "description",
-        "license",
-    },
-}
-_REQUIRED: dict[str, set[str]] = {
-    "users": {"login"},
-    "orgs": {"login"},
-    "orgs.members": {"user", "role"},
-    "repositories": {"owner", "name"},
-    "repositories.collaborators": {"user", "permission"},
-    "tokens": {"token", "kind"},
-    "packages": {"owner", "package_type", "name"},
-    "packages.access": {"role"},
-    "packages.versions": {"name"},
-}
-
-
-@dataclass
-class _Checker:
-    now: datetime
-    errors: list[str] = field(default_factory=list)
-
-    def error(self, path: str, message: str) -> None:
-        self.errors.append(f"{path}: {message}")
-
-    def mapping(self, value: Any, path: str, kind: str) -> dict[str, Any] | None:
-        if not isinstance(value, dict):
-            self.error(path, "must be a mapping")
-            return None
-        for key in value:
-            if key not in _KEYS[kind]:
-                self.error(f"{path}.{key}" if path else str(key), "unknown key")
-        for key in sorted(_REQUIRED.get(kind, set()) - set(value)):
-            self.error(f"{path}.{key}", "required key is missing")
-        return value
-
-    def items(self, parent: dict[str, Any], key: str, path: str) -> list[tuple[str, Any]]:
-        value = parent.get(key)
-        if value is None:
-            return []
-        where = f"{path}.{key}" if path else key
-        if not isinstance(value, list):
-            self.error(where, "must be a list")
-            return []
-        return [(f"{where}[{i}]", item) for i, item in enumerate(value)]
-
-    def string(self, value: Any, path: str) -> str | None:
-        if value is None:
-            return None
-        if isinstance(value, bool) or not isinstance(value, str | int | float):
-            self.error(path, "must be a string")
-            return None
-        return str(value)
-
-    def choice(self, value: Any, path: str, choices: list[str], default: str) -> str:
-        if value is None:
-            return default
-        if value not in choices:
-            self.error(path, f"must be one of: {', '.join(choices)}")
-            return default
-        return str(value)
-
-    def boolean(self, value: Any, path: str, default: bool) -> bool:
-        if value is None:
-            return default
-        if not isinstance(value, bool):
-            self.error(path, "must be true or false")
-            return default
-        return value
-
-    def timestamp(self, value: Any, path: str, default: datetime | None) -> datetime | None:
-        if value is None:
-            return default
-        if isinstance(value, datetime):
-            return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
-        if isinstance(value, date):
-            self.error(path, "must be an RFC 3339 timestamp with a time, e.g. 2026-01-31T12:00:00Z")
-            return default
-        if isinstance(value, str):
-            try:
-                parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
-            except ValueError:
-                parsed = None
-            if parsed is not None and parsed.tzinfo is not None:
-                return parsed.astimezone(UTC)
-        self.error(path, "must be an RFC 3339 timestamp, e.g. 2026-01-31T12:00:00Z")
-        return default
-
-
-def _enum_values(cls: Any) -> list[str]:
-    return [member.value for member in cls]
-
-
 def load_seed(store: Store, document: Any, now: datetime) -> SeedReport:
     """Validate the whole document, then apply it in one transaction, or change nothing."""
-    check = _Checker(now)
+    check = SeedChecker(now)
     root = check.mapping(document if document is not None else {}, "", "")
     if root is None:
         raise SeedError(check.errors)
@@ -188,7 +67,7 @@ def load_seed(store: Store, document: Any, now: datetime) -> SeedReport:
 @dataclass
 class _Loader:
     tx: Transaction
-    check: _Checker
+    check: SeedChecker
     report: SeedReport
 
     def load(self, root: dict[str, Any]) -> None:
@@ -259,7 +138,7 @@ class _Loader:
                     continue
                 user = self._account(member.get("user"), f"{mpath}.user", AccountType.USER)
                 role = self.check.choice(
-                    member.get("role"), f"{mpath}.role", _enum_values(OrgRole), "member"
+                    member.get("role"), f"{mpath}.role", enum_values(OrgRole), "member"
                 )
                 if user is not None:
                     self.tx.set_org_role(org.id, user.id, OrgRole(role))
@@ -275,7 +154,7 @@ class _Loader:
                 self.check.choice(
                     repo.get("visibility"),
                     f"{path}.visibility",
-                    _enum_values(Visibility),
+                    enum_values(Visibility),
                     "private",
                 )
             )
@@ -294,7 +173,7 @@ class _Loader:
                 permission = self.check.choice(
                     collab.get("permission"),
                     f"{cpath}.permission",
-                    _enum_values(RepositoryPermission),
+                    enum_values(RepositoryPermission),
                     "read",
                 )
                 if user is not None:
@@ -323,7 +202,7 @@ class _Loader:
             token = self.check.string(doc.get("token"), f"{path}.token")
             kind = TokenKind(
                 self.check.choice(
-                    doc.get("kind"), f"{path}.kind", _enum_values(TokenKind), "classic"
+                    doc.get("kind"), f"{path}.kind", enum_values(TokenKind), "classic"
                 )
             )
             scopes = self._scopes(doc.get("scopes"), f"{path}.scopes")
@@ -397,13 +276,13 @@ class _Loader:
         owner = self._account(doc.get("owner"), f"{path}.owner")
         ptype = PackageType(
             c.choice(
-                doc.get("package_type"), f"{path}.package_type", _enum_values(PackageType), "npm"
+                doc.get("package_type"), f"{path}.package_type", enum_values(PackageType), "npm"
             )
         )
         name = c.string(doc.get("name"), f"{path}.name")
         visibility = Visibility(
             c.choice(
-                doc.get("visibility"), f"{path}.visibility", _enum_values(Visibility), "private"
+                doc.get("visibility"), f"{path}.visibility", enum_values(Visibility), "private"
             )
         )
         repository_id = self._repository_id(doc.get("repository"), f"{path}.repository")
