@@ -142,3 +142,22 @@ def test_asgi_path_end_to_end(asgi_api: Api, world: Any) -> None:
     assert response.status_code == 200 and len(response.json()) == 3
     assert asgi_api.get("/users/alice/packages/container/tools/cli", ALICE).status_code == 404
     assert asgi_api.client.get("/_packyard/ping").text == "ok"
+
+
+def test_unexpected_errors_answer_in_githubs_shape(
+    asgi_api: Api, world: Any, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    from packyard.services import packages
+
+    def broken(*_args: Any, **_kwargs: Any) -> Any:
+        raise RuntimeError("the disk is on fire")
+
+    monkeypatch.setattr(packages, "get_package", broken)
+    response = asgi_api.get(CLI, ALICE, check=False)
+    assert response.status_code == 500
+    assert response.json() == {
+        "message": "Server Error",
+        "documentation_url": "https://docs.github.com/rest",
+        "status": "500",
+    }
+    assert "the disk is on fire" in caplog.text

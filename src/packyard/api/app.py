@@ -58,7 +58,13 @@ class RestApi:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         request = ApiRequest.from_scope(scope, API_PREFIX)
-        await self.handle(request).send(send)
+        try:
+            response = self.handle(request)
+        except Exception:
+            # A bug or a lost database must still answer in GitHub's shape, and be logged.
+            log.exception("unhandled error on %s %s", request.method, request.raw_path)
+            response = ApiResponse(500, error_body("Server Error", 500))
+        await response.send(send)
 
     def handle(self, request: ApiRequest) -> ApiResponse:
         request_id = f"{self._request_prefix}{next(self._request_numbers):08X}"
