@@ -1,0 +1,16 @@
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta, timezone
+
+from packyard.storage.db.compiled import timestamp
+
+
+def test_timestamps_from_either_driver_are_aware_utc() -> None:
+    expected = datetime(2026, 1, 2, 3, 4, 5, 600000, tzinfo=UTC)
+    assert timestamp("2026-01-02 03:04:05.600000") == expected
+    assert timestamp("2026-01-02 03:04:05.600000+00:00") == expected
+    assert timestamp("2026-01-02T05:04:05.600000+02:00") == expected
+    assert timestamp(datetime(2026, 1, 2, 3, 4, 5, 600000)) == expected
+    plus_two = timezone(timedelta(hours=2))
+    assert timestamp(datetime(2026, 1, 2, 5, 4, 5, 600000, tzinfo=plus_two)) == expected
+    assert timestamp(None) is None
