@@ -209,6 +209,21 @@ def asgi_api(app: Any) -> Iterator[Api]:
         yield Api(client)
 
 
+ALL_PACKAGE_SCOPES = ["read:packages", "write:packages", "delete:packages", "repo"]
+
+
+def alice_with(packages: list[dict[str, Any]], **extra: Any) -> dict[str, Any]:
+    """A seed of alice, her token with every packages scope, and `packages`."""
+    return {
+        "users": [{"login": "alice"}],
+        "tokens": [
+            {"user": "alice", "token": ALICE, "kind": "classic", "scopes": ALL_PACKAGE_SCOPES}
+        ],
+        "packages": packages,
+        **extra,
+    }
+
+
 def seed(store: SqlStore, document: dict[str, Any] | str, now: datetime) -> None:
     if isinstance(document, str):
         document = yaml.safe_load(document)

@@ -12,19 +12,7 @@ from packyard.domain.rules import (
     PACKAGE_DOWNLOAD_LIMIT_MESSAGE,
     VERSION_DOWNLOAD_LIMIT_MESSAGE,
 )
-from tests.conftest import ALICE, Api, Clock, seed
-
-ALICE_ONLY = {
-    "users": [{"login": "alice"}],
-    "tokens": [
-        {
-            "user": "alice",
-            "token": ALICE,
-            "kind": "classic",
-            "scopes": ["read:packages", "write:packages", "delete:packages", "repo"],
-        }
-    ],
-}
+from tests.conftest import ALICE, Api, Clock, alice_with, seed
 
 
 def make(
@@ -38,7 +26,7 @@ def make(
     seed(
         store,
         {
-            **ALICE_ONLY,
+            **alice_with([]),
             "packages": [
                 {
                     "owner": "alice",

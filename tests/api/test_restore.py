@@ -4,7 +4,7 @@ from datetime import timedelta
 from typing import Any
 
 from packyard.services.gc import collect_garbage
-from tests.conftest import ALICE, Api, Clock, seed
+from tests.conftest import ALICE, Api, Clock, alice_with, seed
 
 PATH = "/users/alice/packages/container/app"
 A, B, C = ("sha256:" + c * 64 for c in "abc")
@@ -13,17 +13,8 @@ A, B, C = ("sha256:" + c * 64 for c in "abc")
 def world(store: Any, clock: Clock) -> None:
     seed(
         store,
-        {
-            "users": [{"login": "alice"}],
-            "tokens": [
-                {
-                    "user": "alice",
-                    "token": ALICE,
-                    "kind": "classic",
-                    "scopes": ["read:packages", "write:packages", "delete:packages"],
-                }
-            ],
-            "packages": [
+        alice_with(
+            [
                 {
                     "owner": "alice",
                     "package_type": "container",
@@ -35,8 +26,8 @@ def world(store: Any, clock: Clock) -> None:
                         {"name": C},
                     ],
                 }
-            ],
-        },
+            ]
+        ),
         clock.now,
     )
 

@@ -9,7 +9,7 @@ from packyard.api.app import create_app
 from packyard.api.http import ApiRequest
 from packyard.config import Settings
 from packyard.storage.db.engine import make_engine
-from tests.conftest import ALICE, Clock, seed
+from tests.conftest import ALICE, Clock, alice_with, seed
 
 ROUNDS = 15
 
@@ -17,29 +17,13 @@ ROUNDS = 15
 def test_concurrent_deletes(
     settings: Settings, database_url: str, store: Any, clock: Clock
 ) -> None:
-    seed(
-        store,
-        {
-            "users": [{"login": "alice"}],
-            "tokens": [
-                {
-                    "user": "alice",
-                    "token": ALICE,
-                    "kind": "classic",
-                    "scopes": ["read:packages", "delete:packages"],
-                }
-            ],
-            "packages": [
-                {
-                    "owner": "alice",
-                    "package_type": "npm",
-                    "name": "race",
-                    "versions": [{"name": f"1.0.{i}"} for i in range(ROUNDS + 1)],
-                }
-            ],
-        },
-        clock.now,
-    )
+    race_package = {
+        "owner": "alice",
+        "package_type": "npm",
+        "name": "race",
+        "versions": [{"name": f"1.0.{i}"} for i in range(ROUNDS + 1)],
+    }
+    seed(store, alice_with([race_package]), clock.now)
     # Two independent app instances, each with its own engine: two processes, in effect.
     engines = [make_engine(database_url) for _ in range(2)]
     apps = [create_app(settings, engine, clock=clock) for engine in engines]
