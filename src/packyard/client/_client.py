@@ -1,0 +1,253 @@
+"""`Client`: the SDK's entry point."""
+
+from __future__ import annotations
+
+import string
+import time
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from typing import Any, Literal
+from urllib.parse import quote
+
+import httpx
+
+from packyard.client import errors
+from packyard.client._flow import PointsBudget, RetryPolicy, Send, request_flow, run_sync
+from packyard.client._responses import next_link, raise_for
+from packyard.client.models import Owner, PackageVersion
+from packyard.client.rest import OPERATIONS, Rest
+
+GITHUB_API = "https://api.github.com"
+GHCR = "https://ghcr.io"
+API_VERSION = "2022-11-28"
+USER_AGENT = "packyard-client"
+
+
+def _path_fields(template: str) -> frozenset[str]:
+    return frozenset(name for _, name, _, _ in string.Formatter().parse(template) if name)
+
+
+# Which arguments go into each operation's path; the rest are its query string.
+_PATH_FIELDS = {name: _path_fields(op.path) for name, op in OPERATIONS.items()}
+
+Outcome = Literal["deleted", "gone", "failed"]
+
+
+@dataclass(frozen=True)
+class DeleteResult:
+    """What happened to one version in `delete_versions`: deleted, already gone, or failed.
+
+    >>> DeleteResult(101, "gone").outcome
+    'gone'
+    """
+
+    package_version_id: int
+    outcome: Outcome
+    error: errors.PackyardClientError | None = None
+
+
+class Client:
+    """A client for GitHub's packages API, on api.github.com or on a Packyard.
+
+    >>> client = Client(token="ghp_...", base_url="http://127.0.0.1:8080/api/v3")
+    >>> for version in client.iter_versions("alice", "container", "tools/cli"):  # doctest: +SKIP
+    ...     print(version.id, version.tags)
+    """
+
+    def __init__(
+        self,
+        token: str | None = None,
+        base_url: str = GITHUB_API,
+        registry_url: str | None = None,
+        *,
+        http_client: httpx.Client | None = None,
+        timeout: float = 30.0,
+        retry: RetryPolicy | None = None,
+        budget: PointsBudget | None = None,
+        sleep: Callable[[float], None] = time.sleep,
+        monotonic: Callable[[], float] = time.monotonic,
+        wall_clock: Callable[[], float] = time.time,
+    ) -> None:
+        self.base_url = base_url.rstrip("/")
+        self.registry_url = registry_url or _registry_for(self.base_url)
+        self.token = token
+        self.retry = retry or RetryPolicy()
+        self.budget = budget or PointsBudget()
+        self._sleep = sleep
+        self._monotonic = monotonic
+        self._wall_clock = wall_clock
+        self._owns_http = http_client is None
+        self._http = http_client or httpx.Client(timeout=timeout)
+        self._headers = {
+            "Accept": "application/vnd.github+json",
+            "X-GitHub-Api-Version": API_VERSION,
+            "User-Agent": USER_AGENT,
+        }
+        if token:
+            self._headers["Authorization"] = f"Bearer {token}"
+        self._login: str | None = None
+        self.rest = Rest(self)
+
+    def __enter__(self) -> Client:
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        if self._owns_http:
+            self._http.close()
+
+    # plumbing -----------------------------------------------------------------------
+
+    def _send(self, method: str, url: str, params: dict[str, str], endpoint: str) -> httpx.Response:
+        flow = request_flow(
+            Send(method, url, params, endpoint),
+            self.retry,
+            self.budget,
+            self._monotonic,
+            self._wall_clock,
+        )
+        try:
+            return run_sync(flow, self._http, self._headers, self._sleep)
+        except httpx.TransportError as error:
+            raise errors.TransportError(f"{method} {url}: {error}") from error
+
+    def _prepare(self, name: str, arguments: dict[str, Any]) -> tuple[str, dict[str, str]]:
+        operation = OPERATIONS[name]
+        in_path = _PATH_FIELDS[name]
+        path_values = {
+            key: quote(str(value), safe="") for key, value in arguments.items() if key in in_path
+        }
+        query = {
+            key: str(value)
+            for key, value in arguments.items()
+            if key not in in_path and value is not None
+        }
+        return self.base_url + operation.path.format(**path_values), query
+
+    def _operation(self, name: str, arguments: dict[str, Any]) -> Any:
+        operation = OPERATIONS[name]
+        url, query = self._prepare(name, arguments)
+        response = self._send(operation.method, url, query, f"{operation.method} {operation.path}")
+        raise_for(response)
+        if operation.parse is None:
+            return None
+        return operation.parse(response.json())
+
+    # pagination ---------------------------------------------------------------------
+
+    def paginate(self, method: Callable[..., list[Any]], **arguments: Any) -> Iterator[Any]:
+        """Every item of a list operation, page after page, following `Link: rel="next"`.
+
+        >>> client = Client(token="ghp_...")
+        >>> versions = client.paginate(  # doctest: +SKIP
+        ...     client.rest.packages.get_all_package_versions_for_package_owned_by_user,
+        ...     package_type="npm", package_name="hello", username="alice")
+        """
+        name = method.__name__
+        operation = OPERATIONS[name]
+        if operation.parse is None or not operation.pages:
+            raise ValueError(f"{name} is not a paginated list operation")
+        arguments.setdefault("per_page", 100)
+        url, query = self._prepare(name, arguments)
+        endpoint = f"GET {operation.path}"
+        while True:
+            response = self._send("GET", url, query, endpoint)
+            raise_for(response)
+            yield from operation.parse(response.json())
+            following = next_link(response)
+            if following is None:
+                return
+            url, query = following, {}
+
+    def authenticated_login(self) -> str | None:
+        """The token's own login (`GET /user`), asked once; None for app tokens."""
+        if self._login is None and self.token:
+            try:
+                self._login = self.rest.users.get_authenticated().login
+            except errors.Forbidden:
+                self._login = ""
+        return self._login or None
+
+    def iter_versions(
+        self, owner: str, package_type: str, package_name: str, state: str | None = None
+    ) -> Iterator[PackageVersion]:
+        """Every version of a package through the right scope for this token: `/user` for
+        its own packages, `/orgs` for an organization's, `/users` otherwise."""
+        packages = self.rest.packages
+        common: dict[str, Any] = {
+            "package_type": package_type,
+            "package_name": package_name,
+            "state": state,
+        }
+        login = self.authenticated_login()
+        if login is not None and login.lower() == owner.lower():
+            return self.paginate(
+                packages.get_all_package_versions_for_package_owned_by_authenticated_user,
+                **common,
+            )
+        account: Owner = self.rest.users.get_by_username(username=owner)
+        if account.is_org:
+            return self.paginate(
+                packages.get_all_package_versions_for_package_owned_by_org, org=owner, **common
+            )
+        return self.paginate(
+            packages.get_all_package_versions_for_package_owned_by_user,
+            username=owner,
+            **common,
+        )
+
+    # bulk deletes -------------------------------------------------------------------
+
+    def delete_versions(
+        self,
+        owner: str,
+        package_type: str,
+        package_name: str,
+        package_version_ids: Iterable[int],
+        *,
+        concurrency: int = 4,
+    ) -> list[DeleteResult]:
+        """Delete many versions, a few at a time; a 404 means already gone, not a failure.
+
+        >>> results = Client(token="ghp_...").delete_versions(  # doctest: +SKIP
+        ...     "acme", "container", "app", [101, 102])
+        >>> [r.outcome for r in results]  # doctest: +SKIP
+        ['deleted', 'gone']
+        """
+        login = self.authenticated_login()
+        if login is not None and login.lower() == owner.lower():
+            name, where = "delete_package_version_for_authenticated_user", {}
+        elif self.rest.users.get_by_username(username=owner).is_org:
+            name, where = "delete_package_version_for_org", {"org": owner}
+        else:
+            name, where = "delete_package_version_for_user", {"username": owner}
+
+        def delete(version_id: int) -> DeleteResult:
+            try:
+                self._operation(
+                    name,
+                    {
+                        "package_type": package_type,
+                        "package_name": package_name,
+                        "package_version_id": version_id,
+                        **where,
+                    },
+                )
+            except errors.NotFound:
+                return DeleteResult(version_id, "gone")
+            except errors.PackyardClientError as error:
+                return DeleteResult(version_id, "failed", error)
+            return DeleteResult(version_id, "deleted")
+
+        with ThreadPoolExecutor(max_workers=max(1, concurrency)) as pool:
+            return list(pool.map(delete, package_version_ids))
+
+
+def _registry_for(api_url: str) -> str:
+    """ghcr.io beside api.github.com; a Packyard serves its registry on its own host."""
+    if api_url.rstrip("/") == GITHUB_API:
+        return GHCR
+    return api_url.removesuffix("/api/v3")
