@@ -13,11 +13,13 @@ def test_all_is_sorted_and_complete() -> None:
         "Client",
         "Conflict",
         "DeleteResult",
+        "Descriptor",
         "DownloadLimitError",
         "Forbidden",
         "HTTPStatusError",
         "LastTaggedVersionError",
         "LastVersionError",
+        "Manifest",
         "NotFound",
         "Owner",
         "Package",
@@ -26,6 +28,7 @@ def test_all_is_sorted_and_complete() -> None:
         "PointsBudget",
         "RateLimit",
         "RateLimited",
+        "RegistryClient",
         "Repository",
         "RetryPolicy",
         "ScopeError",
@@ -42,9 +45,9 @@ def test_all_is_sorted_and_complete() -> None:
 def test_docstring_examples_run() -> None:
     import doctest
 
-    from packyard.client import _client, _flow, errors, models, rest
+    from packyard.client import _client, _flow, errors, models, oci, rest
 
-    for module in (_client, _flow, errors, models, rest, packyard.client):
+    for module in (_client, _flow, errors, models, oci, rest, packyard.client):
         failures, _ = doctest.testmod(
             module, extraglobs={"client": None, "Client": packyard.client.Client}
         )

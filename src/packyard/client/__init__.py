@@ -31,17 +31,20 @@ from packyard.client.errors import (
     ValidationFailed,
 )
 from packyard.client.models import Owner, Package, PackageVersion, RateLimit, Repository
+from packyard.client.oci import Descriptor, Manifest, RegistryClient
 
 __all__ = [
     "BadRequest",
     "Client",
     "Conflict",
     "DeleteResult",
+    "Descriptor",
     "DownloadLimitError",
     "Forbidden",
     "HTTPStatusError",
     "LastTaggedVersionError",
     "LastVersionError",
+    "Manifest",
     "NotFound",
     "Owner",
     "Package",
@@ -50,6 +53,7 @@ __all__ = [
     "PointsBudget",
     "RateLimit",
     "RateLimited",
+    "RegistryClient",
     "Repository",
     "RetryPolicy",
     "ScopeError",

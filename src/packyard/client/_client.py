@@ -16,6 +16,7 @@ from packyard.client import errors
 from packyard.client._flow import PointsBudget, RetryPolicy, Send, request_flow, run_sync
 from packyard.client._responses import next_link, raise_for
 from packyard.client.models import Owner, PackageVersion
+from packyard.client.oci import RegistryClient
 from packyard.client.rest import OPERATIONS, Rest
 
 GITHUB_API = "https://api.github.com"
@@ -87,6 +88,7 @@ class Client:
         if token:
             self._headers["Authorization"] = f"Bearer {token}"
         self._login: str | None = None
+        self._registry: RegistryClient | None = None
         self.rest = Rest(self)
 
     def __enter__(self) -> Client:
@@ -135,6 +137,19 @@ class Client:
         if operation.parse is None:
             return None
         return operation.parse(response.json())
+
+    @property
+    def registry(self) -> RegistryClient:
+        """The container registry beside this API (ghcr.io for api.github.com), with the
+        same token: `client.registry.manifest("alice/app", "latest")`."""
+        if self._registry is None:
+            self._registry = RegistryClient(
+                self.registry_url,
+                username=self.authenticated_login() or "token" if self.token else None,
+                password=self.token,
+                http_client=self._http,
+            )
+        return self._registry
 
     # pagination ---------------------------------------------------------------------
 
