@@ -186,3 +186,52 @@ def test_error_types(client_for: Any, world: Any, store: Any, clock: Clock) -> N
         )
     with pytest.raises(Conflict):
         p.restore_package_for_user(username="alice", package_type="maven", package_name="lib")
+
+
+def test_rate_limited_and_server_errors_from_packyard_itself(
+    settings: Any, engine: Any, clock: Clock, world: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A Packyard with limits on answers 429 with Retry-After and its quota headers."""
+    from dataclasses import replace
+
+    from starlette.testclient import TestClient
+
+    from packyard.api.app import create_app
+    from packyard.client import RateLimited, RetryPolicy, ServerError
+    from packyard.services import packages
+
+    app = create_app(replace(settings, rate_limit=2), engine, clock=clock)
+    slept: list[float] = []
+    with TestClient(app, base_url="http://testserver") as http:
+        client = Client(
+            token=ALICE,
+            base_url="http://testserver/api/v3",
+            http_client=http,
+            retry=RetryPolicy(retries=1, backoff=0.01, max_rate_limit_wait=0.5),
+            sleep=slept.append,
+        )
+        p = client.rest.packages
+        p.get_package_for_user(username="alice", **CLI)
+        p.get_package_for_user(username="alice", **CLI)
+        with pytest.raises(RateLimited) as limited:
+            p.get_package_for_user(username="alice", **CLI)
+        assert limited.value.status == 429 and limited.value.reset_at is not None
+        assert slept == []  # longer than this client's patience: it says so instead of waiting
+
+    def broken(*_args: Any, **_kwargs: Any) -> Any:
+        raise RuntimeError("the disk is on fire")
+
+    monkeypatch.setattr(packages, "get_package", broken)
+    with TestClient(
+        create_app(settings, engine, clock=clock), base_url="http://testserver"
+    ) as http:
+        client = Client(
+            token=ALICE,
+            base_url="http://testserver/api/v3",
+            http_client=http,
+            retry=RetryPolicy(retries=1, backoff=0.01),
+            sleep=slept.append,
+        )
+        with pytest.raises(ServerError) as failed:
+            client.rest.packages.get_package_for_user(username="alice", **CLI)
+        assert failed.value.status == 500 and len(slept) == 1  # retried once, then raised

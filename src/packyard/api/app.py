@@ -24,8 +24,15 @@ from packyard.api.render import Renderer
 from packyard.api.routes import ROUTES, Call, Route, Router, docs_url
 from packyard.auth.tokens import parse_authorization
 from packyard.config import Settings
-from packyard.domain.errors import BadRequest, DomainError, Forbidden, Unauthenticated
+from packyard.domain.errors import (
+    BadRequest,
+    DomainError,
+    Forbidden,
+    RateLimited,
+    Unauthenticated,
+)
 from packyard.domain.permissions import REQUIRED_SCOPES
+from packyard.domain.types import Actor
 from packyard.services.access import REQUIRES_AUTHENTICATION
 from packyard.services.auth import authenticate
 from packyard.services.context import Context
@@ -74,6 +81,7 @@ class RestApi:
             "X-GitHub-Api-Version-Selected": DEFAULT_API_VERSION,
         }
         route: Route | None = None
+        actor: Actor | None = None
         try:
             version = request.headers.get("x-github-api-version")
             if version is not None and version not in SUPPORTED_API_VERSIONS:
@@ -112,9 +120,11 @@ class RestApi:
             documentation = docs_url(route) if route else "https://docs.github.com/rest"
             if isinstance(error, Forbidden) and error.accepted_scopes:
                 headers["X-Accepted-OAuth-Scopes"] = ", ".join(error.accepted_scopes)
-            retry_after = getattr(error, "retry_after", None)
-            if retry_after is not None:
-                headers["Retry-After"] = str(retry_after)
+            if isinstance(error, RateLimited):
+                # As GitHub: the spent quota and its reset come with the refusal.
+                headers["Retry-After"] = str(error.retry_after)
+                limit_key = self._limit_key(request, actor.token_id if actor else None)
+                headers.update(self.limiter.peek(limit_key, time.time()).headers())
             return ApiResponse(status, error_body(error.message, status, documentation), headers)
         response.headers.update(headers)
         return response
