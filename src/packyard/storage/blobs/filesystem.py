@@ -1,0 +1,173 @@
+"""Blobs on the local filesystem, content-addressed and written atomically.
+
+    <root>/
+      sha256/ab/cd/abcdef0123…      one file per blob, named by its full digest
+      sha512/12/34/1234abcd…
+      _uploads/<upload id>          bytes of an upload in progress, appended in order
+
+A blob appears under its digest only by `rename` of a complete, fsync'd file whose bytes
+were hashed and matched the digest: a crash at any moment leaves either no blob or the
+whole one, never a partial file under a digest name. Upload ids and digests are checked
+against fixed patterns before they become paths; nothing else a client sends does.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Iterator
+from pathlib import Path
+
+from packyard.domain.digests import Digest, parse_digest
+from packyard.services.ports import BlobStore
+
+UPLOAD_ID = re.compile(r"[a-f0-9]{32}")
+CHUNK = 1024 * 1024
+
+
+class BlobError(Exception):
+    pass
+
+
+class UnknownUpload(BlobError):
+    pass
+
+
+class DigestMismatch(BlobError):
+    pass
+
+
+class OffsetMismatch(BlobError):
+    def __init__(self, expected: int) -> None:
+        super().__init__(f"upload continues at byte {expected}")
+        self.expected = expected
+
+
+class FilesystemBlobStore:
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self._uploads = root / "_uploads"
+        self._uploads.mkdir(parents=True, exist_ok=True)
+
+    # paths --------------------------------------------------------------------------
+
+    def _path(self, digest: str | Digest) -> Path:
+        d = digest if isinstance(digest, Digest) else parse_digest(digest)
+        return self.root / d.algorithm / d.hex[:2] / d.hex[2:4] / d.hex
+
+    def _upload_path(self, upload_id: str) -> Path:
+        if not UPLOAD_ID.fullmatch(upload_id):
+            raise UnknownUpload(upload_id)
+        return self._uploads / upload_id
+
+    # blobs --------------------------------------------------------------------------
+
+    def size(self, digest: str) -> int | None:
+        try:
+            return self._path(digest).stat().st_size
+        except FileNotFoundError:
+            return None
+
+    def exists(self, digest: str) -> bool:
+        return self.size(digest) is not None
+
+    def read(self, digest: str, start: int = 0, end: int | None = None) -> Iterator[bytes]:
+        """The blob's bytes from `start` up to, not including, `end`, in chunks."""
+        path = self._path(digest)
+        with path.open("rb") as handle:
+            handle.seek(start)
+            remaining = None if end is None else max(0, end - start)
+            while remaining is None or remaining > 0:
+                chunk = handle.read(CHUNK if remaining is None else min(CHUNK, remaining))
+                if not chunk:
+                    return
+                if remaining is not None:
+                    remaining -= len(chunk)
+                yield chunk
+
+    def read_all(self, digest: str) -> bytes:
+        return b"".join(self.read(digest))
+
+    def put(self, data: bytes, digest: str) -> int:
+        """Store `data` under `digest`, refusing it if the bytes do not hash to it."""
+        upload_id = self.start_upload()
+        self.append(upload_id, data, 0)
+        return self.commit(upload_id, digest)
+
+    def delete(self, digest: str) -> bool:
+        try:
+            self._path(digest).unlink()
+        except FileNotFoundError:
+            return False
+        return True
+
+    # uploads ------------------------------------------------------------------------
+
+    def start_upload(self) -> str:
+        upload_id = os.urandom(16).hex()
+        self._upload_path(upload_id).touch(exist_ok=False)
+        return upload_id
+
+    def upload_size(self, upload_id: str) -> int:
+        try:
+            return self._upload_path(upload_id).stat().st_size
+        except FileNotFoundError:
+            raise UnknownUpload(upload_id) from None
+
+    def append(self, upload_id: str, data: bytes, offset: int | None = None) -> int:
+        """Append a chunk; `offset`, when given, must be where the upload stands."""
+        path = self._upload_path(upload_id)
+        size = self.upload_size(upload_id)
+        if offset is not None and offset != size:
+            raise OffsetMismatch(size)
+        with path.open("ab") as handle:
+            handle.write(data)
+        return size + len(data)
+
+    def commit(self, upload_id: str, digest: str) -> int:
+        """Hash the upload, and only if it matches, move it under its digest for good."""
+        expected = parse_digest(digest)
+        path = self._upload_path(upload_id)
+        hasher = expected.hasher()
+        try:
+            with path.open("rb") as handle:
+                while chunk := handle.read(CHUNK):
+                    hasher.update(chunk)
+                os.fsync(handle.fileno())
+        except FileNotFoundError:
+            raise UnknownUpload(upload_id) from None
+        if hasher.hexdigest() != expected.hex:
+            raise DigestMismatch(f"content does not match {digest}")
+        target = self._path(expected)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        size = path.stat().st_size
+        # rename is atomic: readers see no blob or the whole blob. The same digest committed
+        # twice at once is harmless: both files hold the same bytes.
+        os.replace(path, target)
+        _fsync_directory(target.parent)
+        return size
+
+    def cancel(self, upload_id: str) -> bool:
+        try:
+            self._upload_path(upload_id).unlink()
+        except FileNotFoundError:
+            return False
+        return True
+
+    def uploads(self) -> list[str]:
+        """Uploads in progress (for cleanup of abandoned ones)."""
+        return sorted(p.name for p in self._uploads.iterdir() if UPLOAD_ID.fullmatch(p.name))
+
+
+def _fsync_directory(path: Path) -> None:
+    """Make the rename itself durable, not only the file's bytes."""
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _conforms(store: FilesystemBlobStore) -> BlobStore:
+    """Never called: mypy checks here that this is the blob store the services declare."""
+    return store

@@ -1,0 +1,109 @@
+"""The blob store contract: every BlobStore implementation must pass these."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from packyard.domain.digests import InvalidDigest, digest_of
+from packyard.storage.blobs.filesystem import (
+    DigestMismatch,
+    FilesystemBlobStore,
+    OffsetMismatch,
+    UnknownUpload,
+)
+
+DATA = b"hello, blobs" * 1000
+
+
+@pytest.fixture
+def blobs(tmp_path: Path) -> FilesystemBlobStore:
+    return FilesystemBlobStore(tmp_path / "blobs")
+
+
+def test_put_read_ranges_delete(blobs: FilesystemBlobStore) -> None:
+    digest = str(digest_of(DATA))
+    assert not blobs.exists(digest) and blobs.size(digest) is None
+    assert blobs.put(DATA, digest) == len(DATA)
+    assert blobs.size(digest) == len(DATA) and blobs.read_all(digest) == DATA
+    assert b"".join(blobs.read(digest, 5, 17)) == DATA[5:17]
+    assert b"".join(blobs.read(digest, len(DATA) - 3)) == DATA[-3:]
+    assert blobs.delete(digest) and not blobs.exists(digest) and not blobs.delete(digest)
+
+
+def test_sha512(blobs: FilesystemBlobStore) -> None:
+    digest = str(digest_of(DATA, "sha512"))
+    blobs.put(DATA, digest)
+    assert blobs.read_all(digest) == DATA
+
+
+def test_chunked_upload_with_offsets(blobs: FilesystemBlobStore) -> None:
+    upload = blobs.start_upload()
+    assert blobs.append(upload, DATA[:100], 0) == 100
+    with pytest.raises(OffsetMismatch) as out_of_order:
+        blobs.append(upload, DATA[200:300], 200)
+    assert out_of_order.value.expected == 100
+    assert blobs.append(upload, DATA[100:], 100) == len(DATA)
+    assert blobs.upload_size(upload) == len(DATA)
+    digest = str(digest_of(DATA))
+    assert blobs.commit(upload, digest) == len(DATA)
+    assert blobs.read_all(digest) == DATA
+    with pytest.raises(UnknownUpload):
+        blobs.upload_size(upload)  # committed uploads are gone
+
+
+def test_a_wrong_digest_leaves_nothing_visible(blobs: FilesystemBlobStore) -> None:
+    wrong = str(digest_of(b"something else"))
+    with pytest.raises(DigestMismatch):
+        blobs.put(DATA, wrong)
+    assert not blobs.exists(wrong)
+
+
+def test_user_strings_never_become_paths(blobs: FilesystemBlobStore) -> None:
+    for bad in ("../../etc", "sha256:../x", "x" * 32, "a" * 32 + "\n"):
+        with pytest.raises((UnknownUpload, InvalidDigest)):
+            blobs.upload_size(bad)
+        with pytest.raises((UnknownUpload, InvalidDigest)):
+            blobs.size(bad)
+
+
+def test_cancel_and_list(blobs: FilesystemBlobStore) -> None:
+    upload = blobs.start_upload()
+    assert blobs.uploads() == [upload]
+    assert blobs.cancel(upload) and blobs.uploads() == [] and not blobs.cancel(upload)
+
+
+def test_a_killed_writer_leaves_no_blob_and_a_resumable_upload(tmp_path: Path) -> None:
+    """A process killed mid-upload: no partial blob under a digest; the upload continues."""
+    root = tmp_path / "blobs"
+    script = textwrap.dedent(f"""
+        import os, sys
+        from pathlib import Path
+        from packyard.storage.blobs.filesystem import FilesystemBlobStore
+        store = FilesystemBlobStore(Path({str(root)!r}))
+        upload = store.start_upload()
+        store.append(upload, {DATA[:500]!r}, 0)
+        print(upload, flush=True)
+        os.kill(os.getpid(), 9)
+    """)
+    killed = subprocess.run(
+        [sys.executable, "-c", script],
+        capture_output=True,
+        text=True,
+        env={**os.environ},
+        check=False,
+    )
+    assert killed.returncode == -9
+    upload = killed.stdout.strip()
+    blobs = FilesystemBlobStore(root)
+    digest = str(digest_of(DATA))
+    assert not blobs.exists(digest)
+    assert blobs.upload_size(upload) == 500
+    blobs.append(upload, DATA[500:], 500)
+    blobs.commit(upload, digest)
+    assert blobs.read_all(digest) == DATA
