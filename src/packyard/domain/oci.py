@@ -1,0 +1,181 @@
+"""OCI and Docker manifests: what they are, what they reference, whether they are valid.
+
+Pure parsing and rules; the registry stores the exact bytes it was given and records what
+they reference, so deletes, referrers and garbage collection can follow the graph.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from packyard.domain.digests import InvalidDigest, parse_digest
+
+OCI_MANIFEST = "application/vnd.oci.image.manifest.v1+json"
+OCI_INDEX = "application/vnd.oci.image.index.v1+json"
+DOCKER_MANIFEST = "application/vnd.docker.distribution.manifest.v2+json"
+DOCKER_LIST = "application/vnd.docker.distribution.manifest.list.v2+json"
+IMAGE_TYPES = frozenset({OCI_MANIFEST, DOCKER_MANIFEST})
+INDEX_TYPES = frozenset({OCI_INDEX, DOCKER_LIST})
+MANIFEST_TYPES = IMAGE_TYPES | INDEX_TYPES
+EMPTY_CONFIG = "application/vnd.oci.empty.v1+json"
+IMAGE_CONFIG = "application/vnd.oci.image.config.v1+json"
+SOURCE_ANNOTATION = "org.opencontainers.image.source"
+
+# The distribution spec's repository name grammar, one path component at a time.
+NAME_COMPONENT = r"[a-z0-9]+(?:(?:\.|_|__|-+)[a-z0-9]+)*"
+NAME_PATTERN = re.compile(rf"{NAME_COMPONENT}(?:/{NAME_COMPONENT})*")
+TAG_PATTERN = re.compile(r"[a-zA-Z0-9_][a-zA-Z0-9._-]{0,127}")
+MAX_NAME_LENGTH = 255
+
+
+class ManifestInvalid(ValueError):
+    """The bytes are not a manifest we can store (the spec's MANIFEST_INVALID)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Reference:
+    """One descriptor a manifest points at."""
+
+    digest: str
+    size: int
+    media_type: str
+    kind: str  # "config", "layer", "manifest" (an index's child) or "subject"
+    platform: dict[str, Any] | None = None
+    artifact_type: str | None = None
+
+
+@dataclass(frozen=True)
+class ParsedManifest:
+    media_type: str
+    references: tuple[Reference, ...]
+    artifact_type: str | None
+    subject: Reference | None
+    annotations: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def is_index(self) -> bool:
+        return self.media_type in INDEX_TYPES
+
+    @property
+    def blobs(self) -> tuple[Reference, ...]:
+        return tuple(r for r in self.references if r.kind in ("config", "layer"))
+
+    @property
+    def children(self) -> tuple[Reference, ...]:
+        return tuple(r for r in self.references if r.kind == "manifest")
+
+
+def is_valid_repository_name(name: str) -> bool:
+    return len(name) <= MAX_NAME_LENGTH and NAME_PATTERN.fullmatch(name) is not None
+
+
+def is_valid_tag(tag: str) -> bool:
+    return TAG_PATTERN.fullmatch(tag) is not None
+
+
+def split_repository(name: str) -> tuple[str, str]:
+    """GHCR's naming: `/v2/OWNER/NAME...`, where the package name may hold `/`."""
+    owner, sep, package = name.partition("/")
+    if not sep or not package:
+        raise ValueError(f"{name!r} is not OWNER/NAME")
+    return owner, package
+
+
+def _descriptor(data: Any, kind: str, where: str) -> Reference:
+    if not isinstance(data, dict):
+        raise ManifestInvalid(f"{where}: a descriptor must be an object")
+    digest, size, media_type = data.get("digest"), data.get("size"), data.get("mediaType")
+    if not isinstance(digest, str):
+        raise ManifestInvalid(f"{where}.digest is missing")
+    try:
+        parse_digest(digest)
+    except InvalidDigest as error:
+        raise ManifestInvalid(f"{where}.digest: {error}") from None
+    if not isinstance(size, int) or isinstance(size, bool) or size < 0:
+        raise ManifestInvalid(f"{where}.size must be a non-negative integer")
+    if not isinstance(media_type, str) or not media_type:
+        raise ManifestInvalid(f"{where}.mediaType is missing")
+    platform = data.get("platform")
+    return Reference(
+        digest=digest,
+        size=size,
+        media_type=media_type,
+        kind=kind,
+        platform=platform if isinstance(platform, dict) else None,
+        artifact_type=data.get("artifactType")
+        if isinstance(data.get("artifactType"), str)
+        else None,
+    )
+
+
+def parse_manifest(content: bytes, content_type: str | None) -> ParsedManifest:
+    """Parse and check a pushed manifest; the media type comes from the body, else the
+    request's Content-Type, and the two must agree when both are given."""
+    try:
+        document = json.loads(content)
+    except (UnicodeDecodeError, json.JSONDecodeError) as error:
+        raise ManifestInvalid(f"not JSON: {error}") from None
+    if not isinstance(document, dict):
+        raise ManifestInvalid("a manifest must be a JSON object")
+    if document.get("schemaVersion") != 2:
+        raise ManifestInvalid("schemaVersion must be 2")
+    declared = document.get("mediaType")
+    header = (content_type or "").split(";")[0].strip() or None
+    if declared is not None and header is not None and declared != header:
+        raise ManifestInvalid(f"mediaType {declared!r} does not match Content-Type {header!r}")
+    media_type = declared or header
+    if media_type is None:
+        # OCI allows omitting mediaType: tell an index from an image by its shape.
+        media_type = OCI_INDEX if "manifests" in document else OCI_MANIFEST
+    if media_type not in MANIFEST_TYPES:
+        raise ManifestInvalid(f"unsupported manifest media type {media_type!r}")
+    references: list[Reference] = []
+    if media_type in INDEX_TYPES:
+        children = document.get("manifests")
+        if not isinstance(children, list):
+            raise ManifestInvalid("manifests must be a list")
+        references += [
+            _descriptor(c, "manifest", f"manifests[{i}]") for i, c in enumerate(children)
+        ]
+    else:
+        references.append(_descriptor(document.get("config"), "config", "config"))
+        layers = document.get("layers")
+        if not isinstance(layers, list):
+            raise ManifestInvalid("layers must be a list")
+        references += [
+            _descriptor(layer, "layer", f"layers[{i}]") for i, layer in enumerate(layers)
+        ]
+    subject = (
+        _descriptor(document["subject"], "subject", "subject")
+        if document.get("subject") is not None
+        else None
+    )
+    artifact_type = document.get("artifactType")
+    if artifact_type is None and media_type == OCI_MANIFEST:
+        # The spec: an image manifest's artifact type is its config's media type, unless
+        # that config is the empty descriptor.
+        config_type = references[0].media_type
+        artifact_type = None if config_type in (EMPTY_CONFIG, IMAGE_CONFIG) else config_type
+    annotations = document.get("annotations")
+    return ParsedManifest(
+        media_type=media_type,
+        references=tuple(references),
+        artifact_type=artifact_type if isinstance(artifact_type, str) else None,
+        subject=subject,
+        annotations={k: str(v) for k, v in annotations.items()}
+        if isinstance(annotations, dict)
+        else {},
+    )
+
+
+def source_repository(annotations: dict[str, str], owner: str) -> str | None:
+    """The `owner/name` repository an image says it came from, if it is one of `owner`'s
+    on this server's host (GHCR links packages this way)."""
+    source = annotations.get(SOURCE_ANNOTATION, "").rstrip("/").removesuffix(".git")
+    match = re.fullmatch(r"https?://[^/]+/([^/]+)/([^/]+)", source)
+    if match is None or match.group(1).lower() != owner.lower():
+        return None
+    return f"{match.group(1)}/{match.group(2)}"

@@ -1,0 +1,1 @@
+"""Package registries: each format's wire protocol, calling the services."""

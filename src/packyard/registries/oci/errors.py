@@ -1,0 +1,64 @@
+"""The distribution spec's error codes, and the one table from each to its HTTP answer."""
+
+from __future__ import annotations
+
+import enum
+from typing import Any
+
+import orjson
+
+
+class ErrorCode(enum.StrEnum):
+    BLOB_UNKNOWN = "BLOB_UNKNOWN"
+    BLOB_UPLOAD_INVALID = "BLOB_UPLOAD_INVALID"
+    BLOB_UPLOAD_UNKNOWN = "BLOB_UPLOAD_UNKNOWN"
+    DIGEST_INVALID = "DIGEST_INVALID"
+    MANIFEST_BLOB_UNKNOWN = "MANIFEST_BLOB_UNKNOWN"
+    MANIFEST_INVALID = "MANIFEST_INVALID"
+    MANIFEST_UNKNOWN = "MANIFEST_UNKNOWN"
+    NAME_INVALID = "NAME_INVALID"
+    NAME_UNKNOWN = "NAME_UNKNOWN"
+    SIZE_INVALID = "SIZE_INVALID"
+    UNAUTHORIZED = "UNAUTHORIZED"
+    DENIED = "DENIED"
+    UNSUPPORTED = "UNSUPPORTED"
+    TOOMANYREQUESTS = "TOOMANYREQUESTS"
+
+
+# (HTTP status, the spec's message for the code)
+ERRORS: dict[ErrorCode, tuple[int, str]] = {
+    ErrorCode.BLOB_UNKNOWN: (404, "blob unknown to registry"),
+    ErrorCode.BLOB_UPLOAD_INVALID: (400, "blob upload invalid"),
+    ErrorCode.BLOB_UPLOAD_UNKNOWN: (404, "blob upload unknown to registry"),
+    ErrorCode.DIGEST_INVALID: (400, "provided digest did not match uploaded content"),
+    ErrorCode.MANIFEST_BLOB_UNKNOWN: (
+        404,
+        "manifest references a manifest or blob unknown to registry",
+    ),
+    ErrorCode.MANIFEST_INVALID: (400, "manifest invalid"),
+    ErrorCode.MANIFEST_UNKNOWN: (404, "manifest unknown to registry"),
+    ErrorCode.NAME_INVALID: (400, "invalid repository name"),
+    ErrorCode.NAME_UNKNOWN: (404, "repository name not known to registry"),
+    ErrorCode.SIZE_INVALID: (400, "provided length did not match content length"),
+    ErrorCode.UNAUTHORIZED: (401, "authentication required"),
+    ErrorCode.DENIED: (403, "requested access to the resource is denied"),
+    ErrorCode.UNSUPPORTED: (405, "the operation is unsupported"),
+    ErrorCode.TOOMANYREQUESTS: (429, "too many requests"),
+}
+
+
+class RegistryError(Exception):
+    """An error to answer in the spec's shape: `{"errors": [{"code", "message", "detail"}]}`."""
+
+    def __init__(self, code: ErrorCode, detail: Any = None, message: str | None = None) -> None:
+        self.code = code
+        self.status, default_message = ERRORS[code]
+        self.message = message or default_message
+        self.detail = detail
+        super().__init__(f"{code}: {self.message}")
+
+    def body(self) -> bytes:
+        error: dict[str, Any] = {"code": self.code.value, "message": self.message}
+        if self.detail is not None:
+            error["detail"] = self.detail
+        return orjson.dumps({"errors": [error]})
