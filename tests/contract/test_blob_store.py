@@ -10,9 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from packyard.domain.digests import InvalidDigest, digest_of
+from packyard.domain.digests import DigestMismatch, InvalidDigest, digest_of
 from packyard.storage.blobs.filesystem import (
-    DigestMismatch,
     FilesystemBlobStore,
     OffsetMismatch,
     UnknownUpload,

@@ -16,6 +16,10 @@ class InvalidDigest(ValueError):
     """Not a digest we accept: unknown algorithm, or a malformed encoding."""
 
 
+class DigestMismatch(ValueError):
+    """Bytes that do not hash to the digest they were sent under."""
+
+
 @dataclass(frozen=True, slots=True)
 class Digest:
     algorithm: str

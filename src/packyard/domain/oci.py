@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from packyard.domain.digests import InvalidDigest, parse_digest
+from packyard.domain.errors import BadRequest, Forbidden, NotFound
 
 OCI_MANIFEST = "application/vnd.oci.image.manifest.v1+json"
 OCI_INDEX = "application/vnd.oci.image.index.v1+json"
@@ -179,3 +180,58 @@ def source_repository(annotations: dict[str, str], owner: str) -> str | None:
     if match is None or match.group(1).lower() != owner.lower():
         return None
     return f"{match.group(1)}/{match.group(2)}"
+
+
+# --- what registry use cases refuse with; registries/oci/errors.py maps each to its code ---
+
+
+class NameUnknown(NotFound):
+    """No such repository, or one the caller may not see."""
+
+
+class BlobUnknown(NotFound):
+    pass
+
+
+class ManifestUnknown(NotFound):
+    pass
+
+
+class UploadUnknown(NotFound):
+    pass
+
+
+class NameInvalid(BadRequest):
+    pass
+
+
+class DigestInvalid(BadRequest):
+    pass
+
+
+class ManifestRejected(BadRequest):
+    """A manifest that does not parse or breaks the spec's rules (MANIFEST_INVALID)."""
+
+
+class ManifestBlobUnknown(BadRequest):
+    """A manifest names a blob or child manifest the repository does not have."""
+
+    def __init__(self, message: str, digest: str) -> None:
+        super().__init__(message)
+        self.digest = digest
+
+
+class TagInvalid(BadRequest):
+    pass
+
+
+class Denied(Forbidden):
+    """Authenticated, allowed to see, not allowed to do this (the spec's DENIED)."""
+
+
+class UploadOffsetInvalid(BadRequest):
+    """A chunk that does not start where the upload stands (answered 416)."""
+
+    def __init__(self, message: str, expected: int) -> None:
+        super().__init__(message)
+        self.expected = expected

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
 
+from packyard.domain.oci import ParsedManifest
 from packyard.domain.types import (
     Account,
     OrgRole,
@@ -33,6 +34,16 @@ class TokenRecord:
     expires_at: datetime | None
     revoked_at: datetime | None
     last_used_at: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class ManifestRecord:
+    """A live container version's manifest: its bytes are the blob named `digest`."""
+
+    version_id: int
+    digest: str
+    media_type: str
+    size: int
 
 
 @dataclass(frozen=True, slots=True)
@@ -117,6 +128,34 @@ class Transaction(Protocol):
     ) -> int: ...
     def soft_delete_version(self, version: Version, now: datetime) -> bool: ...
     def restore_version(self, version: Version, now: datetime) -> bool: ...
+
+    # the container registry
+    def linked_blob_size(self, owner_id: int, repository: str, digest: str) -> int | None: ...
+    def link_blob(
+        self, owner_id: int, repository: str, digest: str, size: int, now: datetime
+    ) -> None: ...
+    def create_upload(
+        self, upload_id: str, owner_id: int, repository: str, now: datetime
+    ) -> None: ...
+    def find_upload(self, upload_id: str) -> tuple[int, str] | None: ...
+    def delete_upload(self, upload_id: str) -> None: ...
+    def create_package(
+        self,
+        owner_id: int,
+        package_type: PackageType,
+        name: str,
+        visibility: Visibility,
+        repository_id: int | None,
+        now: datetime,
+    ) -> Package: ...
+    def create_version(self, package_id: int, name: str, now: datetime) -> int: ...
+    def move_tag(self, package_id: int, tag: str, version_id: int, now: datetime) -> None: ...
+    def save_manifest(
+        self, version_id: int, package_id: int, parsed: ParsedManifest, size: int
+    ) -> None: ...
+    def find_manifest(self, package_id: int, reference: str) -> ManifestRecord | None: ...
+    def list_tags(self, package_id: int, last: str | None, limit: int | None) -> list[str]: ...
+    def record_download(self, version_id: int, day: str) -> None: ...
 
     # housekeeping
     def audit(

@@ -7,6 +7,9 @@ from typing import Any
 
 import orjson
 
+from packyard.domain import oci
+from packyard.domain.errors import DomainError, Forbidden, NotFound, RateLimited, Unauthenticated
+
 
 class ErrorCode(enum.StrEnum):
     BLOB_UNKNOWN = "BLOB_UNKNOWN"
@@ -62,3 +65,33 @@ class RegistryError(Exception):
         if self.detail is not None:
             error["detail"] = self.detail
         return orjson.dumps({"errors": [error]})
+
+
+def registry_error(error: DomainError) -> RegistryError:
+    """The one mapping from a use case's refusal to the spec's error code."""
+    for cls in type(error).__mro__:
+        code = CODE_BY_ERROR.get(cls)
+        if code is not None:
+            detail = (
+                {"digest": error.digest} if isinstance(error, oci.ManifestBlobUnknown) else None
+            )
+            return RegistryError(code, detail=detail, message=error.message)
+    return RegistryError(ErrorCode.UNSUPPORTED, message=error.message)
+
+
+CODE_BY_ERROR: dict[type[DomainError], ErrorCode] = {
+    oci.NameUnknown: ErrorCode.NAME_UNKNOWN,
+    oci.BlobUnknown: ErrorCode.BLOB_UNKNOWN,
+    oci.ManifestUnknown: ErrorCode.MANIFEST_UNKNOWN,
+    oci.UploadUnknown: ErrorCode.BLOB_UPLOAD_UNKNOWN,
+    oci.NameInvalid: ErrorCode.NAME_INVALID,
+    oci.DigestInvalid: ErrorCode.DIGEST_INVALID,
+    oci.ManifestRejected: ErrorCode.MANIFEST_INVALID,
+    oci.ManifestBlobUnknown: ErrorCode.MANIFEST_BLOB_UNKNOWN,
+    oci.TagInvalid: ErrorCode.MANIFEST_INVALID,
+    oci.Denied: ErrorCode.DENIED,
+    Forbidden: ErrorCode.DENIED,
+    Unauthenticated: ErrorCode.UNAUTHORIZED,
+    NotFound: ErrorCode.NAME_UNKNOWN,
+    RateLimited: ErrorCode.TOOMANYREQUESTS,
+}

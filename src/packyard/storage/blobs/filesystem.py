@@ -18,7 +18,7 @@ import re
 from collections.abc import Iterator
 from pathlib import Path
 
-from packyard.domain.digests import Digest, parse_digest
+from packyard.domain.digests import Digest, DigestMismatch, parse_digest
 from packyard.services.ports import BlobStore
 
 UPLOAD_ID = re.compile(r"[a-f0-9]{32}")
@@ -30,10 +30,6 @@ class BlobError(Exception):
 
 
 class UnknownUpload(BlobError):
-    pass
-
-
-class DigestMismatch(BlobError):
     pass
 
 

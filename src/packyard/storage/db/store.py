@@ -14,6 +14,7 @@ from packyard.storage.db.engine import read_transaction, transaction, write_tran
 from packyard.storage.db.pages import PageIndex
 from packyard.storage.db.tx_accounts import AccountsTransaction, token_record
 from packyard.storage.db.tx_packages import PackagesTransaction
+from packyard.storage.db.tx_registry import RegistryTransaction
 from packyard.storage.db.tx_versions import VersionsTransaction
 
 
@@ -85,8 +86,10 @@ class SqlStore:
             self._held.conn = None  # type: ignore[union-attr]
 
 
-class SqlTransaction(AccountsTransaction, PackagesTransaction, VersionsTransaction):
-    """One open transaction: the three parts share its connection."""
+class SqlTransaction(
+    AccountsTransaction, PackagesTransaction, VersionsTransaction, RegistryTransaction
+):
+    """One open transaction: its parts share the connection."""
 
 
 def _conforms(store: SqlStore, tx: SqlTransaction) -> tuple[Store, Transaction]:

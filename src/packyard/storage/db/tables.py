@@ -182,3 +182,58 @@ audit_log = Table(
     Column("before", Text),
     Column("after", Text),
 )
+
+# --- the container registry ---------------------------------------------------------------
+
+# Blobs a repository may serve: pushed to it or mounted into it. Keyed by the repository's
+# name rather than its package, because blobs arrive before the manifest that creates the
+# package.
+oci_blobs = Table(
+    "oci_blobs",
+    metadata,
+    Column("owner_id", ForeignKey("accounts.id", ondelete="CASCADE"), primary_key=True),
+    Column("repository", String(255), primary_key=True),  # the package name, normalized
+    Column("digest", String(140), primary_key=True),
+    Column("size", BigInteger, nullable=False),
+    Column("created_at", TS, nullable=False),
+)
+
+# Uploads in progress; their bytes are in the blob store under the same id.
+oci_uploads = Table(
+    "oci_uploads",
+    metadata,
+    Column("id", String(32), primary_key=True),
+    Column("owner_id", ForeignKey("accounts.id", ondelete="CASCADE"), nullable=False),
+    Column("repository", String(255), nullable=False),
+    Column("created_at", TS, nullable=False),
+)
+
+# A version of a container package is a manifest: its exact bytes live in the blob store
+# under the version's name (its digest); this row says what they are.
+oci_manifests = Table(
+    "oci_manifests",
+    metadata,
+    Column("version_id", ForeignKey("package_versions.id", ondelete="CASCADE"), primary_key=True),
+    Column("package_id", ForeignKey("packages.id", ondelete="CASCADE"), nullable=False),
+    Column("media_type", String(255), nullable=False),
+    Column("artifact_type", String(255)),
+    Column("subject_digest", String(140)),
+    Column("size", BigInteger, nullable=False),
+    Index("ix_oci_manifests_subject", "package_id", "subject_digest"),
+)
+
+# What each manifest references (config, layers, an index's children, its subject): the
+# graph deletes, referrers and garbage collection follow.
+oci_references = Table(
+    "oci_references",
+    metadata,
+    Column("version_id", ForeignKey("package_versions.id", ondelete="CASCADE"), primary_key=True),
+    Column("position", Integer, primary_key=True),
+    Column("package_id", ForeignKey("packages.id", ondelete="CASCADE"), nullable=False),
+    Column("digest", String(140), nullable=False),
+    Column("kind", String(16), nullable=False),  # config | layer | manifest | subject
+    Column("media_type", String(255), nullable=False),
+    Column("size", BigInteger, nullable=False),
+    Column("platform", Text),  # JSON
+    Index("ix_oci_references_digest", "package_id", "digest"),
+)

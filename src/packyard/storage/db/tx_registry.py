@@ -1,0 +1,219 @@
+"""The container registry's rows: linked blobs, uploads, manifests and their references."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+
+from sqlalchemy import delete, insert, select, update
+
+from packyard.domain.oci import ParsedManifest
+from packyard.domain.rules import normalize_name
+from packyard.domain.types import Package, PackageType, Visibility
+from packyard.services.ports import ManifestRecord
+from packyard.storage.db import tables as t
+from packyard.storage.db.tx_base import TransactionBase
+
+
+class RegistryTransaction(TransactionBase):
+    def linked_blob_size(self, owner_id: int, repository: str, digest: str) -> int | None:
+        b = t.oci_blobs
+        value = self.conn.execute(
+            select(b.c.size).where(
+                b.c.owner_id == owner_id,
+                b.c.repository == normalize_name(repository),
+                b.c.digest == digest,
+            )
+        ).scalar()
+        return None if value is None else int(value)
+
+    def link_blob(
+        self, owner_id: int, repository: str, digest: str, size: int, now: datetime
+    ) -> None:
+        if self.linked_blob_size(owner_id, repository, digest) is not None:
+            return
+        self.conn.execute(
+            insert(t.oci_blobs).values(
+                owner_id=owner_id,
+                repository=normalize_name(repository),
+                digest=digest,
+                size=size,
+                created_at=now,
+            )
+        )
+
+    def create_upload(self, upload_id: str, owner_id: int, repository: str, now: datetime) -> None:
+        self.conn.execute(
+            insert(t.oci_uploads).values(
+                id=upload_id,
+                owner_id=owner_id,
+                repository=normalize_name(repository),
+                created_at=now,
+            )
+        )
+
+    def find_upload(self, upload_id: str) -> tuple[int, str] | None:
+        u = t.oci_uploads
+        row = self.conn.execute(
+            select(u.c.owner_id, u.c.repository).where(u.c.id == upload_id)
+        ).first()
+        return None if row is None else (int(row.owner_id), str(row.repository))
+
+    def delete_upload(self, upload_id: str) -> None:
+        self.conn.execute(delete(t.oci_uploads).where(t.oci_uploads.c.id == upload_id))
+
+    def create_package(
+        self,
+        owner_id: int,
+        package_type: PackageType,
+        name: str,
+        visibility: Visibility,
+        repository_id: int | None,
+        now: datetime,
+    ) -> Package:
+        p = t.packages
+        package_id = self.conn.execute(
+            insert(p)
+            .values(
+                owner_id=owner_id,
+                package_type=package_type.value,
+                name=name,
+                name_norm=normalize_name(name),
+                live_name=normalize_name(name),
+                visibility=visibility.value,
+                repository_id=repository_id,
+                inherit_access=True,
+                version_count=0,
+                version_generation=0,
+                created_at=now,
+                updated_at=now,
+            )
+            .returning(p.c.id)
+        ).scalar_one()
+        owner = self.find_account(owner_id)
+        assert owner is not None
+        return Package(
+            id=int(package_id),
+            owner=owner,
+            package_type=package_type,
+            name=name,
+            visibility=visibility,
+            repository_id=repository_id,
+            inherit_access=True,
+            created_at=now,
+            updated_at=now,
+        )
+
+    def create_version(self, package_id: int, name: str, now: datetime) -> int:
+        v = t.versions
+        version_id = self.conn.execute(
+            insert(v)
+            .values(
+                package_id=package_id,
+                name=name,
+                live_name=name,
+                download_count=0,
+                created_at=now,
+                updated_at=now,
+            )
+            .returning(v.c.id)
+        ).scalar_one()
+        self.conn.execute(
+            update(t.packages).where(t.packages.c.id == package_id).values(updated_at=now)
+        )
+        self._bump_versions(package_id, +1)
+        return int(version_id)
+
+    def _bump_versions(self, package_id: int, delta: int) -> None:
+        p = t.packages
+        self.conn.execute(
+            update(p)
+            .where(p.c.id == package_id)
+            .values(
+                version_count=p.c.version_count + delta,
+                version_generation=p.c.version_generation + 1,
+            )
+        )
+
+    def move_tag(self, package_id: int, tag: str, version_id: int, now: datetime) -> None:
+        """Point `tag` at `version_id`, taking it from whichever version had it."""
+        vt = t.version_tags
+        self.conn.execute(delete(vt).where(vt.c.package_id == package_id, vt.c.tag == tag))
+        self.conn.execute(insert(vt).values(package_id=package_id, tag=tag, version_id=version_id))
+        self.conn.execute(
+            update(t.versions).where(t.versions.c.id == version_id).values(updated_at=now)
+        )
+
+    def save_manifest(
+        self, version_id: int, package_id: int, parsed: ParsedManifest, size: int
+    ) -> None:
+        self.conn.execute(
+            insert(t.oci_manifests).values(
+                version_id=version_id,
+                package_id=package_id,
+                media_type=parsed.media_type,
+                artifact_type=parsed.artifact_type,
+                subject_digest=parsed.subject.digest if parsed.subject else None,
+                size=size,
+            )
+        )
+        references = [*parsed.references, *([parsed.subject] if parsed.subject else [])]
+        if references:
+            self.conn.execute(
+                insert(t.oci_references),
+                [
+                    {
+                        "version_id": version_id,
+                        "position": position,
+                        "package_id": package_id,
+                        "digest": ref.digest,
+                        "kind": ref.kind,
+                        "media_type": ref.media_type,
+                        "size": ref.size,
+                        "platform": json.dumps(ref.platform) if ref.platform else None,
+                    }
+                    for position, ref in enumerate(references)
+                ],
+            )
+
+    def find_manifest(self, package_id: int, reference: str) -> ManifestRecord | None:
+        """A live manifest by digest, or by tag."""
+        v, m, vt = t.versions, t.oci_manifests, t.version_tags
+        query = select(v.c.id, v.c.name, m.c.media_type, m.c.size).join(m, m.c.version_id == v.c.id)
+        if ":" in reference:
+            query = query.where(v.c.package_id == package_id, v.c.live_name == reference)
+        else:
+            query = query.join(vt, vt.c.version_id == v.c.id).where(
+                vt.c.package_id == package_id, vt.c.tag == reference
+            )
+        row = self.conn.execute(query).first()
+        if row is None:
+            return None
+        return ManifestRecord(
+            version_id=int(row.id),
+            digest=row.name,
+            media_type=row.media_type,
+            size=int(row.size),
+        )
+
+    def list_tags(self, package_id: int, last: str | None, limit: int | None) -> list[str]:
+        vt = t.version_tags
+        query = select(vt.c.tag).where(vt.c.package_id == package_id).order_by(vt.c.tag)
+        if last is not None:
+            query = query.where(vt.c.tag > last)
+        if limit is not None:
+            query = query.limit(limit)
+        return [str(tag) for tag in self.conn.execute(query).scalars()]
+
+    def record_download(self, version_id: int, day: str) -> None:
+        v, d = t.versions, t.version_downloads
+        self.conn.execute(
+            update(v).where(v.c.id == version_id).values(download_count=v.c.download_count + 1)
+        )
+        done = self.conn.execute(
+            update(d)
+            .where(d.c.version_id == version_id, d.c.day == day)
+            .values(count=d.c.count + 1)
+        ).rowcount
+        if not done:
+            self.conn.execute(insert(d).values(version_id=version_id, day=day, count=1))

@@ -1,0 +1,203 @@
+"""The registry's use cases on the real store and blob store, on either engine."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from packyard.domain.errors import Unauthenticated
+from packyard.domain.oci import (
+    OCI_INDEX,
+    OCI_MANIFEST,
+    BlobUnknown,
+    Denied,
+    DigestInvalid,
+    ManifestBlobUnknown,
+    ManifestRejected,
+    ManifestUnknown,
+    NameInvalid,
+    NameUnknown,
+    UploadOffsetInvalid,
+)
+from packyard.domain.types import ANONYMOUS, Actor
+from packyard.services import registry
+from packyard.services.auth import authenticate
+from packyard.services.context import Context
+from packyard.storage.blobs.filesystem import FilesystemBlobStore
+from tests.conftest import ALICE, ALICE_OAUTH, BOB_READ, Api, Clock
+
+CONFIG = b"{}"
+LAYER = b"layer bytes" * 100
+
+
+def sha(data: bytes) -> str:
+    return "sha256:" + hashlib.sha256(data).hexdigest()
+
+
+@pytest.fixture
+def blobs(tmp_path: Path) -> FilesystemBlobStore:
+    return FilesystemBlobStore(tmp_path / "blobs")
+
+
+def ctx(store: Any, clock: Clock, token: str | None) -> Context:
+    actor: Actor = authenticate(store, token, clock.now) if token else ANONYMOUS
+    return Context(store, actor, clock.now, timedelta(days=30))
+
+
+def push_blob(c: Context, blobs: FilesystemBlobStore, name: str, data: bytes) -> str:
+    upload = registry.start_upload(c, blobs, name)
+    registry.append_upload(c, blobs, name, upload, data[:5], 0)
+    registry.finish_upload(c, blobs, name, upload, sha(data), data[5:])
+    return sha(data)
+
+
+def image(config: str, layer: str, **extra: object) -> bytes:
+    return json.dumps(
+        {
+            "schemaVersion": 2,
+            "mediaType": OCI_MANIFEST,
+            "config": {
+                "mediaType": "application/vnd.oci.image.config.v1+json",
+                "digest": config,
+                "size": len(CONFIG),
+            },
+            "layers": [
+                {
+                    "mediaType": "application/vnd.oci.image.layer.v1.tar",
+                    "digest": layer,
+                    "size": len(LAYER),
+                }
+            ],
+            **extra,
+        }
+    ).encode()
+
+
+def test_push_pull_and_the_rest_api_view(
+    store: Any, clock: Clock, blobs: Any, world: Any, api: Api
+) -> None:
+    alice = ctx(store, clock, ALICE)
+    name = "alice/web/app"
+    config, layer = push_blob(alice, blobs, name, CONFIG), push_blob(alice, blobs, name, LAYER)
+    assert registry.blob_size(alice, blobs, name, layer) == len(LAYER)
+    content = image(config, layer)
+    record = registry.put_manifest(alice, blobs, name, "v1", content, OCI_MANIFEST)
+    assert record.digest == sha(content)
+    got, body = registry.get_manifest(alice, blobs, name, "v1", count_download=True)
+    assert body == content and got.media_type == OCI_MANIFEST
+    assert registry.get_manifest(alice, blobs, name, record.digest, count_download=False)[1] == (
+        content
+    )
+    registry.put_manifest(alice, blobs, name, "latest", content, None)  # same digest, 2nd tag
+    assert registry.list_tags(alice, name, None, None) == ["latest", "v1"]
+    assert registry.list_tags(alice, name, "latest", 5) == ["v1"]
+    # The REST API sees one private version named by digest, with both tags.
+    versions = api.get("/users/alice/packages/container/web%2Fapp/versions", ALICE).json()
+    assert [(v["name"], v["metadata"]["container"]["tags"]) for v in versions] == [
+        (record.digest, ["latest", "v1"])
+    ]
+    package = api.get("/users/alice/packages/container/web%2Fapp", ALICE).json()
+    assert package["visibility"] == "private" and package["version_count"] == 1
+    # One GET counted, the digest GET and HEADs not.
+    from sqlalchemy import select
+
+    from packyard.storage.db.tables import version_downloads
+    from packyard.storage.db.tables import versions as versions_table
+
+    with store.engine.connect() as conn:
+        assert (
+            conn.execute(
+                select(versions_table.c.download_count).where(
+                    versions_table.c.id == record.version_id
+                )
+            ).scalar()
+            == 1
+        )
+        assert (
+            conn.execute(
+                select(version_downloads.c.count).where(
+                    version_downloads.c.version_id == record.version_id
+                )
+            ).scalar()
+            == 1
+        )
+
+
+def test_tags_move_and_indexes_need_their_children(
+    store: Any, clock: Clock, blobs: Any, world: Any
+) -> None:
+    alice = ctx(store, clock, ALICE)
+    name = "alice/multi"
+    config = push_blob(alice, blobs, name, CONFIG)
+    layer = push_blob(alice, blobs, name, LAYER)
+    one = registry.put_manifest(alice, blobs, name, "latest", image(config, layer), None)
+    other = image(config, layer, annotations={"v": "2"})
+    two = registry.put_manifest(alice, blobs, name, "latest", other, None)
+    assert registry.get_manifest(alice, blobs, name, "latest", count_download=False)[0] == two
+    index = json.dumps(
+        {
+            "schemaVersion": 2,
+            "mediaType": OCI_INDEX,
+            "manifests": [
+                {"mediaType": OCI_MANIFEST, "digest": one.digest, "size": one.size},
+                {"mediaType": OCI_MANIFEST, "digest": sha(b"nope"), "size": 1},
+            ],
+        }
+    ).encode()
+    with pytest.raises(ManifestBlobUnknown) as unknown:
+        registry.put_manifest(alice, blobs, name, "multi", index, OCI_INDEX)
+    assert unknown.value.digest == sha(b"nope")
+
+
+def test_refusals(store: Any, clock: Clock, blobs: Any, world: Any) -> None:
+    alice = ctx(store, clock, ALICE)
+    name = "alice/secret"
+    config = push_blob(alice, blobs, name, CONFIG)
+    with pytest.raises(ManifestBlobUnknown):
+        registry.put_manifest(alice, blobs, name, "v1", image(config, sha(b"missing")), None)
+    with pytest.raises(ManifestRejected):
+        registry.put_manifest(alice, blobs, name, "v1", b"{}", OCI_MANIFEST)
+    layer = push_blob(alice, blobs, name, LAYER)
+    content = image(config, layer)
+    with pytest.raises(DigestInvalid):
+        registry.put_manifest(alice, blobs, name, sha(b"other"), content, None)
+    registry.put_manifest(alice, blobs, name, sha(content), content, None)
+    upload = registry.start_upload(alice, blobs, name)
+    registry.append_upload(alice, blobs, name, upload, b"abc", 0)
+    with pytest.raises(UploadOffsetInvalid) as out_of_order:
+        registry.append_upload(alice, blobs, name, upload, b"xyz", 10)
+    assert out_of_order.value.expected == 3
+    with pytest.raises(DigestInvalid):
+        registry.finish_upload(alice, blobs, name, upload, sha(b"not abc"), b"")
+    assert not blobs.exists(sha(b"not abc"))
+    with pytest.raises(NameInvalid):
+        registry.list_tags(alice, "Alice/Secret", None, None)
+    with pytest.raises(BlobUnknown):
+        registry.blob_size(alice, blobs, name, sha(b"never pushed"))
+    with pytest.raises(ManifestUnknown):
+        registry.get_manifest(alice, blobs, name, "nope", count_download=False)
+    # Anonymous: told to authenticate. A stranger's token: not told it exists.
+    with pytest.raises(Unauthenticated):
+        registry.list_tags(ctx(store, clock, None), name, None, None)
+    with pytest.raises(NameUnknown):
+        registry.list_tags(ctx(store, clock, BOB_READ), name, None, None)
+    # Read-only and delete-only tokens cannot push; nobody pushes into another's namespace.
+    with pytest.raises(Denied):
+        registry.start_upload(ctx(store, clock, ALICE_OAUTH), blobs, name)
+    with pytest.raises(Denied):
+        registry.start_upload(ctx(store, clock, BOB_READ), blobs, "alice/other")
+
+
+def test_mount_across_repositories(store: Any, clock: Clock, blobs: Any, world: Any) -> None:
+    alice = ctx(store, clock, ALICE)
+    layer = push_blob(alice, blobs, "alice/one", LAYER)
+    config = push_blob(alice, blobs, "alice/one", CONFIG)
+    registry.put_manifest(alice, blobs, "alice/one", "v1", image(config, layer), None)
+    assert registry.mount_blob(alice, blobs, "alice/two", layer, "alice/one") == len(LAYER)
+    assert registry.blob_size(alice, blobs, "alice/two", layer) == len(LAYER)
+    assert registry.mount_blob(alice, blobs, "alice/two", layer, "bob/nothing") is None
