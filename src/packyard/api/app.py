@@ -33,10 +33,12 @@ from packyard.domain.errors import (
 )
 from packyard.domain.permissions import REQUIRED_SCOPES
 from packyard.domain.types import Actor
+from packyard.registries.oci.app import RegistryApp
 from packyard.services.access import REQUIRES_AUTHENTICATION
 from packyard.services.auth import authenticate
 from packyard.services.context import Context
 from packyard.services.gc import collect_garbage
+from packyard.storage.blobs.filesystem import FilesystemBlobStore
 from packyard.storage.db.store import SqlStore
 
 API_PREFIX = "/api/v3"
@@ -140,6 +142,13 @@ def create_app(
 ) -> Callable[[Scope, Receive, Send], object]:
     store = SqlStore(engine)
     rest = RestApi(settings, store, clock)
+    oci = RegistryApp(
+        store,
+        FilesystemBlobStore(settings.data_dir / "blobs"),
+        settings.base_url,
+        clock,
+        settings.restore_window,
+    )
 
     async def ping(_request: Request) -> Response:
         return PlainTextResponse("ok")
@@ -162,6 +171,9 @@ def create_app(
             path: str = scope["path"]
             if path == API_PREFIX or path.startswith(API_PREFIX + "/"):
                 await rest(scope, receive, send)
+                return
+            if path == "/v2" or path.startswith("/v2/"):
+                await oci(scope, receive, send)
                 return
         await web(scope, receive, send)
 

@@ -1,0 +1,364 @@
+"""The OCI distribution API at /v2/: parse, call one registry use case, answer.
+
+Routes are matched from the end of the raw path, because repository names hold `/`:
+`/v2/alice/tools/cli/manifests/latest` is the repository `alice/tools/cli`.
+
+Authentication: Basic (any user, a Packyard token as the password) or Bearer (a Packyard
+token, or what `/v2/token` hands out). `/v2/token` answers a Basic login with the token it
+was given, and anonymous callers with an anonymous token, so clients that insist on the
+Bearer flow (docker, skopeo, oras) work unchanged.
+"""
+
+from __future__ import annotations
+
+import base64
+import re
+from collections.abc import Awaitable, Callable, MutableMapping
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+from urllib.parse import parse_qsl, quote, unquote
+
+import orjson
+
+from packyard.auth.tokens import parse_authorization
+from packyard.domain.errors import DomainError
+from packyard.domain.oci import UploadOffsetInvalid
+from packyard.domain.types import ANONYMOUS, Actor
+from packyard.registries.oci.errors import ErrorCode, RegistryError, registry_error
+from packyard.services import registry
+from packyard.services.auth import authenticate
+from packyard.services.context import Context
+from packyard.services.ports import BlobStore, Store
+
+PREFIX = "/v2"
+ANONYMOUS_TOKEN = "anonymous"
+# Bytes of a request body gathered before each append to the blob store.
+APPEND_EVERY = 8 * 1024 * 1024
+_CONTENT_RANGE = re.compile(r"^(?:bytes )?(\d+)-(\d+)$")
+
+Headers = list[tuple[bytes, bytes]]
+Scope = MutableMapping[str, Any]
+Message = MutableMapping[str, Any]
+Receive = Callable[[], Awaitable[Message]]
+Send = Callable[[Message], Awaitable[None]]
+
+
+@dataclass
+class Answer:
+    status: int
+    headers: dict[str, str]
+    body: bytes = b""
+
+
+class RegistryApp:
+    def __init__(
+        self,
+        store: Store,
+        blobs: BlobStore,
+        base_url: str,
+        clock: Callable[[], datetime],
+        restore_window: timedelta,
+    ) -> None:
+        self.store = store
+        self.blobs = blobs
+        self.base_url = base_url.rstrip("/")
+        self.service = base_url.split("://", 1)[-1].rstrip("/")
+        self.clock = clock
+        self.restore_window = restore_window
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        raw = (scope.get("raw_path") or scope["path"].encode()).decode("latin-1")
+        path = raw.split("?", 1)[0][len(PREFIX) :]
+        query = dict(
+            parse_qsl(scope.get("query_string", b"").decode("latin-1"), keep_blank_values=True)
+        )
+        headers = {k.decode("latin-1"): v.decode("latin-1") for k, v in scope["headers"]}
+        method = scope["method"]
+        name = ""
+        try:
+            actor = self._actor(headers)
+            if path in ("", "/"):
+                answer = self._base(actor)
+            elif path == "/token":
+                answer = self._token(headers, query)
+            else:
+                name, route, rest = _route(path)
+                ctx = Context(self.store, actor, self.clock(), self.restore_window)
+                answer = await self._dispatch(
+                    ctx, method, name, route, rest, query, headers, receive
+                )
+        except RegistryError as error:
+            answer = self._error(error, name, method)
+        except UploadOffsetInvalid as error:
+            answer = Answer(
+                416,
+                {"Range": f"0-{max(0, error.expected - 1)}", "Content-Type": "application/json"},
+                RegistryError(ErrorCode.BLOB_UPLOAD_INVALID, message=error.message).body(),
+            )
+        except DomainError as error:
+            answer = self._error(registry_error(error), name, method)
+        if method == "HEAD":
+            answer.body = b""
+        await _send(send, answer)
+
+    # plumbing -----------------------------------------------------------------------
+
+    def _actor(self, headers: dict[str, str]) -> Actor:
+        token = parse_authorization(headers.get("authorization"))
+        if token in (None, ANONYMOUS_TOKEN):
+            return ANONYMOUS
+        return authenticate(self.store, token, self.clock())
+
+    def _challenge(self, name: str, method: str) -> str:
+        actions = "pull" if method in ("GET", "HEAD") else "pull,push"
+        scope = f',scope="repository:{name}:{actions}"' if name else ""
+        return f'Bearer realm="{self.base_url}/v2/token",service="{self.service}"{scope}'
+
+    def _error(self, error: RegistryError, name: str, method: str) -> Answer:
+        headers = {"Content-Type": "application/json"}
+        if error.status == 401:
+            headers["WWW-Authenticate"] = self._challenge(name, method)
+        return Answer(error.status, headers, error.body())
+
+    def _base(self, actor: Actor) -> Answer:
+        if actor.anonymous:
+            raise RegistryError(ErrorCode.UNAUTHORIZED)
+        return Answer(
+            200,
+            {"Content-Type": "application/json", "Docker-Distribution-API-Version": "registry/2.0"},
+            b"{}",
+        )
+
+    def _token(self, headers: dict[str, str], query: dict[str, str]) -> Answer:
+        header = headers.get("authorization", "")
+        token = ANONYMOUS_TOKEN
+        if header:
+            presented = parse_authorization(header)
+            if not presented:
+                raise RegistryError(ErrorCode.UNAUTHORIZED)
+            authenticate(self.store, presented, self.clock())  # refuses bad credentials
+            token = presented
+        body = orjson.dumps({"token": token, "access_token": token, "expires_in": 300})
+        return Answer(200, {"Content-Type": "application/json"}, body)
+
+    # routes -------------------------------------------------------------------------
+
+    async def _dispatch(
+        self,
+        ctx: Context,
+        method: str,
+        name: str,
+        route: str,
+        rest: str,
+        query: dict[str, str],
+        headers: dict[str, str],
+        receive: Receive,
+    ) -> Answer:
+        blobs = self.blobs
+        if route == "manifests":
+            if method in ("GET", "HEAD"):
+                record, content = registry.get_manifest(
+                    ctx, blobs, name, rest, count_download=method == "GET"
+                )
+                return Answer(
+                    200,
+                    {"Content-Type": record.media_type, "Docker-Content-Digest": record.digest},
+                    content,
+                )
+            if method == "PUT":
+                content = await _body(receive)
+                record = registry.put_manifest(
+                    ctx, blobs, name, rest, content, headers.get("content-type")
+                )
+                answer_headers = {
+                    "Location": f"{PREFIX}/{name}/manifests/{record.digest}",
+                    "Docker-Content-Digest": record.digest,
+                }
+                return Answer(201, answer_headers)
+        elif route == "blobs" and method in ("GET", "HEAD"):
+            size = registry.blob_size(ctx, blobs, name, rest)
+            return self._blob(rest, size, headers.get("range"), method)
+        elif route == "uploads":
+            return await self._upload(ctx, method, name, rest, query, headers, receive)
+        elif route == "tags" and method == "GET":
+            return self._tags(ctx, name, query)
+        raise RegistryError(ErrorCode.UNSUPPORTED)
+
+    def _blob(self, digest: str, size: int, range_header: str | None, method: str) -> Answer:
+        headers = {
+            "Docker-Content-Digest": digest,
+            "Accept-Ranges": "bytes",
+            "Content-Type": "application/octet-stream",
+        }
+        start, end = 0, size
+        status = 200
+        match = re.fullmatch(r"bytes=(\d+)-(\d*)", range_header or "")
+        if match is not None:
+            start = int(match.group(1))
+            end = min(size, int(match.group(2)) + 1) if match.group(2) else size
+            if start >= size or start >= end:
+                return Answer(416, {"Content-Range": f"bytes */{size}"})
+            status = 206
+            headers["Content-Range"] = f"bytes {start}-{end - 1}/{size}"
+        if method == "HEAD":
+            headers["Content-Length"] = str(end - start)
+            return Answer(status, headers)
+        return Answer(status, headers, b"".join(self.blobs.read(digest, start, end)))
+
+    async def _upload(
+        self,
+        ctx: Context,
+        method: str,
+        name: str,
+        upload_id: str,
+        query: dict[str, str],
+        headers: dict[str, str],
+        receive: Receive,
+    ) -> Answer:
+        blobs = self.blobs
+        if method == "POST" and not upload_id:
+            if "mount" in query:
+                size = registry.mount_blob(ctx, blobs, name, query["mount"], query.get("from", ""))
+                if size is not None:
+                    return Answer(
+                        201,
+                        {
+                            "Location": f"{PREFIX}/{name}/blobs/{query['mount']}",
+                            "Docker-Content-Digest": query["mount"],
+                        },
+                    )
+            new_id = registry.start_upload(ctx, blobs, name)
+            if "digest" in query:  # a monolithic upload: POST with the whole blob
+                await self._append(ctx, name, new_id, receive, 0)
+                registry.finish_upload(ctx, blobs, name, new_id, query["digest"], b"")
+                return Answer(
+                    201,
+                    {
+                        "Location": f"{PREFIX}/{name}/blobs/{query['digest']}",
+                        "Docker-Content-Digest": query["digest"],
+                    },
+                )
+            return self._progress(name, new_id, 0, 202)
+        if not upload_id:
+            raise RegistryError(ErrorCode.UNSUPPORTED)
+        if method == "GET":
+            size = registry.upload_size(ctx, blobs, name, upload_id)
+            return self._progress(name, upload_id, size, 204)
+        if method == "PATCH":
+            offset = _range_start(headers.get("content-range"))
+            size = await self._append(ctx, name, upload_id, receive, offset)
+            return self._progress(name, upload_id, size, 202)
+        if method == "PUT":
+            if "digest" not in query:
+                raise RegistryError(ErrorCode.DIGEST_INVALID, message="digest is required")
+            offset = _range_start(headers.get("content-range"))
+            await self._append(ctx, name, upload_id, receive, offset)
+            registry.finish_upload(ctx, blobs, name, upload_id, query["digest"], b"")
+            return Answer(
+                201,
+                {
+                    "Location": f"{PREFIX}/{name}/blobs/{query['digest']}",
+                    "Docker-Content-Digest": query["digest"],
+                },
+            )
+        if method == "DELETE":
+            registry.cancel_upload(ctx, blobs, name, upload_id)
+            return Answer(204, {})
+        raise RegistryError(ErrorCode.UNSUPPORTED)
+
+    async def _append(
+        self, ctx: Context, name: str, upload_id: str, receive: Receive, offset: int | None
+    ) -> int:
+        """Stream the request body into the upload, a few MB at a time."""
+        size = registry.upload_size(ctx, self.blobs, name, upload_id)
+        pending: list[bytes] = []
+        buffered = 0
+        more = True
+        while more:
+            message = await receive()
+            chunk = message.get("body", b"")
+            more = bool(message.get("more_body"))
+            if chunk:
+                pending.append(chunk)
+                buffered += len(chunk)
+            if pending and (buffered >= APPEND_EVERY or not more):
+                size = registry.append_upload(
+                    ctx, self.blobs, name, upload_id, b"".join(pending), offset
+                )
+                offset = None if offset is None else size
+                pending, buffered = [], 0
+        return size
+
+    def _progress(self, name: str, upload_id: str, size: int, status: int) -> Answer:
+        return Answer(
+            status,
+            {
+                "Location": f"{PREFIX}/{name}/blobs/uploads/{upload_id}",
+                "Range": f"0-{max(0, size - 1)}",
+                "Docker-Upload-UUID": upload_id,
+            },
+        )
+
+    def _tags(self, ctx: Context, name: str, query: dict[str, str]) -> Answer:
+        n = int(query["n"]) if query.get("n", "").isdigit() else None
+        last = query.get("last") or None
+        tags = registry.list_tags(ctx, name, last, n)
+        headers = {"Content-Type": "application/json"}
+        if n is not None and len(tags) == n and tags:
+            following = registry.list_tags(ctx, name, tags[-1], 1)
+            if following:
+                headers["Link"] = (
+                    f'<{PREFIX}/{name}/tags/list?n={n}&last={quote(tags[-1])}>; rel="next"'
+                )
+        return Answer(200, headers, orjson.dumps({"name": name, "tags": tags}))
+
+
+def _route(path: str) -> tuple[str, str, str]:
+    """(repository name, route, the rest) from a path below /v2."""
+    for marker, route in (
+        ("/blobs/uploads/", "uploads"),
+        ("/blobs/uploads", "uploads"),
+        ("/manifests/", "manifests"),
+        ("/blobs/", "blobs"),
+        ("/tags/list", "tags"),
+        ("/referrers/", "referrers"),
+    ):
+        head, sep, tail = path.rpartition(marker)
+        if sep and head.startswith("/"):
+            return head[1:], route, unquote(tail)
+    raise RegistryError(ErrorCode.NAME_UNKNOWN, message="no such route")
+
+
+def _range_start(value: str | None) -> int | None:
+    if not value:
+        return None
+    match = _CONTENT_RANGE.match(value.strip())
+    if match is None:
+        raise RegistryError(ErrorCode.BLOB_UPLOAD_INVALID, message="bad Content-Range")
+    return int(match.group(1))
+
+
+async def _body(receive: Receive) -> bytes:
+    parts: list[bytes] = []
+    more = True
+    while more:
+        message = await receive()
+        parts.append(message.get("body", b""))
+        more = bool(message.get("more_body"))
+    return b"".join(parts)
+
+
+async def _send(send: Send, answer: Answer) -> None:
+    headers: Headers = [
+        (k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in answer.headers.items()
+    ]
+    if not any(k == b"content-length" for k, _ in headers):
+        headers.append((b"content-length", str(len(answer.body)).encode()))
+    await send({"type": "http.response.start", "status": answer.status, "headers": headers})
+    await send({"type": "http.response.body", "body": answer.body})
+
+
+def basic_credentials(user: str, token: str) -> str:
+    """For tests and tools: a Basic header value."""
+    return "Basic " + base64.b64encode(f"{user}:{token}".encode()).decode()

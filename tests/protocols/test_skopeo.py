@@ -1,0 +1,147 @@
+"""skopeo (Debian's) copies images into and out of a running Packyard, byte for byte."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+from pathlib import Path
+
+import httpx
+import pytest
+
+from tests.conftest import ALICE, BOB_READ
+from tests.protocols.conftest import LiveServer
+from tests.protocols.oci_layout import blob_bytes, single_arch, two_platforms
+
+HOW_TO = "skopeo is not installed: apt-get install skopeo (scripts/test does)"
+
+
+def skopeo(*args: str) -> subprocess.CompletedProcess[str]:
+    if shutil.which("skopeo") is None:
+        pytest.skip(HOW_TO)
+    return subprocess.run(
+        ["skopeo", "--insecure-policy", *args],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+
+def host(server: LiveServer) -> str:
+    return server.url.removeprefix("http://")
+
+
+def test_single_image_round_trip(live_server: LiveServer, tmp_path: Path) -> None:
+    source, back = tmp_path / "source", tmp_path / "back"
+    pushed = single_arch(source, "v1")
+    target = f"docker://{host(live_server)}/alice/tools/skopeo-app:v1"
+    copied = skopeo(
+        "copy",
+        "--dest-tls-verify=false",
+        f"--dest-creds=alice:{ALICE}",
+        "--preserve-digests",
+        f"oci:{source}:v1",
+        target,
+    )
+    assert copied.returncode == 0, copied.stderr
+    pulled = skopeo(
+        "copy",
+        "--src-tls-verify=false",
+        f"--src-creds=alice:{ALICE}",
+        "--preserve-digests",
+        target,
+        f"oci:{back}:v1",
+    )
+    assert pulled.returncode == 0, pulled.stderr
+    index = json.loads((back / "index.json").read_text())
+    assert index["manifests"][0]["digest"] == pushed["digest"]
+    manifest = blob_bytes(back, pushed["digest"])
+    assert manifest == blob_bytes(source, pushed["digest"])
+    for descriptor in [json.loads(manifest)["config"], *json.loads(manifest)["layers"]]:
+        assert blob_bytes(back, descriptor["digest"]) == blob_bytes(source, descriptor["digest"])
+    tags = skopeo(
+        "list-tags",
+        "--tls-verify=false",
+        f"--creds=alice:{ALICE}",
+        f"docker://{host(live_server)}/alice/tools/skopeo-app",
+    )
+    assert tags.returncode == 0, tags.stderr
+    assert json.loads(tags.stdout)["Tags"] == ["v1"]
+    # The REST API lists the pushed manifest as the package's version.
+    versions = httpx.get(
+        f"{live_server.api}/users/alice/packages/container/tools%2Fskopeo-app/versions",
+        headers={"Authorization": f"Bearer {ALICE}"},
+    ).json()
+    assert [(v["name"], v["metadata"]["container"]["tags"]) for v in versions] == [
+        (pushed["digest"], ["v1"])
+    ]
+
+
+def test_two_platform_index(live_server: LiveServer, tmp_path: Path) -> None:
+    source, back = tmp_path / "source", tmp_path / "back"
+    pushed = two_platforms(source, "multi")
+    target = f"docker://{host(live_server)}/alice/multi:latest"
+    copied = skopeo(
+        "copy",
+        "--all",
+        "--dest-tls-verify=false",
+        f"--dest-creds=alice:{ALICE}",
+        "--preserve-digests",
+        f"oci:{source}:multi",
+        target,
+    )
+    assert copied.returncode == 0, copied.stderr
+    pulled = skopeo(
+        "copy",
+        "--all",
+        "--src-tls-verify=false",
+        f"--src-creds=alice:{ALICE}",
+        "--preserve-digests",
+        target,
+        f"oci:{back}:latest",
+    )
+    assert pulled.returncode == 0, pulled.stderr
+    assert blob_bytes(back, pushed["digest"]) == blob_bytes(source, pushed["digest"])
+    for child in json.loads(blob_bytes(source, pushed["digest"]))["manifests"]:
+        assert blob_bytes(back, child["digest"]) == blob_bytes(source, child["digest"])
+    raw = skopeo("inspect", "--raw", "--tls-verify=false", f"--creds=alice:{ALICE}", target)
+    assert raw.returncode == 0 and json.loads(raw.stdout)["mediaType"] == (
+        "application/vnd.oci.image.index.v1+json"
+    )
+
+
+def test_permissions(live_server: LiveServer, tmp_path: Path) -> None:
+    source = tmp_path / "source"
+    single_arch(source, "v1")
+    image = f"docker://{host(live_server)}/alice/perm:v1"
+    pushed = skopeo(
+        "copy", "--dest-tls-verify=false", f"--dest-creds=alice:{ALICE}", f"oci:{source}:v1", image
+    )
+    assert pushed.returncode == 0, pushed.stderr
+    # A read-only token cannot push.
+    refused = skopeo(
+        "copy",
+        "--dest-tls-verify=false",
+        f"--dest-creds=bob:{BOB_READ}",
+        f"oci:{source}:v1",
+        f"docker://{host(live_server)}/bob/app:v1",
+    )
+    assert refused.returncode != 0, refused.stderr
+    assert "denied" in refused.stderr.lower() or "403" in refused.stderr, refused.stderr
+    # Private: anonymous callers are asked to authenticate; a stranger learns nothing.
+    anonymous = skopeo("inspect", "--raw", "--tls-verify=false", image)
+    assert anonymous.returncode != 0
+    assert "unauthorized" in anonymous.stderr.lower() or "401" in anonymous.stderr
+    stranger = skopeo("inspect", "--raw", "--tls-verify=false", f"--creds=bob:{BOB_READ}", image)
+    assert stranger.returncode != 0 and "denied" not in stranger.stderr.lower()
+    assert "unknown" in stranger.stderr.lower(), stranger.stderr
+    # Made public, anyone pulls it anonymously, through the token endpoint.
+    public = tmp_path / "public.yaml"
+    public.write_text(
+        "packages:\n  - {owner: alice, package_type: container, name: perm, visibility: public}\n"
+    )
+    assert live_server.packyard("seed", str(public)).returncode == 0
+    opened = skopeo("inspect", "--raw", "--tls-verify=false", image)
+    assert opened.returncode == 0, opened.stderr
