@@ -25,6 +25,9 @@ class Settings:
     # Requests per hour per token (or per address for anonymous calls); None is off.
     rate_limit: int | None = None
     gc_interval: timedelta | None = GC_INTERVAL
+    # GitHub lets a manifest that a live, tagged index lists be deleted; Packyard refuses
+    # unless told to behave exactly as GitHub does.
+    github_exact: bool = False
 
     @property
     def resolved_database_url(self) -> str:
@@ -56,4 +59,5 @@ def settings_from_env(
         if window_days
         else DEFAULT_RESTORE_WINDOW,
         rate_limit=int(rate_limit) if rate_limit else None,
+        github_exact=env.get("PACKYARD_GITHUB_EXACT", "").lower() in ("1", "true", "yes"),
     )

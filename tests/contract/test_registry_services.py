@@ -201,3 +201,36 @@ def test_mount_across_repositories(store: Any, clock: Clock, blobs: Any, world: 
     assert registry.mount_blob(alice, blobs, "alice/two", layer, "alice/one") == len(LAYER)
     assert registry.blob_size(alice, blobs, "alice/two", layer) == len(LAYER)
     assert registry.mount_blob(alice, blobs, "alice/two", layer, "bob/nothing") is None
+
+
+@pytest.mark.parametrize(("seeded", "deletable"), [(4998, True), (4999, False)])
+def test_pulls_feed_the_5000_download_rule(
+    store: Any, clock: Clock, blobs: Any, world: Any, seeded: int, deletable: bool
+) -> None:
+    from sqlalchemy import update
+
+    from packyard.storage.db.tables import packages, versions
+
+    alice = ctx(store, clock, ALICE)
+    name = "alice/popular"
+    config, layer = push_blob(alice, blobs, name, CONFIG), push_blob(alice, blobs, name, LAYER)
+    record = registry.put_manifest(alice, blobs, name, "v1", image(config, layer), None)
+    registry.put_manifest(
+        alice, blobs, name, "v2", image(config, layer, annotations={"x": "y"}), None
+    )
+    with store.write() as tx:  # a long, popular history, then two more pulls and a HEAD
+        tx.conn.execute(
+            update(versions).where(versions.c.id == record.version_id).values(download_count=seeded)
+        )
+        tx.conn.execute(
+            update(packages).where(packages.c.name == "popular").values(visibility="public")
+        )
+    anonymous = ctx(store, clock, None)
+    for _ in range(2):
+        registry.get_manifest(anonymous, blobs, name, "v1", count_download=True)
+    registry.get_manifest(anonymous, blobs, name, "v1", count_download=False)
+    if deletable:
+        registry.delete_manifest(alice, name, record.digest)  # 5,000 downloads: allowed
+    else:
+        with pytest.raises(Denied, match="5000 downloads"):
+            registry.delete_manifest(alice, name, record.digest)  # 5,001: refused

@@ -105,7 +105,14 @@ class RestApi:
                     headers.update(quota.headers())
             if route.requires_login and actor.anonymous:
                 raise Unauthenticated(REQUIRES_AUTHENTICATION)
-            ctx = Context(self.store, actor, now, self.settings.restore_window, request_id)
+            ctx = Context(
+                self.store,
+                actor,
+                now,
+                self.settings.restore_window,
+                request_id,
+                protect_children=not self.settings.github_exact,
+            )
             response = route.handler(
                 Call(
                     ctx,

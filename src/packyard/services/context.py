@@ -16,3 +16,5 @@ class Context:
     now: datetime
     restore_window: timedelta
     request_id: str | None = None
+    # Refuse deleting a manifest a live, tagged index lists (GitHub does not).
+    protect_children: bool = True

@@ -41,6 +41,7 @@ from packyard.services.access import (
     resolve_owner,
     view,
 )
+from packyard.services.containers import check_not_held, delete_orphaned_children
 from packyard.services.context import Context
 from packyard.services.ports import Transaction
 
@@ -295,8 +296,10 @@ def delete_version(ctx: Context, address: PackageAddress, version_id: int | None
                 {"deleted_at": ctx.now, "reason": "last version"},
             )
             return
+        check_not_held(tx, ctx, package, version)
         if not tx.soft_delete_version(version, ctx.now):
             raise NotFound(VERSION_NOT_FOUND)
+        orphans = delete_orphaned_children(tx, ctx, package, version)
         _audit(
             ctx,
             tx,
@@ -304,7 +307,7 @@ def delete_version(ctx: Context, address: PackageAddress, version_id: int | None
             package,
             version,
             {"deleted_at": None, "tags": list(version.tags)},
-            {"deleted_at": ctx.now},
+            {"deleted_at": ctx.now, "children_deleted": orphans},
         )
 
 

@@ -44,6 +44,25 @@ class ManifestRecord:
     digest: str
     media_type: str
     size: int
+    subject: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ReferrerRecord:
+    digest: str
+    media_type: str
+    size: int
+    artifact_type: str | None
+    annotations: dict[str, str]
+
+
+@dataclass(frozen=True, slots=True)
+class ParentRecord:
+    """A live index that lists a manifest."""
+
+    version_id: int
+    digest: str
+    tags: list[str]
 
 
 @dataclass(frozen=True, slots=True)
@@ -156,6 +175,11 @@ class Transaction(Protocol):
     def find_manifest(self, package_id: int, reference: str) -> ManifestRecord | None: ...
     def list_tags(self, package_id: int, last: str | None, limit: int | None) -> list[str]: ...
     def record_download(self, version_id: int, day: str) -> None: ...
+    def referrers(self, package_id: int, digest: str) -> list[ReferrerRecord]: ...
+    def parents_of(self, package_id: int, digest: str) -> list[ParentRecord]: ...
+    def children_of(self, version_id: int) -> list[str]: ...
+    def untag(self, package_id: int, tag: str) -> bool: ...
+    def unlink_blob(self, owner_id: int, repository: str, digest: str) -> bool: ...
 
     # housekeeping
     def audit(

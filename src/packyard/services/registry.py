@@ -38,11 +38,16 @@ from packyard.domain.permissions import (
     authorize,
     package_role,
 )
-from packyard.domain.rules import normalize_name
+from packyard.domain.rules import (
+    VERSION_DOWNLOAD_LIMIT_MESSAGE,
+    exceeds_public_download_limit,
+    normalize_name,
+)
 from packyard.domain.types import Account, Package, PackageType, Role, Scope, Visibility
 from packyard.services.access import access_facts
+from packyard.services.containers import check_not_held, delete_orphaned_children
 from packyard.services.context import Context
-from packyard.services.ports import BlobStore, ManifestRecord, Transaction
+from packyard.services.ports import BlobStore, ManifestRecord, ReferrerRecord, Transaction
 
 REQUIRES_AUTHENTICATION = "authentication required"
 PUSH_SCOPES = (Scope.READ_PACKAGES, Scope.WRITE_PACKAGES)
@@ -264,7 +269,13 @@ def put_manifest(
         if existing is None:
             version_id = tx.create_version(package.id, digest, ctx.now)
             tx.save_manifest(version_id, package.id, parsed, len(content))
-            record = ManifestRecord(version_id, digest, parsed.media_type, len(content))
+            record = ManifestRecord(
+                version_id,
+                digest,
+                parsed.media_type,
+                len(content),
+                parsed.subject.digest if parsed.subject else None,
+            )
         else:
             record = existing
         if tag is not None:
@@ -312,3 +323,70 @@ def list_tags(ctx: Context, name: str, last: str | None, n: int | None) -> list[
         repo = _resolve(tx, name)
         package = _check_read(tx, ctx, repo, name)
         return tx.list_tags(package.id, last, n)
+
+
+def _check_delete(tx: Transaction, ctx: Context, repo: Repository, name: str) -> Package:
+    package = _check_read(tx, ctx, repo, name)
+    decision = authorize(ctx.actor, package, access_facts(tx, ctx.actor, package), Operation.DELETE)
+    if decision.allowed:
+        tx.lock_package(package.id)
+        return package
+    if decision.denial is Denial.MISSING_SCOPES:
+        raise Denied("deleting needs a token with read:packages and delete:packages")
+    raise Denied(f"deleting from {name} needs the admin role on it")
+
+
+def delete_manifest(ctx: Context, name: str, reference: str) -> None:
+    """By digest: delete that version (a REST-visible delete, restorable, under the
+    download rule; the REST API's last-tagged-version rule does not apply). By tag: only
+    the tag goes."""
+    with ctx.store.write() as tx:
+        repo = _resolve(tx, name)
+        package = _check_delete(tx, ctx, repo, name)
+        if ":" not in reference:
+            if not tx.untag(package.id, reference):
+                raise ManifestUnknown(f"no tag {reference} in {name}")
+            return
+        record = tx.find_manifest(package.id, _digest(reference))
+        version = tx.find_version(package.id, record.version_id) if record else None
+        if version is None:
+            raise ManifestUnknown(f"manifest {reference} is not in {name}")
+        if exceeds_public_download_limit(package.visibility, version.download_count):
+            raise Denied(VERSION_DOWNLOAD_LIMIT_MESSAGE)
+        check_not_held(tx, ctx, package, version)
+        tx.soft_delete_version(version, ctx.now)
+        orphans = delete_orphaned_children(tx, ctx, package, version)
+        tx.audit(
+            "version.delete",
+            at=ctx.now,
+            actor_id=ctx.actor.user_id,
+            token_id=ctx.actor.token_id,
+            request_id=ctx.request_id,
+            package_id=package.id,
+            version_id=version.id,
+            before={"deleted_at": None, "tags": list(version.tags)},
+            after={"deleted_at": ctx.now, "children_deleted": orphans, "via": "registry"},
+        )
+
+
+def delete_blob(ctx: Context, name: str, digest: str) -> None:
+    """Unlink a blob from the repository; its bytes go when nothing references them."""
+    digest = _digest(digest)
+    with ctx.store.write() as tx:
+        repo = _resolve(tx, name)
+        _check_delete(tx, ctx, repo, name)
+        if not tx.unlink_blob(repo.owner.id, repo.name, digest):
+            raise BlobUnknown(f"blob {digest} is not in {name}")
+
+
+def referrers(
+    ctx: Context, name: str, digest: str, artifact_type: str | None
+) -> list[ReferrerRecord]:
+    digest = _digest(digest)
+    with ctx.store.read() as tx:
+        repo = _resolve(tx, name)
+        package = _check_read(tx, ctx, repo, name)
+        found = tx.referrers(package.id, digest)
+    if artifact_type:
+        found = [r for r in found if r.artifact_type == artifact_type]
+    return found

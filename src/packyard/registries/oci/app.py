@@ -23,7 +23,7 @@ import orjson
 
 from packyard.auth.tokens import parse_authorization
 from packyard.domain.errors import DomainError
-from packyard.domain.oci import UploadOffsetInvalid
+from packyard.domain.oci import OCI_INDEX, UploadOffsetInvalid
 from packyard.domain.types import ANONYMOUS, Actor
 from packyard.registries.oci.errors import ErrorCode, RegistryError, registry_error
 from packyard.services import registry
@@ -59,7 +59,10 @@ class RegistryApp:
         base_url: str,
         clock: Callable[[], datetime],
         restore_window: timedelta,
+        *,
+        protect_children: bool = True,
     ) -> None:
+        self.protect_children = protect_children
         self.store = store
         self.blobs = blobs
         self.base_url = base_url.rstrip("/")
@@ -84,7 +87,13 @@ class RegistryApp:
                 answer = self._token(headers, query)
             else:
                 name, route, rest = _route(path)
-                ctx = Context(self.store, actor, self.clock(), self.restore_window)
+                ctx = Context(
+                    self.store,
+                    actor,
+                    self.clock(),
+                    self.restore_window,
+                    protect_children=self.protect_children,
+                )
                 answer = await self._dispatch(
                     ctx, method, name, route, rest, query, headers, receive
                 )
@@ -175,10 +184,39 @@ class RegistryApp:
                     "Location": f"{PREFIX}/{name}/manifests/{record.digest}",
                     "Docker-Content-Digest": record.digest,
                 }
+                if record.subject is not None:
+                    answer_headers["OCI-Subject"] = record.subject
                 return Answer(201, answer_headers)
+            if method == "DELETE":
+                registry.delete_manifest(ctx, name, rest)
+                return Answer(202, {})
         elif route == "blobs" and method in ("GET", "HEAD"):
             size = registry.blob_size(ctx, blobs, name, rest)
             return self._blob(rest, size, headers.get("range"), method)
+        elif route == "blobs" and method == "DELETE":
+            registry.delete_blob(ctx, name, rest)
+            return Answer(202, {})
+        elif route == "referrers" and method == "GET":
+            artifact_type = query.get("artifactType") or None
+            found = registry.referrers(ctx, name, rest, artifact_type)
+            answer_headers = {"Content-Type": OCI_INDEX}
+            if artifact_type:
+                answer_headers["OCI-Filters-Applied"] = "artifactType"
+            index = {
+                "schemaVersion": 2,
+                "mediaType": OCI_INDEX,
+                "manifests": [
+                    {
+                        "mediaType": r.media_type,
+                        "digest": r.digest,
+                        "size": r.size,
+                        **({"artifactType": r.artifact_type} if r.artifact_type else {}),
+                        **({"annotations": r.annotations} if r.annotations else {}),
+                    }
+                    for r in found
+                ],
+            }
+            return Answer(200, answer_headers, orjson.dumps(index))
         elif route == "uploads":
             return await self._upload(ctx, method, name, rest, query, headers, receive)
         elif route == "tags" and method == "GET":

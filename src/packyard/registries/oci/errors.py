@@ -8,7 +8,14 @@ from typing import Any
 import orjson
 
 from packyard.domain import oci
-from packyard.domain.errors import DomainError, Forbidden, NotFound, RateLimited, Unauthenticated
+from packyard.domain.errors import (
+    Conflict,
+    DomainError,
+    Forbidden,
+    NotFound,
+    RateLimited,
+    Unauthenticated,
+)
 
 
 class ErrorCode(enum.StrEnum):
@@ -53,9 +60,16 @@ ERRORS: dict[ErrorCode, tuple[int, str]] = {
 class RegistryError(Exception):
     """An error to answer in the spec's shape: `{"errors": [{"code", "message", "detail"}]}`."""
 
-    def __init__(self, code: ErrorCode, detail: Any = None, message: str | None = None) -> None:
+    def __init__(
+        self,
+        code: ErrorCode,
+        detail: Any = None,
+        message: str | None = None,
+        status: int | None = None,
+    ) -> None:
         self.code = code
-        self.status, default_message = ERRORS[code]
+        default_status, default_message = ERRORS[code]
+        self.status = status or default_status
         self.message = message or default_message
         self.detail = detail
         super().__init__(f"{code}: {self.message}")
@@ -69,6 +83,9 @@ class RegistryError(Exception):
 
 def registry_error(error: DomainError) -> RegistryError:
     """The one mapping from a use case's refusal to the spec's error code."""
+    if isinstance(error, Conflict):
+        # The spec has no code for it: Packyard's protection of a tagged index's platforms.
+        return RegistryError(ErrorCode.DENIED, message=error.message, status=409)
     for cls in type(error).__mro__:
         code = CODE_BY_ERROR.get(cls)
         if code is not None:

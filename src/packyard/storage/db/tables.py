@@ -219,6 +219,7 @@ oci_manifests = Table(
     Column("artifact_type", String(255)),
     Column("subject_digest", String(140)),
     Column("size", BigInteger, nullable=False),
+    Column("annotations", Text),  # JSON: the referrers API returns them
     Index("ix_oci_manifests_subject", "package_id", "subject_digest"),
 )
 

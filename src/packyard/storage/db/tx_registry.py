@@ -10,7 +10,7 @@ from sqlalchemy import delete, insert, select, update
 from packyard.domain.oci import ParsedManifest
 from packyard.domain.rules import normalize_name
 from packyard.domain.types import Package, PackageType, Visibility
-from packyard.services.ports import ManifestRecord
+from packyard.services.ports import ManifestRecord, ParentRecord, ReferrerRecord
 from packyard.storage.db import tables as t
 from packyard.storage.db.tx_base import TransactionBase
 
@@ -155,6 +155,7 @@ class RegistryTransaction(TransactionBase):
                 artifact_type=parsed.artifact_type,
                 subject_digest=parsed.subject.digest if parsed.subject else None,
                 size=size,
+                annotations=json.dumps(parsed.annotations) if parsed.annotations else None,
             )
         )
         references = [*parsed.references, *([parsed.subject] if parsed.subject else [])]
@@ -179,7 +180,9 @@ class RegistryTransaction(TransactionBase):
     def find_manifest(self, package_id: int, reference: str) -> ManifestRecord | None:
         """A live manifest by digest, or by tag."""
         v, m, vt = t.versions, t.oci_manifests, t.version_tags
-        query = select(v.c.id, v.c.name, m.c.media_type, m.c.size).join(m, m.c.version_id == v.c.id)
+        query = select(v.c.id, v.c.name, m.c.media_type, m.c.size, m.c.subject_digest).join(
+            m, m.c.version_id == v.c.id
+        )
         if ":" in reference:
             query = query.where(v.c.package_id == package_id, v.c.live_name == reference)
         else:
@@ -217,3 +220,79 @@ class RegistryTransaction(TransactionBase):
         ).rowcount
         if not done:
             self.conn.execute(insert(d).values(version_id=version_id, day=day, count=1))
+
+    def referrers(self, package_id: int, digest: str) -> list[ReferrerRecord]:
+        """Live manifests whose subject is `digest`."""
+        v, m = t.versions, t.oci_manifests
+        rows = self.conn.execute(
+            select(v.c.name, m.c.media_type, m.c.size, m.c.artifact_type, m.c.annotations)
+            .join(m, m.c.version_id == v.c.id)
+            .where(
+                m.c.package_id == package_id, m.c.subject_digest == digest, v.c.deleted_at.is_(None)
+            )
+            .order_by(v.c.id)
+        ).all()
+        return [
+            ReferrerRecord(
+                digest=row.name,
+                media_type=row.media_type,
+                size=int(row.size),
+                artifact_type=row.artifact_type,
+                annotations=json.loads(row.annotations) if row.annotations else {},
+            )
+            for row in rows
+        ]
+
+    def parents_of(self, package_id: int, digest: str) -> list[ParentRecord]:
+        """Live indexes in the package that list `digest` among their manifests."""
+        v, r, vt = t.versions, t.oci_references, t.version_tags
+        rows = self.conn.execute(
+            select(v.c.id, v.c.name)
+            .join(r, r.c.version_id == v.c.id)
+            .where(
+                r.c.package_id == package_id,
+                r.c.digest == digest,
+                r.c.kind == "manifest",
+                v.c.deleted_at.is_(None),
+            )
+            .distinct()
+        ).all()
+        parents = []
+        for row in rows:
+            tags = list(
+                self.conn.execute(
+                    select(vt.c.tag).where(vt.c.version_id == row.id).order_by(vt.c.tag)
+                ).scalars()
+            )
+            parents.append(ParentRecord(version_id=int(row.id), digest=row.name, tags=tags))
+        return parents
+
+    def children_of(self, version_id: int) -> list[str]:
+        r = t.oci_references
+        return list(
+            self.conn.execute(
+                select(r.c.digest)
+                .where(r.c.version_id == version_id, r.c.kind == "manifest")
+                .order_by(r.c.position)
+            ).scalars()
+        )
+
+    def untag(self, package_id: int, tag: str) -> bool:
+        vt = t.version_tags
+        return bool(
+            self.conn.execute(
+                delete(vt).where(vt.c.package_id == package_id, vt.c.tag == tag)
+            ).rowcount
+        )
+
+    def unlink_blob(self, owner_id: int, repository: str, digest: str) -> bool:
+        b = t.oci_blobs
+        return bool(
+            self.conn.execute(
+                delete(b).where(
+                    b.c.owner_id == owner_id,
+                    b.c.repository == normalize_name(repository),
+                    b.c.digest == digest,
+                )
+            ).rowcount
+        )

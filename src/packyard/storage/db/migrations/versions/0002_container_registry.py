@@ -55,6 +55,7 @@ def upgrade() -> None:
         sa.Column("artifact_type", sa.String(length=255), nullable=True),
         sa.Column("subject_digest", sa.String(length=140), nullable=True),
         sa.Column("size", sa.BigInteger(), nullable=False),
+        sa.Column("annotations", sa.Text(), nullable=True),
         sa.ForeignKeyConstraint(
             ["package_id"],
             ["packages.id"],
