@@ -207,3 +207,32 @@ def test_an_index_protects_its_platforms(
         )
         left = {v.name for v in client.iter_versions("alice", "container", "multi-arch")}
         assert amd64["digest"] not in left and arm64["digest"] not in left
+
+
+def test_details_the_conformance_suite_checks(
+    live_server: LiveServer, pusher: Callable[[str], Pusher]
+) -> None:
+    push = pusher("alice/details")
+    data = bytes(range(256)) * 4
+    blob = push.blob(data)
+    url = f"/v2/alice/details/blobs/{blob['digest']}"
+    assert push.http.get(url, headers={"Range": "bytes=-10"}).content == data[-10:]
+    partial = push.http.get(url, headers={"Range": "bytes=5-9"})
+    assert partial.status_code == 206 and partial.content == data[5:10]
+    # Blobs pushed before any manifest can be mounted elsewhere by their pusher.
+    mounted = push.http.post(
+        "/v2/alice/details-copy/blobs/uploads/",
+        params={"mount": blob["digest"], "from": "alice/details"},
+    )
+    assert mounted.status_code == 201
+    image = push.image("v1", b"layer")
+    head = push.http.head("/v2/alice/details/manifests/v1")
+    assert head.status_code == 200 and int(head.headers["content-length"]) == image["size"]
+    assert head.content == b""
+    # Deleting a blob unlinks it from the repository.
+    assert push.http.delete(url).status_code == 202
+    assert push.http.head(url).status_code == 404
+    # Nothing refers to anything in a repository with no manifests.
+    empty = push.http.get(f"/v2/alice/nothing-here/referrers/{blob['digest']}")
+    assert empty.status_code == 200 and empty.json()["manifests"] == []
+    assert empty.headers["content-type"] == OCI_INDEX

@@ -65,8 +65,17 @@ class ParsedManifest:
         return tuple(r for r in self.references if r.kind in ("config", "layer"))
 
     @property
+    def required_blobs(self) -> tuple[Reference, ...]:
+        """Blobs the registry must hold: non-distributable (foreign) layers live elsewhere."""
+        return tuple(r for r in self.blobs if not is_non_distributable(r.media_type))
+
+    @property
     def children(self) -> tuple[Reference, ...]:
         return tuple(r for r in self.references if r.kind == "manifest")
+
+
+def is_non_distributable(media_type: str) -> bool:
+    return "nondistributable" in media_type or media_type.endswith(".foreign.diff.tar.gzip")
 
 
 def is_valid_repository_name(name: str) -> bool:
@@ -156,10 +165,9 @@ def parse_manifest(content: bytes, content_type: str | None) -> ParsedManifest:
     )
     artifact_type = document.get("artifactType")
     if artifact_type is None and media_type == OCI_MANIFEST:
-        # The spec: an image manifest's artifact type is its config's media type, unless
-        # that config is the empty descriptor.
-        config_type = references[0].media_type
-        artifact_type = None if config_type in (EMPTY_CONFIG, IMAGE_CONFIG) else config_type
+        # The distribution spec: without an artifactType, an image manifest's is its config
+        # descriptor's media type (what the referrers API reports).
+        artifact_type = references[0].media_type
     annotations = document.get("annotations")
     return ParsedManifest(
         media_type=media_type,

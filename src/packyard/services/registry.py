@@ -214,7 +214,10 @@ def mount_blob(ctx: Context, blobs: BlobStore, name: str, digest: str, source: s
         _check_push(tx, ctx, repo, name)
         try:
             origin = _resolve(tx, source)
-            _check_read(tx, ctx, origin, source)
+            if origin.package is None:
+                _check_push(tx, ctx, origin, source)  # blobs pushed before any manifest
+            else:
+                _check_read(tx, ctx, origin, source)
         except (NameUnknown, NameInvalid, Unauthenticated, Denied):
             return None
         size = tx.linked_blob_size(origin.owner.id, origin.name, digest)
@@ -254,7 +257,7 @@ def put_manifest(
     with ctx.store.write() as tx:
         repo = _resolve(tx, name)
         _check_push(tx, ctx, repo, name)
-        for blob in parsed.blobs:
+        for blob in parsed.required_blobs:
             if tx.linked_blob_size(repo.owner.id, repo.name, blob.digest) is None:
                 raise ManifestBlobUnknown(f"blob {blob.digest} is not in {name}", blob.digest)
         package = repo.package
@@ -374,7 +377,10 @@ def delete_blob(ctx: Context, name: str, digest: str) -> None:
     digest = _digest(digest)
     with ctx.store.write() as tx:
         repo = _resolve(tx, name)
-        _check_delete(tx, ctx, repo, name)
+        if repo.package is None:
+            _check_push(tx, ctx, repo, name)  # the pusher, before any manifest made a package
+        else:
+            _check_delete(tx, ctx, repo, name)
         if not tx.unlink_blob(repo.owner.id, repo.name, digest):
             raise BlobUnknown(f"blob {digest} is not in {name}")
 
@@ -385,6 +391,8 @@ def referrers(
     digest = _digest(digest)
     with ctx.store.read() as tx:
         repo = _resolve(tx, name)
+        if repo.package is None and not ctx.actor.anonymous:
+            return []  # nothing refers to anything in a repository with no manifests yet
         package = _check_read(tx, ctx, repo, name)
         found = tx.referrers(package.id, digest)
     if artifact_type:

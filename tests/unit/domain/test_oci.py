@@ -47,7 +47,8 @@ def test_image_manifest_references() -> None:
     parsed = parse_manifest(image(), OCI_MANIFEST)
     assert parsed.media_type == OCI_MANIFEST and not parsed.is_index
     assert [(r.kind, r.digest) for r in parsed.blobs] == [("config", D1), ("layer", D2)]
-    assert parsed.artifact_type is None and parsed.subject is None
+    assert parsed.artifact_type == "application/vnd.oci.image.config.v1+json"
+    assert parsed.subject is None
 
 
 def test_index_children_and_platforms() -> None:
@@ -80,15 +81,12 @@ def test_artifacts_and_subjects() -> None:
     parsed = parse_manifest(artifact, OCI_MANIFEST)
     assert parsed.artifact_type == "application/spdx+json"
     assert parsed.subject is not None and parsed.subject.digest == D1
-    # Without artifactType, an image's artifact type is its config's media type...
+    # Without artifactType, an image's artifact type is its config's media type, the
+    # empty descriptor's included (the referrers API reports it so).
     custom = json.loads(image())
-    custom["config"]["mediaType"] = "application/vnd.cncf.helm.config.v1+json"
-    assert parse_manifest(json.dumps(custom).encode(), None).artifact_type == (
-        "application/vnd.cncf.helm.config.v1+json"
-    )
-    # ...unless the config is the empty descriptor.
-    custom["config"]["mediaType"] = EMPTY_CONFIG
-    assert parse_manifest(json.dumps(custom).encode(), None).artifact_type is None
+    for config_type in ("application/vnd.cncf.helm.config.v1+json", EMPTY_CONFIG):
+        custom["config"]["mediaType"] = config_type
+        assert parse_manifest(json.dumps(custom).encode(), None).artifact_type == config_type
 
 
 @pytest.mark.parametrize(

@@ -108,6 +108,8 @@ class RegistryApp:
         except DomainError as error:
             answer = self._error(registry_error(error), name, method)
         if method == "HEAD":
+            # A HEAD says how long the GET's body would be, and sends none.
+            answer.headers.setdefault("Content-Length", str(len(answer.body)))
             answer.body = b""
         await _send(send, answer)
 
@@ -231,10 +233,13 @@ class RegistryApp:
         }
         start, end = 0, size
         status = 200
-        match = re.fullmatch(r"bytes=(\d+)-(\d*)", range_header or "")
-        if match is not None:
-            start = int(match.group(1))
-            end = min(size, int(match.group(2)) + 1) if match.group(2) else size
+        match = re.fullmatch(r"bytes=(\d*)-(\d*)", range_header or "")
+        if match is not None and (match.group(1) or match.group(2)):
+            if not match.group(1):  # a suffix: the last N bytes
+                start, end = max(0, size - int(match.group(2))), size
+            else:
+                start = int(match.group(1))
+                end = min(size, int(match.group(2)) + 1) if match.group(2) else size
             if start >= size or start >= end:
                 return Answer(416, {"Content-Range": f"bytes */{size}"})
             status = 206

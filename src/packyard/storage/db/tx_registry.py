@@ -197,6 +197,7 @@ class RegistryTransaction(TransactionBase):
             digest=row.name,
             media_type=row.media_type,
             size=int(row.size),
+            subject=row.subject_digest,
         )
 
     def list_tags(self, package_id: int, last: str | None, limit: int | None) -> list[str]:
