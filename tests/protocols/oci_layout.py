@@ -76,7 +76,7 @@ def write_layout(layout: Path, tag: str, descriptor: dict[str, Any]) -> None:
 
 
 def single_arch(layout: Path, tag: str) -> dict[str, Any]:
-    descriptor = image(layout, "amd64", {"hello.txt": b"hello from amd64\n"})
+    descriptor = image(layout, "amd64", {"hello.txt": b"a single-platform image\n"})
     write_layout(layout, tag, descriptor)
     return descriptor
 

@@ -145,3 +145,50 @@ def test_permissions(live_server: LiveServer, tmp_path: Path) -> None:
     assert live_server.packyard("seed", str(public)).returncode == 0
     opened = skopeo("inspect", "--raw", "--tls-verify=false", image)
     assert opened.returncode == 0, opened.stderr
+
+
+def test_rest_delete_fails_the_pull_and_restore_brings_it_back(
+    live_server: LiveServer, tmp_path: Path
+) -> None:
+    source, other = tmp_path / "source", tmp_path / "other"
+    pushed = single_arch(source, "v1")
+    two_platforms(other, "v2")
+    repo = f"docker://{host(live_server)}/alice/comeback"
+    creds = [f"--creds=alice:{ALICE}", "--tls-verify=false"]
+    for layout, tag in ((source, "v1"), (other, "v2")):
+        copied = skopeo(
+            "copy",
+            "--all",
+            "--dest-tls-verify=false",
+            f"--dest-creds=alice:{ALICE}",
+            "--preserve-digests",
+            f"oci:{layout}:{tag}",
+            f"{repo}:{tag}",
+        )
+        assert copied.returncode == 0, copied.stderr
+    api = httpx.Client(base_url=live_server.api, headers={"Authorization": f"Bearer {ALICE}"})
+    path = "/users/alice/packages/container/comeback/versions"
+    try:
+        ids = {v["name"]: v["id"] for v in api.get(path).json()}
+        assert api.delete(f"{path}/{ids[pushed['digest']]}").status_code == 204
+        gone = skopeo("inspect", "--raw", *creds, f"{repo}:v1")
+        assert gone.returncode != 0 and "manifest unknown" in gone.stderr.lower(), gone.stderr
+        assert api.post(f"{path}/{ids[pushed['digest']]}/restore").status_code == 204
+        back = tmp_path / "back"
+        pulled = skopeo(
+            "copy",
+            "--src-tls-verify=false",
+            f"--src-creds=alice:{ALICE}",
+            "--preserve-digests",
+            f"{repo}:v1",
+            f"oci:{back}:v1",
+        )
+        assert pulled.returncode == 0, pulled.stderr
+        assert blob_bytes(back, pushed["digest"]) == blob_bytes(source, pushed["digest"])
+        # skopeo's delete goes through /v2/ and is a REST-visible, restorable delete.
+        deleted = skopeo("delete", *creds, f"{repo}:v1")
+        assert deleted.returncode == 0, deleted.stderr
+        in_bin = api.get(path, params={"state": "deleted"}).json()
+        assert [v["name"] for v in in_bin] == [pushed["digest"]]
+    finally:
+        api.close()
