@@ -234,3 +234,80 @@ def test_pulls_feed_the_5000_download_rule(
     else:
         with pytest.raises(Denied, match="5000 downloads"):
             registry.delete_manifest(alice, name, record.digest)  # 5,001: refused
+
+
+def test_first_push_links_the_source_repository(
+    store: Any, clock: Clock, blobs: Any, world: Any, api: Api
+) -> None:
+    alice = ctx(store, clock, ALICE)
+    name = "alice/linked"
+    config_bytes = json.dumps(
+        {
+            "architecture": "amd64",
+            "os": "linux",
+            "config": {
+                "Labels": {"org.opencontainers.image.source": "https://github.com/alice/tools"}
+            },
+        }
+    ).encode()
+    config = push_blob(alice, blobs, name, config_bytes)
+    layer = push_blob(alice, blobs, name, LAYER)
+    manifest = json.loads(image(config, layer))
+    manifest["config"]["size"] = len(config_bytes)
+    registry.put_manifest(alice, blobs, name, "v1", json.dumps(manifest).encode(), None)
+    package = api.get("/users/alice/packages/container/linked", ALICE).json()
+    assert package["repository"]["full_name"] == "alice/tools"
+
+
+def test_gc_reclaims_only_what_nothing_needs_past_the_window(
+    store: Any, clock: Clock, blobs: Any, world: Any
+) -> None:
+    from datetime import UTC, datetime
+
+    from packyard.services.gc import collect_garbage
+
+    clock.now = datetime.now(UTC)  # blob files carry real modification times
+    window = timedelta(days=30)
+    alice = ctx(store, clock, ALICE)
+    name = "alice/gc"
+    config = push_blob(alice, blobs, name, CONFIG)
+    shared = push_blob(alice, blobs, name, LAYER)
+    only_old = push_blob(alice, blobs, name, b"only in the old image")
+    stray = push_blob(alice, blobs, name, b"pushed, never used")
+    old = json.loads(image(config, shared))
+    old["layers"].append(
+        {"mediaType": "application/vnd.oci.image.layer.v1.tar", "digest": only_old, "size": 21}
+    )
+    old_record = registry.put_manifest(alice, blobs, name, "old", json.dumps(old).encode(), None)
+    registry.put_manifest(alice, blobs, name, "new", image(config, shared), None)
+    registry.delete_manifest(alice, name, old_record.digest)
+    in_progress = registry.start_upload(alice, blobs, name)
+    registry.append_upload(alice, blobs, name, in_progress, b"half", 0)
+
+    # Within the window: the deleted image is restorable, so all its bytes stay.
+    kept = collect_garbage(store, clock.now + window, window, blobs)
+    assert (kept.versions, kept.blobs) == (0, 0)
+    assert all(blobs.exists(d) for d in (config, shared, only_old, stray, old_record.digest))
+
+    # Past it: the deleted image and what only it used go; what the live one uses stays.
+    later = clock.now + window + timedelta(days=1)
+    swept = collect_garbage(store, later, window, blobs)
+    assert swept.versions == 1 and swept.blobs == 3 and swept.uploads == 1
+    assert not blobs.exists(only_old) and not blobs.exists(old_record.digest)
+    assert not blobs.exists(stray)
+    assert blobs.exists(config) and blobs.exists(shared)
+    assert registry.get_manifest(alice, blobs, name, "new", count_download=False)
+
+
+def test_gc_never_races_a_push(store: Any, clock: Clock, blobs: Any, world: Any) -> None:
+    from datetime import UTC, datetime
+
+    from packyard.services.gc import collect_garbage
+
+    clock.now = datetime.now(UTC)
+    alice = ctx(store, clock, ALICE)
+    layer = push_blob(alice, blobs, "alice/racing", LAYER)  # its manifest is not pushed yet
+    upload = registry.start_upload(alice, blobs, "alice/racing")
+    counts = collect_garbage(store, clock.now, timedelta(days=30), blobs)
+    assert (counts.blobs, counts.uploads) == (0, 0)
+    assert blobs.exists(layer) and blobs.upload_size(upload) == 0

@@ -149,9 +149,10 @@ def create_app(
 ) -> Callable[[Scope, Receive, Send], object]:
     store = SqlStore(engine)
     rest = RestApi(settings, store, clock)
+    blobs = FilesystemBlobStore(settings.data_dir / "blobs")
     oci = RegistryApp(
         store,
-        FilesystemBlobStore(settings.data_dir / "blobs"),
+        blobs,
         settings.base_url,
         clock,
         settings.restore_window,
@@ -164,7 +165,7 @@ def create_app(
     async def lifespan(_app: Starlette) -> AsyncIterator[None]:
         task = None
         if settings.gc_interval is not None:
-            task = asyncio.create_task(_periodic_gc(settings, store, clock))
+            task = asyncio.create_task(_periodic_gc(settings, store, blobs, clock))
         try:
             yield
         finally:
@@ -188,11 +189,13 @@ def create_app(
     return app
 
 
-async def _periodic_gc(settings: Settings, store: SqlStore, clock: Clock) -> None:
+async def _periodic_gc(
+    settings: Settings, store: SqlStore, blobs: FilesystemBlobStore, clock: Clock
+) -> None:
     assert settings.gc_interval is not None
     while True:
         await asyncio.sleep(settings.gc_interval.total_seconds())
         try:
-            collect_garbage(store, clock(), settings.restore_window)
+            collect_garbage(store, clock(), settings.restore_window, blobs)
         except Exception:  # a failed sweep must not stop the next one
             log.exception("garbage collection failed")

@@ -241,9 +241,15 @@ def gc(data_dir: Path | None) -> None:
     from packyard.services.gc import collect_garbage
 
     settings = _settings(data_dir)
+    from packyard.storage.blobs.filesystem import FilesystemBlobStore
+
     with _store(settings) as store:
-        counts = collect_garbage(store, _now(), settings.restore_window)
-    click.echo(f"purged {counts.packages} packages and {counts.versions} versions")
+        blobs = FilesystemBlobStore(settings.data_dir / "blobs")
+        counts = collect_garbage(store, _now(), settings.restore_window, blobs)
+    click.echo(
+        f"purged {counts.packages} packages and {counts.versions} versions; reclaimed "
+        f"{counts.blobs} blobs and {counts.uploads} abandoned uploads"
+    )
 
 
 @main.group()

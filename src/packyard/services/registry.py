@@ -8,6 +8,7 @@ worst unreferenced bytes, which garbage collection reclaims — never a row with
 from __future__ import annotations
 
 import hashlib
+import json
 from dataclasses import dataclass
 
 from packyard.domain.digests import DigestMismatch, InvalidDigest, parse_digest
@@ -22,6 +23,7 @@ from packyard.domain.oci import (
     ManifestUnknown,
     NameInvalid,
     NameUnknown,
+    ParsedManifest,
     TagInvalid,
     UploadOffsetInvalid,
     UploadUnknown,
@@ -254,6 +256,7 @@ def put_manifest(
         digest, tag = "sha256:" + hashlib.sha256(content).hexdigest(), reference
     if not blobs.exists(digest):
         blobs.put(content, digest)
+    labels = _config_labels(blobs, parsed)
     with ctx.store.write() as tx:
         repo = _resolve(tx, name)
         _check_push(tx, ctx, repo, name)
@@ -265,7 +268,7 @@ def put_manifest(
             if package is None or tx.find_manifest(package.id, child.digest) is None:
                 raise ManifestBlobUnknown(f"manifest {child.digest} is not in {name}", child.digest)
         if package is None:
-            package = _create_package(tx, ctx, repo, parsed.annotations)
+            package = _create_package(tx, ctx, repo, {**labels, **parsed.annotations})
         else:
             tx.lock_package(package.id)
         existing = tx.find_manifest(package.id, digest)
@@ -285,6 +288,22 @@ def put_manifest(
             tx.move_tag(package.id, tag, record.version_id, ctx.now)
         tx.link_blob(repo.owner.id, repo.name, digest, len(content), ctx.now)
     return record
+
+
+MAX_CONFIG_READ = 1024 * 1024
+
+
+def _config_labels(blobs: BlobStore, parsed: ParsedManifest) -> dict[str, str]:
+    """An image config's `Labels`, where docker builds put org.opencontainers.image.source."""
+    config = next((r for r in parsed.blobs if r.kind == "config"), None)
+    if config is None or config.size > MAX_CONFIG_READ or not blobs.exists(config.digest):
+        return {}
+    try:
+        document = json.loads(blobs.read_all(config.digest))
+        labels = (document.get("config") or {}).get("Labels") or {}
+    except (ValueError, AttributeError):
+        return {}  # an artifact's config need not be an image config
+    return {str(k): str(v) for k, v in labels.items()} if isinstance(labels, dict) else {}
 
 
 def _create_package(

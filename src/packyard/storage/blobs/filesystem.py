@@ -150,6 +150,18 @@ class FilesystemBlobStore:
             return False
         return True
 
+    def stored(self) -> Iterator[tuple[str, float]]:
+        """Every blob's digest and the time it was written (for garbage collection)."""
+        for algorithm in ("sha256", "sha512"):
+            base = self.root / algorithm
+            if not base.is_dir():
+                continue
+            for path in base.glob("*/*/*"):
+                yield f"{algorithm}:{path.name}", path.stat().st_mtime
+
+    def upload_started(self, upload_id: str) -> float:
+        return self._upload_path(upload_id).stat().st_mtime
+
     def uploads(self) -> list[str]:
         """Uploads in progress (for cleanup of abandoned ones)."""
         return sorted(p.name for p in self._uploads.iterdir() if UPLOAD_ID.fullmatch(p.name))

@@ -297,3 +297,40 @@ class RegistryTransaction(TransactionBase):
                 )
             ).rowcount
         )
+
+    def referenced_digests(self, recent_since: datetime) -> set[str]:
+        """Every digest something live or restorable needs, and every blob linked since
+        `recent_since` (a push whose manifest may still be on its way)."""
+        v, r, p, b = t.versions, t.oci_references, t.packages, t.oci_blobs
+        names = (
+            select(v.c.name)
+            .join(p, p.c.id == v.c.package_id)
+            .where(p.c.package_type == PackageType.CONTAINER.value)
+        )
+        found = set(self.conn.execute(names).scalars())
+        found.update(self.conn.execute(select(r.c.digest).distinct()).scalars())
+        found.update(
+            self.conn.execute(select(b.c.digest).where(b.c.created_at >= recent_since)).scalars()
+        )
+        return found
+
+    def forget_stale_blob_links(self, cutoff: datetime, referenced: set[str]) -> int:
+        """Unlink blobs pushed before `cutoff` that nothing references."""
+        b = t.oci_blobs
+        stale = [
+            (row.owner_id, row.repository, row.digest)
+            for row in self.conn.execute(
+                select(b.c.owner_id, b.c.repository, b.c.digest).where(b.c.created_at < cutoff)
+            )
+            if row.digest not in referenced
+        ]
+        for owner_id, repository, digest in stale:
+            self.conn.execute(
+                delete(b).where(
+                    b.c.owner_id == owner_id, b.c.repository == repository, b.c.digest == digest
+                )
+            )
+        return len(stale)
+
+    def forget_upload(self, upload_id: str) -> None:
+        self.delete_upload(upload_id)
