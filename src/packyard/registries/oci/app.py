@@ -11,9 +11,8 @@ Bearer flow (docker, skopeo, oras) work unchanged.
 
 from __future__ import annotations
 
-import base64
 import re
-from collections.abc import Awaitable, Callable, MutableMapping
+from collections.abc import Awaitable, Callable, Iterator, MutableMapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -49,6 +48,8 @@ class Answer:
     status: int
     headers: dict[str, str]
     body: bytes = b""
+    # Large bodies (blobs) are sent chunk by chunk, never held whole in memory.
+    stream: Iterator[bytes] | None = None
 
 
 class RegistryApp:
@@ -244,10 +245,10 @@ class RegistryApp:
                 return Answer(416, {"Content-Range": f"bytes */{size}"})
             status = 206
             headers["Content-Range"] = f"bytes {start}-{end - 1}/{size}"
+        headers["Content-Length"] = str(end - start)
         if method == "HEAD":
-            headers["Content-Length"] = str(end - start)
             return Answer(status, headers)
-        return Answer(status, headers, b"".join(self.blobs.read(digest, start, end)))
+        return Answer(status, headers, stream=self.blobs.read(digest, start, end))
 
     async def _upload(
         self,
@@ -399,9 +400,9 @@ async def _send(send: Send, answer: Answer) -> None:
     if not any(k == b"content-length" for k, _ in headers):
         headers.append((b"content-length", str(len(answer.body)).encode()))
     await send({"type": "http.response.start", "status": answer.status, "headers": headers})
-    await send({"type": "http.response.body", "body": answer.body})
-
-
-def basic_credentials(user: str, token: str) -> str:
-    """For tests and tools: a Basic header value."""
-    return "Basic " + base64.b64encode(f"{user}:{token}".encode()).decode()
+    if answer.stream is None:
+        await send({"type": "http.response.body", "body": answer.body})
+        return
+    for chunk in answer.stream:
+        await send({"type": "http.response.body", "body": chunk, "more_body": True})
+    await send({"type": "http.response.body", "body": b""})
