@@ -236,3 +236,24 @@ def test_details_the_conformance_suite_checks(
     empty = push.http.get(f"/v2/alice/nothing-here/referrers/{blob['digest']}")
     assert empty.status_code == 200 and empty.json()["manifests"] == []
     assert empty.headers["content-type"] == OCI_INDEX
+
+
+def test_accept_headers_are_honoured(
+    live_server: LiveServer, pusher: Callable[[str], Pusher]
+) -> None:
+    push = pusher("alice/negotiated")
+    image = push.image("v1", b"negotiated")
+    url = "/v2/alice/negotiated/manifests/v1"
+    docker_types = [
+        "application/vnd.docker.distribution.manifest.v2+json",
+        "application/vnd.docker.distribution.manifest.list.v2+json",
+    ]
+    # Accept sent as separate headers, as skopeo does: any one naming the type will do.
+    several = [("Accept", t) for t in [*docker_types, OCI_INDEX, OCI_MANIFEST]]
+    got = push.http.get(url, headers=httpx.Headers(several))
+    assert got.status_code == 200 and got.headers["content-type"] == OCI_MANIFEST
+    assert got.headers["docker-content-digest"] == image["digest"]
+    refused = push.http.get(url, headers=httpx.Headers([("Accept", t) for t in docker_types]))
+    assert refused.status_code == 404
+    assert refused.json()["errors"][0]["code"] == "MANIFEST_UNKNOWN"
+    assert push.http.get(url, headers={"Accept": "*/*"}).status_code == 200

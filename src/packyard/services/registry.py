@@ -326,18 +326,40 @@ def _create_package(
 
 
 def get_manifest(
-    ctx: Context, blobs: BlobStore, name: str, reference: str, *, count_download: bool
+    ctx: Context,
+    blobs: BlobStore,
+    name: str,
+    reference: str,
+    *,
+    count_download: bool,
+    accepted: list[str] | None = None,
 ) -> tuple[ManifestRecord, bytes]:
-    """A manifest by tag or digest; a GET counts one download of its version, a HEAD none."""
+    """A manifest by tag or digest; a GET counts one download of its version, a HEAD none.
+
+    Packyard serves manifests as they were pushed, never converted: a client whose Accept
+    headers exclude the stored type is told the manifest is unknown in a form it reads, as
+    distribution does.
+    """
     with ctx.store.write() if count_download else ctx.store.read() as tx:
         repo = _resolve(tx, name)
         package = _check_read(tx, ctx, repo, name)
         record = tx.find_manifest(package.id, reference)
         if record is None:
             raise ManifestUnknown(f"manifest {reference} is not in {name}")
+        if not accepts(accepted or [], record.media_type):
+            raise ManifestUnknown(
+                f"{reference} is a {record.media_type}, which the request does not accept"
+            )
         if count_download:
             tx.record_download(record.version_id, ctx.now.strftime("%Y-%m-%d"))
     return record, blobs.read_all(record.digest)
+
+
+def accepts(accepted: list[str], media_type: str) -> bool:
+    """No Accept header, a wildcard, or the type itself."""
+    if not accepted:
+        return True
+    return any(a in (media_type, "*/*", "application/*") for a in accepted)
 
 
 def list_tags(ctx: Context, name: str, last: str | None, n: int | None) -> list[str]:

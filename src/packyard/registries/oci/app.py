@@ -78,6 +78,13 @@ class RegistryApp:
             parse_qsl(scope.get("query_string", b"").decode("latin-1"), keep_blank_values=True)
         )
         headers = {k.decode("latin-1"): v.decode("latin-1") for k, v in scope["headers"]}
+        # Clients send Accept more than once (skopeo sends six): keep every value.
+        accepted = [
+            part.split(";")[0].strip()
+            for k, v in scope["headers"]
+            if k == b"accept"
+            for part in v.decode("latin-1").split(",")
+        ]
         method = scope["method"]
         name = ""
         try:
@@ -96,7 +103,7 @@ class RegistryApp:
                     protect_children=self.protect_children,
                 )
                 answer = await self._dispatch(
-                    ctx, method, name, route, rest, query, headers, receive
+                    ctx, method, name, route, rest, query, headers, receive, accepted
                 )
         except RegistryError as error:
             answer = self._error(error, name, method)
@@ -166,12 +173,18 @@ class RegistryApp:
         query: dict[str, str],
         headers: dict[str, str],
         receive: Receive,
+        accepted: list[str],
     ) -> Answer:
         blobs = self.blobs
         if route == "manifests":
             if method in ("GET", "HEAD"):
                 record, content = registry.get_manifest(
-                    ctx, blobs, name, rest, count_download=method == "GET"
+                    ctx,
+                    blobs,
+                    name,
+                    rest,
+                    count_download=method == "GET",
+                    accepted=accepted,
                 )
                 return Answer(
                     200,
