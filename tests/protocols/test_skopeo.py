@@ -192,3 +192,51 @@ def test_rest_delete_fails_the_pull_and_restore_brings_it_back(
         assert [v["name"] for v in in_bin] == [pushed["digest"]]
     finally:
         api.close()
+
+
+def test_an_image_built_with_umoci(live_server: LiveServer, tmp_path: Path) -> None:
+    """umoci (Debian's) builds the image; skopeo pushes it; the package links its source."""
+    if shutil.which("umoci") is None:
+        pytest.skip("umoci is not installed: apt-get install umoci (scripts/test does)")
+    layout, back = tmp_path / "layout", tmp_path / "back"
+    payload = tmp_path / "hello.txt"
+    payload.write_text("built by umoci\n")
+    for command in (
+        ["init", "--layout", str(layout)],
+        ["new", "--image", f"{layout}:v1"],
+        ["insert", "--image", f"{layout}:v1", str(payload), "/hello.txt"],
+        [
+            "config",
+            "--image",
+            f"{layout}:v1",
+            "--config.label=org.opencontainers.image.source=https://packyard.test/alice/tools",
+        ],
+    ):
+        done = subprocess.run(["umoci", *command], capture_output=True, text=True, check=False)
+        assert done.returncode == 0, done.stderr
+    (entry,) = json.loads((layout / "index.json").read_text())["manifests"]
+    target = f"docker://{host(live_server)}/alice/umoci-built:v1"
+    copied = skopeo(
+        "copy",
+        "--dest-tls-verify=false",
+        f"--dest-creds=alice:{ALICE}",
+        "--preserve-digests",
+        f"oci:{layout}:v1",
+        target,
+    )
+    assert copied.returncode == 0, copied.stderr
+    pulled = skopeo(
+        "copy",
+        "--src-tls-verify=false",
+        f"--src-creds=alice:{ALICE}",
+        "--preserve-digests",
+        target,
+        f"oci:{back}:v1",
+    )
+    assert pulled.returncode == 0, pulled.stderr
+    assert blob_bytes(back, entry["digest"]) == blob_bytes(layout, entry["digest"])
+    package = httpx.get(
+        f"{live_server.api}/users/alice/packages/container/umoci-built",
+        headers={"Authorization": f"Bearer {ALICE}"},
+    ).json()
+    assert package["repository"]["full_name"] == "alice/tools"
