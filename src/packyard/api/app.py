@@ -33,6 +33,8 @@ from packyard.domain.errors import (
 )
 from packyard.domain.permissions import REQUIRED_SCOPES
 from packyard.domain.types import Actor
+from packyard.registries.npm.app import PREFIX as NPM_PREFIX
+from packyard.registries.npm.app import NpmApp
 from packyard.registries.oci.app import RegistryApp
 from packyard.services.access import REQUIRES_AUTHENTICATION
 from packyard.services.auth import authenticate
@@ -150,6 +152,7 @@ def create_app(
     store = SqlStore(engine)
     rest = RestApi(settings, store, clock)
     blobs = FilesystemBlobStore(settings.data_dir / "blobs")
+    npm_registry = NpmApp(store, blobs, settings.base_url, clock, settings.restore_window)
     oci = RegistryApp(
         store,
         blobs,
@@ -182,6 +185,9 @@ def create_app(
                 return
             if path == "/v2" or path.startswith("/v2/"):
                 await oci(scope, receive, send)
+                return
+            if path.startswith(NPM_PREFIX + "/"):
+                await npm_registry(scope, receive, send)
                 return
         await web(scope, receive, send)
 

@@ -66,6 +66,21 @@ class ParentRecord:
 
 
 @dataclass(frozen=True, slots=True)
+class NpmVersionRecord:
+    """A published npm version: its document (JSON text, without `dist`) and tarball."""
+
+    version_id: int
+    version: str
+    manifest: str
+    tarball_digest: str
+    tarball_size: int
+    integrity: str
+    shasum: str
+    deprecated: str | None = None
+    created_at: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class PurgeCounts:
     packages: int
     versions: int
@@ -182,6 +197,12 @@ class Transaction(Protocol):
     def children_of(self, version_id: int) -> list[str]: ...
     def untag(self, package_id: int, tag: str) -> bool: ...
     def unlink_blob(self, owner_id: int, repository: str, digest: str) -> bool: ...
+
+    # the npm registry
+    def save_npm_version(self, record: NpmVersionRecord, package_id: int) -> None: ...
+    def npm_versions(self, package_id: int) -> list[NpmVersionRecord]: ...
+    def dist_tags(self, package_id: int) -> dict[str, str]: ...
+    def set_deprecated(self, version_id: int, message: str | None) -> None: ...
 
     # housekeeping
     def audit(

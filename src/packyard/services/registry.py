@@ -64,7 +64,7 @@ class Repository:
     package: Package | None
 
 
-def _resolve(tx: Transaction, name: str) -> Repository:
+def resolve(tx: Transaction, name: str) -> Repository:
     if not is_valid_repository_name(name):
         raise NameInvalid(f"invalid repository name: {name!r}")
     try:
@@ -79,7 +79,7 @@ def _resolve(tx: Transaction, name: str) -> Repository:
     )
 
 
-def _check_read(tx: Transaction, ctx: Context, repo: Repository, name: str) -> Package:
+def check_read(tx: Transaction, ctx: Context, repo: Repository, name: str) -> Package:
     if repo.package is None:
         if ctx.actor.anonymous:
             raise Unauthenticated(REQUIRES_AUTHENTICATION)
@@ -97,7 +97,7 @@ def _check_read(tx: Transaction, ctx: Context, repo: Repository, name: str) -> P
     raise NameUnknown(f"repository {name} is not known")
 
 
-def _check_push(tx: Transaction, ctx: Context, repo: Repository, name: str) -> None:
+def check_push(tx: Transaction, ctx: Context, repo: Repository, name: str) -> None:
     actor = ctx.actor
     if actor.anonymous:
         raise Unauthenticated(REQUIRES_AUTHENTICATION)
@@ -134,11 +134,11 @@ def _digest(value: str) -> str:
 def blob_size(ctx: Context, blobs: BlobStore, name: str, digest: str) -> int:
     digest = _digest(digest)
     with ctx.store.read() as tx:
-        repo = _resolve(tx, name)
+        repo = resolve(tx, name)
         if repo.package is None:
-            _check_push(tx, ctx, repo, name)  # a pusher asking before it uploads
+            check_push(tx, ctx, repo, name)  # a pusher asking before it uploads
         else:
-            _check_read(tx, ctx, repo, name)
+            check_read(tx, ctx, repo, name)
         size = tx.linked_blob_size(repo.owner.id, repo.name, digest)
     if size is None or not blobs.exists(digest):
         raise BlobUnknown(f"blob {digest} is not in {name}")
@@ -147,16 +147,16 @@ def blob_size(ctx: Context, blobs: BlobStore, name: str, digest: str) -> int:
 
 def start_upload(ctx: Context, blobs: BlobStore, name: str) -> str:
     with ctx.store.write() as tx:
-        repo = _resolve(tx, name)
-        _check_push(tx, ctx, repo, name)
+        repo = resolve(tx, name)
+        check_push(tx, ctx, repo, name)
         upload_id = blobs.start_upload()
         tx.create_upload(upload_id, repo.owner.id, repo.name, ctx.now)
     return upload_id
 
 
 def _upload_of(tx: Transaction, ctx: Context, name: str, upload_id: str) -> Repository:
-    repo = _resolve(tx, name)
-    _check_push(tx, ctx, repo, name)
+    repo = resolve(tx, name)
+    check_push(tx, ctx, repo, name)
     found = tx.find_upload(upload_id) if len(upload_id) == 32 else None
     if found is None or found != (repo.owner.id, normalize_name(repo.name)):
         raise UploadUnknown(f"no upload {upload_id} in {name}")
@@ -212,14 +212,14 @@ def mount_blob(ctx: Context, blobs: BlobStore, name: str, digest: str, source: s
     """Link a blob the caller can read in `source` into `name`; None if it cannot be."""
     digest = _digest(digest)
     with ctx.store.write() as tx:
-        repo = _resolve(tx, name)
-        _check_push(tx, ctx, repo, name)
+        repo = resolve(tx, name)
+        check_push(tx, ctx, repo, name)
         try:
-            origin = _resolve(tx, source)
+            origin = resolve(tx, source)
             if origin.package is None:
-                _check_push(tx, ctx, origin, source)  # blobs pushed before any manifest
+                check_push(tx, ctx, origin, source)  # blobs pushed before any manifest
             else:
-                _check_read(tx, ctx, origin, source)
+                check_read(tx, ctx, origin, source)
         except (NameUnknown, NameInvalid, Unauthenticated, Denied):
             return None
         size = tx.linked_blob_size(origin.owner.id, origin.name, digest)
@@ -258,8 +258,8 @@ def put_manifest(
         blobs.put(content, digest)
     labels = _config_labels(blobs, parsed)
     with ctx.store.write() as tx:
-        repo = _resolve(tx, name)
-        _check_push(tx, ctx, repo, name)
+        repo = resolve(tx, name)
+        check_push(tx, ctx, repo, name)
         for blob in parsed.required_blobs:
             if tx.linked_blob_size(repo.owner.id, repo.name, blob.digest) is None:
                 raise ManifestBlobUnknown(f"blob {blob.digest} is not in {name}", blob.digest)
@@ -341,8 +341,8 @@ def get_manifest(
     distribution does.
     """
     with ctx.store.write() if count_download else ctx.store.read() as tx:
-        repo = _resolve(tx, name)
-        package = _check_read(tx, ctx, repo, name)
+        repo = resolve(tx, name)
+        package = check_read(tx, ctx, repo, name)
         record = tx.find_manifest(package.id, reference)
         if record is None:
             raise ManifestUnknown(f"manifest {reference} is not in {name}")
@@ -364,13 +364,13 @@ def accepts(accepted: list[str], media_type: str) -> bool:
 
 def list_tags(ctx: Context, name: str, last: str | None, n: int | None) -> list[str]:
     with ctx.store.read() as tx:
-        repo = _resolve(tx, name)
-        package = _check_read(tx, ctx, repo, name)
+        repo = resolve(tx, name)
+        package = check_read(tx, ctx, repo, name)
         return tx.list_tags(package.id, last, n)
 
 
 def _check_delete(tx: Transaction, ctx: Context, repo: Repository, name: str) -> Package:
-    package = _check_read(tx, ctx, repo, name)
+    package = check_read(tx, ctx, repo, name)
     decision = authorize(ctx.actor, package, access_facts(tx, ctx.actor, package), Operation.DELETE)
     if decision.allowed:
         tx.lock_package(package.id)
@@ -385,7 +385,7 @@ def delete_manifest(ctx: Context, name: str, reference: str) -> None:
     download rule; the REST API's last-tagged-version rule does not apply). By tag: only
     the tag goes."""
     with ctx.store.write() as tx:
-        repo = _resolve(tx, name)
+        repo = resolve(tx, name)
         package = _check_delete(tx, ctx, repo, name)
         if ":" not in reference:
             if not tx.untag(package.id, reference):
@@ -417,9 +417,9 @@ def delete_blob(ctx: Context, name: str, digest: str) -> None:
     """Unlink a blob from the repository; its bytes go when nothing references them."""
     digest = _digest(digest)
     with ctx.store.write() as tx:
-        repo = _resolve(tx, name)
+        repo = resolve(tx, name)
         if repo.package is None:
-            _check_push(tx, ctx, repo, name)  # the pusher, before any manifest made a package
+            check_push(tx, ctx, repo, name)  # the pusher, before any manifest made a package
         else:
             _check_delete(tx, ctx, repo, name)
         if not tx.unlink_blob(repo.owner.id, repo.name, digest):
@@ -431,10 +431,10 @@ def referrers(
 ) -> list[ReferrerRecord]:
     digest = _digest(digest)
     with ctx.store.read() as tx:
-        repo = _resolve(tx, name)
+        repo = resolve(tx, name)
         if repo.package is None and not ctx.actor.anonymous:
             return []  # nothing refers to anything in a repository with no manifests yet
-        package = _check_read(tx, ctx, repo, name)
+        package = check_read(tx, ctx, repo, name)
         found = tx.referrers(package.id, digest)
     if artifact_type:
         found = [r for r in found if r.artifact_type == artifact_type]

@@ -13,6 +13,7 @@ from packyard.storage.db import queries as q
 from packyard.storage.db.engine import read_transaction, transaction, write_transaction
 from packyard.storage.db.pages import PageIndex
 from packyard.storage.db.tx_accounts import AccountsTransaction, token_record
+from packyard.storage.db.tx_npm import NpmTransaction
 from packyard.storage.db.tx_packages import PackagesTransaction
 from packyard.storage.db.tx_registry import RegistryTransaction
 from packyard.storage.db.tx_versions import VersionsTransaction
@@ -87,7 +88,11 @@ class SqlStore:
 
 
 class SqlTransaction(
-    AccountsTransaction, PackagesTransaction, VersionsTransaction, RegistryTransaction
+    AccountsTransaction,
+    PackagesTransaction,
+    VersionsTransaction,
+    RegistryTransaction,
+    NpmTransaction,
 ):
     """One open transaction: its parts share the connection."""
 

@@ -238,3 +238,20 @@ oci_references = Table(
     Column("platform", Text),  # JSON
     Index("ix_oci_references_digest", "package_id", "digest"),
 )
+
+# --- the npm registry ---------------------------------------------------------------------
+
+# An npm version: its package.json as published, and its tarball (bytes in the blob store).
+# Dist-tags are the package's `version_tags`, as container tags are.
+npm_versions = Table(
+    "npm_versions",
+    metadata,
+    Column("version_id", ForeignKey("package_versions.id", ondelete="CASCADE"), primary_key=True),
+    Column("package_id", ForeignKey("packages.id", ondelete="CASCADE"), nullable=False),
+    Column("manifest", Text, nullable=False),  # JSON: the version document, minus `dist`
+    Column("tarball_digest", String(140), nullable=False),
+    Column("tarball_size", BigInteger, nullable=False),
+    Column("integrity", String(255), nullable=False),  # sha512-<base64>
+    Column("shasum", String(40), nullable=False),  # sha1 hex
+    Column("deprecated", Text),
+)

@@ -1,0 +1,1 @@
+"""The npm registry at /_registry/npm/ (GitHub Enterprise Server's path)."""

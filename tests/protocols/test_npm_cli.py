@@ -1,0 +1,117 @@
+"""The real npm CLI (the machine's npm) publishes to and installs from a running Packyard."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+from pathlib import Path
+
+import httpx
+import pytest
+
+from tests.conftest import ALICE, BOB_READ
+from tests.protocols.conftest import LiveServer
+
+HOW_TO = "npm is not installed: install Node.js 20+ with npm"
+
+
+def npmrc(server: LiveServer, directory: Path, token: str) -> Path:
+    host = server.url.removeprefix("http://")
+    path = directory / ".npmrc"
+    path.write_text(
+        f"@alice:registry={server.url}/_registry/npm/\n"
+        f"//{host}/_registry/npm/:_authToken={token}\n"
+        "audit=false\nfund=false\nupdate-notifier=false\n"
+    )
+    return path
+
+
+def npm(directory: Path, config: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    if shutil.which("npm") is None:
+        pytest.skip(HOW_TO)
+    env = {
+        **os.environ,
+        "npm_config_userconfig": str(config),
+        "npm_config_cache": str(directory.parent / "npm-cache"),
+    }
+    return subprocess.run(
+        ["npm", *args],
+        cwd=directory,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+
+def package(directory: Path, version: str) -> Path:
+    directory.mkdir(parents=True, exist_ok=True)
+    (directory / "package.json").write_text(
+        json.dumps(
+            {"name": "@alice/hello", "version": version, "main": "index.js", "license": "MIT"}
+        )
+    )
+    (directory / "index.js").write_text(f"module.exports = () => 'hello {version}';\n")
+    return directory
+
+
+def test_publish_install_tags_and_the_rest_api(live_server: LiveServer, tmp_path: Path) -> None:
+    config = npmrc(live_server, tmp_path, ALICE)
+    for version, extra in (("1.0.0", []), ("1.0.1", []), ("2.0.0-beta.1", ["--tag", "beta"])):
+        published = npm(package(tmp_path / f"src-{version}", version), config, "publish", *extra)
+        assert published.returncode == 0, published.stderr
+    again = npm(tmp_path / "src-1.0.1", config, "publish")
+    assert again.returncode != 0
+    assert "cannot publish over the previously published versions" in again.stderr
+
+    viewed = npm(tmp_path, config, "view", "@alice/hello", "--json")
+    assert viewed.returncode == 0, viewed.stderr
+    info = json.loads(viewed.stdout)
+    assert info["versions"] == ["1.0.0", "1.0.1", "2.0.0-beta.1"]
+    assert info["dist-tags"] == {"beta": "2.0.0-beta.1", "latest": "1.0.1"}
+    registry = f"--registry={live_server.url}/_registry/npm/"
+    assert npm(tmp_path, config, "whoami", registry).stdout.strip() == "alice"
+
+    project = tmp_path / "project"
+    project.mkdir()
+    (project / "package.json").write_text('{"name": "consumer", "version": "0.0.0"}')
+    installed = npm(project, config, "install", "@alice/hello@1.0.1")
+    assert installed.returncode == 0, installed.stderr
+    said = subprocess.run(
+        ["node", "-e", "console.log(require('@alice/hello')())"],
+        cwd=project,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert said.stdout.strip() == "hello 1.0.1"
+
+    assert npm(tmp_path, config, "dist-tag", "add", "@alice/hello@1.0.0", "stable").returncode == 0
+    listed = npm(tmp_path, config, "dist-tag", "ls", "@alice/hello").stdout
+    assert "stable: 1.0.0" in listed and "latest: 1.0.1" in listed
+    assert npm(tmp_path, config, "dist-tag", "rm", "@alice/hello", "stable").returncode == 0
+    assert "stable" not in npm(tmp_path, config, "dist-tag", "ls", "@alice/hello").stdout
+
+    # One truth: npm's versions are the REST API's, and the tarball GET counted downloads.
+    versions = httpx.get(
+        f"{live_server.api}/users/alice/packages/npm/%40alice%2Fhello/versions",
+        headers={"Authorization": f"Bearer {ALICE}"},
+    ).json()
+    assert sorted(v["name"] for v in versions) == ["1.0.0", "1.0.1", "2.0.0-beta.1"]
+    assert all(v["metadata"] == {"package_type": "npm"} for v in versions)
+
+
+def test_strangers_and_readers(live_server: LiveServer, tmp_path: Path) -> None:
+    owner = npmrc(live_server, tmp_path, ALICE)
+    published = npm(package(tmp_path / "src", "3.0.0"), owner, "publish")
+    assert published.returncode == 0 or "409" in published.stderr
+    reader_dir = tmp_path / "reader"
+    reader_dir.mkdir()
+    reader = npmrc(live_server, reader_dir, BOB_READ)
+    hidden = npm(reader_dir, reader, "view", "@alice/hello")
+    assert hidden.returncode != 0 and "404" in hidden.stderr  # not 403: nothing revealed
+    denied = npm(package(tmp_path / "bob-src", "9.9.9"), reader, "publish")
+    assert denied.returncode != 0 and ("403" in denied.stderr or "404" in denied.stderr)
