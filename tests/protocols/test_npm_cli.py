@@ -115,3 +115,57 @@ def test_strangers_and_readers(live_server: LiveServer, tmp_path: Path) -> None:
     assert hidden.returncode != 0 and "404" in hidden.stderr  # not 403: nothing revealed
     denied = npm(package(tmp_path / "bob-src", "9.9.9"), reader, "publish")
     assert denied.returncode != 0 and ("403" in denied.stderr or "404" in denied.stderr)
+
+
+def test_deprecate_unpublish_and_rest_deletes(live_server: LiveServer, tmp_path: Path) -> None:
+    config = npmrc(live_server, tmp_path, ALICE)
+    name = "@alice/lifecycle"
+    for version in ("1.0.0", "1.0.1", "1.1.0"):
+        source = package(tmp_path / f"src-{version}", version)
+        manifest = json.loads((source / "package.json").read_text())
+        (source / "package.json").write_text(json.dumps({**manifest, "name": name}))
+        assert npm(source, config, "publish").returncode == 0
+    deprecated = npm(tmp_path, config, "deprecate", f"{name}@1.0.0", "use 1.1.0")
+    assert deprecated.returncode == 0, deprecated.stderr
+    assert (
+        json.loads(npm(tmp_path, config, "view", f"{name}@1.0.0", "deprecated", "--json").stdout)
+        == "use 1.1.0"
+    )
+
+    api = httpx.Client(base_url=live_server.api, headers={"Authorization": f"Bearer {ALICE}"})
+    path = "/users/alice/packages/npm/%40alice%2Flifecycle/versions"
+    try:
+        # A REST delete of the `latest` version: npm can no longer install it, and `latest`
+        # moves to the highest remaining release.
+        ids = {v["name"]: v["id"] for v in api.get(path).json()}
+        project = tmp_path / "project"
+        project.mkdir()
+        (project / "package.json").write_text('{"name": "consumer", "version": "0.0.0"}')
+        first = npm(project, config, "install", f"{name}@1.1.0")
+        assert first.returncode == 0, first.stderr
+        lock = json.loads((project / "package-lock.json").read_text())
+        integrity = lock["packages"]["node_modules/@alice/lifecycle"]["integrity"]
+        assert api.delete(f"{path}/{ids['1.1.0']}").status_code == 204
+        tags = json.loads(npm(tmp_path, config, "view", name, "dist-tags", "--json").stdout)
+        assert tags["latest"] == "1.0.1"
+        shutil.rmtree(project / "node_modules")
+        (project / "package-lock.json").unlink()
+        missing = npm(project, config, "install", f"{name}@1.1.0", "--prefer-online")
+        assert missing.returncode != 0 and "1.1.0" in missing.stderr
+        assert api.post(f"{path}/{ids['1.1.0']}/restore").status_code == 204
+        again = npm(project, config, "install", f"{name}@1.1.0", "--prefer-online")
+        assert again.returncode == 0, again.stderr
+        relock = json.loads((project / "package-lock.json").read_text())
+        assert relock["packages"]["node_modules/@alice/lifecycle"]["integrity"] == integrity
+
+        # npm unpublish of one version is a REST-visible delete.
+        one = npm(tmp_path, config, "unpublish", f"{name}@1.0.0")
+        assert one.returncode == 0, one.stderr
+        deleted = api.get(path, params={"state": "deleted"}).json()
+        assert [v["name"] for v in deleted] == ["1.0.0"]
+        # And of the whole package, the package delete.
+        everything = npm(tmp_path, config, "unpublish", name, "--force")
+        assert everything.returncode == 0, everything.stderr
+        assert api.get("/users/alice/packages/npm/%40alice%2Flifecycle").status_code == 404
+    finally:
+        api.close()

@@ -25,7 +25,10 @@ from packyard.domain.npm import (
     tarball_filename,
 )
 from packyard.domain.types import Account, Package, PackageType, Role, Visibility
+from packyard.services import packages
+from packyard.services.access import OwnerScope
 from packyard.services.context import Context
+from packyard.services.packages import PackageAddress
 from packyard.services.ports import BlobStore, NpmVersionRecord, Transaction
 from packyard.services.registry import Repository, check_push, check_read
 
@@ -195,3 +198,37 @@ def remove_dist_tag(ctx: Context, name: str, tag: str) -> dict[str, str]:
         if not tx.untag(repo.package.id, tag):
             raise NpmNotFound(f"{name} has no dist-tag {tag}")
         return tx.dist_tags(repo.package.id)
+
+
+def update(ctx: Context, name: str, document: dict[str, Any], *, unpublish: bool) -> None:
+    """A PUT of the whole packument without tarballs: `npm deprecate`, and with `-rev`,
+    `npm unpublish NAME@VERSION` (the versions it leaves out are deleted, by the REST API's
+    rules)."""
+    versions = document.get("versions") or {}
+    if not isinstance(versions, dict):
+        raise NpmInvalid("versions must be an object")
+    with ctx.store.write() as tx:
+        _owner, repo = _repository(tx, name)
+        if repo.package is None:
+            raise NpmNotFound(f"{name} is not in this registry")
+        check_push(tx, ctx, repo, name)
+        live = tx.npm_versions(repo.package.id)
+        for record in live:
+            sent = versions.get(record.version)
+            if isinstance(sent, dict) and sent.get("deprecated", None) != record.deprecated:
+                tx.set_deprecated(record.version_id, sent.get("deprecated"))
+        dropped = [r.version_id for r in live if r.version not in versions]
+        owner_login = repo.owner.login
+    if not unpublish or not dropped:
+        return
+    address = PackageAddress(OwnerScope.USERS, owner_login, PackageType.NPM.value, name)
+    for version_id in dropped:
+        packages.delete_version(ctx, address, version_id)
+
+
+def unpublish_package(ctx: Context, name: str) -> None:
+    """`npm unpublish NAME --force`: the REST API's package delete, with its rules."""
+    owner_login, _short = split_name(name)
+    packages.delete_package(
+        ctx, PackageAddress(OwnerScope.USERS, owner_login, PackageType.NPM.value, name)
+    )

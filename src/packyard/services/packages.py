@@ -43,6 +43,7 @@ from packyard.services.access import (
 )
 from packyard.services.containers import check_not_held, delete_orphaned_children
 from packyard.services.context import Context
+from packyard.services.dist_tags import repair_latest
 from packyard.services.ports import Transaction
 
 PACKAGE_EXISTS = "A package with this name already exists. Delete or rename it first."
@@ -300,6 +301,7 @@ def delete_version(ctx: Context, address: PackageAddress, version_id: int | None
         if not tx.soft_delete_version(version, ctx.now):
             raise NotFound(VERSION_NOT_FOUND)
         orphans = delete_orphaned_children(tx, ctx, package, version)
+        repair_latest(tx, package, ctx.now)
         _audit(
             ctx,
             tx,

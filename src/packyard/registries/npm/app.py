@@ -112,10 +112,21 @@ class NpmApp:
             )
         if method in ("GET", "HEAD") and len(rest) == 1:
             return self._version(ctx, name, rest[0])
-        if method == "PUT" and not rest:
+        if method == "PUT" and (not rest or rest[0] == "-rev"):
             document = json.loads(await _body(receive) or b"{}")
-            npm.publish(ctx, self.blobs, name, document)
+            if not rest and document.get("_attachments"):
+                npm.publish(ctx, self.blobs, name, document)
+            else:
+                # `npm deprecate` PUTs the packument back; with -rev, `npm unpublish` PUTs it
+                # without the versions it removes.
+                npm.update(ctx, name, document, unpublish=bool(rest))
             return Reply(201, {"ok": True, "id": name})
+        if method == "DELETE" and rest[:1] == ["-rev"]:
+            npm.unpublish_package(ctx, name)
+            return Reply(200, {"ok": True})
+        if method == "DELETE" and len(rest) >= 2 and rest[0] == "-":
+            # The tarball of a version unpublished a moment ago: its bytes go with GC.
+            return Reply(200, {"ok": True})
         raise NotFound("not found")
 
     def _document(self, name: str, record: Any) -> dict[str, Any]:
