@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import json
 import os
 import shutil
@@ -169,3 +170,73 @@ def test_deprecate_unpublish_and_rest_deletes(live_server: LiveServer, tmp_path:
         assert api.get("/users/alice/packages/npm/%40alice%2Flifecycle").status_code == 404
     finally:
         api.close()
+
+
+def test_republish_public_installs_and_etags(live_server: LiveServer, tmp_path: Path) -> None:
+    config = npmrc(live_server, tmp_path, ALICE)
+    name = "@alice/public-one"
+
+    def publish(version: str, *extra: str) -> subprocess.CompletedProcess[str]:
+        source = package(tmp_path / f"src-{version}", version)
+        manifest = json.loads((source / "package.json").read_text())
+        (source / "package.json").write_text(json.dumps({**manifest, "name": name}))
+        return npm(source, config, "publish", *extra)
+
+    assert publish("1.0.0").returncode == 0 and publish("1.0.1").returncode == 0
+    api = httpx.Client(base_url=live_server.api, headers={"Authorization": f"Bearer {ALICE}"})
+    path = "/users/alice/packages/npm/%40alice%2Fpublic-one/versions"
+    try:
+        old = {v["name"]: v["id"] for v in api.get(path).json()}["1.0.0"]
+        assert api.delete(f"{path}/{old}").status_code == 204
+        # The number of a deleted version may be published again; then the old one stays
+        # deleted: restoring it answers 400.
+        # (npm 11 asks for a tag when a lower version is published after a higher one.)
+        assert publish("1.0.0", "--tag", "old").returncode == 0
+        refused = api.post(f"{path}/{old}/restore")
+        assert refused.status_code == 400
+    finally:
+        api.close()
+    # The server refuses an active version itself, whatever the client checked: 409.
+    registry = f"{live_server.url}/_registry/npm"
+    packument = httpx.get(
+        f"{registry}/@alice%2fpublic-one", headers={"Authorization": f"Bearer {ALICE}"}
+    )
+    assert packument.status_code == 200
+    etag = packument.headers["etag"]
+    cached = httpx.get(
+        f"{registry}/@alice%2fpublic-one",
+        headers={"Authorization": f"Bearer {ALICE}", "If-None-Match": etag},
+    )
+    assert cached.status_code == 304 and cached.content == b""
+    version = packument.json()["versions"]["1.0.1"]
+    tarball = httpx.get(version["dist"]["tarball"], headers={"Authorization": f"Bearer {ALICE}"})
+    conflict = httpx.put(
+        f"{registry}/@alice%2fpublic-one",
+        headers={"Authorization": f"Bearer {ALICE}"},
+        json={
+            "name": name,
+            "versions": {"1.0.1": {k: v for k, v in version.items() if k != "dist"}},
+            "_attachments": {
+                f"{name}-1.0.1.tgz": {
+                    "data": base64.b64encode(tarball.content).decode(),
+                    "length": len(tarball.content),
+                }
+            },
+        },
+    )
+    assert conflict.status_code == 409 and "previously published" in conflict.json()["error"]
+    # Anonymous installs work once the package is public, and not before.
+    anonymous_dir = tmp_path / "anon"
+    anonymous_dir.mkdir()
+    (anonymous_dir / ".npmrc").write_text(f"@alice:registry={registry}/\n")
+    (anonymous_dir / "package.json").write_text('{"name": "c", "version": "0.0.0"}')
+    anonymous = anonymous_dir / ".npmrc"
+    assert npm(anonymous_dir, anonymous, "install", name).returncode != 0
+    public = tmp_path / "public.yaml"
+    public.write_text(
+        "packages:\n  - {owner: alice, package_type: npm, name: '@alice/public-one',"
+        " visibility: public}\n"
+    )
+    assert live_server.packyard("seed", str(public)).returncode == 0
+    installed = npm(anonymous_dir, anonymous, "install", name, "--prefer-online")
+    assert installed.returncode == 0, installed.stderr
