@@ -7,6 +7,7 @@ import json
 import os
 import shutil
 import subprocess
+import time
 from pathlib import Path
 
 import httpx
@@ -240,3 +241,45 @@ def test_republish_public_installs_and_etags(live_server: LiveServer, tmp_path: 
     assert live_server.packyard("seed", str(public)).returncode == 0
     installed = npm(anonymous_dir, anonymous, "install", name, "--prefer-online")
     assert installed.returncode == 0, installed.stderr
+
+
+def test_legacy_login_at_a_terminal(live_server: LiveServer, tmp_path: Path) -> None:
+    """`npm login --auth-type=legacy` prompts at a terminal: answer it through a pty."""
+    import pty
+    import select
+
+    if shutil.which("npm") is None:
+        pytest.skip(HOW_TO)
+    config = tmp_path / ".npmrc"
+    config.write_text("")
+    registry = f"{live_server.url}/_registry/npm/"
+    pid, fd = pty.fork()
+    if pid == 0:  # the child: npm, on the pty
+        os.environ.update(
+            npm_config_userconfig=str(config), npm_config_cache=str(tmp_path / "cache")
+        )
+        os.execvp("npm", ["npm", "login", "--auth-type=legacy", f"--registry={registry}"])
+    seen = b""
+
+    def expect(prompt: bytes, timeout: float = 60.0) -> None:
+        nonlocal seen
+        deadline = time.monotonic() + timeout
+        while prompt not in seen:
+            ready, _, _ = select.select([fd], [], [], max(0.0, deadline - time.monotonic()))
+            assert ready, f"npm never asked {prompt!r}: {seen!r}"
+            try:
+                seen += os.read(fd, 1024)
+            except OSError:
+                break
+
+    try:
+        expect(b"Username:")
+        os.write(fd, b"alice\r")
+        expect(b"Password:")
+        os.write(fd, ALICE.encode() + b"\r")
+        expect(b"Logged in")
+    finally:
+        _, status = os.waitpid(pid, 0)
+        os.close(fd)
+    assert os.waitstatus_to_exitcode(status) == 0, seen
+    assert f":_authToken={ALICE}" in config.read_text()
