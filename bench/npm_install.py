@@ -12,7 +12,6 @@ import argparse
 import json
 import os
 import shutil
-import socket
 import statistics
 import subprocess
 import sys
@@ -20,74 +19,21 @@ import tempfile
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import UTC, datetime
 from pathlib import Path
 
 import httpx
-
-from packyard.services.seed import load_seed
-from packyard.storage.db.engine import make_engine, sqlite_url
-from packyard.storage.db.migrate import upgrade
-from packyard.storage.db.store import SqlStore
+from _support import free_port, packyard_server, seeded_data_dir, user_with_token, wait
 
 HERE = Path(__file__).parent
 TOKEN = "ghp_bench_npm_000000000000000000000000000"
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def wait(url: str) -> None:
-    for _ in range(300):
-        try:
-            httpx.get(url, timeout=1)
-            return
-        except httpx.TransportError:
-            time.sleep(0.1)
-    raise RuntimeError(f"{url} did not come up")
-
-
 @contextmanager
 def packyard(root: Path) -> Iterator[tuple[str, str]]:
     data = root / "packyard"
-    data.mkdir()
-    engine = make_engine(sqlite_url(data))
-    upgrade(engine)
-    load_seed(
-        SqlStore(engine),
-        {
-            "users": [{"login": "alice"}],
-            "tokens": [
-                {
-                    "user": "alice",
-                    "token": TOKEN,
-                    "kind": "classic",
-                    "scopes": ["read:packages", "write:packages", "delete:packages"],
-                }
-            ],
-        },
-        datetime.now(UTC),
-    )
-    engine.dispose()
-    port = free_port()
-    env = {
-        **os.environ,
-        "PACKYARD_DATA_DIR": str(data),
-        "PACKYARD_BASE_URL": f"http://127.0.0.1:{port}",
-    }
-    env.pop("PACKYARD_DATABASE_URL", None)
-    process = subprocess.Popen(
-        [sys.executable, "-m", "packyard.cli.main", "serve", "--port", str(port)], env=env
-    )
-    try:
-        wait(f"http://127.0.0.1:{port}/_packyard/ping")
-        yield f"http://127.0.0.1:{port}/_registry/npm/", TOKEN
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
+    seeded_data_dir(data, user_with_token("alice", TOKEN))
+    with packyard_server(data) as base:
+        yield f"{base}/_registry/npm/", TOKEN
 
 
 @contextmanager

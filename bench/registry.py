@@ -15,7 +15,6 @@ import hashlib
 import json
 import os
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
@@ -23,15 +22,10 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from pathlib import Path
 
 import httpx
-
-from packyard.services.seed import load_seed
-from packyard.storage.db.engine import make_engine, sqlite_url
-from packyard.storage.db.migrate import upgrade
-from packyard.storage.db.store import SqlStore
+from _support import free_port, packyard_server, seeded_data_dir, user_with_token, wait
 
 TOKEN = "ghp_bench_registry_000000000000000000000000"
 OCI_MANIFEST = "application/vnd.oci.image.manifest.v1+json"
@@ -45,60 +39,12 @@ class Side:
     auth: tuple[str, str] | None
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def wait(url: str) -> None:
-    for _ in range(200):
-        try:
-            httpx.get(url, timeout=1)
-            return
-        except httpx.TransportError:
-            time.sleep(0.1)
-    raise RuntimeError(f"{url} did not come up")
-
-
 @contextmanager
 def packyard(root: Path) -> Iterator[Side]:
     data = root / "packyard"
-    data.mkdir()
-    engine = make_engine(sqlite_url(data))
-    upgrade(engine)
-    load_seed(
-        SqlStore(engine),
-        {
-            "users": [{"login": "bench"}],
-            "tokens": [
-                {
-                    "user": "bench",
-                    "token": TOKEN,
-                    "kind": "classic",
-                    "scopes": ["read:packages", "write:packages", "delete:packages"],
-                }
-            ],
-        },
-        datetime.now(UTC),
-    )
-    engine.dispose()
-    port = free_port()
-    env = {
-        **os.environ,
-        "PACKYARD_DATA_DIR": str(data),
-        "PACKYARD_BASE_URL": f"http://127.0.0.1:{port}",
-    }
-    env.pop("PACKYARD_DATABASE_URL", None)
-    process = subprocess.Popen(
-        [sys.executable, "-m", "packyard.cli.main", "serve", "--port", str(port)], env=env
-    )
-    try:
-        wait(f"http://127.0.0.1:{port}/_packyard/ping")
-        yield Side("packyard", f"http://127.0.0.1:{port}", ("bench", TOKEN))
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
+    seeded_data_dir(data, user_with_token("bench", TOKEN))
+    with packyard_server(data) as base:
+        yield Side("packyard", base, ("bench", TOKEN))
 
 
 @contextmanager

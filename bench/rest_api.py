@@ -14,7 +14,6 @@ import argparse
 import os
 import re
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
@@ -24,6 +23,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import httpx
+from _support import free_port
 from sqlalchemy import insert, select
 
 from packyard.services.seed import load_seed
@@ -91,12 +91,6 @@ def seed_world(data_dir: Path) -> None:
     with store.write() as tx:
         tx.recount_versions(package_id)
     engine.dispose()
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def wrk(url: str, lua: str, duration: int, connections: int, name: str) -> Result:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Awaitable, Callable, Iterator, MutableMapping
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -28,6 +28,7 @@ from packyard.domain.errors import (
 )
 from packyard.domain.npm import tarball_filename
 from packyard.domain.types import ANONYMOUS, Actor
+from packyard.registries.asgi import Receive, Scope, Send, raw_headers, read_body
 from packyard.services import npm
 from packyard.services.auth import authenticate
 from packyard.services.context import Context
@@ -35,10 +36,6 @@ from packyard.services.ports import BlobStore, Store
 
 PREFIX = "/_registry/npm"
 ABBREVIATED = "application/vnd.npm.install-v1+json"
-Scope = MutableMapping[str, Any]
-Message = MutableMapping[str, Any]
-Receive = Callable[[], Awaitable[Message]]
-Send = Callable[[Message], Awaitable[None]]
 
 STATUS = {NotFound: 404, Unauthenticated: 401, Forbidden: 403, Conflict: 409, BadRequest: 400}
 
@@ -113,7 +110,7 @@ class NpmApp:
         if method in ("GET", "HEAD") and len(rest) == 1:
             return self._version(ctx, name, rest[0])
         if method == "PUT" and (not rest or rest[0] == "-rev"):
-            document = json.loads(await _body(receive) or b"{}")
+            document = json.loads(await read_body(receive) or b"{}")
             if not rest and document.get("_attachments"):
                 npm.publish(ctx, self.blobs, name, document)
             else:
@@ -193,7 +190,7 @@ class NpmApp:
         if method == "GET" and len(rest) == 1:
             return Reply(200, npm.dist_tags(ctx, name))
         if method == "PUT" and len(rest) == 2:
-            version = json.loads(await _body(receive) or b'""')
+            version = json.loads(await read_body(receive) or b'""')
             return Reply(201, npm.set_dist_tag(ctx, name, rest[1], str(version)))
         if method == "DELETE" and len(rest) == 2:
             return Reply(200, npm.remove_dist_tag(ctx, name, rest[1]))
@@ -201,7 +198,7 @@ class NpmApp:
 
     async def _login(self, ctx: Context, receive: Receive) -> Reply:
         """`npm login --auth-type=legacy`: the password is a Packyard token."""
-        document = json.loads(await _body(receive) or b"{}")
+        document = json.loads(await read_body(receive) or b"{}")
         token = str(document.get("password", ""))
         actor = authenticate(self.store, token, self.clock())
         if actor.user is None or actor.user.login.lower() != str(document.get("name", "")).lower():
@@ -222,22 +219,12 @@ def _package_name(segments: list[str]) -> tuple[str, list[str]]:
     return segments[0], segments[1:]
 
 
-async def _body(receive: Receive) -> bytes:
-    parts: list[bytes] = []
-    more = True
-    while more:
-        message = await receive()
-        parts.append(message.get("body", b""))
-        more = bool(message.get("more_body"))
-    return b"".join(parts)
-
-
 async def _send(send: Send, reply: Reply, method: str, request: dict[str, str]) -> None:
     headers = {"Content-Type": "application/json", **(reply.headers or {})}
     if reply.stream is not None:
         headers["Content-Length"] = str(reply.length or 0)
         await send(
-            {"type": "http.response.start", "status": reply.status, "headers": _raw(headers)}
+            {"type": "http.response.start", "status": reply.status, "headers": raw_headers(headers)}
         )
         if method != "HEAD":
             for chunk in reply.stream:
@@ -256,9 +243,5 @@ async def _send(send: Send, reply: Reply, method: str, request: dict[str, str]) 
         if request.get("if-none-match") == etag:
             status, body = 304, b""
     headers["Content-Length"] = str(len(body))
-    await send({"type": "http.response.start", "status": status, "headers": _raw(headers)})
+    await send({"type": "http.response.start", "status": status, "headers": raw_headers(headers)})
     await send({"type": "http.response.body", "body": b"" if method == "HEAD" else body})
-
-
-def _raw(headers: dict[str, str]) -> list[tuple[bytes, bytes]]:
-    return [(k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in headers.items()]

@@ -12,10 +12,9 @@ Bearer flow (docker, skopeo, oras) work unchanged.
 from __future__ import annotations
 
 import re
-from collections.abc import Awaitable, Callable, Iterator, MutableMapping
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
 from urllib.parse import parse_qsl, quote, unquote
 
 import orjson
@@ -24,6 +23,7 @@ from packyard.auth.tokens import parse_authorization
 from packyard.domain.errors import DomainError
 from packyard.domain.oci import OCI_INDEX, UploadOffsetInvalid
 from packyard.domain.types import ANONYMOUS, Actor
+from packyard.registries.asgi import Receive, Scope, Send, raw_headers, read_body
 from packyard.registries.oci.errors import ErrorCode, RegistryError, registry_error
 from packyard.services import registry
 from packyard.services.auth import authenticate
@@ -35,12 +35,6 @@ ANONYMOUS_TOKEN = "anonymous"
 # Bytes of a request body gathered before each append to the blob store.
 APPEND_EVERY = 8 * 1024 * 1024
 _CONTENT_RANGE = re.compile(r"^(?:bytes )?(\d+)-(\d+)$")
-
-Headers = list[tuple[bytes, bytes]]
-Scope = MutableMapping[str, Any]
-Message = MutableMapping[str, Any]
-Receive = Callable[[], Awaitable[Message]]
-Send = Callable[[Message], Awaitable[None]]
 
 
 @dataclass
@@ -192,7 +186,7 @@ class RegistryApp:
                     content,
                 )
             if method == "PUT":
-                content = await _body(receive)
+                content = await read_body(receive)
                 record = registry.put_manifest(
                     ctx, blobs, name, rest, content, headers.get("content-type")
                 )
@@ -396,20 +390,8 @@ def _range_start(value: str | None) -> int | None:
     return int(match.group(1))
 
 
-async def _body(receive: Receive) -> bytes:
-    parts: list[bytes] = []
-    more = True
-    while more:
-        message = await receive()
-        parts.append(message.get("body", b""))
-        more = bool(message.get("more_body"))
-    return b"".join(parts)
-
-
 async def _send(send: Send, answer: Answer) -> None:
-    headers: Headers = [
-        (k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in answer.headers.items()
-    ]
+    headers = raw_headers(answer.headers)
     if not any(k == b"content-length" for k, _ in headers):
         headers.append((b"content-length", str(len(answer.body)).encode()))
     await send({"type": "http.response.start", "status": answer.status, "headers": headers})
