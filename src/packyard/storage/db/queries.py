@@ -164,6 +164,23 @@ REPOSITORY_GRANT = Query(
         t.package_access.c.user_id.is_(None),
     )
 )
+_refs = t.oci_references
+PARENTS_OF = Query(
+    select(v.c.id, v.c.name)
+    .join(_refs, _refs.c.version_id == v.c.id)
+    .where(
+        _refs.c.package_id == bindparam("package_id"),
+        _refs.c.digest == bindparam("digest"),
+        _refs.c.kind == "manifest",
+        v.c.deleted_at.is_(None),
+    )
+    .distinct()
+)
+CHILDREN_OF = Query(
+    select(_refs.c.digest)
+    .where(_refs.c.version_id == bindparam("version_id"), _refs.c.kind == "manifest")
+    .order_by(_refs.c.position)
+)
 LOCK_PACKAGE = Query(select(p.c.deleted_at).where(p.c.id == bindparam("id")).with_for_update())
 
 

@@ -11,6 +11,7 @@ from packyard.domain.oci import ParsedManifest
 from packyard.domain.rules import normalize_name
 from packyard.domain.types import Package, PackageType, Visibility
 from packyard.services.ports import ManifestRecord, ParentRecord, ReferrerRecord
+from packyard.storage.db import queries as q
 from packyard.storage.db import tables as t
 from packyard.storage.db.tx_base import TransactionBase
 
@@ -246,37 +247,14 @@ class RegistryTransaction(TransactionBase):
 
     def parents_of(self, package_id: int, digest: str) -> list[ParentRecord]:
         """Live indexes in the package that list `digest` among their manifests."""
-        v, r, vt = t.versions, t.oci_references, t.version_tags
-        rows = self.conn.execute(
-            select(v.c.id, v.c.name)
-            .join(r, r.c.version_id == v.c.id)
-            .where(
-                r.c.package_id == package_id,
-                r.c.digest == digest,
-                r.c.kind == "manifest",
-                v.c.deleted_at.is_(None),
-            )
-            .distinct()
-        ).all()
         parents = []
-        for row in rows:
-            tags = list(
-                self.conn.execute(
-                    select(vt.c.tag).where(vt.c.version_id == row.id).order_by(vt.c.tag)
-                ).scalars()
-            )
-            parents.append(ParentRecord(version_id=int(row.id), digest=row.name, tags=tags))
+        for version_id, name in q.PARENTS_OF.rows(self.conn, package_id=package_id, digest=digest):
+            tags = [row[0] for row in q.TAGS_OF_VERSION.rows(self.conn, version_id=version_id)]
+            parents.append(ParentRecord(version_id=int(version_id), digest=name, tags=tags))
         return parents
 
     def children_of(self, version_id: int) -> list[str]:
-        r = t.oci_references
-        return list(
-            self.conn.execute(
-                select(r.c.digest)
-                .where(r.c.version_id == version_id, r.c.kind == "manifest")
-                .order_by(r.c.position)
-            ).scalars()
-        )
+        return [row[0] for row in q.CHILDREN_OF.rows(self.conn, version_id=version_id)]
 
     def untag(self, package_id: int, tag: str) -> bool:
         vt = t.version_tags
