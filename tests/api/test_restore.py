@@ -34,40 +34,17 @@ def world(store: Any, clock: Clock) -> None:
 
 def publish_again(store: Any, clock: Clock, version: str | None = None) -> None:
     """What a registry push does: a new live row, beside the deleted one of the same name."""
-    from sqlalchemy import insert, select
-
-    from packyard.storage.db.tables import packages, versions
+    from packyard.domain.types import PackageType, Visibility
 
     with store.write() as tx:
-        conn = tx.conn
+        owner = tx.find_account_by_login("alice")
         if version is None:
-            conn.execute(
-                insert(packages).values(
-                    owner_id=1,
-                    package_type="container",
-                    name="app",
-                    name_norm="app",
-                    live_name="app",
-                    visibility="private",
-                    inherit_access=True,
-                    created_at=clock.now,
-                    updated_at=clock.now,
-                )
+            tx.create_package(
+                owner.id, PackageType.CONTAINER, "app", Visibility.PRIVATE, None, clock.now
             )
             return
-        package_id = conn.execute(
-            select(packages.c.id).where(packages.c.live_name == "app")
-        ).scalar_one()
-        conn.execute(
-            insert(versions).values(
-                package_id=package_id,
-                name=version,
-                live_name=version,
-                download_count=0,
-                created_at=clock.now,
-                updated_at=clock.now,
-            )
-        )
+        package = tx.find_package(owner.id, PackageType.CONTAINER, "app")
+        tx.create_version(package.id, version, clock.now)
 
 
 def ids(api: Api, state: str = "active") -> dict[str, int]:

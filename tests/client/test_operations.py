@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from sqlalchemy import insert
 
 from packyard.client import (
     Client,
@@ -19,7 +18,7 @@ from packyard.client import (
     Unauthorized,
     ValidationFailed,
 )
-from packyard.storage.db.tables import packages
+from packyard.domain.types import PackageType, Visibility
 from tests.conftest import ALICE, ALICE_FINE_GRAINED, ALICE_OAUTH, Clock, alice_with, seed
 
 CLI = {"package_type": "container", "package_name": "tools/cli"}
@@ -171,19 +170,8 @@ def test_error_types(client_for: Any, world: Any, store: Any, clock: Clock) -> N
     # A live package has taken the deleted one's name (as a new push would): 409.
     p.delete_package_for_user(username="alice", package_type="maven", package_name="lib")
     with store.write() as tx:
-        tx.conn.execute(
-            insert(packages).values(
-                owner_id=1,
-                package_type="maven",
-                name="lib",
-                name_norm="lib",
-                live_name="lib",
-                visibility="private",
-                inherit_access=True,
-                created_at=clock.now,
-                updated_at=clock.now,
-            )
-        )
+        alice = tx.find_account_by_login("alice")
+        tx.create_package(alice.id, PackageType.MAVEN, "lib", Visibility.PRIVATE, None, clock.now)
     with pytest.raises(Conflict):
         p.restore_package_for_user(username="alice", package_type="maven", package_name="lib")
 

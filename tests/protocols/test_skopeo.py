@@ -33,28 +33,40 @@ def host(server: LiveServer) -> str:
     return server.url.removeprefix("http://")
 
 
+def copy_in(source: str, target: str, *extra: str) -> None:
+    """skopeo copy into Packyard as alice, digests preserved."""
+    done = skopeo(
+        "copy",
+        *extra,
+        "--dest-tls-verify=false",
+        f"--dest-creds=alice:{ALICE}",
+        "--preserve-digests",
+        source,
+        target,
+    )
+    assert done.returncode == 0, done.stderr
+
+
+def copy_out(source: str, target: str, *extra: str) -> None:
+    """skopeo copy out of Packyard as alice, digests preserved."""
+    done = skopeo(
+        "copy",
+        *extra,
+        "--src-tls-verify=false",
+        f"--src-creds=alice:{ALICE}",
+        "--preserve-digests",
+        source,
+        target,
+    )
+    assert done.returncode == 0, done.stderr
+
+
 def test_single_image_round_trip(live_server: LiveServer, tmp_path: Path) -> None:
     source, back = tmp_path / "source", tmp_path / "back"
     pushed = single_arch(source, "v1")
     target = f"docker://{host(live_server)}/alice/tools/skopeo-app:v1"
-    copied = skopeo(
-        "copy",
-        "--dest-tls-verify=false",
-        f"--dest-creds=alice:{ALICE}",
-        "--preserve-digests",
-        f"oci:{source}:v1",
-        target,
-    )
-    assert copied.returncode == 0, copied.stderr
-    pulled = skopeo(
-        "copy",
-        "--src-tls-verify=false",
-        f"--src-creds=alice:{ALICE}",
-        "--preserve-digests",
-        target,
-        f"oci:{back}:v1",
-    )
-    assert pulled.returncode == 0, pulled.stderr
+    copy_in(f"oci:{source}:v1", target)
+    copy_out(target, f"oci:{back}:v1")
     index = json.loads((back / "index.json").read_text())
     assert index["manifests"][0]["digest"] == pushed["digest"]
     manifest = blob_bytes(back, pushed["digest"])
@@ -83,26 +95,8 @@ def test_two_platform_index(live_server: LiveServer, tmp_path: Path) -> None:
     source, back = tmp_path / "source", tmp_path / "back"
     pushed = two_platforms(source, "multi")
     target = f"docker://{host(live_server)}/alice/multi:latest"
-    copied = skopeo(
-        "copy",
-        "--all",
-        "--dest-tls-verify=false",
-        f"--dest-creds=alice:{ALICE}",
-        "--preserve-digests",
-        f"oci:{source}:multi",
-        target,
-    )
-    assert copied.returncode == 0, copied.stderr
-    pulled = skopeo(
-        "copy",
-        "--all",
-        "--src-tls-verify=false",
-        f"--src-creds=alice:{ALICE}",
-        "--preserve-digests",
-        target,
-        f"oci:{back}:latest",
-    )
-    assert pulled.returncode == 0, pulled.stderr
+    copy_in(f"oci:{source}:multi", target, "--all")
+    copy_out(target, f"oci:{back}:latest", "--all")
     assert blob_bytes(back, pushed["digest"]) == blob_bytes(source, pushed["digest"])
     for child in json.loads(blob_bytes(source, pushed["digest"]))["manifests"]:
         assert blob_bytes(back, child["digest"]) == blob_bytes(source, child["digest"])
@@ -156,16 +150,7 @@ def test_rest_delete_fails_the_pull_and_restore_brings_it_back(
     repo = f"docker://{host(live_server)}/alice/comeback"
     creds = [f"--creds=alice:{ALICE}", "--tls-verify=false"]
     for layout, tag in ((source, "v1"), (other, "v2")):
-        copied = skopeo(
-            "copy",
-            "--all",
-            "--dest-tls-verify=false",
-            f"--dest-creds=alice:{ALICE}",
-            "--preserve-digests",
-            f"oci:{layout}:{tag}",
-            f"{repo}:{tag}",
-        )
-        assert copied.returncode == 0, copied.stderr
+        copy_in(f"oci:{layout}:{tag}", f"{repo}:{tag}", "--all")
     api = httpx.Client(base_url=live_server.api, headers={"Authorization": f"Bearer {ALICE}"})
     path = "/users/alice/packages/container/comeback/versions"
     try:
@@ -175,15 +160,7 @@ def test_rest_delete_fails_the_pull_and_restore_brings_it_back(
         assert gone.returncode != 0 and "manifest unknown" in gone.stderr.lower(), gone.stderr
         assert api.post(f"{path}/{ids[pushed['digest']]}/restore").status_code == 204
         back = tmp_path / "back"
-        pulled = skopeo(
-            "copy",
-            "--src-tls-verify=false",
-            f"--src-creds=alice:{ALICE}",
-            "--preserve-digests",
-            f"{repo}:v1",
-            f"oci:{back}:v1",
-        )
-        assert pulled.returncode == 0, pulled.stderr
+        copy_out(f"{repo}:v1", f"oci:{back}:v1")
         assert blob_bytes(back, pushed["digest"]) == blob_bytes(source, pushed["digest"])
         # skopeo's delete goes through /v2/ and is a REST-visible, restorable delete.
         deleted = skopeo("delete", *creds, f"{repo}:v1")
@@ -216,24 +193,8 @@ def test_an_image_built_with_umoci(live_server: LiveServer, tmp_path: Path) -> N
         assert done.returncode == 0, done.stderr
     (entry,) = json.loads((layout / "index.json").read_text())["manifests"]
     target = f"docker://{host(live_server)}/alice/umoci-built:v1"
-    copied = skopeo(
-        "copy",
-        "--dest-tls-verify=false",
-        f"--dest-creds=alice:{ALICE}",
-        "--preserve-digests",
-        f"oci:{layout}:v1",
-        target,
-    )
-    assert copied.returncode == 0, copied.stderr
-    pulled = skopeo(
-        "copy",
-        "--src-tls-verify=false",
-        f"--src-creds=alice:{ALICE}",
-        "--preserve-digests",
-        target,
-        f"oci:{back}:v1",
-    )
-    assert pulled.returncode == 0, pulled.stderr
+    copy_in(f"oci:{layout}:v1", target)
+    copy_out(target, f"oci:{back}:v1")
     assert blob_bytes(back, entry["digest"]) == blob_bytes(layout, entry["digest"])
     package = httpx.get(
         f"{live_server.api}/users/alice/packages/container/umoci-built",
