@@ -17,13 +17,11 @@ import shutil
 import subprocess
 import sys
 import tempfile
-import time
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-import httpx
-from _support import free_port
+from _support import packyard_server
 from sqlalchemy import insert, select
 
 from packyard.services.seed import load_seed
@@ -149,44 +147,30 @@ def main() -> int:
     data_dir = Path(tempfile.mkdtemp(prefix="packyard-bench-"))
     print(f"seeding {VERSIONS:,} versions ...", flush=True)
     seed_world(data_dir)
-    port = free_port()
-    base = f"http://127.0.0.1:{port}"
-    env = {**os.environ, "PACKYARD_DATA_DIR": str(data_dir), "PACKYARD_BASE_URL": base}
-    env.pop("PACKYARD_DATABASE_URL", None)
-    server = subprocess.Popen(
-        [sys.executable, "-m", "packyard.cli.main", "serve", "--port", str(port)], env=env
-    )
     try:
-        for _ in range(100):
-            try:
-                if httpx.get(base + "/_packyard/ping").status_code == 200:
-                    break
-            except httpx.TransportError:
-                time.sleep(0.1)
-        d, c = args.duration, args.connections
-        results = [
-            wrk(base, lua_get("/_packyard/ping"), d, c, "bare route (ceiling)"),
-            wrk(base, lua_random_version(), d, c, "get-version"),
-            wrk(base, lua_get(f"{PACKAGE}/versions"), d, c, "list-versions per_page=30"),
-            wrk(
-                base,
-                lua_get(f"{PACKAGE}/versions?per_page=100&page=1"),
-                d,
-                c,
-                "list-versions per_page=100 page=1",
-            ),
-            wrk(
-                base,
-                lua_get(f"{PACKAGE}/versions?per_page=100&page=1000"),
-                d,
-                c,
-                "list-versions per_page=100 page=1000",
-            ),
-            wrk(base, lua_delete(1), d, c, "delete-version"),
-        ]
+        with packyard_server(data_dir) as base:
+            d, c = args.duration, args.connections
+            results = [
+                wrk(base, lua_get("/_packyard/ping"), d, c, "bare route (ceiling)"),
+                wrk(base, lua_random_version(), d, c, "get-version"),
+                wrk(base, lua_get(f"{PACKAGE}/versions"), d, c, "list-versions per_page=30"),
+                wrk(
+                    base,
+                    lua_get(f"{PACKAGE}/versions?per_page=100&page=1"),
+                    d,
+                    c,
+                    "list-versions per_page=100 page=1",
+                ),
+                wrk(
+                    base,
+                    lua_get(f"{PACKAGE}/versions?per_page=100&page=1000"),
+                    d,
+                    c,
+                    "list-versions per_page=100 page=1000",
+                ),
+                wrk(base, lua_delete(1), d, c, "delete-version"),
+            ]
     finally:
-        server.terminate()
-        server.wait(timeout=10)
         shutil.rmtree(data_dir, ignore_errors=True)
 
     bare = results[0]

@@ -22,7 +22,6 @@ IMAGE_TYPES = frozenset({OCI_MANIFEST, DOCKER_MANIFEST})
 INDEX_TYPES = frozenset({OCI_INDEX, DOCKER_LIST})
 MANIFEST_TYPES = IMAGE_TYPES | INDEX_TYPES
 EMPTY_CONFIG = "application/vnd.oci.empty.v1+json"
-IMAGE_CONFIG = "application/vnd.oci.image.config.v1+json"
 SOURCE_ANNOTATION = "org.opencontainers.image.source"
 
 # The distribution spec's repository name grammar, one path component at a time.

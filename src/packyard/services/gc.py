@@ -34,7 +34,7 @@ def collect_garbage(
         abandoned = [u for u in blobs.uploads() if blobs.upload_started(u) < oldest]
         with store.write() as tx:
             for upload_id in abandoned:
-                tx.forget_upload(upload_id)
+                tx.delete_upload(upload_id)
         for upload_id in abandoned:
             blobs.cancel(upload_id)
         counts = replace(counts, blobs=reclaimed, uploads=len(abandoned))

@@ -84,11 +84,6 @@ VERSION_WITH_TAGS = Query(
     .where(v.c.id == bindparam("id"), v.c.package_id == bindparam("package_id"))
     .order_by(vt.c.tag)
 )
-VERSION_BY_ID = Query(
-    select(*VERSION_COLUMNS).where(
-        v.c.id == bindparam("id"), v.c.package_id == bindparam("package_id")
-    )
-)
 TAGS_OF_VERSION = Query(
     select(vt.c.tag).where(vt.c.version_id == bindparam("version_id")).order_by(vt.c.tag)
 )

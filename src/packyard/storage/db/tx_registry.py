@@ -309,6 +309,3 @@ class RegistryTransaction(TransactionBase):
                 )
             )
         return len(stale)
-
-    def forget_upload(self, upload_id: str) -> None:
-        self.delete_upload(upload_id)
