@@ -4,17 +4,12 @@ from __future__ import annotations
 
 import re
 
+from packyard import semver
 from packyard.domain.errors import BadRequest, Conflict, NotFound
 
 # npm's rules for a scoped name: lowercase URL-safe characters, at most 214 in all.
 SCOPED_NAME = re.compile(r"@([a-z0-9][a-z0-9-]*)/([a-z0-9][a-z0-9._-]*)")
 MAX_NAME_LENGTH = 214
-# Semantic Versioning 2.0.0, as npm's `semver.valid` accepts it.
-SEMVER = re.compile(
-    r"(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)"
-    r"(?:-((?:0|[1-9]\d*|\d*[a-zA-Z-][0-9a-zA-Z-]*)(?:\.(?:0|[1-9]\d*|\d*[a-zA-Z-][0-9a-zA-Z-]*))*))?"
-    r"(?:\+([0-9a-zA-Z-]+(?:\.[0-9a-zA-Z-]+)*))?"
-)
 TAG = re.compile(r"[A-Za-z][A-Za-z0-9._-]{0,63}")
 
 
@@ -39,7 +34,8 @@ def split_name(name: str) -> tuple[str, str]:
 
 
 def is_valid_version(version: str) -> bool:
-    return SEMVER.fullmatch(version) is not None
+    """npm takes strict semver versions only (no `v`, all three numbers)."""
+    return semver.is_valid(version)
 
 
 def is_valid_tag(tag: str) -> bool:
@@ -51,21 +47,11 @@ def tarball_filename(name: str, version: str) -> str:
     return f"{name.split('/', 1)[-1]}-{version}.tgz"
 
 
-def semver_key(version: str) -> tuple[int, int, int, int, tuple[tuple[int, int | str], ...]]:
+def semver_key(version: str) -> tuple[int, int, int, int, tuple[semver.Identifier, ...]]:
     """Sort key in semver precedence: releases above their pre-releases."""
-    match = SEMVER.fullmatch(version)
-    if match is None:
-        return (0, 0, 0, 0, ())
-    major, minor, patch = (int(match.group(i)) for i in (1, 2, 3))
-    prerelease = match.group(4)
-    if prerelease is None:
-        return (major, minor, patch, 1, ())
-    parts: list[tuple[int, int | str]] = [
-        (0, int(p)) if p.isdigit() else (1, p) for p in prerelease.split(".")
-    ]
-    return (major, minor, patch, 0, tuple(parts))
+    return semver.sort_key(version)
 
 
 def is_prerelease(version: str) -> bool:
-    match = SEMVER.fullmatch(version)
-    return match is not None and match.group(4) is not None
+    parsed = semver.parse_strict(version)
+    return parsed is not None and bool(parsed.prerelease)

@@ -1,0 +1,154 @@
+"""Our semver against node-semver itself (the pinned `semver` in tests/js), case by case."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from packyard import semver
+
+JS = Path(__file__).parents[1] / "js"
+NODE_SEMVER = JS / "node_modules" / "semver"
+
+RANGES = [
+    ">=2.0",
+    ">2",
+    ">1.2",
+    ">1.2.3",
+    "<2",
+    "<1.2",
+    "<=1.2",
+    "<=1.2.3",
+    "=1.2.3",
+    "1.2.3",
+    "1",
+    "1.x",
+    "1.2.*",
+    "*",
+    "",
+    "~1.2",
+    "~1",
+    "~1.2.3",
+    "~0.2.3",
+    "~>1.2",
+    "^1.2.3",
+    "^0.2.3",
+    "^0.0.3",
+    "^0.0",
+    "^0",
+    "^1.2.3-beta.2",
+    ">=1.0.0-0",
+    "1.2 - 2.3.4",
+    "1.2.3 - 2",
+    ">=1.2.3 <2.0.0",
+    ">= 1.2 < 3",
+    "<1.0.0 || >=2.1",
+    "v1.2.3",
+    ">=2.0.0-rc.1 <2.0.0",
+]
+VERSIONS = [
+    "0.0.3",
+    "0.0.4",
+    "0.2.3",
+    "0.2.9",
+    "0.3.0",
+    "1.0.0",
+    "1.1.9",
+    "1.2.0",
+    "1.2.3",
+    "1.2.4",
+    "1.3.0",
+    "1.9.9",
+    "2.0.0",
+    "2.0.0-rc.1",
+    "2.0.0-rc.2",
+    "2.0.0-0",
+    "2.1.0",
+    "2.1.0-beta.1",
+    "1.2.3-beta.2",
+    "1.2.3-beta.10",
+    "1.2.4-alpha",
+    "1.0.0-alpha",
+    "2.3.4",
+    "2.3.5",
+    "2.9.9",
+    "3.0.0",
+    "10.0.0",
+]
+
+
+def node_semver_answers() -> dict[str, dict[str, bool]]:
+    node = shutil.which("node")
+    if node is None or not NODE_SEMVER.exists():
+        pytest.skip("node and tests/js/node_modules/semver are needed: run `scripts/test`")
+    script = (
+        "const s = require(process.argv[1]);"
+        "const [ranges, versions] = JSON.parse(process.argv[2]);"
+        "const out = {};"
+        "for (const r of ranges) { out[r] = {};"
+        "  for (const v of versions) out[r][v] = s.satisfies(v, r); }"
+        "console.log(JSON.stringify(out));"
+    )
+    done = subprocess.run(
+        [node, "-e", script, str(NODE_SEMVER), json.dumps([RANGES, VERSIONS])],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    answers: dict[str, dict[str, bool]] = json.loads(done.stdout)
+    return answers
+
+
+def test_ranges_agree_with_node_semver() -> None:
+    expected = node_semver_answers()
+    disagreements = [
+        f"{version} in {range_text!r}: node-semver {expected[range_text][version]}"
+        for range_text in RANGES
+        for version in VERSIONS
+        if semver.satisfies(version, range_text) != expected[range_text][version]
+    ]
+    assert disagreements == []
+
+
+def test_precedence_is_semver_2() -> None:
+    ordered = [
+        "1.0.0-alpha",
+        "1.0.0-alpha.1",
+        "1.0.0-alpha.beta",
+        "1.0.0-beta",
+        "1.0.0-beta.2",
+        "1.0.0-beta.11",
+        "1.0.0-rc.1",
+        "1.0.0",
+        "1.0.1",
+        "1.10.0",
+        "2.0.0",
+    ]
+    assert sorted(reversed(ordered), key=semver.sort_key) == ordered
+
+
+@pytest.mark.parametrize(
+    ("name", "prerelease"),
+    [
+        ("2.0.0-rc.1", True),
+        ("1.0-SNAPSHOT", True),
+        ("v3.1.0-beta", True),
+        ("1.0.0", False),
+        ("v2", False),
+        ("nightly", False),  # not a version at all, so not a pre-release
+        ("1.0.0.Final", False),
+        ("latest", False),
+    ],
+)
+def test_prerelease_means_a_semver_prerelease(name: str, prerelease: bool) -> None:
+    assert semver.is_prerelease(name) is prerelease
+
+
+@pytest.mark.parametrize("text", [">=", "1.2.3 -", "abc", ">=1.2 foo"])
+def test_nonsense_ranges_are_refused(text: str) -> None:
+    with pytest.raises(semver.InvalidRange):
+        semver.parse_range(text)
