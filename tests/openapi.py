@@ -114,6 +114,11 @@ def validate(response: httpx.Response) -> None:
     if not raw_path.startswith(API_PREFIX + "/"):
         return
     path = raw_path[len(API_PREFIX) :]
+    if path.startswith("/_packyard/"):
+        # Packyard's own calls have no description at GitHub; their errors still use its shape.
+        if response.status_code >= 400:
+            _check_error(response)
+        return
     query = ImmutableMultiDict(parse_qsl(urlsplit(str(url)).query, keep_blank_values=True))
     request = _Request(
         host_url="http://testserver",

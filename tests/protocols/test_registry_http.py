@@ -257,3 +257,24 @@ def test_accept_headers_are_honoured(
     assert refused.status_code == 404
     assert refused.json()["errors"][0]["code"] == "MANIFEST_UNKNOWN"
     assert push.http.get(url, headers={"Accept": "*/*"}).status_code == 200
+
+
+def test_inspections_are_not_pulls(
+    live_server: LiveServer, pusher: Callable[[str], Pusher]
+) -> None:
+    """Retention tools read every manifest; Packyard counts only the reads that are pulls."""
+    from datetime import UTC, datetime
+
+    push = pusher("alice/inspected")
+    image = push.image("latest", b"inspected")
+    today = datetime.now(UTC).date()
+    with rest(live_server) as client:
+        ids = {v.name: v.id for v in client.iter_versions("alice", "container", "inspected")}
+        with RegistryClient(live_server.url, "alice", ALICE, inspect=True) as inspector:
+            for _ in range(3):
+                assert inspector.manifest("alice/inspected", "latest").digest == image["digest"]
+        assert client.downloads_since("alice", "container", "inspected", today) == {}
+        client.registry.manifest("alice/inspected", "latest")  # a pull
+        assert client.downloads_since("alice", "container", "inspected", today) == {
+            ids[image["digest"]]: 1
+        }

@@ -19,7 +19,7 @@ from packyard.api.render import Renderer
 from packyard.domain.errors import NotFound, Unprocessable
 from packyard.domain.pagination import PageRequest, last_page, page_request
 from packyard.domain.permissions import Operation
-from packyard.services import accounts, packages
+from packyard.services import accounts, downloads, packages
 from packyard.services.access import NOT_FOUND, OwnerScope
 from packyard.services.context import Context
 from packyard.services.packages import PackageAddress
@@ -159,6 +159,21 @@ def delete_version(call: Call) -> ApiResponse:
 def restore_version(call: Call) -> ApiResponse:
     packages.restore_version(call.ctx, _address(call), _version_id(call))
     return ApiResponse(204)
+
+
+def version_downloads(call: Call) -> ApiResponse:
+    """Packyard's own: `{"since": day, "versions": [{"id", "name", "downloads"}]}`."""
+    report = downloads.downloads_since(call.ctx, _address(call), call.request.query.get("since"))
+    body = {
+        "package_type": report.package.package_type.value,
+        "name": report.package.name,
+        "since": report.since.isoformat(),
+        "versions": [
+            {"id": v.package_version_id, "name": v.name, "downloads": v.downloads}
+            for v in report.versions
+        ],
+    }
+    return ApiResponse(200, body)
 
 
 def docker_conflicts(call: Call) -> ApiResponse:
@@ -316,10 +331,39 @@ def _package_routes(kind: str) -> list[Route]:
     ]
 
 
+# Packyard's own calls live under `/_packyard/`, beside GitHub's paths, never among them.
+EXTENSION_PREFIX = "_packyard"
+
+
+def _extension_routes(kind: str) -> list[Route]:
+    prefix, op_suffix, doc_suffix = _SCOPES[kind]
+    return [
+        Route(
+            "GET",
+            (
+                EXTENSION_PREFIX,
+                *prefix,
+                "packages",
+                "{package_type}",
+                "{package_name}",
+                "downloads",
+            ),
+            version_downloads,
+            Operation.READ,
+            kind == "user",
+            f"get-a-package-for-{doc_suffix}",
+            f"packyard/version-downloads-for-{op_suffix}",
+        )
+    ]
+
+
 ROUTES: list[Route] = [
     *_package_routes("user"),
     *_package_routes("users"),
     *_package_routes("orgs"),
+    *_extension_routes("user"),
+    *_extension_routes("users"),
+    *_extension_routes("orgs"),
     Route(
         "GET",
         ("user",),

@@ -7,6 +7,7 @@ import time
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from datetime import date
 from typing import Any, Literal
 from urllib.parse import quote
 
@@ -15,7 +16,7 @@ import httpx
 from packyard.client import errors
 from packyard.client._flow import PointsBudget, RetryPolicy, Send, request_flow, run_sync
 from packyard.client._responses import next_link, raise_for
-from packyard.client.models import Owner, PackageVersion
+from packyard.client.models import Package, PackageVersion
 from packyard.client.oci import RegistryClient
 from packyard.client.rest import OPERATIONS, Rest
 
@@ -33,6 +34,41 @@ def _path_fields(template: str) -> frozenset[str]:
 _PATH_FIELDS = {name: _path_fields(op.path) for name, op in OPERATIONS.items()}
 
 Outcome = Literal["deleted", "gone", "failed"]
+Scope = Literal["user", "org", "users"]
+
+# Each operation by scope: the authenticated user's own, an organization's, another user's.
+_SCOPED_NAMES = {
+    "list_packages": (
+        "list_packages_for_authenticated_user",
+        "list_packages_for_organization",
+        "list_packages_for_user",
+    ),
+    "list_versions": (
+        "get_all_package_versions_for_package_owned_by_authenticated_user",
+        "get_all_package_versions_for_package_owned_by_org",
+        "get_all_package_versions_for_package_owned_by_user",
+    ),
+    "delete_version": (
+        "delete_package_version_for_authenticated_user",
+        "delete_package_version_for_org",
+        "delete_package_version_for_user",
+    ),
+    "restore_version": (
+        "restore_package_version_for_authenticated_user",
+        "restore_package_version_for_org",
+        "restore_package_version_for_user",
+    ),
+    "delete_package": (
+        "delete_package_for_authenticated_user",
+        "delete_package_for_org",
+        "delete_package_for_user",
+    ),
+    "restore_package": (
+        "restore_package_for_authenticated_user",
+        "restore_package_for_org",
+        "restore_package_for_user",
+    ),
+}
 
 
 @dataclass(frozen=True)
@@ -88,6 +124,7 @@ class Client:
         if token:
             self._headers["Authorization"] = f"Bearer {token}"
         self._login: str | None = None
+        self._scopes: dict[str, Scope] = {}
         self._registry: RegistryClient | None = None
         self.rest = Rest(self)
 
@@ -186,33 +223,100 @@ class Client:
                 self._login = ""
         return self._login or None
 
+    def scope_of(self, owner: str) -> Scope:
+        """Which family of calls reaches `owner`'s packages with this token: `user` (its
+        own), `org`, or `users` (another user's); asked once per owner."""
+        key = owner.lower()
+        if key not in self._scopes:
+            login = self.authenticated_login()
+            if login is not None and login.lower() == key:
+                self._scopes[key] = "user"
+            elif self.rest.users.get_by_username(username=owner).is_org:
+                self._scopes[key] = "org"
+            else:
+                self._scopes[key] = "users"
+        return self._scopes[key]
+
+    def _scoped(self, operation: str, owner: str) -> tuple[str, dict[str, Any]]:
+        """The operation's name in `owner`'s scope, and the argument that names the owner."""
+        scope = self.scope_of(owner)
+        names = _SCOPED_NAMES[operation]
+        if scope == "user":
+            return names[0], {}
+        if scope == "org":
+            return names[1], {"org": owner}
+        return names[2], {"username": owner}
+
     def iter_versions(
         self, owner: str, package_type: str, package_name: str, state: str | None = None
     ) -> Iterator[PackageVersion]:
         """Every version of a package through the right scope for this token: `/user` for
         its own packages, `/orgs` for an organization's, `/users` otherwise."""
-        packages = self.rest.packages
-        common: dict[str, Any] = {
-            "package_type": package_type,
-            "package_name": package_name,
-            "state": state,
-        }
-        login = self.authenticated_login()
-        if login is not None and login.lower() == owner.lower():
-            return self.paginate(
-                packages.get_all_package_versions_for_package_owned_by_authenticated_user,
-                **common,
-            )
-        account: Owner = self.rest.users.get_by_username(username=owner)
-        if account.is_org:
-            return self.paginate(
-                packages.get_all_package_versions_for_package_owned_by_org, org=owner, **common
-            )
+        name, where = self._scoped("list_versions", owner)
         return self.paginate(
-            packages.get_all_package_versions_for_package_owned_by_user,
-            username=owner,
-            **common,
+            getattr(self.rest.packages, name),
+            package_type=package_type,
+            package_name=package_name,
+            state=state,
+            **where,
         )
+
+    def iter_packages(self, owner: str, package_type: str) -> Iterator[Package]:
+        """Every package of one type that `owner` holds and this token may see."""
+        name, where = self._scoped("list_packages", owner)
+        return self.paginate(getattr(self.rest.packages, name), package_type=package_type, **where)
+
+    def restore_version(
+        self, owner: str, package_type: str, package_name: str, package_version_id: int
+    ) -> None:
+        """Restore a deleted version (within GitHub's 30 days) in `owner`'s scope."""
+        name, where = self._scoped("restore_version", owner)
+        self._operation(
+            name,
+            {
+                "package_type": package_type,
+                "package_name": package_name,
+                "package_version_id": package_version_id,
+                **where,
+            },
+        )
+
+    def delete_package(self, owner: str, package_type: str, package_name: str) -> None:
+        name, where = self._scoped("delete_package", owner)
+        self._operation(name, {"package_type": package_type, "package_name": package_name, **where})
+
+    def restore_package(
+        self, owner: str, package_type: str, package_name: str, token: str | None = None
+    ) -> None:
+        name, where = self._scoped("restore_package", owner)
+        self._operation(
+            name,
+            {"package_type": package_type, "package_name": package_name, "token": token, **where},
+        )
+
+    def downloads_since(
+        self, owner: str, package_type: str, package_name: str, since: date
+    ) -> dict[int, int]:
+        """Packyard only: {package_version_id: downloads} of the live versions pulled on
+        `since` (a UTC day) or later. GitHub has no such call; there it raises NotFound."""
+        scope = self.scope_of(owner)
+        prefix = {
+            "user": "/user",
+            "org": f"/orgs/{quote(owner)}",
+            "users": f"/users/{quote(owner)}",
+        }
+        url = (
+            f"{self.base_url}/_packyard{prefix[scope]}/packages/{quote(package_type)}/"
+            f"{quote(package_name, safe='')}/downloads"
+        )
+        response = self._send(
+            "GET",
+            url,
+            {"since": since.isoformat()},
+            "GET /_packyard/packages/downloads",
+        )
+        raise_for(response)
+        return {int(v["id"]): int(v["downloads"]) for v in response.json()["versions"]}
 
     # bulk deletes -------------------------------------------------------------------
 
@@ -232,13 +336,7 @@ class Client:
         >>> [r.outcome for r in results]  # doctest: +SKIP
         ['deleted', 'gone']
         """
-        login = self.authenticated_login()
-        if login is not None and login.lower() == owner.lower():
-            name, where = "delete_package_version_for_authenticated_user", {}
-        elif self.rest.users.get_by_username(username=owner).is_org:
-            name, where = "delete_package_version_for_org", {"org": owner}
-        else:
-            name, where = "delete_package_version_for_user", {"username": owner}
+        name, where = self._scoped("delete_version", owner)
 
         def delete(version_id: int) -> DeleteResult:
             try:

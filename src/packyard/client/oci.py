@@ -30,6 +30,8 @@ DOCKER_MANIFEST = "application/vnd.docker.distribution.manifest.v2+json"
 DOCKER_LIST = "application/vnd.docker.distribution.manifest.list.v2+json"
 MANIFEST_TYPES = (OCI_MANIFEST, OCI_INDEX, DOCKER_MANIFEST, DOCKER_LIST)
 INDEX_TYPES = frozenset({OCI_INDEX, DOCKER_LIST})
+# Packyard's request header for reads that must not count as downloads.
+PURPOSE_HEADER = "Packyard-Purpose"
 _CHALLENGE_PARAM = re.compile(r'(\w+)="([^"]*)"')
 
 
@@ -116,8 +118,12 @@ class RegistryClient:
         *,
         http_client: httpx.Client | None = None,
         timeout: float = 30.0,
+        inspect: bool = False,
     ) -> None:
+        """`inspect=True` marks every read as an inspection, not a pull: a Packyard then does
+        not count it as a download (other registries ignore the header)."""
         self.registry_url = registry_url.rstrip("/")
+        self._extra_headers = {PURPOSE_HEADER: "inspect"} if inspect else {}
         self.username = username
         self.password = password
         self._owns_http = http_client is None
@@ -145,7 +151,7 @@ class RegistryClient:
         params: dict[str, str] | None = None,
     ) -> httpx.Response:
         scope = f"repository:{repository}:pull"
-        sent = dict(headers or {})
+        sent = {**self._extra_headers, **(headers or {})}
         token = self._tokens.get(scope)
         if token:
             sent["Authorization"] = f"Bearer {token}"

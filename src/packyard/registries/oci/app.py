@@ -37,6 +37,17 @@ APPEND_EVERY = 8 * 1024 * 1024
 _CONTENT_RANGE = re.compile(r"^(?:bytes )?(\d+)-(\d+)$")
 
 
+# A manifest GET is a pull and counts as a download, except when the caller says it only
+# inspects (retention tools reading every manifest would otherwise make each version look
+# "downloaded today", and creep towards the 5,000-downloads rule).
+PURPOSE_HEADER = "packyard-purpose"
+INSPECT = "inspect"
+
+
+def is_inspection(headers: dict[str, str]) -> bool:
+    return headers.get(PURPOSE_HEADER, "").strip().lower() == INSPECT
+
+
 @dataclass
 class Answer:
     status: int
@@ -177,7 +188,7 @@ class RegistryApp:
                     blobs,
                     name,
                     rest,
-                    count_download=method == "GET",
+                    count_download=method == "GET" and not is_inspection(headers),
                     accepted=accepted,
                 )
                 return Answer(

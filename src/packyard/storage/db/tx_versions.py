@@ -100,6 +100,19 @@ class VersionsTransaction(TransactionBase):
         tagged = q.TAGGED_UP_TO_TWO.scalar(self.conn, package_id=package_id)
         return (int(active[0]) if active else 0), int(tagged)
 
+    def downloads_since(self, package_id: int, day: str) -> list[tuple[int, str, int]]:
+        """(version id, name, downloads) of live versions downloaded on `day` (YYYY-MM-DD,
+        UTC) or later; versions nobody downloaded are left out."""
+        v, d = t.versions, t.version_downloads
+        rows = self.conn.execute(
+            select(v.c.id, v.c.name, func.sum(d.c.count))
+            .join(d, d.c.version_id == v.c.id)
+            .where(v.c.package_id == package_id, v.c.deleted_at.is_(None), d.c.day >= day)
+            .group_by(v.c.id, v.c.name)
+            .order_by(v.c.id)
+        ).all()
+        return [(int(row[0]), str(row[1]), int(row[2])) for row in rows]
+
     def recount_versions(self, package_id: int) -> None:
         """After bulk loads that bypass the store: count the live versions again."""
         self._versions_changed(package_id, None)

@@ -1,0 +1,57 @@
+"""Packyard's own read of its download records: which versions were pulled since a day.
+
+GitHub's API has no such call; retention policies (`packyard prune --keep-downloaded-within`)
+need it, and only a Packyard, which counts every real pull, can answer it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from packyard.domain.errors import Unprocessable
+from packyard.domain.permissions import Operation
+from packyard.domain.types import Package
+from packyard.services.access import authorized_package, locate_package
+from packyard.services.context import Context
+from packyard.services.packages import PackageAddress
+
+
+@dataclass(frozen=True, slots=True)
+class VersionDownloads:
+    package_version_id: int
+    name: str
+    downloads: int
+
+
+@dataclass(frozen=True, slots=True)
+class DownloadsReport:
+    package: Package
+    since: date
+    versions: list[VersionDownloads]
+
+
+def parse_day(value: str | None) -> date:
+    try:
+        return date.fromisoformat(value or "")
+    except ValueError:
+        raise Unprocessable(
+            f"Invalid value for `since`: {value!r}. Must be a date (YYYY-MM-DD, UTC)."
+        ) from None
+
+
+def downloads_since(ctx: Context, address: PackageAddress, since: str | None) -> DownloadsReport:
+    """Live versions downloaded on `since` (a UTC day) or later, with their download counts."""
+    day = parse_day(since)
+    with ctx.store.read() as tx:
+        _owner, _type, found = locate_package(
+            tx,
+            ctx.actor,
+            address.scope,
+            address.login,
+            address.package_type,
+            address.package_name,
+        )
+        package = authorized_package(tx, ctx.actor, found, Operation.READ)
+        rows = tx.downloads_since(package.id, day.isoformat())
+    return DownloadsReport(package, day, [VersionDownloads(*row) for row in rows])
