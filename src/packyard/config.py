@@ -22,8 +22,12 @@ class Settings:
     database_url: str | None = None
     base_url: str = f"http://{DEFAULT_HOST}:{DEFAULT_PORT}"
     restore_window: timedelta = DEFAULT_RESTORE_WINDOW
-    # Requests per hour per token (or per address for anonymous calls); None is off.
+    # Requests per window (an hour, as GitHub) per token, or per address for anonymous
+    # calls; None is off.
     rate_limit: int | None = None
+    rate_limit_window: int = 3600
+    # GitHub's secondary limit as (points, seconds): 900 a minute, a write costing 5.
+    secondary_rate_limit: tuple[int, int] | None = None
     gc_interval: timedelta | None = GC_INTERVAL
     # GitHub lets a manifest that a live, tagged index lists be deleted; Packyard refuses
     # unless told to behave exactly as GitHub does.
@@ -49,7 +53,8 @@ def settings_from_env(
 ) -> Settings:
     env = os.environ
     resolved_dir = data_dir or Path(env.get("PACKYARD_DATA_DIR") or DEFAULT_DATA_DIR)
-    rate_limit = env.get("PACKYARD_RATE_LIMIT")
+    rate_limit, rate_window = _limit(env, "PACKYARD_RATE_LIMIT", 3600)
+    secondary_points, secondary_window = _limit(env, "PACKYARD_SECONDARY_RATE_LIMIT", 60)
     window_days = env.get("PACKYARD_RESTORE_WINDOW_DAYS")
     return Settings(
         data_dir=resolved_dir,
@@ -58,6 +63,22 @@ def settings_from_env(
         restore_window=timedelta(days=float(window_days))
         if window_days
         else DEFAULT_RESTORE_WINDOW,
-        rate_limit=int(rate_limit) if rate_limit else None,
+        rate_limit=rate_limit,
+        rate_limit_window=rate_window,
+        secondary_rate_limit=(secondary_points, secondary_window)
+        if secondary_points is not None
+        else None,
         github_exact=env.get("PACKYARD_GITHUB_EXACT", "").lower() in ("1", "true", "yes"),
     )
+
+
+def _limit(env: os._Environ[str], name: str, default_window: int) -> tuple[int | None, int]:
+    """`N` or `N/SECONDS`: N requests (or points) per window."""
+    value = env.get(name, "").strip()
+    if not value:
+        return None, default_window
+    count, _, window = value.partition("/")
+    try:
+        return int(count), int(window) if window else default_window
+    except ValueError:
+        raise ValueError(f"{name}={value!r}: expected N or N/SECONDS") from None

@@ -24,3 +24,53 @@ def test_limits_when_configured(settings: Settings, engine: Any, clock: Clock, w
         assert "rate limit" in over.json()["message"]
         # Asking for the quota never spends it.
         assert api.get("/rate_limit", ALICE).json()["rate"]["remaining"] == 0
+
+
+def test_secondary_limit_answers_403_with_retry_after(
+    settings: Settings, engine: Any, clock: Clock, world: Any
+) -> None:
+    from dataclasses import replace
+
+    # 12 points per minute: a delete costs 5, a read 1, as at GitHub.
+    app = create_app(replace(settings, secondary_rate_limit=(12, 60)), engine, clock=clock)
+    with TestClient(app, base_url="http://testserver") as client:
+        api = Api(client)
+        path = "/users/alice/packages/container/tools%2Fcli/versions"
+        missing = f"{path}/999999"
+        assert api.delete(missing, ALICE).status_code == 404  # 5 points
+        assert api.delete(missing, ALICE).status_code == 404  # 10 points
+        refused = api.delete(missing, ALICE)
+        assert refused.status_code == 403
+        assert "secondary rate limit" in refused.json()["message"]
+        assert 1 <= int(refused.headers["retry-after"]) <= 60
+        # Reads still fit: the window holds 10 of 12 points.
+        assert [api.get(path, ALICE).status_code for _ in range(2)] == [200, 200]
+        assert api.get(path, ALICE).status_code == 403
+
+
+def test_secondary_window_slides() -> None:
+    import pytest
+
+    from packyard.api.ratelimit import SecondaryLimiter
+    from packyard.domain.errors import SecondaryRateLimited
+
+    limiter = SecondaryLimiter(points=10, window=60)
+    limiter.spend("t", "DELETE", now=0.0)
+    limiter.spend("t", "DELETE", now=30.0)
+    with pytest.raises(SecondaryRateLimited) as refused:
+        limiter.spend("t", "GET", now=45.0)
+    assert refused.value.retry_after == 15  # when the first delete leaves the window
+    limiter.spend("t", "GET", now=60.0)
+    limiter.spend("other", "DELETE", now=45.0)  # each token has its own window
+
+
+def test_limits_read_from_the_environment(monkeypatch: Any) -> None:
+    from packyard.config import settings_from_env
+
+    monkeypatch.setenv("PACKYARD_RATE_LIMIT", "40/5")
+    monkeypatch.setenv("PACKYARD_SECONDARY_RATE_LIMIT", "900")
+    settings = settings_from_env()
+    assert (settings.rate_limit, settings.rate_limit_window) == (40, 5)
+    assert settings.secondary_rate_limit == (900, 60)
+    monkeypatch.setenv("PACKYARD_RATE_LIMIT", "5000")
+    assert settings_from_env().rate_limit_window == 3600

@@ -19,7 +19,7 @@ from starlette.routing import Route as StarletteRoute
 
 from packyard.api.errors import error_body, status_for
 from packyard.api.http import ApiRequest, ApiResponse, Receive, Scope, Send
-from packyard.api.ratelimit import RateLimiter
+from packyard.api.ratelimit import RateLimiter, SecondaryLimiter
 from packyard.api.render import Renderer
 from packyard.api.routes import ROUTES, Call, Route, Router, docs_url
 from packyard.auth.tokens import parse_authorization
@@ -62,7 +62,12 @@ class RestApi:
         self.clock = clock
         self.router = Router(ROUTES)
         self.render = Renderer(settings.api_url, settings.web_url)
-        self.limiter = RateLimiter(settings.rate_limit)
+        secondary = (
+            SecondaryLimiter(*settings.secondary_rate_limit)
+            if settings.secondary_rate_limit
+            else None
+        )
+        self.limiter = RateLimiter(settings.rate_limit, settings.rate_limit_window, secondary)
         # Request ids: unique per process by the prefix, cheap by the counter.
         self._request_prefix = uuid.uuid4().hex[:8].upper()
         self._request_numbers = itertools.count(1)
@@ -102,9 +107,12 @@ class RestApi:
                 headers["X-Accepted-OAuth-Scopes"] = ", ".join(REQUIRED_SCOPES[route.operation])
             limit_key = self._limit_key(request, actor.token_id)
             if route.counts_against_quota:
-                quota = self.limiter.hit(limit_key, time.time())
+                clock_now = time.time()
+                quota = self.limiter.hit(limit_key, clock_now)
                 if quota is not None:
                     headers.update(quota.headers())
+                if self.limiter.secondary is not None:
+                    self.limiter.secondary.spend(limit_key, request.method, clock_now)
             if route.requires_login and actor.anonymous:
                 raise Unauthenticated(REQUIRES_AUTHENTICATION)
             ctx = Context(

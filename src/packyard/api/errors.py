@@ -9,6 +9,7 @@ from packyard.domain.errors import (
     Forbidden,
     NotFound,
     RateLimited,
+    SecondaryRateLimited,
     Unauthenticated,
     Unprocessable,
 )
@@ -24,6 +25,7 @@ STATUS_BY_ERROR: dict[type[DomainError], int] = {
     Conflict: 409,
     Unprocessable: 422,
     RateLimited: 429,
+    SecondaryRateLimited: 403,
 }
 
 

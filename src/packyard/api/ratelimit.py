@@ -2,11 +2,22 @@
 
 from __future__ import annotations
 
+import math
+import threading
+from collections import deque
 from dataclasses import dataclass
 
-from packyard.domain.errors import RateLimited
+from packyard.domain.errors import RateLimited, SecondaryRateLimited
 
 WINDOW_SECONDS = 3600
+# GitHub's documented secondary limit: 900 points a minute; a read costs 1, a write 5.
+SECONDARY_POINTS = 900
+SECONDARY_WINDOW_SECONDS = 60
+READ_COST = 1
+WRITE_COST = 5
+SECONDARY_MESSAGE = (
+    "You have exceeded a secondary rate limit. Please wait a few minutes before you try again."
+)
 # What `GET /rate_limit` reports while limits are off: GitHub's authenticated quota.
 NOMINAL_LIMIT = 5000
 
@@ -35,8 +46,15 @@ class RateLimiter:
     enforces its own share, which is the usual trade for not putting a write on every read.
     """
 
-    def __init__(self, limit: int | None) -> None:
+    def __init__(
+        self,
+        limit: int | None,
+        window: int = WINDOW_SECONDS,
+        secondary: SecondaryLimiter | None = None,
+    ) -> None:
         self.limit = limit
+        self.window = window
+        self.secondary = secondary
         self._windows: dict[str, tuple[int, int]] = {}
 
     @property
@@ -46,10 +64,10 @@ class RateLimiter:
     def peek(self, key: str, now: float) -> Quota:
         limit = self.limit or NOMINAL_LIMIT
         window_start, used = self._windows.get(key, (0, 0))
-        current = int(now) - int(now) % WINDOW_SECONDS
+        current = int(now) - int(now) % self.window
         if window_start != current or not self.enabled:
             used = 0
-        return Quota(limit, max(0, limit - used), current + WINDOW_SECONDS, used)
+        return Quota(limit, max(0, limit - used), current + self.window, used)
 
     def hit(self, key: str, now: float) -> Quota | None:
         if self.limit is None:
@@ -60,5 +78,44 @@ class RateLimiter:
                 "API rate limit exceeded. Wait for the limit to reset.",
                 retry_after=max(1, quota.reset - int(now)),
             )
-        self._windows[key] = (quota.reset - WINDOW_SECONDS, quota.used + 1)
+        self._windows[key] = (quota.reset - self.window, quota.used + 1)
         return Quota(quota.limit, quota.remaining - 1, quota.reset, quota.used + 1)
+
+
+def cost_of(method: str) -> int:
+    return READ_COST if method in ("GET", "HEAD", "OPTIONS") else WRITE_COST
+
+
+class SecondaryLimiter:
+    """GitHub's secondary limit: points spent in a sliding window, per token or address.
+
+    GitHub answers a breach with 403 and `Retry-After`; the primary quota is untouched.
+    """
+
+    def __init__(
+        self, points: int = SECONDARY_POINTS, window: int = SECONDARY_WINDOW_SECONDS
+    ) -> None:
+        self.points = points
+        self.window = window
+        self._spent: dict[str, deque[tuple[float, int]]] = {}
+        # The server runs handlers on several threads; a deque per key is not enough alone.
+        self._lock = threading.Lock()
+
+    def spend(self, key: str, method: str, now: float) -> None:
+        cost = cost_of(method)
+        with self._lock:
+            spent = self._spent.setdefault(key, deque())
+            while spent and spent[0][0] <= now - self.window:
+                spent.popleft()
+            used = sum(points for _, points in spent)
+            if used + cost <= self.points:
+                spent.append((now, cost))
+                return
+            freed = 0
+            wait: float = self.window
+            for at, points in spent:
+                freed += points
+                if used - freed + cost <= self.points:
+                    wait = at + self.window - now
+                    break
+        raise SecondaryRateLimited(SECONDARY_MESSAGE, retry_after=max(1, math.ceil(wait)))

@@ -43,3 +43,7 @@ class RateLimited(DomainError):
     def __init__(self, message: str, retry_after: int) -> None:
         super().__init__(message)
         self.retry_after = retry_after
+
+
+class SecondaryRateLimited(RateLimited):
+    """Too many points too fast: GitHub answers 403 with Retry-After, not 429."""
