@@ -26,8 +26,8 @@ def test_every_route_declares_what_it_needs() -> None:
     ids=lambda v: getattr(v, "__name__", str(v)),
 )
 def test_every_error_row_renders(error: type[DomainError], status: int) -> None:
-    if error is RateLimited:
-        instance: DomainError = RateLimited("slow down", retry_after=3)
+    if issubclass(error, RateLimited):
+        instance: DomainError = error("slow down", retry_after=3)
     elif error is Forbidden:
         instance = Forbidden("no", ("read:packages",))
     else:
