@@ -265,5 +265,14 @@ def db_upgrade(data_dir: Path | None) -> None:
         click.echo("database is up to date")
 
 
+def _register_prune() -> None:
+    from packyard.cli.prune import prune
+
+    main.add_command(prune)
+
+
+_register_prune()
+
+
 if __name__ == "__main__":  # pragma: no cover
     main()

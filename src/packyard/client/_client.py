@@ -180,13 +180,22 @@ class Client:
         """The container registry beside this API (ghcr.io for api.github.com), with the
         same token: `client.registry.manifest("alice/app", "latest")`."""
         if self._registry is None:
-            self._registry = RegistryClient(
-                self.registry_url,
-                username=self.authenticated_login() or "token" if self.token else None,
-                password=self.token,
-                http_client=self._http,
-            )
+            self._registry = self._registry_client(inspect=False)
         return self._registry
+
+    def inspector(self) -> RegistryClient:
+        """The same registry, for reads that inspect rather than pull: a Packyard does not
+        count them as downloads."""
+        return self._registry_client(inspect=True)
+
+    def _registry_client(self, *, inspect: bool) -> RegistryClient:
+        return RegistryClient(
+            self.registry_url,
+            username=self.authenticated_login() or "token" if self.token else None,
+            password=self.token,
+            http_client=self._http,
+            inspect=inspect,
+        )
 
     # pagination ---------------------------------------------------------------------
 
@@ -328,6 +337,7 @@ class Client:
         package_version_ids: Iterable[int],
         *,
         concurrency: int = 4,
+        on_result: Callable[[DeleteResult], None] | None = None,
     ) -> list[DeleteResult]:
         """Delete many versions, a few at a time; a 404 means already gone, not a failure.
 
@@ -355,8 +365,14 @@ class Client:
                 return DeleteResult(version_id, "failed", error)
             return DeleteResult(version_id, "deleted")
 
+        def reported(version_id: int) -> DeleteResult:
+            result = delete(version_id)
+            if on_result is not None:
+                on_result(result)
+            return result
+
         with ThreadPoolExecutor(max_workers=max(1, concurrency)) as pool:
-            return list(pool.map(delete, package_version_ids))
+            return list(pool.map(reported, package_version_ids))
 
 
 def _registry_for(api_url: str) -> str:

@@ -1,0 +1,411 @@
+"""`packyard prune`: retention policies for GitHub Packages and Packyard, through the SDK.
+
+    packyard prune --package-type container --keep-last 5 --untagged --dry-run
+    packyard prune plan --package-type npm --prerelease --older-than 90d -o plan.json
+    packyard prune apply plan.json
+    packyard prune undo --last
+
+Exit codes: 0 done; 1 a deletion or restoration failed, or the API refused the run; 2 the
+command or policy is wrong; 3 a package was left untouched (a manifest could not be read, or
+the last-version rule stopped it).
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any, NoReturn
+
+import click
+import yaml
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from packyard.client import Client, PackyardClientError
+from packyard.client.prune import (
+    EXIT_OK,
+    EXIT_PLAN_INCOMPLETE,
+    PACKAGE_TYPES,
+    Journal,
+    PackageSelector,
+    Plan,
+    Policy,
+    PolicyError,
+    Run,
+    Selection,
+    UndoReport,
+    apply_plan,
+    make_plan,
+    undo_run,
+)
+from packyard.client.prune.policy import ON_LAST_VERSION, STREAMS
+
+EXIT_USAGE = 2
+EXIT_API = 1
+GITHUB_API = "https://api.github.com"
+RULES = (
+    "keep-last",
+    "per",
+    "keep-newer-than",
+    "keep-tags",
+    "keep-semver",
+    "keep-downloaded-within",
+    "untagged",
+    "prerelease",
+    "older-than",
+    "tags",
+    "on-last-version",
+)
+SELECTION = ("package-type", "owner", "package")
+CONNECTION = ("api-url", "registry-url")
+
+out = Console(highlight=False, soft_wrap=True)
+err = Console(stderr=True, highlight=False)
+
+
+def _fail(message: str, code: int = EXIT_USAGE) -> NoReturn:
+    err.print(f"[red]error:[/red] {message}", markup=True)
+    sys.exit(code)
+
+
+# options ----------------------------------------------------------------------------------
+
+
+def _connection_options(function: Callable[..., Any]) -> Callable[..., Any]:
+    for option in reversed(
+        [
+            click.option(
+                "--token",
+                envvar=["PACKYARD_TOKEN", "GITHUB_TOKEN"],
+                help="Env: PACKYARD_TOKEN, else GITHUB_TOKEN.",
+            ),
+            click.option(
+                "--api-url",
+                envvar="GITHUB_API_URL",
+                help="Default: GITHUB_API_URL, else https://api.github.com.",
+            ),
+            click.option(
+                "--registry-url",
+                help="Default: https://ghcr.io for api.github.com, else the API's own host.",
+            ),
+        ]
+    ):
+        function = option(function)
+    return function
+
+
+def _policy_options(function: Callable[..., Any]) -> Callable[..., Any]:
+    options = [
+        click.option("--package-type", type=click.Choice(PACKAGE_TYPES)),
+        click.option("--owner", help="A user or an organization; default: the token's own."),
+        click.option(
+            "--package",
+            "package",
+            multiple=True,
+            help="Package names or globs; '!glob' excludes. Repeat or separate with commas.",
+        ),
+        click.option("--keep-last", type=int, help="Keep the newest N (images, for containers)."),
+        click.option("--per", type=click.Choice(STREAMS), help="Count --keep-last per stream."),
+        click.option("--keep-newer-than", metavar="DURATION", help="e.g. 30d"),
+        click.option("--keep-tags", multiple=True, metavar="PATTERNS", help="Globs or re:REGEX."),
+        click.option("--keep-semver", metavar="RANGE", help="An npm range, e.g. '>=2.0'."),
+        click.option("--keep-downloaded-within", metavar="DURATION", help="Packyard only."),
+        click.option("--untagged", is_flag=True, default=None, help="Delete untagged images."),
+        click.option("--prerelease", is_flag=True, default=None, help="Delete pre-releases."),
+        click.option("--older-than", metavar="DURATION", help="Delete versions older than this."),
+        click.option("--tags", multiple=True, metavar="PATTERNS", help="Delete matching tags."),
+        click.option("--on-last-version", type=click.Choice(ON_LAST_VERSION)),
+        click.option(
+            "--policy",
+            "policy_file",
+            type=click.Path(exists=True, dir_okay=False, path_type=Path),
+            help="A YAML file with the same names as these flags; flags win.",
+        ),
+        click.option("--report", type=click.Path(dir_okay=False, path_type=Path)),
+    ]
+    for option in reversed(options):
+        function = option(function)
+    return _connection_options(function)
+
+
+def _merged(options: dict[str, Any]) -> dict[str, Any]:
+    """The policy file's values, overridden by every flag actually given."""
+    merged: dict[str, Any] = {}
+    policy_file: Path | None = options.pop("policy_file", None)
+    if policy_file is not None:
+        try:
+            loaded = yaml.safe_load(policy_file.read_text()) or {}
+        except yaml.YAMLError as error:
+            _fail(f"{policy_file}: not valid YAML: {error}")
+        if not isinstance(loaded, dict):
+            _fail(f"{policy_file}: expected a mapping of rule names to values")
+        allowed = set(RULES + SELECTION + CONNECTION)
+        unknown = sorted(str(k) for k in loaded if str(k).replace("_", "-") not in allowed)
+        if unknown:
+            _fail(f"{policy_file}: unknown name(s): {', '.join(unknown)}")
+        merged.update({str(k).replace("_", "-"): v for k, v in loaded.items()})
+    for name, value in options.items():
+        if value in (None, (), False):
+            continue
+        merged[name.replace("_", "-")] = list(value) if isinstance(value, tuple) else value
+    return merged
+
+
+def _selection_and_policy(merged: dict[str, Any]) -> tuple[Selection, Policy]:
+    package_type = merged.get("package-type")
+    if not package_type:
+        _fail("--package-type is required (or package-type in the policy file)")
+    packages = merged.get("package") or []
+    if isinstance(packages, str):
+        packages = [packages]
+    try:
+        selection = Selection(
+            str(package_type), merged.get("owner"), PackageSelector.parse(packages)
+        )
+        policy = Policy.from_options({k: v for k, v in merged.items() if k in RULES})
+    except PolicyError as error:
+        _fail(str(error))
+    return selection, policy
+
+
+@contextmanager
+def _client(token: str | None, api_url: str | None, registry_url: str | None) -> Iterator[Client]:
+    if not token:
+        _fail("no token: pass --token, or set PACKYARD_TOKEN or GITHUB_TOKEN")
+    with Client(token=token, base_url=api_url or GITHUB_API, registry_url=registry_url) as c:
+        yield c
+
+
+# progress -----------------------------------------------------------------------------------
+
+
+class Bars:
+    """Rich progress bars on a terminal; silence in CI logs and pipes."""
+
+    def __init__(self) -> None:
+        self.progress = Progress(
+            TextColumn("{task.description}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeElapsedColumn(),
+            console=err,
+            transient=True,
+            disable=not err.is_terminal,
+        )
+        self.task: Any = None
+
+    def __enter__(self) -> Bars:
+        self.progress.start()
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self.progress.stop()
+
+    def begin(self, label: str, total: int | None = None) -> None:
+        self.task = self.progress.add_task(label, total=total)
+
+    def advance(self, amount: int = 1) -> None:
+        if self.task is not None:
+            self.progress.advance(self.task, amount)
+
+    def end(self) -> None:
+        if self.task is not None:
+            self.progress.remove_task(self.task)
+            self.task = None
+
+
+# output -------------------------------------------------------------------------------------
+
+
+def _short(name: str) -> str:
+    return name[:19] + "…" if name.startswith("sha256:") and len(name) > 20 else name
+
+
+def print_plan(plan: Plan) -> None:
+    for package in plan.packages:
+        table = Table(title=f"{package.owner}/{package.name} ({package.package_type})")
+        for column in ("id", "version", "tags", "created", "action", "why"):
+            table.add_column(column, overflow="fold")
+        for v in package.versions:
+            action = "[red]delete[/red]" if v.action == "delete" else "[green]keep[/green]"
+            table.add_row(
+                str(v.id),
+                _short(v.name),
+                ", ".join(v.tags),
+                v.created_at[:10],
+                action,
+                "; ".join(v.reasons),
+            )
+        out.print(table)
+        if package.delete_package:
+            out.print("[red]the whole package is deleted[/red] (--on-last-version delete-package)")
+        if package.error:
+            out.print(f"[yellow]left untouched:[/yellow] {package.error}")
+    out.print(
+        f"{plan.deletion_count} version(s) to delete in {len(plan.packages)} package(s); "
+        f"{len(plan.errors)} package(s) left untouched"
+    )
+
+
+def print_run(run: Run) -> None:
+    out.print(
+        f"run {run.run_id}: {run.count('deleted')} deleted, {run.count('gone')} already gone, "
+        f"{run.count('skipped')} skipped, {run.count('failed')} failed"
+        + (
+            f", {run.count('package-deleted')} package(s) deleted"
+            if run.count("package-deleted")
+            else ""
+        )
+    )
+    for entry in run.entries:
+        if entry.outcome in ("failed", "skipped"):
+            out.print(
+                f"  {entry.outcome}: {entry.owner}/{entry.package} {entry.name}: {entry.error}"
+            )
+    for label, reason in run.package_errors.items():
+        out.print(f"  untouched: {label}: {reason}")
+    out.print(f"undo with: packyard prune undo {run.run_id}")
+
+
+def print_undo(report: UndoReport) -> None:
+    counts = {
+        o: sum(1 for r in report.restorations if r.outcome == o)
+        for o in ("restored", "skipped", "failed")
+    }
+    out.print(
+        f"undo of {report.run_id}: {counts['restored']} restored, {counts['skipped']} skipped, "
+        f"{counts['failed']} could not be restored"
+    )
+    for r in report.restorations:
+        if r.outcome != "restored":
+            what = f"version {r.package_version_id}" if r.package_version_id else "package"
+            out.print(f"  {r.outcome}: {r.package} {what} ({_short(r.name)}): {r.reason}")
+
+
+def _write_report(path: Path | None, report: dict[str, Any]) -> None:
+    if path is not None:
+        path.write_text(json.dumps(report, indent=2) + "\n")
+
+
+def _summary(plan: Plan) -> dict[str, int]:
+    return {
+        "packages": len(plan.packages),
+        "versions": sum(len(p.versions) for p in plan.packages),
+        "to_delete": plan.deletion_count,
+        "untouched_packages": len(plan.errors),
+    }
+
+
+def _plan(options: dict[str, Any]) -> tuple[Plan, dict[str, Any]]:
+    merged = _merged(options)
+    selection, policy = _selection_and_policy(merged)
+    with _client(options.get("token"), merged.get("api-url"), merged.get("registry-url")) as c:
+        try:
+            with Bars() as bars:
+                return make_plan(c, selection, policy, progress=bars), merged
+        except PolicyError as error:
+            _fail(str(error))
+        except PackyardClientError as error:
+            _fail(f"planning stopped: {error}", EXIT_API)
+
+
+def _apply(plan: Plan, token: str | None, api_url: str | None, report: Path | None) -> NoReturn:
+    with _client(token, api_url or plan.api_url, plan.registry_url) as c:
+        with Bars() as bars:
+            run = apply_plan(c, plan, journal=Journal(), progress=bars)
+    err.print(f"run {run.run_id} (journal: {Journal().path(run.run_id)})")
+    print_run(run)
+    _write_report(
+        report,
+        {"run_id": run.run_id, "dry_run": False, "summary": _summary(plan), "run": run.to_json()},
+    )
+    sys.exit(run.exit_code)
+
+
+# commands -----------------------------------------------------------------------------------
+
+
+@click.group(invoke_without_command=True)
+@_policy_options
+@click.option("--dry-run", is_flag=True, help="Print the plan with its reasons; delete nothing.")
+@click.pass_context
+def prune(ctx: click.Context, /, dry_run: bool, **options: Any) -> None:
+    """Delete what a retention policy selects (keep rules always win); see README."""
+    if ctx.invoked_subcommand is not None:
+        return
+    report: Path | None = options.pop("report")
+    plan, merged = _plan(options)
+    if dry_run:
+        print_plan(plan)
+        _write_report(report, {"dry_run": True, "summary": _summary(plan), "plan": plan.to_json()})
+        sys.exit(EXIT_PLAN_INCOMPLETE if plan.errors else EXIT_OK)
+    _apply(plan, options.get("token"), merged.get("api-url"), report)
+
+
+@prune.command("plan")
+@_policy_options
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), required=True)
+def plan_command(output: Path, **options: Any) -> None:
+    """Write the exact list of versions a policy deletes (ids, names, tags, reasons)."""
+    report: Path | None = options.pop("report")
+    plan, _merged_options = _plan(options)
+    output.write_text(json.dumps(plan.to_json(), indent=2) + "\n")
+    out.print(
+        f"{output}: {plan.deletion_count} version(s) to delete in {len(plan.packages)} "
+        f"package(s); {len(plan.errors)} left untouched"
+    )
+    _write_report(report, {"dry_run": True, "summary": _summary(plan), "plan": plan.to_json()})
+    sys.exit(EXIT_PLAN_INCOMPLETE if plan.errors else EXIT_OK)
+
+
+@prune.command("apply")
+@click.argument("plan_file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@_connection_options
+@click.option("--report", type=click.Path(dir_okay=False, path_type=Path))
+def apply_command(
+    plan_file: Path,
+    token: str | None,
+    api_url: str | None,
+    registry_url: str | None,
+    report: Path | None,
+) -> None:
+    """Delete exactly the versions a plan file lists, on the API it was made against."""
+    try:
+        plan = Plan.from_json(json.loads(plan_file.read_text()))
+    except (ValueError, PolicyError) as error:
+        _fail(f"{plan_file}: {error}")
+    if registry_url:
+        plan.registry_url = registry_url
+    _apply(plan, token, api_url, report)
+
+
+@prune.command("undo")
+@click.argument("run_id", required=False)
+@click.option("--last", is_flag=True, help="The newest run not yet undone.")
+@click.option("--token", envvar=["PACKYARD_TOKEN", "GITHUB_TOKEN"])
+@click.option("--report", type=click.Path(dir_okay=False, path_type=Path))
+def undo_command(run_id: str | None, last: bool, token: str | None, report: Path | None) -> None:
+    """Restore what a run deleted, through the restore endpoints (within 30 days)."""
+    if bool(run_id) == last:
+        _fail("give a RUN_ID or --last")
+    journal = Journal()
+    try:
+        run = journal.last() if last else journal.load(str(run_id))
+    except (FileNotFoundError, ValueError) as error:
+        _fail(str(error))
+    with _client(token, run.api_url, run.registry_url) as c:
+        with Bars() as bars:
+            result = undo_run(c, run, journal=journal, progress=bars)
+    print_undo(result)
+    _write_report(
+        report,
+        {
+            "run_id": run.run_id,
+            "restorations": [r.__dict__ for r in result.restorations],
+        },
+    )
+    sys.exit(result.exit_code)

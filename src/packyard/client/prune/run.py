@@ -1,0 +1,344 @@
+"""Applying a plan, the journal every applied run leaves, and undoing a run from it.
+
+A run deletes exactly the plan's deletions, parents before their platforms and referrers, a
+few at a time; a 404 is "already gone". Its journal (`runs/ID.json` under the state
+directory) is rewritten after every package, so even an interrupted run can be undone:
+`undo_run` restores, through GitHub's restore endpoints, what the run deleted and nothing
+that someone else deleted meanwhile.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any, Literal
+
+from packyard.client import errors
+from packyard.client._client import Client, DeleteResult
+from packyard.client.prune.plan import PackagePlan, Plan, Progress, Quiet
+
+RUN_FORMAT = "packyard-prune-run/1"
+# Server and client clocks differ; a cascade the run caused may be stamped a little outside it.
+CLOCK_SLACK = timedelta(minutes=5)
+Outcome = Literal["deleted", "gone", "failed", "skipped", "package-deleted"]
+RestoreOutcome = Literal["restored", "skipped", "failed"]
+
+# Exit codes CI can use.
+EXIT_OK = 0
+EXIT_FAILED = 1  # some deletion (or restoration) failed
+EXIT_PLAN_INCOMPLETE = 3  # a package was left untouched: unreadable, or the last-version rule
+
+
+def state_dir() -> Path:
+    """`PACKYARD_STATE_DIR`, else `$XDG_STATE_HOME/packyard`, else ~/.local/state/packyard."""
+    explicit = os.environ.get("PACKYARD_STATE_DIR")
+    if explicit:
+        return Path(explicit)
+    xdg = os.environ.get("XDG_STATE_HOME")
+    base = Path(xdg) if xdg else Path.home() / ".local" / "state"
+    return base / "packyard"
+
+
+def runs_dir() -> Path:
+    return state_dir() / "runs"
+
+
+def new_run_id(now: datetime) -> str:
+    """Sortable by time, unique by a random tail: `20261124T133000Z-3fa9c1`."""
+    return f"{now.astimezone(UTC):%Y%m%dT%H%M%SZ}-{secrets.token_hex(3)}"
+
+
+@dataclass
+class Entry:
+    owner: str
+    package_type: str
+    package: str
+    package_version_id: int | None  # None for a whole package
+    name: str
+    tags: list[str]
+    outcome: Outcome
+    error: str | None = None
+
+
+@dataclass
+class Run:
+    """One applied plan: what was asked, what happened to each version."""
+
+    run_id: str
+    api_url: str
+    registry_url: str
+    started_at: str
+    policy: dict[str, Any]
+    finished_at: str | None = None
+    entries: list[Entry] = field(default_factory=list)
+    package_errors: dict[str, str] = field(default_factory=dict)
+    undone_at: str | None = None
+
+    def count(self, outcome: Outcome) -> int:
+        return sum(1 for e in self.entries if e.outcome == outcome)
+
+    @property
+    def exit_code(self) -> int:
+        if self.count("failed"):
+            return EXIT_FAILED
+        return EXIT_PLAN_INCOMPLETE if self.package_errors else EXIT_OK
+
+    def to_json(self) -> dict[str, Any]:
+        return {"format": RUN_FORMAT, **asdict(self)}
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Run:
+        if data.get("format") != RUN_FORMAT:
+            raise ValueError(f"not a prune run journal (expected format {RUN_FORMAT})")
+        body = {k: v for k, v in data.items() if k != "format"}
+        body["entries"] = [Entry(**e) for e in body.get("entries", [])]
+        return cls(**body)
+
+
+class Journal:
+    """A run's file, replaced atomically each time it is saved."""
+
+    def __init__(self, directory: Path | None = None) -> None:
+        self.directory = directory or runs_dir()
+
+    def path(self, run_id: str) -> Path:
+        if not run_id or "/" in run_id or run_id.startswith("."):
+            raise ValueError(f"{run_id!r} is not a run id")
+        return self.directory / f"{run_id}.json"
+
+    def save(self, run: Run) -> Path:
+        self.directory.mkdir(parents=True, exist_ok=True)
+        target = self.path(run.run_id)
+        temporary = target.with_suffix(".json.tmp")
+        temporary.write_text(json.dumps(run.to_json(), indent=2) + "\n")
+        os.replace(temporary, target)
+        return target
+
+    def load(self, run_id: str) -> Run:
+        path = self.path(run_id)
+        if not path.exists():
+            raise FileNotFoundError(f"no run {run_id} in {self.directory}")
+        return Run.from_json(json.loads(path.read_text()))
+
+    def last(self) -> Run:
+        """The newest applied run not yet undone."""
+        for path in sorted(self.directory.glob("*.json"), reverse=True):
+            run = Run.from_json(json.loads(path.read_text()))
+            if run.undone_at is None:
+                return run
+        raise FileNotFoundError(f"no run to undo in {self.directory}")
+
+
+# applying ---------------------------------------------------------------------------------
+
+
+def apply_plan(
+    client: Client,
+    plan: Plan,
+    *,
+    journal: Journal | None = None,
+    progress: Progress | None = None,
+    concurrency: int = 4,
+    now: Callable[[], datetime] = lambda: datetime.now(UTC),
+) -> Run:
+    """Delete exactly the plan's deletions; never raises for one version's failure."""
+    progress = progress or Quiet()
+    started = now()
+    run = Run(
+        run_id=new_run_id(started),
+        api_url=client.base_url,
+        registry_url=client.registry_url,
+        started_at=started.isoformat(),
+        policy=plan.policy,
+    )
+    if journal is not None:
+        journal.save(run)
+    for package in plan.packages:
+        label = f"{package.owner}/{package.name}"
+        if package.error:
+            run.package_errors[label] = package.error
+            continue
+        if package.delete_package:
+            run.entries.append(_delete_whole(client, package))
+        elif package.deletions:
+            run.entries += _delete_versions(client, package, plan, progress, concurrency)
+        if journal is not None:
+            journal.save(run)
+    run.finished_at = now().isoformat()
+    if journal is not None:
+        journal.save(run)
+    return run
+
+
+def _delete_whole(client: Client, package: PackagePlan) -> Entry:
+    entry = Entry(
+        package.owner, package.package_type, package.name, None, package.name, [], "package-deleted"
+    )
+    try:
+        client.delete_package(package.owner, package.package_type, package.name)
+    except errors.NotFound:
+        entry.outcome = "gone"
+    except errors.PackyardClientError as error:
+        entry.outcome, entry.error = "failed", str(error)
+    return entry
+
+
+def _delete_versions(
+    client: Client, package: PackagePlan, plan: Plan, progress: Progress, concurrency: int
+) -> list[Entry]:
+    deletions = package.deletions
+    progress.begin(f"deleting from {package.owner}/{package.name}", total=len(deletions))
+    results: dict[int, DeleteResult] = {}
+    try:
+        # Level by level: an index goes before the platforms it lists, which a Packyard
+        # would otherwise refuse to delete while the index holds them.
+        for depth in sorted({v.depth for v in deletions}):
+            ids = [v.id for v in deletions if v.depth == depth]
+            for result in client.delete_versions(
+                package.owner,
+                package.package_type,
+                package.name,
+                ids,
+                concurrency=concurrency,
+                on_result=lambda _r: progress.advance(),
+            ):
+                results[result.package_version_id] = result
+    finally:
+        progress.end()
+    entries = []
+    for version in deletions:
+        result = results[version.id]
+        entry = Entry(
+            package.owner,
+            package.package_type,
+            package.name,
+            version.id,
+            version.name,
+            version.tags,
+            result.outcome,
+            str(result.error) if result.error else None,
+        )
+        last_version = (errors.LastVersionError, errors.LastTaggedVersionError)
+        if isinstance(result.error, last_version) and plan.on_last_version == "skip":
+            entry.outcome = "skipped"
+        entries.append(entry)
+    return entries
+
+
+# undoing ----------------------------------------------------------------------------------
+
+
+@dataclass
+class Restoration:
+    package: str
+    package_version_id: int | None
+    name: str
+    outcome: RestoreOutcome
+    reason: str | None = None
+
+
+@dataclass
+class UndoReport:
+    run_id: str
+    restorations: list[Restoration] = field(default_factory=list)
+
+    @property
+    def exit_code(self) -> int:
+        return EXIT_FAILED if any(r.outcome == "failed" for r in self.restorations) else EXIT_OK
+
+
+def undo_run(
+    client: Client,
+    run: Run,
+    *,
+    journal: Journal | None = None,
+    progress: Progress | None = None,
+    now: Callable[[], datetime] = lambda: datetime.now(UTC),
+) -> UndoReport:
+    """Restore what `run` deleted, deepest first (platforms before their index), and say
+    what could not be restored and why."""
+    progress = progress or Quiet()
+    report = UndoReport(run.run_id)
+    started = datetime.fromisoformat(run.started_at) - CLOCK_SLACK
+    finished = datetime.fromisoformat(run.finished_at or now().isoformat()) + CLOCK_SLACK
+    packages: dict[tuple[str, str, str], list[Entry]] = {}
+    for entry in run.entries:
+        packages.setdefault((entry.owner, entry.package_type, entry.package), []).append(entry)
+    for (owner, package_type, name), entries in packages.items():
+        label = f"{owner}/{name}"
+        whole = [e for e in entries if e.package_version_id is None]
+        if whole and whole[0].outcome == "package-deleted":
+            report.restorations.append(_restore_whole(client, owner, package_type, name))
+            continue
+        wanted = [e for e in entries if e.outcome in ("deleted", "gone")]
+        if not wanted:
+            continue
+        try:
+            deleted_now = {
+                v.id: v for v in client.iter_versions(owner, package_type, name, state="deleted")
+            }
+        except errors.PackyardClientError as error:
+            report.restorations += [
+                Restoration(label, e.package_version_id, e.name, "failed", str(error))
+                for e in wanted
+            ]
+            continue
+        progress.begin(f"restoring {label}", total=len(wanted))
+        for entry in reversed(wanted):
+            report.restorations.append(
+                _restore_one(client, entry, deleted_now, started, finished, label)
+            )
+            progress.advance()
+        progress.end()
+    run.undone_at = now().isoformat()
+    if journal is not None:
+        journal.save(run)
+    return report
+
+
+def _restore_whole(client: Client, owner: str, package_type: str, name: str) -> Restoration:
+    try:
+        client.restore_package(owner, package_type, name)
+    except errors.PackyardClientError as error:
+        return Restoration(f"{owner}/{name}", None, name, "failed", str(error))
+    return Restoration(f"{owner}/{name}", None, name, "restored")
+
+
+def _restore_one(
+    client: Client,
+    entry: Entry,
+    deleted_now: dict[int, Any],
+    started: datetime,
+    finished: datetime,
+    label: str,
+) -> Restoration:
+    version_id = entry.package_version_id
+    assert version_id is not None
+    current = deleted_now.get(version_id)
+    if current is None and entry.outcome == "gone":
+        return Restoration(label, version_id, entry.name, "skipped", "not deleted any more")
+    if current is None:
+        return Restoration(
+            label,
+            version_id,
+            entry.name,
+            "failed",
+            "not among the deleted versions: restored already, or purged after the restore window",
+        )
+    if entry.outcome == "gone":
+        # Gone before this run reached it: restore it only if the run's own cascade took it.
+        deleted_at = current.deleted_at
+        if deleted_at is None or not started <= deleted_at <= finished:
+            return Restoration(
+                label, version_id, entry.name, "skipped", "deleted by someone else, not this run"
+            )
+    try:
+        client.restore_version(entry.owner, entry.package_type, entry.package, version_id)
+    except errors.PackyardClientError as error:
+        return Restoration(label, version_id, entry.name, "failed", str(error))
+    return Restoration(label, version_id, entry.name, "restored")
