@@ -7,6 +7,7 @@ import socket
 import subprocess
 import sys
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -54,17 +55,18 @@ def live_database(backend: str, tmp_path_factory: pytest.TempPathFactory) -> Ite
         yield url
 
 
-@pytest.fixture(scope="module")
-def live_server(
-    live_database: str, tmp_path_factory: pytest.TempPathFactory
+@contextmanager
+def serving(
+    database_url: str, data_dir: Path, extra_env: dict[str, str] | None = None
 ) -> Iterator[LiveServer]:
+    """`packyard serve` on a free port over `database_url`, seeded with the world."""
     port = free_port()
-    data_dir = tmp_path_factory.mktemp("data")
     env = {
         **os.environ,
-        "PACKYARD_DATABASE_URL": live_database,
+        "PACKYARD_DATABASE_URL": database_url,
         "PACKYARD_DATA_DIR": str(data_dir),
         "PACKYARD_BASE_URL": f"http://127.0.0.1:{port}",
+        **(extra_env or {}),
     }
     server = LiveServer(f"http://127.0.0.1:{port}", env)
     seeded = server.packyard("seed", str(WORLD_FILE))
@@ -83,3 +85,11 @@ def live_server(
         process.terminate()
         process.wait(timeout=10)
         log.close()
+
+
+@pytest.fixture(scope="module")
+def live_server(
+    live_database: str, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[LiveServer]:
+    with serving(live_database, tmp_path_factory.mktemp("data")) as server:
+        yield server
