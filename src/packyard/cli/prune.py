@@ -25,7 +25,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from packyard.client import Client, PackyardClientError
+from packyard.client import Client, PackyardClientError, RetryPolicy
 from packyard.client.prune import (
     EXIT_OK,
     EXIT_PLAN_INCOMPLETE,
@@ -44,6 +44,7 @@ from packyard.client.prune import (
 )
 from packyard.client.prune.policy import ON_LAST_VERSION, STREAMS
 
+PATIENT_RATE_LIMIT_RETRIES = 50
 EXIT_USAGE = 2
 EXIT_API = 1
 GITHUB_API = "https://api.github.com"
@@ -63,7 +64,10 @@ RULES = (
 SELECTION = ("package-type", "owner", "package")
 CONNECTION = ("api-url", "registry-url")
 
-out = Console(highlight=False, soft_wrap=True)
+out = Console(highlight=False)
+if not out.is_terminal:
+    # CI logs and pipes have no width; 80 columns would fold every digest and reason.
+    out = Console(highlight=False, width=200)
 err = Console(stderr=True, highlight=False)
 
 
@@ -176,7 +180,11 @@ def _selection_and_policy(merged: dict[str, Any]) -> tuple[Selection, Policy]:
 def _client(token: str | None, api_url: str | None, registry_url: str | None) -> Iterator[Client]:
     if not token:
         _fail("no token: pass --token, or set PACKYARD_TOKEN or GITHUB_TOKEN")
-    with Client(token=token, base_url=api_url or GITHUB_API, registry_url=registry_url) as c:
+    # A cleanup job would rather wait out GitHub's rate limits than fail half done.
+    patient = RetryPolicy(rate_limit_retries=PATIENT_RATE_LIMIT_RETRIES)
+    with Client(
+        token=token, base_url=api_url or GITHUB_API, registry_url=registry_url, retry=patient
+    ) as c:
         yield c
 
 

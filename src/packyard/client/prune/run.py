@@ -126,12 +126,13 @@ class Journal:
         return Run.from_json(json.loads(path.read_text()))
 
     def last(self) -> Run:
-        """The newest applied run not yet undone."""
-        for path in sorted(self.directory.glob("*.json"), reverse=True):
-            run = Run.from_json(json.loads(path.read_text()))
-            if run.undone_at is None:
-                return run
-        raise FileNotFoundError(f"no run to undo in {self.directory}")
+        """The newest applied run not yet undone (by start time: two runs may share a
+        second, and so the prefix of their ids)."""
+        runs = [Run.from_json(json.loads(p.read_text())) for p in self.directory.glob("*.json")]
+        pending = [run for run in runs if run.undone_at is None]
+        if not pending:
+            raise FileNotFoundError(f"no run to undo in {self.directory}")
+        return max(pending, key=lambda run: datetime.fromisoformat(run.started_at))
 
 
 # applying ---------------------------------------------------------------------------------
