@@ -313,3 +313,20 @@ def test_package_selection() -> None:
         "tools",
     ]
     assert PackageSelector.parse(["!old"]).selects("anything")
+
+
+def test_cosign_and_fallback_referrer_tags_follow_their_subject() -> None:
+    """On ghcr.io signatures hang off tags (`sha256-<hex>.sig`), not the referrers API."""
+    sig, att = "sha256:" + "5" * 64, "sha256:" + "6" * 64
+    world = [
+        facts(1, OLD, 30, tags=("v1",)),
+        facts(2, sig, 30, tags=(f"sha256-{'e' * 64}.sig",)),
+        facts(3, INDEX, 2, tags=("v2",)),
+        facts(4, att, 2, tags=(f"sha256-{'a' * 64}.att",)),
+    ]
+    verdicts = {v.version.name: v for v in decide(policy(keep_last=1), "container", world, NOW)}
+    # The signature tags do not count as images: keep-last 1 keeps v2 and its attestation,
+    # and the old image's signature goes with it.
+    assert {n for n, v in verdicts.items() if v.delete} == {OLD, sig}
+    assert verdicts[att].role == "referrer" and verdicts[sig].role == "referrer"
+    assert verdicts[att].reasons[0].startswith("kept: refers to kept")

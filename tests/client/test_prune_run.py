@@ -204,3 +204,31 @@ def test_container_manifests_that_cannot_be_read_fail_closed(
     assert package.error and "could not read every manifest" in package.error
     assert package.deletions == []
     assert all(v.action == "keep" for v in package.versions)
+
+
+def test_an_organizations_packages(store: Any, clock: Clock, client_for: Any, world: Any) -> None:
+    seed(
+        store,
+        {
+            "tokens": [
+                {
+                    "user": "carol",  # an admin of acme
+                    "token": "ghp_carol_prune",
+                    "kind": "classic",
+                    "scopes": ["read:packages", "delete:packages"],
+                }
+            ]
+        },
+        clock.now,
+    )
+    client: Client = client_for("ghp_carol_prune")
+    plan = make_plan(
+        client, Selection("npm", "acme"), Policy.from_options({"keep-last": 1}), now=clock.now
+    )
+    [package] = plan.packages
+    assert package.name == "@acme/web-ui"
+    assert [v.name for v in package.deletions] == ["1.0.0"]
+    run = apply_plan(client, plan, now=clock)
+    assert run.count("deleted") == 1
+    assert [v.name for v in client.iter_versions("acme", "npm", "@acme/web-ui")] == ["1.1.0"]
+    assert [r.outcome for r in undo_run(client, run, now=clock).restorations] == ["restored"]

@@ -13,6 +13,7 @@ Every other package type is a plain list of versions, each judged on its own.
 
 from __future__ import annotations
 
+import re
 from collections import deque
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -81,21 +82,26 @@ def decide(
     by_digest = {v.name: v for v in ordered}
     parents: dict[str, list[str]] = {}
     referrers: dict[str, list[str]] = {}
+    subjects: dict[str, str] = {}  # referrer digest → the digest it refers to
     if graph:
         for v in ordered:
             for child in v.children:
                 if child in by_digest and child != v.name:
                     parents.setdefault(child, []).append(v.name)
-            if v.subject in by_digest and v.subject != v.name:
-                referrers.setdefault(v.subject, []).append(v.name)
+            subject = v.subject or _tagged_subject(v.tags)
+            if subject in by_digest and subject != v.name:
+                subjects[v.name] = subject
+                referrers.setdefault(subject, []).append(v.name)
 
     def role(v: VersionFacts) -> Role:
-        if not graph or v.tags:
+        if not graph:
+            return "image"
+        if v.name in subjects and (not v.tags or _tagged_subject(v.tags)):
+            return "referrer"
+        if v.tags:
             return "image"
         if v.name in parents:
             return "child"
-        if v.subject in by_digest and v.subject != v.name:
-            return "referrer"
         return "image"
 
     def dependents(digest: str) -> list[str]:
@@ -152,6 +158,19 @@ def decide(
             delete = False
         verdicts.append(Verdict(v, delete, reasons, r, depth.get(v.name, 0)))
     return verdicts
+
+
+# cosign's `sha256-<hex>.sig` / `.att` / `.sbom` tags, and the distribution spec's referrers
+# fallback `sha256-<hex>`: tags that only say "this refers to that digest". On registries
+# without the referrers API (ghcr.io) they are how signatures and attestations attach.
+_REFERRER_TAG = re.compile(r"(sha256)-([0-9a-f]{64})(?:\.[A-Za-z0-9_-]+)?")
+
+
+def _tagged_subject(tags: Sequence[str]) -> str | None:
+    """The digest every tag points at, when every tag is a referrer tag of one digest."""
+    found = {m.group(1) + ":" + m.group(2) for t in tags if (m := _REFERRER_TAG.fullmatch(t))}
+    matched = all(_REFERRER_TAG.fullmatch(t) for t in tags)
+    return found.pop() if tags and matched and len(found) == 1 else None
 
 
 def _label(v: VersionFacts) -> str:
