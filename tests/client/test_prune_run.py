@@ -231,4 +231,25 @@ def test_an_organizations_packages(store: Any, clock: Clock, client_for: Any, wo
     run = apply_plan(client, plan, now=clock)
     assert run.count("deleted") == 1
     assert [v.name for v in client.iter_versions("acme", "npm", "@acme/web-ui")] == ["1.1.0"]
-    assert [r.outcome for r in undo_run(client, run, now=clock).restorations] == ["restored"]
+    # Restoring needs write:packages, which this token lacks: undo says so, and restores
+    # nothing; with the scope it succeeds.
+    [refused] = undo_run(client, run, now=clock).restorations
+    assert refused.outcome == "failed" and "write:packages" in (refused.reason or ""), refused
+    seed(
+        store,
+        {
+            "tokens": [
+                {
+                    "user": "carol",
+                    "token": "ghp_carol_restore",
+                    "kind": "classic",
+                    # Listing deleted versions takes delete:packages; restoring write:packages.
+                    "scopes": ["read:packages", "write:packages", "delete:packages"],
+                }
+            ]
+        },
+        clock.now,
+    )
+    restorer: Client = client_for("ghp_carol_restore")
+    [done] = undo_run(restorer, run, now=clock).restorations
+    assert done.outcome == "restored", done
