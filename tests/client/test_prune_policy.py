@@ -330,3 +330,15 @@ def test_cosign_and_fallback_referrer_tags_follow_their_subject() -> None:
     assert {n for n, v in verdicts.items() if v.delete} == {OLD, sig}
     assert verdicts[att].role == "referrer" and verdicts[sig].role == "referrer"
     assert verdicts[att].reasons[0].startswith("kept: refers to kept")
+
+
+def test_examples_in_docstrings_run() -> None:
+    import doctest
+
+    import packyard.client.prune as prune_package
+    from packyard import semver
+    from packyard.client.prune import policy as policy_module
+
+    for module in (policy_module, semver, prune_package):
+        failures, _ = doctest.testmod(module)
+        assert failures == 0, module.__name__

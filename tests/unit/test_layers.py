@@ -43,7 +43,8 @@ def imports(path: Path) -> set[str]:
         if isinstance(node, ast.Import):
             found.update(alias.name for alias in node.names)
         elif isinstance(node, ast.ImportFrom) and node.module:
-            found.add(node.module)
+            # `from packyard import semver` imports packyard.semver, not all of packyard.
+            found.update(f"{node.module}.{alias.name}" for alias in node.names)
     return found
 
 
