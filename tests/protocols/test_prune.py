@@ -41,11 +41,13 @@ class Shop:
     orphan: str
 
 
-def _put(server: LiveServer, reference: str, document: dict[str, Any]) -> str:
+def _put(
+    server: LiveServer, reference: str, document: dict[str, Any], repository: str = REPOSITORY
+) -> str:
     content = json.dumps(document).encode()
     with httpx.Client(base_url=server.url, auth=("alice", ALICE)) as http:
         put = http.put(
-            f"/v2/{REPOSITORY}/manifests/{reference}",
+            f"/v2/{repository}/manifests/{reference}",
             content=content,
             headers={"Content-Type": document["mediaType"]},
         )
@@ -53,20 +55,29 @@ def _put(server: LiveServer, reference: str, document: dict[str, Any]) -> str:
     return str(put.headers["docker-content-digest"])
 
 
-def _blob(server: LiveServer, data: bytes) -> dict[str, Any]:
+def _blob(server: LiveServer, data: bytes, repository: str = REPOSITORY) -> dict[str, Any]:
     digest = "sha256:" + hashlib.sha256(data).hexdigest()
     with httpx.Client(base_url=server.url, auth=("alice", ALICE)) as http:
         done = http.post(
-            f"/v2/{REPOSITORY}/blobs/uploads/", params={"digest": digest}, content=data
+            f"/v2/{repository}/blobs/uploads/", params={"digest": digest}, content=data
         )
     assert done.status_code == 201, done.text
     return {"digest": digest, "size": len(data)}
 
 
-def _untagged(server: LiveServer, document: dict[str, Any]) -> str:
+def _untagged(server: LiveServer, document: dict[str, Any], repository: str = REPOSITORY) -> str:
     """Push a manifest by its digest alone, as `docker push` of a digest or an attest does."""
     content = json.dumps(document).encode()
-    return _put(server, "sha256:" + hashlib.sha256(content).hexdigest(), document)
+    return _put(server, "sha256:" + hashlib.sha256(content).hexdigest(), document, repository)
+
+
+def _image(server: LiveServer, repository: str, payload: bytes) -> dict[str, Any]:
+    """An image manifest document whose blobs are in `repository`."""
+    config = {"mediaType": "application/vnd.oci.image.config.v1+json"}
+    config.update(_blob(server, b"{}", repository))
+    layer = {"mediaType": "application/vnd.oci.image.layer.v1.tar"}
+    layer.update(_blob(server, payload, repository))
+    return {"schemaVersion": 2, "mediaType": OCI_MANIFEST, "config": config, "layers": [layer]}
 
 
 def push_shop(server: LiveServer, tmp_path: Path) -> Shop:
@@ -260,6 +271,50 @@ def test_plan_then_apply_and_exit_codes(live_server: LiveServer, tmp_path: Path)
     typo = tmp_path / "typo.yml"
     typo.write_text("package-type: npm\nkeep-lastt: 3\n")
     assert prune(live_server, state, "--policy", str(typo)).returncode == 2
+
+
+def test_apply_skips_what_was_pushed_or_tagged_onto_since_the_plan(
+    live_server: LiveServer, tmp_path: Path
+) -> None:
+    """On GitHub nothing stops deleting a platform a new index lists: prune checks itself."""
+    race = "alice/race"
+    _put(live_server, "v1", _image(live_server, race, b"tagged"), race)
+    orphan_a = _untagged(live_server, _image(live_server, race, b"orphan a"), race)
+    orphan_b = _untagged(live_server, _image(live_server, race, b"orphan b"), race)
+    orphan_c = _untagged(live_server, _image(live_server, race, b"orphan c"), race)
+    state, plan_file = tmp_path / "state", tmp_path / "plan.json"
+    planned = prune(
+        live_server, state, "plan", "--package-type", "container", "--package", "race",
+        "--untagged", "-o", str(plan_file),
+    )  # fmt: skip
+    assert planned.returncode == 0, planned.stdout + planned.stderr
+    # After the plan: a new index lists orphan a, and orphan b is tagged.
+    descriptor_a = {"mediaType": OCI_MANIFEST, "digest": orphan_a, "size": 0}
+    with httpx.Client(base_url=live_server.url, auth=("alice", ALICE)) as http:
+        descriptor_a["size"] = len(http.get(f"/v2/{race}/manifests/{orphan_a}").content)
+        body = http.get(f"/v2/{race}/manifests/{orphan_b}", headers={"Accept": OCI_MANIFEST})
+    _put(
+        live_server,
+        "v2",
+        {"schemaVersion": 2, "mediaType": "application/vnd.oci.image.index.v1+json",
+         "manifests": [descriptor_a]},
+        race,
+    )  # fmt: skip
+    _put(live_server, "b-tag", json.loads(body.content), race)
+    applied = prune(live_server, state, "apply", str(plan_file), "--report", str(tmp_path / "r"))
+    assert applied.returncode == 0, applied.stdout + applied.stderr
+    entries = {e["name"]: e for e in json.loads((tmp_path / "r").read_text())["run"]["entries"]}
+    assert (
+        entries[orphan_a]["outcome"] == "skipped"
+        and "pushed after the plan" in (entries[orphan_a]["error"])
+    )
+    assert (
+        entries[orphan_b]["outcome"] == "skipped" and "tagged b-tag" in entries[orphan_b]["error"]
+    )
+    assert entries[orphan_c]["outcome"] == "deleted"
+    with Client(token=ALICE, base_url=live_server.api) as client:
+        names = {v.name for v in client.iter_versions("alice", "container", "race")}
+    assert orphan_a in names and orphan_b in names and orphan_c not in names
 
 
 @pytest.fixture(scope="module")

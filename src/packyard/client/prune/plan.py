@@ -72,6 +72,9 @@ class PlannedVersion:
     reasons: list[str]
     role: str = "image"
     depth: int = 0
+    # Containers: what this manifest lists and refers to, for the check before applying.
+    children: list[str] = field(default_factory=list)
+    subject: str | None = None
 
 
 @dataclass
@@ -207,7 +210,7 @@ def _plan_package(
     graph: dict[int, tuple[tuple[str, ...], str | None]] = {}
     if inspector is not None:
         try:
-            graph = _read_manifests(inspector, f"{owner.lower()}/{name}", versions, progress)
+            graph = read_manifests(inspector, f"{owner.lower()}/{name}", versions, progress)
         except errors.PackyardClientError as error:
             plan.error = (
                 f"could not read every manifest ({error}); nothing in this package is deleted"
@@ -238,6 +241,8 @@ def _plan_package(
             reasons=list(v.reasons),
             role=v.role,
             depth=v.depth,
+            children=list(v.version.children),
+            subject=v.version.subject,
         )
         for v in decision.verdicts
     ]
@@ -252,7 +257,7 @@ def _listed(versions: Iterable[PackageVersion], progress: Progress) -> list[Pack
     return found
 
 
-def _read_manifests(
+def read_manifests(
     inspector: RegistryClient,
     repository: str,
     versions: list[PackageVersion],

@@ -20,7 +20,15 @@ from typing import Any, Literal
 
 from packyard.client import errors
 from packyard.client._client import Client, DeleteResult
-from packyard.client.prune.plan import PackagePlan, Plan, Progress, Quiet
+from packyard.client.prune.decide import GRAPH_TYPES
+from packyard.client.prune.plan import (
+    PackagePlan,
+    Plan,
+    PlannedVersion,
+    Progress,
+    Quiet,
+    read_manifests,
+)
 
 RUN_FORMAT = "packyard-prune-run/1"
 # Server and client clocks differ; a cascade the run caused may be stamped a little outside it.
@@ -167,7 +175,7 @@ def apply_plan(
         if package.delete_package:
             run.entries.append(_delete_whole(client, package))
         elif package.deletions:
-            run.entries += _delete_versions(client, package, plan, progress, concurrency)
+            run.entries += _delete_versions(client, package, plan, progress, concurrency, run)
         if journal is not None:
             journal.save(run)
     run.finished_at = now().isoformat()
@@ -189,10 +197,75 @@ def _delete_whole(client: Client, package: PackagePlan) -> Entry:
     return entry
 
 
+def _recheck(
+    client: Client, package: PackagePlan, progress: Progress
+) -> tuple[list[PlannedVersion], list[Entry]]:
+    """Containers: a push or a tag since the plan may hold a manifest it deletes. Those are
+    skipped, with everything they list or are referred by; reading fails closed."""
+    doomed = {v.name: v for v in package.deletions}
+    planned = {v.id: v for v in package.versions}
+    held: dict[str, str] = {}
+    live = list(client.iter_versions(package.owner, package.package_type, package.name))
+    for version in live:
+        before = planned.get(version.id)
+        if before is not None and version.name in doomed and version.tags and not before.tags:
+            held[version.name] = f"tagged {', '.join(version.tags)} after the plan"
+    new = [v for v in live if v.id not in planned]
+    if new:
+        repository = f"{package.owner.lower()}/{package.name}"
+        graph = read_manifests(client.inspector(), repository, new, progress)
+        for version in new:
+            children, subject = graph[version.id]
+            for digest in (*children, subject):
+                if digest in doomed and digest not in held:
+                    held[digest] = f"held by {version.name[:19]} pushed after the plan"
+    # What a held manifest lists, or what refers to it, is held with it.
+    queue = list(held)
+    while queue:
+        digest = queue.pop()
+        following = [c for c in doomed[digest].children if c in doomed]
+        following += [n for n, v in doomed.items() if v.subject == digest]
+        for name in following:
+            if name not in held:
+                held[name] = f"follows {digest[:19]}, held since the plan"
+                queue.append(name)
+    skipped = [_entry(package, doomed[name], "skipped", reason) for name, reason in held.items()]
+    return [v for v in package.deletions if v.name not in held], skipped
+
+
+def _entry(
+    package: PackagePlan, version: PlannedVersion, outcome: Outcome, error: str | None
+) -> Entry:
+    return Entry(
+        package.owner,
+        package.package_type,
+        package.name,
+        version.id,
+        version.name,
+        version.tags,
+        outcome,
+        error,
+    )
+
+
 def _delete_versions(
-    client: Client, package: PackagePlan, plan: Plan, progress: Progress, concurrency: int
+    client: Client,
+    package: PackagePlan,
+    plan: Plan,
+    progress: Progress,
+    concurrency: int,
+    run: Run,
 ) -> list[Entry]:
     deletions = package.deletions
+    skipped: list[Entry] = []
+    if package.package_type in GRAPH_TYPES:
+        try:
+            deletions, skipped = _recheck(client, package, progress)
+        except errors.PackyardClientError as error:
+            run.package_errors[f"{package.owner}/{package.name}"] = (
+                f"could not re-read the package before deleting ({error}); nothing deleted"
+            )
+            return []
     progress.begin(f"deleting from {package.owner}/{package.name}", total=len(deletions))
     results: dict[int, DeleteResult] = {}
     try:
@@ -211,18 +284,11 @@ def _delete_versions(
                 results[result.package_version_id] = result
     finally:
         progress.end()
-    entries = []
+    entries = skipped
     for version in deletions:
         result = results[version.id]
-        entry = Entry(
-            package.owner,
-            package.package_type,
-            package.name,
-            version.id,
-            version.name,
-            version.tags,
-            result.outcome,
-            str(result.error) if result.error else None,
+        entry = _entry(
+            package, version, result.outcome, str(result.error) if result.error else None
         )
         last_version = (errors.LastVersionError, errors.LastTaggedVersionError)
         if isinstance(result.error, last_version) and plan.on_last_version == "skip":
