@@ -21,10 +21,8 @@ from typing import Any, NoReturn
 
 import click
 import yaml
-from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-from rich.table import Table
 
+from packyard.cli.prune_view import Bars, err, out, print_plan, print_run, print_undo
 from packyard.client import Client, PackyardClientError, RetryPolicy
 from packyard.client.prune import (
     EXIT_OK,
@@ -35,9 +33,7 @@ from packyard.client.prune import (
     Plan,
     Policy,
     PolicyError,
-    Run,
     Selection,
-    UndoReport,
     apply_plan,
     make_plan,
     undo_run,
@@ -63,12 +59,6 @@ RULES = (
 )
 SELECTION = ("package-type", "owner", "package")
 CONNECTION = ("api-url", "registry-url")
-
-out = Console(highlight=False)
-if not out.is_terminal:
-    # CI logs and pipes have no width; 80 columns would fold every digest and reason.
-    out = Console(highlight=False, width=200)
-err = Console(stderr=True, highlight=False)
 
 
 def _fail(message: str, code: int = EXIT_USAGE) -> NoReturn:
@@ -186,112 +176,6 @@ def _client(token: str | None, api_url: str | None, registry_url: str | None) ->
         token=token, base_url=api_url or GITHUB_API, registry_url=registry_url, retry=patient
     ) as c:
         yield c
-
-
-# progress -----------------------------------------------------------------------------------
-
-
-class Bars:
-    """Rich progress bars on a terminal; silence in CI logs and pipes."""
-
-    def __init__(self) -> None:
-        self.progress = Progress(
-            TextColumn("{task.description}"),
-            BarColumn(),
-            MofNCompleteColumn(),
-            TimeElapsedColumn(),
-            console=err,
-            transient=True,
-            disable=not err.is_terminal,
-        )
-        self.task: Any = None
-
-    def __enter__(self) -> Bars:
-        self.progress.start()
-        return self
-
-    def __exit__(self, *_exc: object) -> None:
-        self.progress.stop()
-
-    def begin(self, label: str, total: int | None = None) -> None:
-        self.task = self.progress.add_task(label, total=total)
-
-    def advance(self, amount: int = 1) -> None:
-        if self.task is not None:
-            self.progress.advance(self.task, amount)
-
-    def end(self) -> None:
-        if self.task is not None:
-            self.progress.remove_task(self.task)
-            self.task = None
-
-
-# output -------------------------------------------------------------------------------------
-
-
-def _short(name: str) -> str:
-    return name[:19] + "…" if name.startswith("sha256:") and len(name) > 20 else name
-
-
-def print_plan(plan: Plan) -> None:
-    for package in plan.packages:
-        table = Table(title=f"{package.owner}/{package.name} ({package.package_type})")
-        for column in ("id", "version", "tags", "created", "action", "why"):
-            table.add_column(column, overflow="fold")
-        for v in package.versions:
-            action = "[red]delete[/red]" if v.action == "delete" else "[green]keep[/green]"
-            table.add_row(
-                str(v.id),
-                _short(v.name),
-                ", ".join(v.tags),
-                v.created_at[:10],
-                action,
-                "; ".join(v.reasons),
-            )
-        out.print(table)
-        if package.delete_package:
-            out.print("[red]the whole package is deleted[/red] (--on-last-version delete-package)")
-        if package.error:
-            out.print(f"[yellow]left untouched:[/yellow] {package.error}")
-    out.print(
-        f"{plan.deletion_count} version(s) to delete in {len(plan.packages)} package(s); "
-        f"{len(plan.errors)} package(s) left untouched"
-    )
-
-
-def print_run(run: Run) -> None:
-    out.print(
-        f"run {run.run_id}: {run.count('deleted')} deleted, {run.count('gone')} already gone, "
-        f"{run.count('skipped')} skipped, {run.count('failed')} failed"
-        + (
-            f", {run.count('package-deleted')} package(s) deleted"
-            if run.count("package-deleted")
-            else ""
-        )
-    )
-    for entry in run.entries:
-        if entry.outcome in ("failed", "skipped"):
-            out.print(
-                f"  {entry.outcome}: {entry.owner}/{entry.package} {entry.name}: {entry.error}"
-            )
-    for label, reason in run.package_errors.items():
-        out.print(f"  untouched: {label}: {reason}")
-    out.print(f"undo with: packyard prune undo {run.run_id}")
-
-
-def print_undo(report: UndoReport) -> None:
-    counts = {
-        o: sum(1 for r in report.restorations if r.outcome == o)
-        for o in ("restored", "skipped", "failed")
-    }
-    out.print(
-        f"undo of {report.run_id}: {counts['restored']} restored, {counts['skipped']} skipped, "
-        f"{counts['failed']} could not be restored"
-    )
-    for r in report.restorations:
-        if r.outcome != "restored":
-            what = f"version {r.package_version_id}" if r.package_version_id else "package"
-            out.print(f"  {r.outcome}: {r.package} {what} ({_short(r.name)}): {r.reason}")
 
 
 def _write_report(path: Path | None, report: dict[str, Any]) -> None:

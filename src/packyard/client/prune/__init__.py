@@ -11,6 +11,14 @@
 from __future__ import annotations
 
 from packyard.client.prune.decide import PackageDecision, Verdict, VersionFacts, decide_package
+from packyard.client.prune.journal import (
+    EXIT_FAILED,
+    EXIT_OK,
+    EXIT_PLAN_INCOMPLETE,
+    Journal,
+    Run,
+    state_dir,
+)
 from packyard.client.prune.plan import (
     PACKAGE_TYPES,
     PackagePlan,
@@ -21,17 +29,7 @@ from packyard.client.prune.plan import (
     make_plan,
 )
 from packyard.client.prune.policy import PackageSelector, Pattern, Policy, PolicyError
-from packyard.client.prune.run import (
-    EXIT_FAILED,
-    EXIT_OK,
-    EXIT_PLAN_INCOMPLETE,
-    Journal,
-    Run,
-    UndoReport,
-    apply_plan,
-    state_dir,
-    undo_run,
-)
+from packyard.client.prune.run import UndoReport, apply_plan, undo_run
 
 __all__ = [
     "EXIT_FAILED",
