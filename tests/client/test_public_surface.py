@@ -9,6 +9,7 @@ import packyard.client
 def test_all_is_sorted_and_complete() -> None:
     assert packyard.client.__all__ == sorted(packyard.client.__all__)
     assert packyard.client.__all__ == [
+        "AsyncClient",
         "BadRequest",
         "Client",
         "Conflict",
@@ -45,9 +46,9 @@ def test_all_is_sorted_and_complete() -> None:
 def test_docstring_examples_run() -> None:
     import doctest
 
-    from packyard.client import _client, _flow, errors, models, oci, rest
+    from packyard.client import _async_client, _client, _flow, errors, models, oci, rest
 
-    for module in (_client, _flow, errors, models, oci, rest, packyard.client):
+    for module in (_async_client, _client, _flow, errors, models, oci, rest, packyard.client):
         failures, _ = doctest.testmod(
             module, extraglobs={"client": None, "Client": packyard.client.Client}
         )

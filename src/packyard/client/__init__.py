@@ -11,6 +11,7 @@ Imports httpx and itself only, never the server.
 
 from __future__ import annotations
 
+from packyard.client._async_client import AsyncClient
 from packyard.client._client import Client, DeleteResult
 from packyard.client._flow import PointsBudget, RetryPolicy
 from packyard.client.errors import (
@@ -34,6 +35,7 @@ from packyard.client.models import Owner, Package, PackageVersion, RateLimit, Re
 from packyard.client.oci import Descriptor, Manifest, RegistryClient
 
 __all__ = [
+    "AsyncClient",
     "BadRequest",
     "Client",
     "Conflict",

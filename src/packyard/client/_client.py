@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import string
 import time
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -15,6 +14,13 @@ import httpx
 
 from packyard.client import errors
 from packyard.client._flow import PointsBudget, RetryPolicy, Send, request_flow, run_sync
+from packyard.client._requests import (
+    default_headers,
+    endpoint,
+    list_operation,
+    prepare,
+    result,
+)
 from packyard.client._responses import next_link, raise_for
 from packyard.client.models import Package, PackageVersion
 from packyard.client.oci import RegistryClient
@@ -22,17 +28,6 @@ from packyard.client.rest import OPERATIONS, Rest
 
 GITHUB_API = "https://api.github.com"
 GHCR = "https://ghcr.io"
-API_VERSION = "2022-11-28"
-USER_AGENT = "packyard-client"
-
-
-def _path_fields(template: str) -> frozenset[str]:
-    return frozenset(name for _, name, _, _ in string.Formatter().parse(template) if name)
-
-
-# Which arguments go into each operation's path; the rest are its query string.
-_PATH_FIELDS = {name: _path_fields(op.path) for name, op in OPERATIONS.items()}
-
 Outcome = Literal["deleted", "gone", "failed"]
 Scope = Literal["user", "org", "users"]
 
@@ -107,7 +102,7 @@ class Client:
         wall_clock: Callable[[], float] = time.time,
     ) -> None:
         self.base_url = base_url.rstrip("/")
-        self.registry_url = registry_url or _registry_for(self.base_url)
+        self.registry_url = registry_url or registry_for(self.base_url)
         self.token = token
         self.retry = retry or RetryPolicy()
         self.budget = budget or PointsBudget()
@@ -116,13 +111,7 @@ class Client:
         self._wall_clock = wall_clock
         self._owns_http = http_client is None
         self._http = http_client or httpx.Client(timeout=timeout)
-        self._headers = {
-            "Accept": "application/vnd.github+json",
-            "X-GitHub-Api-Version": API_VERSION,
-            "User-Agent": USER_AGENT,
-        }
-        if token:
-            self._headers["Authorization"] = f"Bearer {token}"
+        self._headers = default_headers(token)
         self._login: str | None = None
         self._scopes: dict[str, Scope] = {}
         self._registry: RegistryClient | None = None
@@ -153,27 +142,10 @@ class Client:
         except httpx.TransportError as error:
             raise errors.TransportError(f"{method} {url}: {error}") from error
 
-    def _prepare(self, name: str, arguments: dict[str, Any]) -> tuple[str, dict[str, str]]:
-        operation = OPERATIONS[name]
-        in_path = _PATH_FIELDS[name]
-        path_values = {
-            key: quote(str(value), safe="") for key, value in arguments.items() if key in in_path
-        }
-        query = {
-            key: str(value)
-            for key, value in arguments.items()
-            if key not in in_path and value is not None
-        }
-        return self.base_url + operation.path.format(**path_values), query
-
     def _operation(self, name: str, arguments: dict[str, Any]) -> Any:
         operation = OPERATIONS[name]
-        url, query = self._prepare(name, arguments)
-        response = self._send(operation.method, url, query, f"{operation.method} {operation.path}")
-        raise_for(response)
-        if operation.parse is None:
-            return None
-        return operation.parse(response.json())
+        url, query = prepare(self.base_url, name, arguments)
+        return result(operation, self._send(operation.method, url, query, endpoint(operation)))
 
     @property
     def registry(self) -> RegistryClient:
@@ -207,17 +179,11 @@ class Client:
         ...     client.rest.packages.get_all_package_versions_for_package_owned_by_user,
         ...     package_type="npm", package_name="hello", username="alice")
         """
-        name = method.__name__
-        operation = OPERATIONS[name]
-        if operation.parse is None or not operation.pages:
-            raise ValueError(f"{name} is not a paginated list operation")
-        arguments.setdefault("per_page", 100)
-        url, query = self._prepare(name, arguments)
-        endpoint = f"GET {operation.path}"
+        operation = list_operation(method.__name__, arguments)
+        url, query = prepare(self.base_url, method.__name__, arguments)
         while True:
-            response = self._send("GET", url, query, endpoint)
-            raise_for(response)
-            yield from operation.parse(response.json())
+            response = self._send("GET", url, query, endpoint(operation))
+            yield from result(operation, response)
             following = next_link(response)
             if following is None:
                 return
@@ -375,7 +341,7 @@ class Client:
             return list(pool.map(reported, package_version_ids))
 
 
-def _registry_for(api_url: str) -> str:
+def registry_for(api_url: str) -> str:
     """ghcr.io beside api.github.com; a Packyard serves its registry on its own host."""
     if api_url.rstrip("/") == GITHUB_API:
         return GHCR

@@ -11,7 +11,7 @@ import random
 import threading
 import time
 from collections import deque
-from collections.abc import Callable, Generator
+from collections.abc import Awaitable, Callable, Generator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
@@ -204,6 +204,31 @@ def run_sync(
                 continue
             try:
                 outcome: httpx.Response | httpx.TransportError = client.request(
+                    item.method, item.url, params=item.params or None, headers=headers
+                )
+            except httpx.TransportError as error:
+                outcome = error
+            item = flow.send(outcome)
+        except StopIteration as done:
+            return done.value  # type: ignore[no-any-return]
+
+
+async def run_async(
+    flow: Flow,
+    client: httpx.AsyncClient,
+    headers: dict[str, str],
+    sleep: Callable[[float], Awaitable[None]],
+) -> httpx.Response:
+    """Drive the same flow with asyncio I/O."""
+    item = next(flow)
+    while True:
+        try:
+            if isinstance(item, Sleep):
+                await sleep(item.seconds)
+                item = flow.send(None)
+                continue
+            try:
+                outcome: httpx.Response | httpx.TransportError = await client.request(
                     item.method, item.url, params=item.params or None, headers=headers
                 )
             except httpx.TransportError as error:
