@@ -198,7 +198,8 @@ def _comparator_bounds(op: str, partial: _Partial) -> list[_Bound]:
     if op == ">":
         if given == 3:
             return [_Bound(">", partial.floor())]
-        return [_Bound(">=", partial.next_after(given - 1))]
+        # `>1` is `>=2.0.0`, with no `-0`: its pre-releases stay out, as in npm.
+        return [_Bound(">=", _drop_pre(partial.next_after(given - 1), keep=False))]
     if op == ">=":
         return [_Bound(">=", partial.floor())]
     if op == "<":
@@ -209,8 +210,9 @@ def _comparator_bounds(op: str, partial: _Partial) -> list[_Bound]:
     return [_Bound("<", partial.next_after(given - 1))]
 
 
-def _drop_pre(version: Version) -> Version:
-    return Version(version.major, version.minor, version.patch, ("0",))
+def _drop_pre(version: Version, keep: bool = True) -> Version:
+    """The same release with the lowest pre-release (`-0`), or (`keep=False`) none."""
+    return Version(version.major, version.minor, version.patch, ("0",) if keep else ())
 
 
 @dataclass(frozen=True)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import random
 import shutil
 import subprocess
 from pathlib import Path
@@ -49,6 +50,10 @@ RANGES = [
     "<1.0.0 || >=2.1",
     "v1.2.3",
     ">=2.0.0-rc.1 <2.0.0",
+    ">1",  # >=2.0.0, not >=2.0.0-0: 2.0.0-rc.1 stays out
+    ">1.x",
+    ">0",
+    ">1.0",
 ]
 VERSIONS = [
     "0.0.3",
@@ -81,7 +86,10 @@ VERSIONS = [
 ]
 
 
-def node_semver_answers() -> dict[str, dict[str, bool]]:
+def node_semver_answers(
+    ranges: list[str] = RANGES, versions: list[str] = VERSIONS
+) -> dict[str, dict[str, bool | None]]:
+    """node-semver's `satisfies` for each pair; None where it refuses the range."""
     node = shutil.which("node")
     if node is None or not NODE_SEMVER.exists():
         pytest.skip("node and tests/js/node_modules/semver are needed: run `scripts/test`")
@@ -89,17 +97,18 @@ def node_semver_answers() -> dict[str, dict[str, bool]]:
         "const s = require(process.argv[1]);"
         "const [ranges, versions] = JSON.parse(process.argv[2]);"
         "const out = {};"
-        "for (const r of ranges) { out[r] = {};"
-        "  for (const v of versions) out[r][v] = s.satisfies(v, r); }"
+        "for (const r of ranges) { out[r] = {}; let valid = true;"
+        "  try { new s.Range(r); } catch (e) { valid = false; }"
+        "  for (const v of versions) out[r][v] = valid ? s.satisfies(v, r) : null; }"
         "console.log(JSON.stringify(out));"
     )
     done = subprocess.run(
-        [node, "-e", script, str(NODE_SEMVER), json.dumps([RANGES, VERSIONS])],
+        [node, "-e", script, str(NODE_SEMVER), json.dumps([ranges, versions])],
         capture_output=True,
         text=True,
         check=True,
     )
-    answers: dict[str, dict[str, bool]] = json.loads(done.stdout)
+    answers: dict[str, dict[str, bool | None]] = json.loads(done.stdout)
     return answers
 
 
@@ -152,3 +161,63 @@ def test_prerelease_means_a_semver_prerelease(name: str, prerelease: bool) -> No
 def test_nonsense_ranges_are_refused(text: str) -> None:
     with pytest.raises(semver.InvalidRange):
         semver.parse_range(text)
+
+
+def _random_ranges_and_versions(seed: int) -> tuple[list[str], list[str]]:
+    """Ranges from npm's grammar (partials, x-ranges, operators, hyphens, `||`), and
+    versions with and without pre-releases; a fixed seed keeps the run repeatable."""
+    rnd = random.Random(seed)
+
+    def number() -> str:
+        return str(rnd.choice([0, 0, 1, 1, 2, 3, 10]))
+
+    def partial() -> str:
+        parts = [rnd.choice(["x", "X", "*"]) if rnd.random() < 0.1 else number()]
+        parts += [
+            rnd.choice(["x", "*"]) if rnd.random() < 0.1 else number()
+            for _ in range(rnd.choice([0, 1, 2, 2, 2]))
+        ]
+        text = ".".join(parts)
+        if len(parts) == 3 and all(p.isdigit() for p in parts) and rnd.random() < 0.3:
+            text += "-" + rnd.choice(["alpha", "beta.1", "rc.2", "0", "alpha.beta"])
+        return ("v" if rnd.random() < 0.1 else "") + text
+
+    def comparator() -> str:
+        return rnd.choice(["", "=", ">", ">=", "<", "<=", "~", "^", "~>"]) + partial()
+
+    def alternative() -> str:
+        if rnd.random() < 0.15:
+            return f"{partial()} - {partial()}"
+        return " ".join(comparator() for _ in range(rnd.choice([1, 1, 2])))
+
+    ranges = [
+        " || ".join(alternative() for _ in range(rnd.choice([1, 1, 1, 2]))) for _ in range(300)
+    ]
+    versions = []
+    for _ in range(50):
+        version = f"{number()}.{number()}.{number()}"
+        if rnd.random() < 0.3:
+            version += "-" + rnd.choice(["alpha", "beta.1", "beta.2", "rc.1", "0", "1"])
+        versions.append(version)
+    return ranges, sorted(set(versions))
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_random_ranges_agree_with_node_semver(seed: int) -> None:
+    ranges, versions = _random_ranges_and_versions(seed)
+    expected = node_semver_answers(ranges, versions)
+    disagreements = []
+    for range_text in ranges:
+        if expected[range_text][versions[0]] is None:
+            continue  # node-semver refuses it; ours may be more forgiving
+        try:
+            parsed = semver.parse_range(range_text)
+        except semver.InvalidRange:
+            disagreements.append(f"{range_text!r}: refused, node-semver takes it")
+            continue
+        disagreements += [
+            f"{version} in {range_text!r}: node-semver {expected[range_text][version]}"
+            for version in versions
+            if (semver.parse(version) in parsed) != expected[range_text][version]
+        ]
+    assert disagreements == []
