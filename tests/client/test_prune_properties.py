@@ -117,3 +117,26 @@ def test_a_prune_never_breaks_what_it_keeps(versions: list[VersionFacts], policy
                     for h in holders
                     if verdicts[h.name].delete and verdicts[h.name].role == "image"
                 ), parents
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    versions=packages(),
+    policy=policies(),
+    answer=st.sampled_from(["fail", "skip", "delete-package"]),
+)
+def test_the_last_tagged_version_is_never_deleted_by_accident(
+    versions: list[VersionFacts], policy: Policy, answer: str
+) -> None:
+    from dataclasses import replace
+
+    from packyard.client.prune.decide import decide_package
+
+    decision = decide_package(replace(policy, on_last_version=answer), "container", versions, NOW)
+    tagged = [v for v in decision.verdicts if v.version.tags]
+    if decision.error is not None:
+        assert not any(v.delete for v in decision.verdicts)
+    elif decision.delete_package:
+        assert answer == "delete-package" and all(v.delete for v in decision.verdicts)
+    elif tagged:
+        assert any(not v.delete for v in tagged), "every tagged version would go"
