@@ -43,7 +43,6 @@ from packyard.client.prune.policy import ON_LAST_VERSION, STREAMS
 PATIENT_RATE_LIMIT_RETRIES = 50
 EXIT_USAGE = 2
 EXIT_API = 1
-GITHUB_API = "https://api.github.com"
 RULES = (
     "keep-last",
     "per",
@@ -172,9 +171,8 @@ def _client(token: str | None, api_url: str | None, registry_url: str | None) ->
         _fail("no token: pass --token, or set PACKYARD_TOKEN or GITHUB_TOKEN")
     # A cleanup job would rather wait out GitHub's rate limits than fail half done.
     patient = RetryPolicy(rate_limit_retries=PATIENT_RATE_LIMIT_RETRIES)
-    with Client(
-        token=token, base_url=api_url or GITHUB_API, registry_url=registry_url, retry=patient
-    ) as c:
+    where: dict[str, Any] = {"base_url": api_url} if api_url else {}  # else api.github.com
+    with Client(token=token, registry_url=registry_url, retry=patient, **where) as c:
         yield c
 
 

@@ -25,14 +25,20 @@ import httpx
 
 from packyard.client import errors
 from packyard.client._async_rest import AsyncRest
-from packyard.client._client import GITHUB_API, registry_for
-from packyard.client._flow import PointsBudget, RetryPolicy, Send, request_flow, run_async
-from packyard.client._requests import default_headers, endpoint, list_operation, prepare, result
+from packyard.client._flow import PointsBudget, RetryPolicy, run_async
+from packyard.client._requests import (
+    GITHUB_API,
+    Configured,
+    endpoint,
+    list_operation,
+    prepare,
+    result,
+)
 from packyard.client._responses import next_link
 from packyard.client.rest import OPERATIONS
 
 
-class AsyncClient:
+class AsyncClient(Configured):
     """`Client`'s twin for asyncio: the same 27 operations under `rest`, awaited, and lazy
     `paginate` as an async iterator. The bulk helpers (`iter_versions`, `delete_versions`)
     and `prune` stay on the sync `Client`.
@@ -56,17 +62,10 @@ class AsyncClient:
         monotonic: Callable[[], float] = time.monotonic,
         wall_clock: Callable[[], float] = time.time,
     ) -> None:
-        self.base_url = base_url.rstrip("/")
-        self.registry_url = registry_url or registry_for(self.base_url)
-        self.token = token
-        self.retry = retry or RetryPolicy()
-        self.budget = budget or PointsBudget()
+        super().__init__(token, base_url, registry_url, retry, budget, monotonic, wall_clock)
         self._sleep = sleep
-        self._monotonic = monotonic
-        self._wall_clock = wall_clock
         self._owns_http = http_client is None
         self._http = http_client or httpx.AsyncClient(timeout=timeout)
-        self._headers = default_headers(token)
         self.rest = AsyncRest(self)
 
     async def __aenter__(self) -> AsyncClient:
@@ -82,15 +81,10 @@ class AsyncClient:
     async def _send(
         self, method: str, url: str, params: dict[str, str], key: str
     ) -> httpx.Response:
-        flow = request_flow(
-            Send(method, url, params, key),
-            self.retry,
-            self.budget,
-            self._monotonic,
-            self._wall_clock,
-        )
         try:
-            return await run_async(flow, self._http, self._headers, self._sleep)
+            return await run_async(
+                self._flow(method, url, params, key), self._http, self._headers, self._sleep
+            )
         except httpx.TransportError as error:
             raise errors.TransportError(f"{method} {url}: {error}") from error
 

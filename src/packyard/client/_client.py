@@ -13,9 +13,10 @@ from urllib.parse import quote
 import httpx
 
 from packyard.client import errors
-from packyard.client._flow import PointsBudget, RetryPolicy, Send, request_flow, run_sync
+from packyard.client._flow import PointsBudget, RetryPolicy, run_sync
 from packyard.client._requests import (
-    default_headers,
+    GITHUB_API,
+    Configured,
     endpoint,
     list_operation,
     prepare,
@@ -26,8 +27,6 @@ from packyard.client.models import Package, PackageVersion
 from packyard.client.oci import RegistryClient
 from packyard.client.rest import OPERATIONS, Rest
 
-GITHUB_API = "https://api.github.com"
-GHCR = "https://ghcr.io"
 Outcome = Literal["deleted", "gone", "failed"]
 Scope = Literal["user", "org", "users"]
 
@@ -79,7 +78,7 @@ class DeleteResult:
     error: errors.PackyardClientError | None = None
 
 
-class Client:
+class Client(Configured):
     """A client for GitHub's packages API, on api.github.com or on a Packyard.
 
     >>> client = Client(token="ghp_...", base_url="http://127.0.0.1:8080/api/v3")
@@ -101,17 +100,10 @@ class Client:
         monotonic: Callable[[], float] = time.monotonic,
         wall_clock: Callable[[], float] = time.time,
     ) -> None:
-        self.base_url = base_url.rstrip("/")
-        self.registry_url = registry_url or registry_for(self.base_url)
-        self.token = token
-        self.retry = retry or RetryPolicy()
-        self.budget = budget or PointsBudget()
+        super().__init__(token, base_url, registry_url, retry, budget, monotonic, wall_clock)
         self._sleep = sleep
-        self._monotonic = monotonic
-        self._wall_clock = wall_clock
         self._owns_http = http_client is None
         self._http = http_client or httpx.Client(timeout=timeout)
-        self._headers = default_headers(token)
         self._login: str | None = None
         self._scopes: dict[str, Scope] = {}
         self._registry: RegistryClient | None = None
@@ -130,15 +122,10 @@ class Client:
     # plumbing -----------------------------------------------------------------------
 
     def _send(self, method: str, url: str, params: dict[str, str], endpoint: str) -> httpx.Response:
-        flow = request_flow(
-            Send(method, url, params, endpoint),
-            self.retry,
-            self.budget,
-            self._monotonic,
-            self._wall_clock,
-        )
         try:
-            return run_sync(flow, self._http, self._headers, self._sleep)
+            return run_sync(
+                self._flow(method, url, params, endpoint), self._http, self._headers, self._sleep
+            )
         except httpx.TransportError as error:
             raise errors.TransportError(f"{method} {url}: {error}") from error
 
@@ -339,10 +326,3 @@ class Client:
 
         with ThreadPoolExecutor(max_workers=max(1, concurrency)) as pool:
             return list(pool.map(reported, package_version_ids))
-
-
-def registry_for(api_url: str) -> str:
-    """ghcr.io beside api.github.com; a Packyard serves its registry on its own host."""
-    if api_url.rstrip("/") == GITHUB_API:
-        return GHCR
-    return api_url.removesuffix("/api/v3")

@@ -7,14 +7,18 @@ rate-limit flow in `_flow.py`, is written once.
 from __future__ import annotations
 
 import string
+from collections.abc import Callable
 from typing import Any
 from urllib.parse import quote
 
 import httpx
 
+from packyard.client._flow import Flow, PointsBudget, RetryPolicy, Send, request_flow
 from packyard.client._responses import raise_for
 from packyard.client.rest import OPERATIONS, Operation
 
+GITHUB_API = "https://api.github.com"
+GHCR = "https://ghcr.io"
 API_VERSION = "2022-11-28"
 USER_AGENT = "packyard-client"
 
@@ -73,3 +77,43 @@ def list_operation(name: str, arguments: dict[str, Any]) -> Operation:
         raise ValueError(f"{name} is not a paginated list operation")
     arguments.setdefault("per_page", 100)
     return operation
+
+
+def registry_for(api_url: str) -> str:
+    """ghcr.io beside api.github.com; a Packyard serves its registry on its own host."""
+    if api_url.rstrip("/") == GITHUB_API:
+        return GHCR
+    return api_url.removesuffix("/api/v3")
+
+
+class Configured:
+    """What `Client` and `AsyncClient` are configured with, apart from their I/O: where the
+    API and registry are, the token's headers, and the flow each request runs through."""
+
+    def __init__(
+        self,
+        token: str | None,
+        base_url: str,
+        registry_url: str | None,
+        retry: RetryPolicy | None,
+        budget: PointsBudget | None,
+        monotonic: Callable[[], float],
+        wall_clock: Callable[[], float],
+    ) -> None:
+        self.base_url = base_url.rstrip("/")
+        self.registry_url = registry_url or registry_for(self.base_url)
+        self.token = token
+        self.retry = retry or RetryPolicy()
+        self.budget = budget or PointsBudget()
+        self._monotonic = monotonic
+        self._wall_clock = wall_clock
+        self._headers = default_headers(token)
+
+    def _flow(self, method: str, url: str, params: dict[str, str], key: str) -> Flow:
+        return request_flow(
+            Send(method, url, params, key),
+            self.retry,
+            self.budget,
+            self._monotonic,
+            self._wall_clock,
+        )

@@ -16,7 +16,8 @@ from datetime import UTC, date, datetime
 from typing import Any, Literal, Protocol
 
 from packyard.client import errors
-from packyard.client._client import GITHUB_API, Client
+from packyard.client._client import Client
+from packyard.client._requests import GITHUB_API
 from packyard.client.models import PackageVersion
 from packyard.client.oci import RegistryClient
 from packyard.client.prune.decide import GRAPH_TYPES, VersionFacts, decide_package
