@@ -74,3 +74,17 @@ def test_limits_read_from_the_environment(monkeypatch: Any) -> None:
     assert settings.secondary_rate_limit == (900, 60)
     monkeypatch.setenv("PACKYARD_RATE_LIMIT", "5000")
     assert settings_from_env().rate_limit_window == 3600
+
+
+def test_limits_off_are_never_advertised(api: Api, world: Any, app: Any) -> None:
+    """The SDK budgets itself once a server advertises limits; a Packyard without limits
+    must not make it crawl after one `GET /rate_limit`."""
+    from packyard.client import Client
+
+    answer = api.get("/rate_limit", ALICE)
+    assert answer.status_code == 200 and answer.json()["rate"]["limit"] == 5000
+    assert not any(h.lower().startswith("x-ratelimit") for h in answer.headers)
+    with TestClient(app, base_url="http://testserver") as http:
+        client = Client(token=ALICE, base_url="http://testserver/api/v3", http_client=http)
+        assert client.rest.rate_limit.get()["core"].limit == 5000
+        assert client.budget.active is False

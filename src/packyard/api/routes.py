@@ -205,8 +205,12 @@ def get_rate_limit(call: Call) -> ApiResponse:
         name: {**entry, "resource": name}
         for name in ("core", "search", "graphql", "integration_manifest")
     }
+    # With limits off nothing advertises them, not even here: a client that budgets itself
+    # once a server advertises limits (ours does) must not slow down against a Packyard
+    # that has none.
+    headers = quota.headers() if call.limiter.enabled else {}
     return ApiResponse(
-        200, {"resources": resources, "rate": {**entry, "resource": "core"}}, quota.headers()
+        200, {"resources": resources, "rate": {**entry, "resource": "core"}}, headers
     )
 
 
