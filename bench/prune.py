@@ -3,8 +3,7 @@ local Packyard (one worker, SQLite), planned then applied, as a user runs it.
 
 Prints the plan and apply times (goal: both together under 60 s) and the deletes per second,
 beside a ceiling measured in the same run: the same SDK, at the same concurrency, sending a
-cheap authenticated call (`GET /user`) to the same server. (Not `GET /rate_limit`: its
-X-RateLimit headers switch on the SDK's 900-points-a-minute budget, as GitHub's would.)
+cheap authenticated call (`GET /user`, a token lookup and a user read) to the same server.
 
     bench/run-prune
     python bench/prune.py --versions 10000 --keep 100
