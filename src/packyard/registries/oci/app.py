@@ -4,9 +4,10 @@ Routes are matched from the end of the raw path, because repository names hold `
 `/v2/alice/tools/cli/manifests/latest` is the repository `alice/tools/cli`.
 
 Authentication: Basic (any user, a Packyard token as the password) or Bearer (a Packyard
-token, or what `/v2/token` hands out). `/v2/token` answers a Basic login with the token it
-was given, and anonymous callers with an anonymous token, so clients that insist on the
-Bearer flow (docker, skopeo, oras) work unchanged.
+token, or what `/v2/token` hands out). `/v2/token` answers a login with a registry token that
+stands for the login's token for five minutes (never the token itself), and anonymous callers
+with an anonymous token, so clients that insist on the Bearer flow (docker, skopeo, oras)
+work unchanged.
 """
 
 from __future__ import annotations
@@ -19,14 +20,14 @@ from urllib.parse import parse_qsl, quote, unquote
 
 import orjson
 
-from packyard.auth.tokens import parse_authorization
+from packyard.auth.tokens import REGISTRY_TOKEN_SECONDS, parse_authorization
 from packyard.domain.errors import DomainError
 from packyard.domain.oci import OCI_INDEX, UploadOffsetInvalid
 from packyard.domain.types import ANONYMOUS, Actor
 from packyard.registries.asgi import Receive, Scope, Send, raw_headers, read_body
 from packyard.registries.oci.errors import ErrorCode, RegistryError, registry_error
 from packyard.services import registry
-from packyard.services.auth import authenticate
+from packyard.services.auth import authenticate, issue_registry_token
 from packyard.services.context import Context
 from packyard.services.ports import BlobStore, Store
 
@@ -132,7 +133,7 @@ class RegistryApp:
         token = parse_authorization(headers.get("authorization"))
         if token in (None, ANONYMOUS_TOKEN):
             return ANONYMOUS
-        return authenticate(self.store, token, self.clock())
+        return authenticate(self.store, token, self.clock(), registry_tokens=True)
 
     def _challenge(self, name: str, method: str) -> str:
         actions = "pull" if method in ("GET", "HEAD") else "pull,push"
@@ -156,14 +157,20 @@ class RegistryApp:
 
     def _token(self, headers: dict[str, str], query: dict[str, str]) -> Answer:
         header = headers.get("authorization", "")
-        token = ANONYMOUS_TOKEN
+        token, lifetime = ANONYMOUS_TOKEN, REGISTRY_TOKEN_SECONDS
         if header:
             presented = parse_authorization(header)
             if not presented:
                 raise RegistryError(ErrorCode.UNAUTHORIZED)
-            authenticate(self.store, presented, self.clock())  # refuses bad credentials
-            token = presented
-        body = orjson.dumps({"token": token, "access_token": token, "expires_in": 300})
+            token, lifetime = issue_registry_token(self.store, presented, self.clock())
+        body = orjson.dumps(
+            {
+                "token": token,
+                "access_token": token,
+                "expires_in": lifetime,
+                "issued_at": self.clock().strftime("%Y-%m-%dT%H:%M:%SZ"),
+            }
+        )
         return Answer(200, {"Content-Type": "application/json"}, body)
 
     # routes -------------------------------------------------------------------------
