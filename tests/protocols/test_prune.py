@@ -121,11 +121,13 @@ def push_shop(server: LiveServer, tmp_path: Path) -> Shop:
     )
 
 
-def prune(server: LiveServer, state: Path, *args: str) -> subprocess.CompletedProcess[str]:
+def prune(
+    server: LiveServer, state: Path, *args: str, api_url: str | None = None
+) -> subprocess.CompletedProcess[str]:
     env = {
         **server.env,
         "PACKYARD_TOKEN": ALICE,
-        "GITHUB_API_URL": server.api,
+        "GITHUB_API_URL": api_url or server.api,
         "PACKYARD_STATE_DIR": str(state),
     }
     env.pop("GITHUB_TOKEN", None)
@@ -260,8 +262,10 @@ def test_plan_then_apply_and_exit_codes(live_server: LiveServer, tmp_path: Path)
     run = json.loads((tmp_path / "r").read_text())["run"]
     assert [(e["name"], e["outcome"]) for e in run["entries"]] == [("1.0.0", "deleted")]
     assert (state / "runs" / f"{run['run_id']}.json").exists()
-    # Applying the same plan again: already gone is not a failure.
-    again = prune(live_server, state, "apply", str(plan_file))
+    # Applying the same plan again: already gone is not a failure. The plan names its API,
+    # so GITHUB_API_URL pointing elsewhere does not move it.
+    elsewhere = "http://127.0.0.1:9/api/v3"
+    again = prune(live_server, state, "apply", str(plan_file), api_url=elsewhere)
     assert again.returncode == 0 and "1 already gone" in again.stdout
 
     wrong = prune(live_server, state, "--package-type", "npm", "--keep-last", "-1")

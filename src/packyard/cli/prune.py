@@ -68,14 +68,17 @@ def _fail(message: str, code: int = EXIT_USAGE) -> NoReturn:
 # options ----------------------------------------------------------------------------------
 
 
+_token_option = click.option(
+    "--token",
+    envvar=["PACKYARD_TOKEN", "GITHUB_TOKEN"],
+    help="Env: PACKYARD_TOKEN, else GITHUB_TOKEN.",
+)
+
+
 def _connection_options(function: Callable[..., Any]) -> Callable[..., Any]:
     for option in reversed(
         [
-            click.option(
-                "--token",
-                envvar=["PACKYARD_TOKEN", "GITHUB_TOKEN"],
-                help="Env: PACKYARD_TOKEN, else GITHUB_TOKEN.",
-            ),
+            _token_option,
             click.option(
                 "--api-url",
                 envvar="GITHUB_API_URL",
@@ -190,21 +193,22 @@ def _summary(plan: Plan) -> dict[str, int]:
     }
 
 
-def _plan(options: dict[str, Any]) -> tuple[Plan, dict[str, Any]]:
+def _plan(options: dict[str, Any]) -> Plan:
     merged = _merged(options)
     selection, policy = _selection_and_policy(merged)
     with _client(options.get("token"), merged.get("api-url"), merged.get("registry-url")) as c:
         try:
             with Bars() as bars:
-                return make_plan(c, selection, policy, progress=bars), merged
+                return make_plan(c, selection, policy, progress=bars)
         except PolicyError as error:
             _fail(str(error))
         except PackyardClientError as error:
             _fail(f"planning stopped: {error}", EXIT_API)
 
 
-def _apply(plan: Plan, token: str | None, api_url: str | None, report: Path | None) -> NoReturn:
-    with _client(token, api_url or plan.api_url, plan.registry_url) as c:
+def _apply(plan: Plan, token: str | None, report: Path | None) -> NoReturn:
+    # A plan's ids mean something only on the API and registry it was made against.
+    with _client(token, plan.api_url, plan.registry_url) as c:
         with Bars() as bars:
             run = apply_plan(c, plan, journal=Journal(), progress=bars)
     err.print(f"run {run.run_id} (journal: {Journal().path(run.run_id)})")
@@ -228,12 +232,12 @@ def prune(ctx: click.Context, /, dry_run: bool, **options: Any) -> None:
     if ctx.invoked_subcommand is not None:
         return
     report: Path | None = options.pop("report")
-    plan, merged = _plan(options)
+    plan = _plan(options)
     if dry_run:
         print_plan(plan)
         _write_report(report, {"dry_run": True, "summary": _summary(plan), "plan": plan.to_json()})
         sys.exit(EXIT_PLAN_INCOMPLETE if plan.errors else EXIT_OK)
-    _apply(plan, options.get("token"), merged.get("api-url"), report)
+    _apply(plan, options.get("token"), report)
 
 
 @prune.command("plan")
@@ -242,7 +246,7 @@ def prune(ctx: click.Context, /, dry_run: bool, **options: Any) -> None:
 def plan_command(output: Path, **options: Any) -> None:
     """Write the exact list of versions a policy deletes (ids, names, tags, reasons)."""
     report: Path | None = options.pop("report")
-    plan, _merged_options = _plan(options)
+    plan = _plan(options)
     output.write_text(json.dumps(plan.to_json(), indent=2) + "\n")
     out.print(
         f"{output}: {plan.deletion_count} version(s) to delete in {len(plan.packages)} "
@@ -254,29 +258,22 @@ def plan_command(output: Path, **options: Any) -> None:
 
 @prune.command("apply")
 @click.argument("plan_file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@_connection_options
+@_token_option
 @click.option("--report", type=click.Path(dir_okay=False, path_type=Path))
-def apply_command(
-    plan_file: Path,
-    token: str | None,
-    api_url: str | None,
-    registry_url: str | None,
-    report: Path | None,
-) -> None:
-    """Delete exactly the versions a plan file lists, on the API it was made against."""
+def apply_command(plan_file: Path, token: str | None, report: Path | None) -> None:
+    """Delete exactly the versions a plan file lists, on the API and registry it was made
+    against (its `api_url` and `registry_url`; GITHUB_API_URL does not move it)."""
     try:
         plan = Plan.from_json(json.loads(plan_file.read_text()))
     except (ValueError, PolicyError) as error:
         _fail(f"{plan_file}: {error}")
-    if registry_url:
-        plan.registry_url = registry_url
-    _apply(plan, token, api_url, report)
+    _apply(plan, token, report)
 
 
 @prune.command("undo")
 @click.argument("run_id", required=False)
 @click.option("--last", is_flag=True, help="The newest run not yet undone.")
-@click.option("--token", envvar=["PACKYARD_TOKEN", "GITHUB_TOKEN"])
+@_token_option
 @click.option("--report", type=click.Path(dir_okay=False, path_type=Path))
 def undo_command(run_id: str | None, last: bool, token: str | None, report: Path | None) -> None:
     """Restore what a run deleted, through the restore endpoints (within 30 days)."""
