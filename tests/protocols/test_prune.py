@@ -372,6 +372,27 @@ def test_prune_finishes_through_rate_limits(limited_server: LiveServer, tmp_path
     assert undone.returncode == 0 and "25 restored" in undone.stdout
 
 
+def test_the_container_prunes_run_through_rate_limits(
+    limited_server: LiveServer, tmp_path: Path
+) -> None:
+    """The acceptance commands again, on a server with GitHub's limits on."""
+    server, state = limited_server, tmp_path / "state"
+    shop = push_shop(server, tmp_path)
+    everything = {shop.index, *shop.platforms, shop.attestation, shop.old, shop.orphan}
+    for rules, gone in (
+        (["--untagged"], {shop.orphan}),
+        (["--keep-last", "1"], {shop.orphan, shop.old}),
+    ):
+        done = prune(server, state, "--package-type", "container", "--package", "shop", *rules)
+        assert done.returncode == 0, done.stdout + done.stderr
+        assert "0 failed" in done.stdout
+        assert live_names(server) == everything - gone
+    for _ in range(2):
+        undone = prune(server, state, "undo", "--last")
+        assert undone.returncode == 0, undone.stdout + undone.stderr
+    assert live_names(server) == everything
+
+
 def test_the_sdk_waits_out_primary_and_secondary_refusals(
     limited_server: LiveServer, tmp_path: Path
 ) -> None:
