@@ -28,7 +28,10 @@ def test_push_pull_and_referrers(
     Path("sbom.json").write_text('{"spdxVersion": "SPDX-2.3"}')
     client = oras_client.OrasClient(hostname=host, insecure=True)
     try:
-        client.login(username="alice", password=ALICE, hostname=host)
+        # Its own credentials file: never the user's ~/.docker/config.json, where a stored
+        # login for 127.0.0.1:PORT would later authenticate "anonymous" clients on that port.
+        config = tmp_path / "docker-config.json"
+        client.login(username="alice", password=ALICE, hostname=host, config_path=str(config))
         target = f"{host}/alice/artifacts/notes:v1"
         pushed = client.push(target=target, files=["notes.txt:text/plain"])
         assert pushed.status_code == 201

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import subprocess
+import tempfile
 from pathlib import Path
 
 import httpx
@@ -17,6 +19,20 @@ from tests.protocols.oci_layout import blob_bytes, single_arch, two_platforms
 HOW_TO = "skopeo is not installed: apt-get install skopeo (scripts/test does)"
 
 
+# skopeo reads stored logins (auth.json, ~/.docker/config.json) for whatever host:port it
+# talks to; the tests' servers reuse loopback ports, so a login left there by any tool would
+# turn an "anonymous" pull into alice's. Every run gets an empty home of its own.
+_HOME = Path(tempfile.mkdtemp(prefix="skopeo-home-"))
+_ENV = {
+    **os.environ,
+    "HOME": str(_HOME),
+    "DOCKER_CONFIG": str(_HOME / "docker"),
+    "REGISTRY_AUTH_FILE": str(_HOME / "auth.json"),
+    "XDG_RUNTIME_DIR": str(_HOME / "run"),
+    "XDG_CONFIG_HOME": str(_HOME / "config"),
+}
+
+
 def skopeo(*args: str) -> subprocess.CompletedProcess[str]:
     if shutil.which("skopeo") is None:
         pytest.skip(HOW_TO)
@@ -26,6 +42,7 @@ def skopeo(*args: str) -> subprocess.CompletedProcess[str]:
         text=True,
         timeout=120,
         check=False,
+        env=_ENV,
     )
 
 
