@@ -29,17 +29,41 @@ def authenticate(
     (`pyr_…`, from `/v2/token`) count only where `registry_tokens` says so: on `/v2/`."""
     if token is None:
         return ANONYMOUS
+    record, _token_hash = _valid_record(store, token, now, registry_tokens)
+    return _actor(record)
+
+
+def issue_registry_token(store: Store, token: str, now: datetime) -> tuple[str, int]:
+    """A short-lived registry token standing for `token` (checked first), and its lifetime
+    in seconds: `/v2/token` never hands a client's own token back to it."""
+    record, token_hash = _valid_record(store, token, now, registry_tokens=True)
+    expires_at = int(now.timestamp()) + REGISTRY_TOKEN_SECONDS
+    return mint_registry_token(record.id, token_hash, expires_at), REGISTRY_TOKEN_SECONDS
+
+
+def _valid_record(
+    store: Store, token: str, now: datetime, registry_tokens: bool
+) -> tuple[TokenRecord, str]:
+    """The live token `token` is or stands for, and that token's stored hash."""
+    found: tuple[TokenRecord, str] | None
     if registry_tokens and is_registry_token(token):
-        record = _registry_token_record(store, token, now)
+        found = _registry_token_record(store, token, now)
     else:
-        record = store.lookup_token(hash_token(token)) if token else None
-    if record is None or record.revoked_at is not None:
+        token_hash = hash_token(token)
+        record = store.lookup_token(token_hash) if token else None
+        found = (record, token_hash) if record is not None else None
+    if found is None or found[0].revoked_at is not None:
         raise Unauthenticated(BAD_CREDENTIALS)
+    record = found[0]
     if record.expires_at is not None and record.expires_at <= now:
         raise Unauthenticated(BAD_CREDENTIALS)
     if record.last_used_at is None or now - record.last_used_at >= LAST_USED_RESOLUTION:
         with store.write() as tx:
             tx.touch_token(record.id, now)
+    return found
+
+
+def _actor(record: TokenRecord) -> Actor:
     scopes = record.scopes
     if record.kind is TokenKind.ACTIONS:
         scopes = scopes_for_actions(record.packages_permission)
@@ -52,8 +76,11 @@ def authenticate(
     )
 
 
-def _registry_token_record(store: Store, token: str, now: datetime) -> TokenRecord | None:
-    """The token a registry token was minted from, if the MAC holds and it has not expired."""
+def _registry_token_record(
+    store: Store, token: str, now: datetime
+) -> tuple[TokenRecord, str] | None:
+    """The token a registry token was minted from, with its hash, if the MAC holds and the
+    registry token has not expired."""
     parsed = read_registry_token(token)
     if parsed is None:
         return None
@@ -64,22 +91,4 @@ def _registry_token_record(store: Store, token: str, now: datetime) -> TokenReco
         found = tx.find_token_by_id(token_id)
     if found is None or not registry_token_signed_by(found[1], payload, mac):
         return None
-    return found[0]
-
-
-def issue_registry_token(store: Store, token: str, now: datetime) -> tuple[str, int]:
-    """A short-lived registry token standing for `token` (checked first), and its lifetime
-    in seconds: `/v2/token` never hands a client's own token back to it."""
-    actor = authenticate(store, token, now, registry_tokens=True)
-    if is_registry_token(token):
-        token_id = actor.token_id
-        assert token_id is not None
-        with store.read() as tx:
-            found = tx.find_token_by_id(token_id)
-        assert found is not None
-        token_hash = found[1]
-    else:
-        token_hash = hash_token(token)
-    assert actor.token_id is not None
-    expires_at = int(now.timestamp()) + REGISTRY_TOKEN_SECONDS
-    return mint_registry_token(actor.token_id, token_hash, expires_at), REGISTRY_TOKEN_SECONDS
+    return found
