@@ -107,12 +107,9 @@ class RestApi:
                 headers["X-Accepted-OAuth-Scopes"] = ", ".join(REQUIRED_SCOPES[route.operation])
             limit_key = self._limit_key(request, actor.token_id)
             if route.counts_against_quota:
-                clock_now = time.time()
-                quota = self.limiter.hit(limit_key, clock_now)
+                quota = self.limiter.hit(limit_key, time.time(), request.method)
                 if quota is not None:
                     headers.update(quota.headers())
-                if self.limiter.secondary is not None:
-                    self.limiter.secondary.spend(limit_key, request.method, clock_now)
             if route.requires_login and actor.anonymous:
                 raise Unauthenticated(REQUIRES_AUTHENTICATION)
             ctx = Context(

@@ -69,17 +69,23 @@ class RateLimiter:
             used = 0
         return Quota(limit, max(0, limit - used), current + self.window, used)
 
-    def hit(self, key: str, now: float) -> Quota | None:
-        if self.limit is None:
-            return None
-        quota = self.peek(key, now)
-        if quota.remaining <= 0:
-            raise RateLimited(
-                "API rate limit exceeded. Wait for the limit to reset.",
-                retry_after=max(1, quota.reset - int(now)),
-            )
-        self._windows[key] = (quota.reset - self.window, quota.used + 1)
-        return Quota(quota.limit, quota.remaining - 1, quota.reset, quota.used + 1)
+    def hit(self, key: str, now: float, method: str = "GET") -> Quota | None:
+        """Spend one request of the primary quota (None when it is off), then the method's
+        points of the secondary limit: a request the primary limit refuses spends no points,
+        one the secondary limit refuses still counts against the quota."""
+        quota: Quota | None = None
+        if self.limit is not None:
+            current = self.peek(key, now)
+            if current.remaining <= 0:
+                raise RateLimited(
+                    "API rate limit exceeded. Wait for the limit to reset.",
+                    retry_after=max(1, current.reset - int(now)),
+                )
+            self._windows[key] = (current.reset - self.window, current.used + 1)
+            quota = Quota(current.limit, current.remaining - 1, current.reset, current.used + 1)
+        if self.secondary is not None:
+            self.secondary.spend(key, method, now)
+        return quota
 
 
 def cost_of(method: str) -> int:
