@@ -336,9 +336,9 @@ def test_examples_in_docstrings_run() -> None:
     import doctest
 
     import packyard.client.prune as prune_package
-    from packyard import semver
+    from packyard import ratepoints, semver
     from packyard.client.prune import policy as policy_module
 
-    for module in (policy_module, semver, prune_package):
+    for module in (policy_module, semver, ratepoints, prune_package):
         failures, _ = doctest.testmod(module)
         assert failures == 0, module.__name__

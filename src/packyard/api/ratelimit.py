@@ -3,18 +3,13 @@
 from __future__ import annotations
 
 import math
-import threading
-from collections import deque
 from dataclasses import dataclass
 
 from packyard.domain.errors import RateLimited, SecondaryRateLimited
+from packyard.ratepoints import POINTS_PER_MINUTE, PointsWindow, cost_of
+from packyard.ratepoints import WINDOW_SECONDS as POINTS_WINDOW_SECONDS
 
 WINDOW_SECONDS = 3600
-# GitHub's documented secondary limit: 900 points a minute; a read costs 1, a write 5.
-SECONDARY_POINTS = 900
-SECONDARY_WINDOW_SECONDS = 60
-READ_COST = 1
-WRITE_COST = 5
 SECONDARY_MESSAGE = (
     "You have exceeded a secondary rate limit. Please wait a few minutes before you try again."
 )
@@ -88,10 +83,6 @@ class RateLimiter:
         return quota
 
 
-def cost_of(method: str) -> int:
-    return READ_COST if method in ("GET", "HEAD", "OPTIONS") else WRITE_COST
-
-
 class SecondaryLimiter:
     """GitHub's secondary limit: points spent in a sliding window, per token or address.
 
@@ -99,29 +90,12 @@ class SecondaryLimiter:
     """
 
     def __init__(
-        self, points: int = SECONDARY_POINTS, window: int = SECONDARY_WINDOW_SECONDS
+        self, points: int = POINTS_PER_MINUTE, window: int = POINTS_WINDOW_SECONDS
     ) -> None:
-        self.points = points
-        self.window = window
-        self._spent: dict[str, deque[tuple[float, int]]] = {}
-        # The server runs handlers on several threads; a deque per key is not enough alone.
-        self._lock = threading.Lock()
+        # The server runs handlers on several threads; the window takes a lock.
+        self._window = PointsWindow(points, window)
 
     def spend(self, key: str, method: str, now: float) -> None:
-        cost = cost_of(method)
-        with self._lock:
-            spent = self._spent.setdefault(key, deque())
-            while spent and spent[0][0] <= now - self.window:
-                spent.popleft()
-            used = sum(points for _, points in spent)
-            if used + cost <= self.points:
-                spent.append((now, cost))
-                return
-            freed = 0
-            wait: float = self.window
-            for at, points in spent:
-                freed += points
-                if used - freed + cost <= self.points:
-                    wait = at + self.window - now
-                    break
-        raise SecondaryRateLimited(SECONDARY_MESSAGE, retry_after=max(1, math.ceil(wait)))
+        wait = self._window.take(key, cost_of(method), now)
+        if wait > 0:
+            raise SecondaryRateLimited(SECONDARY_MESSAGE, retry_after=max(1, math.ceil(wait)))

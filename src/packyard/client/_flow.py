@@ -8,20 +8,15 @@ live here, with no I/O of their own, like httpx's auth flows.
 from __future__ import annotations
 
 import random
-import threading
 import time
-from collections import deque
 from collections.abc import Awaitable, Callable, Generator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 import httpx
 
-# GitHub's documented secondary limit: 900 points a minute, a write costs 5, a read 1.
-POINTS_PER_MINUTE = 900
-WRITE_COST = 5
-READ_COST = 1
-WINDOW_SECONDS = 60.0
+from packyard.ratepoints import POINTS_PER_MINUTE, PointsWindow, cost_of
+
 # With neither Retry-After nor a reset time, GitHub asks for at least a minute.
 DEFAULT_SECONDARY_WAIT = 60.0
 
@@ -76,10 +71,12 @@ class PointsBudget:
     """
 
     def __init__(self, points_per_minute: int = POINTS_PER_MINUTE) -> None:
-        self.points_per_minute = points_per_minute
         self.active = False
-        self._spent: dict[str, deque[tuple[float, int]]] = {}
-        self._lock = threading.Lock()
+        self._window = PointsWindow(points_per_minute)
+
+    @property
+    def points_per_minute(self) -> int:
+        return self._window.points
 
     def observe(self, response: httpx.Response) -> None:
         if "x-ratelimit-limit" in response.headers:
@@ -91,25 +88,8 @@ class PointsBudget:
         Spending is recorded even while idle, so the requests that revealed the limits
         count once they are known.
         """
-        with self._lock:
-            spent = self._spent.setdefault(endpoint, deque())
-            while spent and spent[0][0] <= now - WINDOW_SECONDS:
-                spent.popleft()
-            used = sum(points for _, points in spent)
-            if not self.active or used + cost <= self.points_per_minute:
-                spent.append((now, cost))
-                return 0.0
-            # Wait until enough of the oldest spending leaves the window.
-            freed = 0
-            for at, points in spent:
-                freed += points
-                if used - freed + cost <= self.points_per_minute:
-                    return max(0.001, at + WINDOW_SECONDS - now)
-            return WINDOW_SECONDS
-
-
-def cost_of(method: str) -> int:
-    return READ_COST if method in ("GET", "HEAD", "OPTIONS") else WRITE_COST
+        wait = self._window.take(endpoint, cost, now, always=not self.active)
+        return 0.0 if wait == 0.0 else max(0.001, wait)
 
 
 def is_rate_limited(response: httpx.Response) -> bool:
