@@ -216,19 +216,21 @@ def _plan_package(
             plan.error = (
                 f"could not read every manifest ({error}); nothing in this package is deleted"
             )
-    facts = [
-        VersionFacts(
-            id=v.id,
-            name=v.name,
-            created_at=v.created_at or now,
-            updated_at=v.updated_at or v.created_at or now,
-            tags=tuple(v.tags),
-            downloads=None if downloads is None else downloads.get(v.id, 0),
-            children=graph.get(v.id, ((), None))[0],
-            subject=graph.get(v.id, ((), None))[1],
+    facts = []
+    for v in versions:
+        children, subject = graph.get(v.id, ((), None))
+        facts.append(
+            VersionFacts(
+                id=v.id,
+                name=v.name,
+                created_at=v.created_at or now,
+                updated_at=v.updated_at or v.created_at or now,
+                tags=tuple(v.tags),
+                downloads=None if downloads is None else downloads.get(v.id, 0),
+                children=children,
+                subject=subject,
+            )
         )
-        for v in versions
-    ]
     decision = decide_package(policy, package_type, facts, now)
     plan.delete_package = decision.delete_package and plan.error is None
     plan.error = plan.error or decision.error
