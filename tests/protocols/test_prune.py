@@ -7,15 +7,13 @@ orphan untagged image.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import subprocess
 import sys
 from collections.abc import Iterator
-from contextlib import ExitStack
+from contextlib import ExitStack, closing
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import httpx
 import pytest
@@ -24,6 +22,7 @@ from packyard.client import Client
 from tests.conftest import ALICE
 from tests.protocols.conftest import LiveServer, serving
 from tests.protocols.oci_layout import single_arch, two_platforms
+from tests.protocols.test_registry_http import Pusher
 from tests.protocols.test_skopeo import copy_in, copy_out, host, skopeo
 from tests.support import postgres_database
 
@@ -41,76 +40,25 @@ class Shop:
     orphan: str
 
 
-def _put(
-    server: LiveServer, reference: str, document: dict[str, Any], repository: str = REPOSITORY
-) -> str:
-    content = json.dumps(document).encode()
-    with httpx.Client(base_url=server.url, auth=("alice", ALICE)) as http:
-        put = http.put(
-            f"/v2/{repository}/manifests/{reference}",
-            content=content,
-            headers={"Content-Type": document["mediaType"]},
-        )
-    assert put.status_code == 201, put.text
-    return str(put.headers["docker-content-digest"])
-
-
-def _blob(server: LiveServer, data: bytes, repository: str = REPOSITORY) -> dict[str, Any]:
-    digest = "sha256:" + hashlib.sha256(data).hexdigest()
-    with httpx.Client(base_url=server.url, auth=("alice", ALICE)) as http:
-        done = http.post(
-            f"/v2/{repository}/blobs/uploads/", params={"digest": digest}, content=data
-        )
-    assert done.status_code == 201, done.text
-    return {"digest": digest, "size": len(data)}
-
-
-def _untagged(server: LiveServer, document: dict[str, Any], repository: str = REPOSITORY) -> str:
-    """Push a manifest by its digest alone, as `docker push` of a digest or an attest does."""
-    content = json.dumps(document).encode()
-    return _put(server, "sha256:" + hashlib.sha256(content).hexdigest(), document, repository)
-
-
-def _image(server: LiveServer, repository: str, payload: bytes) -> dict[str, Any]:
-    """An image manifest document whose blobs are in `repository`."""
-    config = {"mediaType": "application/vnd.oci.image.config.v1+json"}
-    config.update(_blob(server, b"{}", repository))
-    layer = {"mediaType": "application/vnd.oci.image.layer.v1.tar"}
-    layer.update(_blob(server, payload, repository))
-    return {"schemaVersion": 2, "mediaType": OCI_MANIFEST, "config": config, "layers": [layer]}
-
-
 def push_shop(server: LiveServer, tmp_path: Path) -> Shop:
     old_layout, multi_layout = tmp_path / "old", tmp_path / "multi"
     old = single_arch(old_layout, "v1")
     copy_in(f"oci:{old_layout}:v1", f"docker://{host(server)}/{REPOSITORY}:v1")
-    config = {"mediaType": "application/vnd.oci.image.config.v1+json", **_blob(server, b"{}")}
-    orphan_layer = {
-        "mediaType": "application/vnd.oci.image.layer.v1.tar",
-        **_blob(server, b"an orphan build"),
-    }
-    orphan = _untagged(
-        server,
-        {"schemaVersion": 2, "mediaType": OCI_MANIFEST, "config": config, "layers": [orphan_layer]},
-    )
-    index = two_platforms(multi_layout, "v2")
-    copy_in(f"oci:{multi_layout}:v2", f"docker://{host(server)}/{REPOSITORY}:v2", "--all")
-    statement = {"mediaType": IN_TOTO, **_blob(server, b'{"_type": "https://in-toto.io/"}')}
-    attestation = _untagged(
-        server,
-        {
-            "schemaVersion": 2,
-            "mediaType": OCI_MANIFEST,
-            "artifactType": IN_TOTO,
-            "config": {"mediaType": "application/vnd.oci.empty.v1+json", **_blob(server, b"{}")},
-            "layers": [statement],
-            "subject": {
-                "mediaType": index["mediaType"],
-                "digest": index["digest"],
-                "size": index["size"],
-            },
-        },
-    )
+    with closing(Pusher(server, REPOSITORY)) as push:
+        orphan = push.untagged(push.image_document(b"an orphan build"))["digest"]
+        index = two_platforms(multi_layout, "v2")
+        copy_in(f"oci:{multi_layout}:v2", f"docker://{host(server)}/{REPOSITORY}:v2", "--all")
+        statement = {"mediaType": IN_TOTO, **push.blob(b'{"_type": "https://in-toto.io/"}')}
+        attestation = push.untagged(
+            {
+                "schemaVersion": 2,
+                "mediaType": OCI_MANIFEST,
+                "artifactType": IN_TOTO,
+                "config": {"mediaType": "application/vnd.oci.empty.v1+json", **push.blob(b"{}")},
+                "layers": [statement],
+                "subject": {k: index[k] for k in ("mediaType", "digest", "size")},
+            }
+        )["digest"]
     children = json.loads((multi_layout / "blobs" / "sha256" / index["digest"][7:]).read_bytes())
     return Shop(
         index=index["digest"],
@@ -282,29 +230,25 @@ def test_apply_skips_what_was_pushed_or_tagged_onto_since_the_plan(
 ) -> None:
     """On GitHub nothing stops deleting a platform a new index lists: prune checks itself."""
     race = "alice/race"
-    _put(live_server, "v1", _image(live_server, race, b"tagged"), race)
-    orphan_a = _untagged(live_server, _image(live_server, race, b"orphan a"), race)
-    orphan_b = _untagged(live_server, _image(live_server, race, b"orphan b"), race)
-    orphan_c = _untagged(live_server, _image(live_server, race, b"orphan c"), race)
-    state, plan_file = tmp_path / "state", tmp_path / "plan.json"
-    planned = prune(
-        live_server, state, "plan", "--package-type", "container", "--package", "race",
-        "--untagged", "-o", str(plan_file),
-    )  # fmt: skip
-    assert planned.returncode == 0, planned.stdout + planned.stderr
-    # After the plan: a new index lists orphan a, and orphan b is tagged.
-    descriptor_a = {"mediaType": OCI_MANIFEST, "digest": orphan_a, "size": 0}
-    with httpx.Client(base_url=live_server.url, auth=("alice", ALICE)) as http:
-        descriptor_a["size"] = len(http.get(f"/v2/{race}/manifests/{orphan_a}").content)
-        body = http.get(f"/v2/{race}/manifests/{orphan_b}", headers={"Accept": OCI_MANIFEST})
-    _put(
-        live_server,
-        "v2",
-        {"schemaVersion": 2, "mediaType": "application/vnd.oci.image.index.v1+json",
-         "manifests": [descriptor_a]},
-        race,
-    )  # fmt: skip
-    _put(live_server, "b-tag", json.loads(body.content), race)
+    with closing(Pusher(live_server, race)) as push:
+        push.image("v1", b"tagged")
+        orphan_a, orphan_b, orphan_c = (
+            push.untagged(push.image_document(payload))["digest"]
+            for payload in (b"orphan a", b"orphan b", b"orphan c")
+        )
+        state, plan_file = tmp_path / "state", tmp_path / "plan.json"
+        planned = prune(
+            live_server, state, "plan", "--package-type", "container", "--package", "race",
+            "--untagged", "-o", str(plan_file),
+        )  # fmt: skip
+        assert planned.returncode == 0, planned.stdout + planned.stderr
+        # After the plan: a new index lists orphan a, and orphan b is tagged.
+        listed = push.http.get(f"/v2/{race}/manifests/{orphan_a}")
+        push.index(
+            "v2", [{"mediaType": OCI_MANIFEST, "digest": orphan_a, "size": len(listed.content)}]
+        )
+        body = push.http.get(f"/v2/{race}/manifests/{orphan_b}", headers={"Accept": OCI_MANIFEST})
+        push.manifest("b-tag", json.loads(body.content))
     applied = prune(live_server, state, "apply", str(plan_file), "--report", str(tmp_path / "r"))
     assert applied.returncode == 0, applied.stdout + applied.stderr
     entries = {e["name"]: e for e in json.loads((tmp_path / "r").read_text())["run"]["entries"]}

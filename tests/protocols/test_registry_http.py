@@ -25,6 +25,9 @@ class Pusher:
         self.repository = repository
         self.http = httpx.Client(base_url=server.url, auth=("alice", ALICE))
 
+    def close(self) -> None:
+        self.http.close()
+
     def blob(self, data: bytes) -> dict[str, Any]:
         digest = "sha256:" + hashlib.sha256(data).hexdigest()
         done = self.http.post(
@@ -49,19 +52,25 @@ class Pusher:
             "subject": put.headers.get("oci-subject"),
         }
 
-    def image(self, reference: str, payload: bytes, **extra: Any) -> dict[str, Any]:
+    def image_document(self, payload: bytes, **extra: Any) -> dict[str, Any]:
+        """An image manifest whose config and layer are pushed; the manifest is not."""
         config = {"mediaType": "application/vnd.oci.image.config.v1+json", **self.blob(b"{}")}
         layer = {"mediaType": "application/vnd.oci.image.layer.v1.tar", **self.blob(payload)}
-        return self.manifest(
-            reference,
-            {
-                "schemaVersion": 2,
-                "mediaType": OCI_MANIFEST,
-                "config": config,
-                "layers": [layer],
-                **extra,
-            },
-        )
+        return {
+            "schemaVersion": 2,
+            "mediaType": OCI_MANIFEST,
+            "config": config,
+            "layers": [layer],
+            **extra,
+        }
+
+    def image(self, reference: str, payload: bytes, **extra: Any) -> dict[str, Any]:
+        return self.manifest(reference, self.image_document(payload, **extra))
+
+    def untagged(self, document: dict[str, Any]) -> dict[str, Any]:
+        """Push a manifest by its digest alone, as a push by digest or an attestation does."""
+        digest = "sha256:" + hashlib.sha256(json.dumps(document).encode()).hexdigest()
+        return self.manifest(digest, document)
 
     def index(self, reference: str, children: list[dict[str, Any]]) -> dict[str, Any]:
         return self.manifest(
@@ -84,7 +93,7 @@ def pusher(live_server: LiveServer) -> Iterator[Callable[[str], Pusher]]:
 
     yield make
     for each in made:
-        each.http.close()
+        each.close()
 
 
 def rest(server: LiveServer) -> Client:
