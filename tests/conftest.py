@@ -21,9 +21,9 @@ import yaml
 from sqlalchemy import Engine, create_engine, text
 from starlette.testclient import TestClient
 
-from packyard.api.app import create_app
 from packyard.api.http import ApiRequest, dump_json
 from packyard.config import Settings
+from packyard.server import create_app
 from packyard.services.seed import load_seed
 from packyard.storage.db.engine import make_engine
 from packyard.storage.db.migrate import upgrade

@@ -4,8 +4,8 @@ from typing import Any
 
 from starlette.testclient import TestClient
 
-from packyard.api.app import create_app
 from packyard.config import Settings
+from packyard.server import create_app
 from tests.conftest import ALICE, Api, Clock
 
 

@@ -3,11 +3,16 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
-from packyard.services.gc import collect_garbage
+from packyard.config import Settings
+from packyard.core.gc import collect_garbage
+from packyard.server import registered_formats
 from tests.conftest import ALICE, Api, Clock, alice_with, seed
 
 PATH = "/users/alice/packages/container/app"
 A, B, C = ("sha256:" + c * 64 for c in "abc")
+
+
+FORMATS = registered_formats(Settings())
 
 
 def world(store: Any, clock: Clock) -> None:
@@ -140,7 +145,7 @@ def test_gc_purges_past_the_window_only(api: Api, store: Any, clock: Clock) -> N
     vid = ids(api)[C]
     assert api.delete(f"{PATH}/versions/{vid}", ALICE).status_code == 204
     window = timedelta(days=30)
-    assert collect_garbage(store, clock.now + window, window).versions == 0
-    counts = collect_garbage(store, clock.now + window + timedelta(seconds=1), window)
+    assert collect_garbage(store, clock.now + window, window, FORMATS).versions == 0
+    counts = collect_garbage(store, clock.now + window + timedelta(seconds=1), window, FORMATS)
     assert counts.versions == 1
     assert ids(api, "deleted") == {}

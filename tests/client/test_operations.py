@@ -184,8 +184,8 @@ def test_rate_limited_and_server_errors_from_packyard_itself(
 
     from starlette.testclient import TestClient
 
-    from packyard.api.app import create_app
     from packyard.client import RateLimited, RetryPolicy, ServerError
+    from packyard.server import create_app
     from packyard.services import packages
 
     app = create_app(replace(settings, rate_limit=2), engine, clock=clock)

@@ -5,9 +5,9 @@ from __future__ import annotations
 import threading
 from typing import Any
 
-from packyard.api.app import create_app
 from packyard.api.http import ApiRequest
 from packyard.config import Settings
+from packyard.server import create_app
 from packyard.storage.db.engine import make_engine
 from tests.conftest import ALICE, Clock, alice_with, seed
 

@@ -10,7 +10,9 @@ from typing import Any
 
 import pytest
 
-from packyard.domain.errors import Unauthenticated
+from packyard.config import Settings
+from packyard.core.context import Context
+from packyard.domain.errors import Forbidden, NotFound, Unauthenticated
 from packyard.domain.oci import (
     OCI_INDEX,
     OCI_MANIFEST,
@@ -21,16 +23,16 @@ from packyard.domain.oci import (
     ManifestRejected,
     ManifestUnknown,
     NameInvalid,
-    NameUnknown,
     UploadOffsetInvalid,
 )
 from packyard.domain.types import ANONYMOUS, Actor
-from packyard.services import registry
+from packyard.registries.oci import service as registry
+from packyard.server import registered_formats
 from packyard.services.auth import authenticate
-from packyard.services.context import Context
 from packyard.storage.blobs.filesystem import FilesystemBlobStore
 from tests.conftest import ALICE, ALICE_OAUTH, BOB_READ, Api, Clock
 
+FORMATS = registered_formats(Settings())
 CONFIG = b"{}"
 LAYER = b"layer bytes" * 100
 
@@ -46,7 +48,7 @@ def blobs(tmp_path: Path) -> FilesystemBlobStore:
 
 def ctx(store: Any, clock: Clock, token: str | None) -> Context:
     actor: Actor = authenticate(store, token, clock.now) if token else ANONYMOUS
-    return Context(store, actor, clock.now, timedelta(days=30))
+    return Context(store, actor, clock.now, timedelta(days=30), FORMATS)
 
 
 def push_blob(c: Context, blobs: FilesystemBlobStore, name: str, data: bytes) -> str:
@@ -184,13 +186,17 @@ def test_refusals(store: Any, clock: Clock, blobs: Any, world: Any) -> None:
     # Anonymous: told to authenticate. A stranger's token: not told it exists.
     with pytest.raises(Unauthenticated):
         registry.list_tags(ctx(store, clock, None), name, None, None)
-    with pytest.raises(NameUnknown):
+    with pytest.raises(NotFound):
         registry.list_tags(ctx(store, clock, BOB_READ), name, None, None)
-    # Read-only and delete-only tokens cannot push; nobody pushes into another's namespace.
-    with pytest.raises(Denied):
+    # Read-only and delete-only tokens cannot push; nobody pushes into another's namespace,
+    # and a stranger hears the same about a private package as about a free name.
+    with pytest.raises(Forbidden):
         registry.start_upload(ctx(store, clock, ALICE_OAUTH), blobs, name)
-    with pytest.raises(Denied):
+    with pytest.raises(Forbidden) as free_name:
         registry.start_upload(ctx(store, clock, BOB_READ), blobs, "alice/other")
+    with pytest.raises(Forbidden) as private:
+        registry.start_upload(ctx(store, clock, BOB_READ), blobs, name)
+    assert private.value.message == free_name.value.message
 
 
 def test_mount_across_repositories(store: Any, clock: Clock, blobs: Any, world: Any) -> None:
@@ -262,7 +268,7 @@ def test_gc_reclaims_only_what_nothing_needs_past_the_window(
 ) -> None:
     from datetime import UTC, datetime
 
-    from packyard.services.gc import collect_garbage
+    from packyard.core.gc import collect_garbage
 
     clock.now = datetime.now(UTC)  # blob files carry real modification times
     window = timedelta(days=30)
@@ -283,13 +289,13 @@ def test_gc_reclaims_only_what_nothing_needs_past_the_window(
     registry.append_upload(alice, blobs, name, in_progress, b"half", 0)
 
     # Within the window: the deleted image is restorable, so all its bytes stay.
-    kept = collect_garbage(store, clock.now + window, window, blobs)
+    kept = collect_garbage(store, clock.now + window, window, FORMATS, blobs)
     assert (kept.versions, kept.blobs) == (0, 0)
     assert all(blobs.exists(d) for d in (config, shared, only_old, stray, old_record.digest))
 
     # Past it: the deleted image and what only it used go; what the live one uses stays.
     later = clock.now + window + timedelta(days=1)
-    swept = collect_garbage(store, later, window, blobs)
+    swept = collect_garbage(store, later, window, FORMATS, blobs)
     assert swept.versions == 1 and swept.blobs == 3 and swept.uploads == 1
     assert not blobs.exists(only_old) and not blobs.exists(old_record.digest)
     assert not blobs.exists(stray)
@@ -300,12 +306,12 @@ def test_gc_reclaims_only_what_nothing_needs_past_the_window(
 def test_gc_never_races_a_push(store: Any, clock: Clock, blobs: Any, world: Any) -> None:
     from datetime import UTC, datetime
 
-    from packyard.services.gc import collect_garbage
+    from packyard.core.gc import collect_garbage
 
     clock.now = datetime.now(UTC)
     alice = ctx(store, clock, ALICE)
     layer = push_blob(alice, blobs, "alice/racing", LAYER)  # its manifest is not pushed yet
     upload = registry.start_upload(alice, blobs, "alice/racing")
-    counts = collect_garbage(store, clock.now, timedelta(days=30), blobs)
+    counts = collect_garbage(store, clock.now, timedelta(days=30), FORMATS, blobs)
     assert (counts.blobs, counts.uploads) == (0, 0)
     assert blobs.exists(layer) and blobs.upload_size(upload) == 0

@@ -1,21 +1,13 @@
-"""The server: GitHub's REST API under /api/v3, everything else through Starlette."""
+"""GitHub's REST API under /api/v3, on the store and formats the composition root hands it."""
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import itertools
 import logging
 import time
 import uuid
-from collections.abc import AsyncIterator, Callable
-from datetime import UTC, datetime
-
-from sqlalchemy import Engine
-from starlette.applications import Starlette
-from starlette.requests import Request
-from starlette.responses import PlainTextResponse, Response
-from starlette.routing import Route as StarletteRoute
+from collections.abc import Callable
+from datetime import datetime
 
 from packyard.api.errors import error_body, status_for
 from packyard.api.http import ApiRequest, ApiResponse, Receive, Scope, Send
@@ -24,6 +16,9 @@ from packyard.api.render import Renderer
 from packyard.api.routes import ROUTES, Call, Route, Router, docs_url
 from packyard.auth.tokens import parse_authorization
 from packyard.config import Settings
+from packyard.core.context import Context
+from packyard.core.formats import Formats
+from packyard.core.ports import Store
 from packyard.domain.errors import (
     BadRequest,
     DomainError,
@@ -33,15 +28,8 @@ from packyard.domain.errors import (
 )
 from packyard.domain.permissions import REQUIRED_SCOPES
 from packyard.domain.types import Actor
-from packyard.registries.npm.app import PREFIX as NPM_PREFIX
-from packyard.registries.npm.app import NpmApp
-from packyard.registries.oci.app import RegistryApp
 from packyard.services.access import REQUIRES_AUTHENTICATION
 from packyard.services.auth import authenticate
-from packyard.services.context import Context
-from packyard.services.gc import collect_garbage
-from packyard.storage.blobs.filesystem import FilesystemBlobStore
-from packyard.storage.db.store import SqlStore
 
 API_PREFIX = "/api/v3"
 SUPPORTED_API_VERSIONS = frozenset({"2022-11-28", "2026-03-10"})
@@ -51,13 +39,10 @@ Clock = Callable[[], datetime]
 log = logging.getLogger("packyard")
 
 
-def system_clock() -> datetime:
-    return datetime.now(UTC)
-
-
 class RestApi:
-    def __init__(self, settings: Settings, store: SqlStore, clock: Clock) -> None:
+    def __init__(self, settings: Settings, store: Store, formats: Formats, clock: Clock) -> None:
         self.settings = settings
+        self.formats = formats
         self.store = store
         self.clock = clock
         self.router = Router(ROUTES)
@@ -113,12 +98,7 @@ class RestApi:
             if route.requires_login and actor.anonymous:
                 raise Unauthenticated(REQUIRES_AUTHENTICATION)
             ctx = Context(
-                self.store,
-                actor,
-                now,
-                self.settings.restore_window,
-                request_id,
-                protect_children=not self.settings.github_exact,
+                self.store, actor, now, self.settings.restore_window, self.formats, request_id
             )
             response = route.handler(
                 Call(
@@ -147,66 +127,3 @@ class RestApi:
 
     def _limit_key(self, request: ApiRequest, token_id: int | None) -> str:
         return f"token:{token_id}" if token_id is not None else f"ip:{request.client_host}"
-
-
-def create_app(
-    settings: Settings,
-    engine: Engine,
-    clock: Clock = system_clock,
-) -> Callable[[Scope, Receive, Send], object]:
-    store = SqlStore(engine)
-    rest = RestApi(settings, store, clock)
-    blobs = FilesystemBlobStore(settings.data_dir / "blobs")
-    npm_registry = NpmApp(store, blobs, settings.base_url, clock, settings.restore_window)
-    oci = RegistryApp(
-        store,
-        blobs,
-        settings.base_url,
-        clock,
-        settings.restore_window,
-    )
-
-    async def ping(_request: Request) -> Response:
-        return PlainTextResponse("ok")
-
-    @contextlib.asynccontextmanager
-    async def lifespan(_app: Starlette) -> AsyncIterator[None]:
-        task = None
-        if settings.gc_interval is not None:
-            task = asyncio.create_task(_periodic_gc(settings, store, blobs, clock))
-        try:
-            yield
-        finally:
-            if task is not None:
-                task.cancel()
-
-    web = Starlette(routes=[StarletteRoute("/_packyard/ping", ping)], lifespan=lifespan)
-
-    async def app(scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http":
-            path: str = scope["path"]
-            if path == API_PREFIX or path.startswith(API_PREFIX + "/"):
-                await rest(scope, receive, send)
-                return
-            if path == "/v2" or path.startswith("/v2/"):
-                await oci(scope, receive, send)
-                return
-            if path.startswith(NPM_PREFIX + "/"):
-                await npm_registry(scope, receive, send)
-                return
-        await web(scope, receive, send)
-
-    app.rest = rest  # type: ignore[attr-defined]
-    return app
-
-
-async def _periodic_gc(
-    settings: Settings, store: SqlStore, blobs: FilesystemBlobStore, clock: Clock
-) -> None:
-    assert settings.gc_interval is not None
-    while True:
-        await asyncio.sleep(settings.gc_interval.total_seconds())
-        try:
-            collect_garbage(store, clock(), settings.restore_window, blobs)
-        except Exception:  # a failed sweep must not stop the next one
-            log.exception("garbage collection failed")

@@ -7,8 +7,8 @@ from datetime import datetime
 from typing import Any
 from urllib.parse import quote
 
+from packyard.domain.formats import traits
 from packyard.domain.types import (
-    TAGGED_TYPES,
     Account,
     Package,
     Repository,
@@ -214,7 +214,7 @@ class Renderer:
             f"{package.package_type.value}/{encode_name(package.name)}/"
         )
         type_name = package.package_type.value
-        tagged = package.package_type in TAGGED_TYPES
+        tagged = traits(package.package_type).tagged
         rendered = []
         for version in versions:
             metadata: JSON = {"package_type": type_name}

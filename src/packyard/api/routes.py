@@ -16,12 +16,12 @@ from packyard.api.errors import PACKAGES_DOCS
 from packyard.api.http import ApiRequest, ApiResponse
 from packyard.api.ratelimit import RateLimiter
 from packyard.api.render import Renderer
+from packyard.core.context import Context
 from packyard.domain.errors import NotFound, Unprocessable
 from packyard.domain.pagination import PageRequest, last_page, page_request
 from packyard.domain.permissions import Operation
 from packyard.services import accounts, downloads, packages
 from packyard.services.access import NOT_FOUND, OwnerScope
-from packyard.services.context import Context
 from packyard.services.packages import PackageAddress
 
 

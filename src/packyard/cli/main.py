@@ -91,7 +91,7 @@ def serve(host: str, port: int, data_dir: Path | None, workers: int) -> None:
         err=True,
     )
     uvicorn.run(
-        "packyard.api.asgi:app",
+        "packyard.asgi:app",
         host=host,
         port=port,
         workers=workers,
@@ -238,14 +238,18 @@ def tokens_revoke(token: str, data_dir: Path | None) -> None:
 @data_dir_option
 def gc(data_dir: Path | None) -> None:
     """Purge deletions older than the restore window, for good."""
-    from packyard.services.gc import collect_garbage
+    from packyard.core.gc import collect_garbage
+    from packyard.server import blob_store, registered_formats
 
     settings = _settings(data_dir)
-    from packyard.storage.blobs.filesystem import FilesystemBlobStore
-
     with _store(settings) as store:
-        blobs = FilesystemBlobStore(settings.data_dir / "blobs")
-        counts = collect_garbage(store, _now(), settings.restore_window, blobs)
+        counts = collect_garbage(
+            store,
+            _now(),
+            settings.restore_window,
+            registered_formats(settings),
+            blob_store(settings),
+        )
     click.echo(
         f"purged {counts.packages} packages and {counts.versions} versions; reclaimed "
         f"{counts.blobs} blobs and {counts.uploads} abandoned uploads"

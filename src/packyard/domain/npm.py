@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import re
 
 from packyard import semver
@@ -45,6 +46,11 @@ def is_valid_tag(tag: str) -> bool:
 
 def tarball_filename(name: str, version: str) -> str:
     return f"{name.split('/', 1)[-1]}-{version}.tgz"
+
+
+def integrity(sha512_hex: str) -> str:
+    """npm's Subresource Integrity string for a tarball: `sha512-` and the digest in base64."""
+    return "sha512-" + base64.b64encode(bytes.fromhex(sha512_hex)).decode()
 
 
 def semver_key(version: str) -> tuple[int, int, int, int, tuple[semver.Identifier, ...]]:

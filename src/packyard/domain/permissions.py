@@ -10,9 +10,8 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass
 
+from packyard.domain.formats import traits
 from packyard.domain.types import (
-    GRANULAR_TYPES,
-    REPOSITORY_SCOPED_TYPES,
     Actor,
     OrgRole,
     Package,
@@ -28,6 +27,7 @@ class Operation(enum.Enum):
     DELETE = "delete"
     RESTORE = "restore"
     LIST_DELETED = "list_deleted"
+    PUBLISH = "publish"  # through a registry: create versions, move tags
 
 
 # What each operation asks of a classic or OAuth token (GitHub's X-Accepted-OAuth-Scopes).
@@ -36,6 +36,7 @@ REQUIRED_SCOPES: dict[Operation, tuple[str, ...]] = {
     Operation.DELETE: (Scope.DELETE_PACKAGES, Scope.READ_PACKAGES),
     Operation.RESTORE: (Scope.READ_PACKAGES, Scope.WRITE_PACKAGES),
     Operation.LIST_DELETED: (Scope.DELETE_PACKAGES, Scope.READ_PACKAGES),
+    Operation.PUBLISH: (Scope.READ_PACKAGES, Scope.WRITE_PACKAGES),
 }
 
 # The role an operation needs once the scopes allow it.
@@ -44,6 +45,7 @@ REQUIRED_ROLE: dict[Operation, Role] = {
     Operation.DELETE: Role.ADMIN,
     Operation.RESTORE: Role.ADMIN,
     Operation.LIST_DELETED: Role.ADMIN,
+    Operation.PUBLISH: Role.WRITE,
 }
 
 _REPOSITORY_ROLE = {
@@ -104,7 +106,7 @@ def package_role(actor: Actor, package: Package, facts: AccessFacts) -> Role:
         package.visibility is Visibility.INTERNAL and facts.org_role is not None
     ):
         role = Role.READ
-    if package.package_type in REPOSITORY_SCOPED_TYPES:
+    if not traits(package.package_type).granular:
         if package.repository_id is not None:
             role = max(role, repository_role(facts))
         return role
@@ -117,7 +119,7 @@ def package_role(actor: Actor, package: Package, facts: AccessFacts) -> Role:
 def required_scopes(operation: Operation, package: Package) -> tuple[str, ...]:
     scopes = REQUIRED_SCOPES[operation]
     # Repository-scoped registries keep GitHub's extra demand for private repositories.
-    if package.package_type not in GRANULAR_TYPES and package.visibility is not Visibility.PUBLIC:
+    if not traits(package.package_type).granular and package.visibility is not Visibility.PUBLIC:
         scopes = (*scopes, Scope.REPO)
     return scopes
 

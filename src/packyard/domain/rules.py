@@ -7,7 +7,8 @@ import re
 from datetime import datetime, timedelta
 
 from packyard.domain.errors import BadRequest
-from packyard.domain.types import Package, PackageType, Version, Visibility
+from packyard.domain.formats import LastVersionRule, traits
+from packyard.domain.types import Package, Version, Visibility
 
 PUBLIC_DELETE_DOWNLOAD_LIMIT = 5_000
 DEFAULT_RESTORE_WINDOW = timedelta(days=30)
@@ -25,13 +26,6 @@ VERSION_DOWNLOAD_LIMIT_MESSAGE = (
 PACKAGE_DOWNLOAD_LIMIT_MESSAGE = (
     f"Publicly visible packages with a version with more than {PUBLIC_DELETE_DOWNLOAD_LIMIT} "
     "downloads cannot be deleted. Contact your administrator for further assistance."
-)
-
-# Types whose last version may not be deleted on its own.
-_LAST_VERSION_REFUSED = frozenset({PackageType.MAVEN, PackageType.DOCKER})
-# Types where deleting the last version deletes the whole package instead.
-_LAST_VERSION_DELETES_PACKAGE = frozenset(
-    {PackageType.NPM, PackageType.NUGET, PackageType.RUBYGEMS}
 )
 
 # GitHub logins: 1-39 alphanumerics or single hyphens, not starting or ending with one.
@@ -71,14 +65,14 @@ def check_can_delete_version(
     `version` included.
     """
     deletion = VersionDeletion.VERSION
-    if package.package_type is PackageType.CONTAINER:
+    rule = traits(package.package_type).last_version
+    if rule is LastVersionRule.LAST_TAGGED_REFUSED:
         if version.tags and tagged_version_count <= 1:
             raise BadRequest(LAST_TAGGED_VERSION_MESSAGE)
     elif active_version_count <= 1:
-        if package.package_type in _LAST_VERSION_REFUSED:
+        if rule is LastVersionRule.REFUSED:
             raise BadRequest(LAST_VERSION_MESSAGE)
-        if package.package_type in _LAST_VERSION_DELETES_PACKAGE:
-            deletion = VersionDeletion.PACKAGE
+        deletion = VersionDeletion.PACKAGE
     if exceeds_public_download_limit(package.visibility, version.download_count):
         raise BadRequest(VERSION_DOWNLOAD_LIMIT_MESSAGE)
     return deletion

@@ -16,16 +16,6 @@ class PackageType(enum.StrEnum):
     CONTAINER = "container"
 
 
-# GitHub's "granular permissions" registries: access lives on the package itself.
-GRANULAR_TYPES = frozenset(
-    {PackageType.CONTAINER, PackageType.NPM, PackageType.NUGET, PackageType.RUBYGEMS}
-)
-# Repository-scoped registries: access always comes from the linked repository.
-REPOSITORY_SCOPED_TYPES = frozenset({PackageType.MAVEN, PackageType.DOCKER})
-# Types whose versions carry tags in their metadata.
-TAGGED_TYPES = frozenset({PackageType.CONTAINER, PackageType.DOCKER})
-
-
 class Visibility(enum.StrEnum):
     PUBLIC = "public"
     PRIVATE = "private"

@@ -5,9 +5,10 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass
 
+from packyard.core.access import access_facts
+from packyard.core.ports import Transaction
 from packyard.domain.errors import Forbidden, NotFound, Unprocessable
 from packyard.domain.permissions import (
-    AccessFacts,
     Decision,
     Denial,
     Operation,
@@ -17,14 +18,11 @@ from packyard.domain.permissions import (
 from packyard.domain.types import (
     Account,
     Actor,
-    OrgRole,
     Package,
     PackageType,
     Repository,
-    RepositoryPermission,
     TokenKind,
 )
-from packyard.services.ports import Transaction
 
 NOT_FOUND = "Not Found"
 REQUIRES_AUTHENTICATION = "Requires authentication"
@@ -107,41 +105,6 @@ def parse_package_type(value: str | None) -> PackageType:
         raise Unprocessable(
             f"Invalid value for `package_type`: {value!r}. Must be one of: {PACKAGE_TYPES}."
         ) from None
-
-
-def access_facts(tx: Transaction, actor: Actor, package: Package) -> AccessFacts:
-    if actor.user is not None and actor.user.id == package.owner.id:
-        return AccessFacts()  # the owner is admin whatever else holds: skip the lookups
-    org_role: OrgRole | None = None
-    user_id = actor.user_id
-    if package.owner.is_org and user_id is not None:
-        org_role = tx.org_role(package.owner.id, user_id)
-    repository = (
-        tx.get_repository(package.repository_id) if package.repository_id is not None else None
-    )
-    return AccessFacts(
-        org_role=org_role,
-        repository_permission=_repository_permission(tx, actor, repository),
-        repository_visibility=repository.visibility if repository else None,
-        grant=tx.package_grant(package.id, user_id, actor.actions_repository_id),
-    )
-
-
-def _repository_permission(
-    tx: Transaction, actor: Actor, repository: Repository | None
-) -> RepositoryPermission | None:
-    if repository is None:
-        return None
-    if actor.actions_repository_id is not None:
-        # A workflow's token writes to its own repository and nothing else.
-        return RepositoryPermission.WRITE if actor.actions_repository_id == repository.id else None
-    if actor.user is None:
-        return None
-    if repository.owner.id == actor.user.id:
-        return RepositoryPermission.ADMIN
-    if repository.owner.is_org and tx.org_role(repository.owner.id, actor.user.id) is OrgRole.ADMIN:
-        return RepositoryPermission.ADMIN
-    return tx.collaborator_permission(repository.id, actor.user.id)
 
 
 def enforce(decision: Decision, not_found_message: str = PACKAGE_NOT_FOUND) -> None:

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
+from packyard.core.context import Context
 from packyard.domain.errors import NotFound
 from packyard.domain.types import Account
 from packyard.services.access import NOT_FOUND, OwnerScope, resolve_owner
-from packyard.services.context import Context
 
 
 def get_authenticated_user(ctx: Context) -> Account:

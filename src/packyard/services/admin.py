@@ -5,10 +5,10 @@ from __future__ import annotations
 from datetime import datetime
 
 from packyard.auth.tokens import generate_token, hash_token, token_prefix
+from packyard.core.ports import Store
 from packyard.domain.errors import Conflict, NotFound, Unprocessable
 from packyard.domain.rules import is_valid_login
 from packyard.domain.types import Account, AccountType, OrgRole, TokenKind
-from packyard.services.ports import Store
 
 KNOWN_SCOPES = frozenset(
     {"read:packages", "write:packages", "delete:packages", "repo", "read:org", "admin:org"}

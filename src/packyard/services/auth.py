@@ -12,10 +12,10 @@ from packyard.auth.tokens import (
     read_registry_token,
     registry_token_signed_by,
 )
+from packyard.core.ports import Store, TokenRecord
 from packyard.domain.errors import Unauthenticated
 from packyard.domain.permissions import scopes_for_actions
 from packyard.domain.types import ANONYMOUS, Actor, TokenKind
-from packyard.services.ports import Store, TokenRecord
 
 BAD_CREDENTIALS = "Bad credentials"
 # `last_used_at` is advisory: refreshing it at most once a minute keeps reads read-only.

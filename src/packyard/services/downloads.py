@@ -9,11 +9,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
+from packyard.core.context import Context
 from packyard.domain.errors import Unprocessable
 from packyard.domain.permissions import Operation
 from packyard.domain.types import Package
 from packyard.services.access import authorized_package, locate_package
-from packyard.services.context import Context
 from packyard.services.packages import PackageAddress
 
 

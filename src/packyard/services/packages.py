@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
+from packyard.core import delete as core_delete
+from packyard.core.access import access_facts
+from packyard.core.context import Context
+from packyard.core.delete import audit
+from packyard.core.ports import Transaction
 from packyard.domain.errors import BadRequest, Conflict, NotFound, Unauthenticated, Unprocessable
 from packyard.domain.pagination import (
     MAX_PACKAGE_LIST_WINDOW,
@@ -13,9 +17,6 @@ from packyard.domain.pagination import (
 )
 from packyard.domain.permissions import Operation, authorize
 from packyard.domain.rules import (
-    VersionDeletion,
-    check_can_delete_package,
-    check_can_delete_version,
     is_restorable,
 )
 from packyard.domain.types import (
@@ -33,7 +34,6 @@ from packyard.services.access import (
     VERSION_NOT_FOUND,
     OwnerScope,
     PackageView,
-    access_facts,
     authorized_package,
     enforce_listing,
     locate_package,
@@ -41,10 +41,6 @@ from packyard.services.access import (
     resolve_owner,
     view,
 )
-from packyard.services.containers import check_not_held, delete_orphaned_children
-from packyard.services.context import Context
-from packyard.services.dist_tags import repair_latest
-from packyard.services.ports import Transaction
 
 PACKAGE_EXISTS = "A package with this name already exists. Delete or rename it first."
 SEVERAL_DELETED = "Several deleted packages have this name: pass the `token` of the one to restore."
@@ -88,28 +84,6 @@ def parse_visibility(value: str | None) -> Visibility | None:
         raise Unprocessable(
             f"Invalid value for `visibility`: {value!r}. Must be one of: public, private, internal."
         ) from None
-
-
-def _audit(
-    ctx: Context,
-    tx: Transaction,
-    action: str,
-    package: Package,
-    version: Version | None,
-    before: dict[str, Any],
-    after: dict[str, Any],
-) -> None:
-    tx.audit(
-        action,
-        at=ctx.now,
-        actor_id=ctx.actor.user_id,
-        token_id=ctx.actor.token_id,
-        request_id=ctx.request_id,
-        package_id=package.id,
-        version_id=version.id if version else None,
-        before=before,
-        after=after,
-    )
 
 
 def _locate(tx: Transaction, ctx: Context, address: PackageAddress) -> tuple[Account, PackageType]:
@@ -193,12 +167,7 @@ def get_package(ctx: Context, address: PackageAddress) -> PackageView:
 def delete_package(ctx: Context, address: PackageAddress) -> None:
     with ctx.store.write() as tx:
         package = _live_package(tx, ctx, address, Operation.DELETE)
-        check_can_delete_package(package, tx.max_download_count(package.id))
-        if not tx.soft_delete_package(package.id, ctx.now):
-            raise NotFound(PACKAGE_NOT_FOUND)
-        _audit(
-            ctx, tx, "package.delete", package, None, {"deleted_at": None}, {"deleted_at": ctx.now}
-        )
+        core_delete.delete_package(tx, ctx, package)
 
 
 def restore_package(ctx: Context, address: PackageAddress, token: str | None) -> None:
@@ -221,7 +190,7 @@ def restore_package(ctx: Context, address: PackageAddress, token: str | None) ->
             raise Conflict(SEVERAL_DELETED)
         if not tx.restore_package(package.id, ctx.now):
             raise NotFound(PACKAGE_NOT_FOUND)
-        _audit(
+        audit(
             ctx,
             tx,
             "package.restore",
@@ -280,37 +249,7 @@ def delete_version(ctx: Context, address: PackageAddress, version_id: int | None
         version = tx.find_version(package.id, version_id)
         if version is None or version.deleted_at is not None:
             raise NotFound(VERSION_NOT_FOUND)
-        active, tagged = tx.version_counts(package.id)
-        deletion = check_can_delete_version(
-            package, version, active_version_count=active, tagged_version_count=tagged
-        )
-        if deletion is VersionDeletion.PACKAGE:
-            if not tx.soft_delete_package(package.id, ctx.now):
-                raise NotFound(PACKAGE_NOT_FOUND)
-            _audit(
-                ctx,
-                tx,
-                "package.delete",
-                package,
-                version,
-                {"deleted_at": None},
-                {"deleted_at": ctx.now, "reason": "last version"},
-            )
-            return
-        check_not_held(tx, ctx, package, version)
-        if not tx.soft_delete_version(version, ctx.now):
-            raise NotFound(VERSION_NOT_FOUND)
-        orphans = delete_orphaned_children(tx, ctx, package, version)
-        repair_latest(tx, package, ctx.now)
-        _audit(
-            ctx,
-            tx,
-            "version.delete",
-            package,
-            version,
-            {"deleted_at": None, "tags": list(version.tags)},
-            {"deleted_at": ctx.now, "children_deleted": orphans},
-        )
+        core_delete.delete_version_by_rules(tx, ctx, package, version)
 
 
 def restore_version(ctx: Context, address: PackageAddress, version_id: int | None) -> None:
@@ -323,7 +262,7 @@ def restore_version(ctx: Context, address: PackageAddress, version_id: int | Non
             raise BadRequest(VERSION_NAME_TAKEN)
         if not tx.restore_version(version, ctx.now):
             raise NotFound(VERSION_NOT_FOUND)
-        _audit(
+        audit(
             ctx,
             tx,
             "version.restore",

@@ -12,12 +12,11 @@ from datetime import datetime
 from typing import Any
 
 from packyard.auth.tokens import hash_token, token_prefix
+from packyard.core.ports import Store, Transaction
 from packyard.domain.errors import DomainError
+from packyard.domain.formats import traits
 from packyard.domain.rules import is_valid_login
 from packyard.domain.types import (
-    GRANULAR_TYPES,
-    REPOSITORY_SCOPED_TYPES,
-    TAGGED_TYPES,
     Account,
     AccountType,
     OrgRole,
@@ -27,7 +26,6 @@ from packyard.domain.types import (
     TokenKind,
     Visibility,
 )
-from packyard.services.ports import Store, Transaction
 from packyard.services.seed_schema import SeedChecker, enum_values
 
 
@@ -290,19 +288,19 @@ class _Loader:
         created = c.timestamp(doc.get("created_at"), f"{path}.created_at", c.now) or c.now
         deleted = c.timestamp(doc.get("deleted_at"), f"{path}.deleted_at", None)
         if visibility is Visibility.INTERNAL and (
-            ptype not in GRANULAR_TYPES or (owner is not None and not owner.is_org)
+            not traits(ptype).granular or (owner is not None and not owner.is_org)
         ):
             c.error(
                 f"{path}.visibility",
                 "internal is for org-owned packages of granular "
                 "types (container, npm, nuget, rubygems)",
             )
-        if ptype in REPOSITORY_SCOPED_TYPES and not inherit:
+        if not traits(ptype).granular and not inherit:
             c.error(
                 f"{path}.inherit_access",
                 f"{ptype.value} packages always inherit access from their repository",
             )
-        if ptype in REPOSITORY_SCOPED_TYPES and "access" in doc:
+        if not traits(ptype).granular and "access" in doc:
             c.error(
                 f"{path}.access", f"{ptype.value} packages take access from their repository only"
             )
@@ -406,7 +404,7 @@ class _Loader:
     def _tags(self, value: Any, path: str, ptype: PackageType) -> list[str]:
         if value is None:
             return []
-        if ptype not in TAGGED_TYPES:
+        if not traits(ptype).tagged:
             self.check.error(path, "tags are for container and docker versions only")
             return []
         if not isinstance(value, list):

@@ -18,6 +18,9 @@ from urllib.parse import unquote
 import orjson
 
 from packyard.auth.tokens import parse_authorization
+from packyard.core.context import Context
+from packyard.core.formats import Formats
+from packyard.core.ports import BlobStore, NpmVersionRecord, Store
 from packyard.domain.errors import (
     BadRequest,
     Conflict,
@@ -29,10 +32,8 @@ from packyard.domain.errors import (
 from packyard.domain.npm import tarball_filename
 from packyard.domain.types import ANONYMOUS, Actor
 from packyard.registries.asgi import Receive, Scope, Send, raw_headers, read_body
-from packyard.services import npm
+from packyard.registries.npm import service as npm
 from packyard.services.auth import authenticate
-from packyard.services.context import Context
-from packyard.services.ports import BlobStore, Store
 
 PREFIX = "/_registry/npm"
 ABBREVIATED = "application/vnd.npm.install-v1+json"
@@ -57,7 +58,9 @@ class NpmApp:
         base_url: str,
         clock: Callable[[], datetime],
         restore_window: timedelta,
+        formats: Formats,
     ) -> None:
+        self.formats = formats
         self.store = store
         self.blobs = blobs
         self.base_url = base_url.rstrip("/")
@@ -71,7 +74,7 @@ class NpmApp:
         method = scope["method"]
         try:
             actor = self._actor(headers)
-            ctx = Context(self.store, actor, self.clock(), self.restore_window)
+            ctx = Context(self.store, actor, self.clock(), self.restore_window, self.formats)
             reply = await self._route(ctx, method, path, headers, receive)
         except DomainError as error:
             status = next((code for cls, code in STATUS.items() if isinstance(error, cls)), 500)
@@ -100,12 +103,12 @@ class NpmApp:
         if method in ("GET", "HEAD") and not rest:
             return self._packument(ctx, name, headers)
         if method in ("GET", "HEAD") and len(rest) == 2 and rest[0] == "-":
-            record = npm.tarball(ctx, self.blobs, name, rest[1])
+            file = npm.tarball(ctx, name, rest[1])
             return Reply(
                 200,
                 headers={"Content-Type": "application/octet-stream"},
-                stream=self.blobs.read(record.tarball_digest),
-                length=record.tarball_size,
+                stream=self.blobs.read(file.digest),
+                length=file.size,
             )
         if method in ("GET", "HEAD") and len(rest) == 1:
             return self._version(ctx, name, rest[0])
@@ -126,14 +129,15 @@ class NpmApp:
             return Reply(200, {"ok": True})
         raise NotFound("not found")
 
-    def _document(self, name: str, record: Any) -> dict[str, Any]:
+    def _document(self, name: str, record: NpmVersionRecord) -> dict[str, Any]:
         document: dict[str, Any] = json.loads(record.manifest)
+        integrity, shasum = npm.tarball_hashes(record.tarball)
         document.update(
             {
                 "_id": f"{name}@{record.version}",
                 "dist": {
-                    "integrity": record.integrity,
-                    "shasum": record.shasum,
+                    "integrity": integrity,
+                    "shasum": shasum,
                     "tarball": f"{self.base_url}{PREFIX}/{name}/-/"
                     f"{tarball_filename(name, record.version)}",
                 },

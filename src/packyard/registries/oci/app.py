@@ -21,15 +21,16 @@ from urllib.parse import parse_qsl, quote, unquote
 import orjson
 
 from packyard.auth.tokens import REGISTRY_TOKEN_SECONDS, parse_authorization
+from packyard.core.context import Context
+from packyard.core.formats import Formats
+from packyard.core.ports import BlobStore, Store
 from packyard.domain.errors import DomainError
 from packyard.domain.oci import OCI_INDEX, UploadOffsetInvalid
 from packyard.domain.types import ANONYMOUS, Actor
 from packyard.registries.asgi import Receive, Scope, Send, raw_headers, read_body
+from packyard.registries.oci import service as registry
 from packyard.registries.oci.errors import ErrorCode, RegistryError, registry_error
-from packyard.services import registry
 from packyard.services.auth import authenticate, issue_registry_token
-from packyard.services.context import Context
-from packyard.services.ports import BlobStore, Store
 
 PREFIX = "/v2"
 ANONYMOUS_TOKEN = "anonymous"
@@ -58,7 +59,7 @@ class Answer:
     stream: Iterator[bytes] | None = None
 
 
-class RegistryApp:
+class OciApp:
     def __init__(
         self,
         store: Store,
@@ -66,10 +67,9 @@ class RegistryApp:
         base_url: str,
         clock: Callable[[], datetime],
         restore_window: timedelta,
-        *,
-        protect_children: bool = True,
+        formats: Formats,
     ) -> None:
-        self.protect_children = protect_children
+        self.formats = formats
         self.store = store
         self.blobs = blobs
         self.base_url = base_url.rstrip("/")
@@ -101,13 +101,7 @@ class RegistryApp:
                 answer = self._token(headers, query)
             else:
                 name, route, rest = _route(path)
-                ctx = Context(
-                    self.store,
-                    actor,
-                    self.clock(),
-                    self.restore_window,
-                    protect_children=self.protect_children,
-                )
+                ctx = Context(self.store, actor, self.clock(), self.restore_window, self.formats)
                 answer = await self._dispatch(
                     ctx, method, name, route, rest, query, headers, receive, accepted
                 )

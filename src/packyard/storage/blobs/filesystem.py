@@ -18,25 +18,13 @@ import re
 from collections.abc import Iterator
 from pathlib import Path
 
+from packyard.core.ports import BlobError, BlobStore, OffsetMismatch, UnknownUpload
 from packyard.domain.digests import Digest, DigestMismatch, parse_digest
-from packyard.services.ports import BlobStore
 
 UPLOAD_ID = re.compile(r"[a-f0-9]{32}")
 CHUNK = 4 * 1024 * 1024  # big enough that per-chunk overhead vanishes beside the copy
 
-
-class BlobError(Exception):
-    pass
-
-
-class UnknownUpload(BlobError):
-    pass
-
-
-class OffsetMismatch(BlobError):
-    def __init__(self, expected: int) -> None:
-        super().__init__(f"upload continues at byte {expected}")
-        self.expected = expected
+__all__ = ["BlobError", "FilesystemBlobStore", "OffsetMismatch", "UnknownUpload"]
 
 
 class FilesystemBlobStore:
@@ -89,6 +77,16 @@ class FilesystemBlobStore:
         upload_id = self.start_upload()
         self.append(upload_id, data, 0)
         return self.commit(upload_id, digest)
+
+    def touch(self, digest: str) -> bool:
+        """Mark the blob as just written: a publish that finds its bytes already stored
+        (deduplicated) must not have them reclaimed by a sweep that judged them by their
+        age before the new reference was committed. False if the blob is not here."""
+        try:
+            os.utime(self._path(digest))
+        except FileNotFoundError:
+            return False
+        return True
 
     def delete(self, digest: str) -> bool:
         try:
@@ -158,6 +156,12 @@ class FilesystemBlobStore:
                 continue
             for path in base.glob("*/*/*"):
                 yield f"{algorithm}:{path.name}", path.stat().st_mtime
+
+    def written_at(self, digest: str) -> float | None:
+        try:
+            return self._path(digest).stat().st_mtime
+        except FileNotFoundError:
+            return None
 
     def upload_started(self, upload_id: str) -> float:
         return self._upload_path(upload_id).stat().st_mtime

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from functools import cache
 from typing import Any
 
-from sqlalchemy import Integer, bindparam, delete, func, insert, select, tuple_, update
+from sqlalchemy import Integer, bindparam, delete, func, insert, select, text, tuple_, update
 
 from packyard.domain.types import Account, AccountType, Package, PackageType, Version, Visibility
 from packyard.storage.db import tables as t
@@ -281,3 +281,8 @@ def version_from(row: Sequence[Any], live_tags: Sequence[str]) -> Version:
         tags=tags,
         deleted_at=deleted_at,
     )
+
+
+# Garbage collection's leader lock, held by one session (PostgreSQL only).
+GC_LOCK_TRY = text("SELECT pg_try_advisory_lock(:key)")
+GC_LOCK_RELEASE = text("SELECT pg_advisory_unlock(:key)")

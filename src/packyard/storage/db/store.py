@@ -8,15 +8,19 @@ from contextlib import AbstractContextManager, contextmanager
 
 from sqlalchemy import Connection, Engine
 
-from packyard.services.ports import Store, TokenRecord, Transaction
+from packyard.core.ports import Store, TokenRecord, Transaction
 from packyard.storage.db import queries as q
 from packyard.storage.db.engine import read_transaction, transaction, write_transaction
 from packyard.storage.db.pages import PageIndex
 from packyard.storage.db.tx_accounts import AccountsTransaction, token_record
+from packyard.storage.db.tx_files import FilesTransaction
 from packyard.storage.db.tx_npm import NpmTransaction
 from packyard.storage.db.tx_packages import PackagesTransaction
 from packyard.storage.db.tx_registry import RegistryTransaction
 from packyard.storage.db.tx_versions import VersionsTransaction
+
+# The advisory lock's key: any 64-bit number no other lock in the database uses ("PYGC").
+GC_LOCK_KEY = 0x50594743
 
 
 class SqlStore:
@@ -69,6 +73,24 @@ class SqlStore:
     def read(self) -> AbstractContextManager[SqlTransaction]:
         return self._transaction(write=False)
 
+    @contextmanager
+    def gc_leader(self) -> Iterator[bool]:
+        """Several processes may share one PostgreSQL database: a session advisory lock
+        makes one of them the collector and the others skip the sweep, rather than two
+        racing over the same blobs. SQLite serializes writers on one file anyway."""
+        if self.engine.dialect.name != "postgresql":
+            yield True
+            return
+        with self.engine.connect() as conn:
+            held = bool(conn.execute(q.GC_LOCK_TRY, {"key": GC_LOCK_KEY}).scalar())
+            conn.commit()
+            try:
+                yield held
+            finally:
+                if held:
+                    conn.execute(q.GC_LOCK_RELEASE, {"key": GC_LOCK_KEY})
+                    conn.commit()
+
     def lookup_token(self, token_hash: str) -> TokenRecord | None:
         """One statement, so on SQLite it needs no transaction around it."""
         if self._held is None:
@@ -91,6 +113,7 @@ class SqlTransaction(
     AccountsTransaction,
     PackagesTransaction,
     VersionsTransaction,
+    FilesTransaction,
     RegistryTransaction,
     NpmTransaction,
 ):

@@ -183,6 +183,29 @@ audit_log = Table(
     Column("after", Text),
 )
 
+# --- the package core: every format's versions hold files ----------------------------------
+
+# A version's files: npm's tarball, a container manifest with its config and layers, a Maven
+# jar and pom. The bytes are the blob store's, by digest, shared by every file with the same
+# content; GC keeps a blob while any row here (of a live or restorable version) names it.
+# Written only by `core.files.add_file`.
+package_files = Table(
+    "package_files",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("version_id", ForeignKey("package_versions.id", ondelete="CASCADE"), nullable=False),
+    Column("package_id", ForeignKey("packages.id", ondelete="CASCADE"), nullable=False),
+    Column("name", String(255), nullable=False),
+    Column("blob_digest", String(140), nullable=False),
+    Column("size", BigInteger, nullable=False),
+    Column("hashes", Text),  # JSON: {"sha1": hex, "sha512": hex, ...}, as computed at ingest
+    Column("properties", Text),  # JSON: what the format keeps about the file
+    Column("created_at", TS, nullable=False),
+    UniqueConstraint("version_id", "name", name="uq_package_files_version_name"),
+    Index("ix_package_files_package_name", "package_id", "name"),
+    Index("ix_package_files_blob", "blob_digest"),
+)
+
 # --- the container registry ---------------------------------------------------------------
 
 # Blobs a repository may serve: pushed to it or mounted into it. Keyed by the repository's
@@ -241,7 +264,7 @@ oci_references = Table(
 
 # --- the npm registry ---------------------------------------------------------------------
 
-# An npm version: its package.json as published, and its tarball (bytes in the blob store).
+# An npm version: its package.json as published; its tarball is the version's file.
 # Dist-tags are the package's `version_tags`, as container tags are.
 npm_versions = Table(
     "npm_versions",
@@ -249,9 +272,5 @@ npm_versions = Table(
     Column("version_id", ForeignKey("package_versions.id", ondelete="CASCADE"), primary_key=True),
     Column("package_id", ForeignKey("packages.id", ondelete="CASCADE"), nullable=False),
     Column("manifest", Text, nullable=False),  # JSON: the version document, minus `dist`
-    Column("tarball_digest", String(140), nullable=False),
-    Column("tarball_size", BigInteger, nullable=False),
-    Column("integrity", String(255), nullable=False),  # sha512-<base64>
-    Column("shasum", String(40), nullable=False),  # sha1 hex
     Column("deprecated", Text),
 )

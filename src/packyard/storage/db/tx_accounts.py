@@ -7,6 +7,7 @@ from typing import Any
 
 from sqlalchemy import delete, insert, select, update
 
+from packyard.core.ports import TokenRecord
 from packyard.domain.rules import normalize_name
 from packyard.domain.types import (
     Account,
@@ -17,7 +18,6 @@ from packyard.domain.types import (
     TokenKind,
     Visibility,
 )
-from packyard.services.ports import TokenRecord
 from packyard.storage.db import queries as q
 from packyard.storage.db import tables as t
 from packyard.storage.db.compiled import timestamp

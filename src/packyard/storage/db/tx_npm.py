@@ -1,60 +1,54 @@
-"""The npm registry's rows: each version's published document and tarball."""
+"""The npm registry's rows: each version's published document; its tarball is a file."""
 
 from __future__ import annotations
 
 from sqlalchemy import insert, select, update
 
-from packyard.services.ports import NpmVersionRecord
+from packyard.core.ports import NpmVersionRecord
 from packyard.storage.db import tables as t
 from packyard.storage.db.compiled import timestamp
 from packyard.storage.db.tx_base import TransactionBase
+from packyard.storage.db.tx_files import FILE_COLUMNS, file_record
 
 
 class NpmTransaction(TransactionBase):
-    def save_npm_version(self, record: NpmVersionRecord, package_id: int) -> None:
+    def save_npm_version(
+        self, version_id: int, package_id: int, manifest: str, deprecated: str | None
+    ) -> None:
         self.conn.execute(
             insert(t.npm_versions).values(
-                version_id=record.version_id,
+                version_id=version_id,
                 package_id=package_id,
-                manifest=record.manifest,
-                tarball_digest=record.tarball_digest,
-                tarball_size=record.tarball_size,
-                integrity=record.integrity,
-                shasum=record.shasum,
-                deprecated=record.deprecated,
+                manifest=manifest,
+                deprecated=deprecated,
             )
         )
 
     def npm_versions(self, package_id: int) -> list[NpmVersionRecord]:
-        """The package's live versions, oldest first."""
-        v, n = t.versions, t.npm_versions
+        """The package's live versions, oldest first, each with its tarball."""
+        v, n, f = t.versions, t.npm_versions, t.package_files
         rows = self.conn.execute(
             select(
-                v.c.id,
-                v.c.name,
-                v.c.created_at,
+                v.c.id.label("v_id"),
+                v.c.name.label("v_name"),
+                v.c.created_at.label("v_created_at"),
                 n.c.manifest,
-                n.c.tarball_digest,
-                n.c.tarball_size,
-                n.c.integrity,
-                n.c.shasum,
                 n.c.deprecated,
+                *FILE_COLUMNS,
             )
             .join(n, n.c.version_id == v.c.id)
+            .join(f, f.c.version_id == v.c.id)
             .where(v.c.package_id == package_id, v.c.deleted_at.is_(None))
             .order_by(v.c.created_at, v.c.id)
         ).all()
         return [
             NpmVersionRecord(
-                version_id=int(row.id),
-                version=row.name,
+                version_id=int(row.v_id),
+                version=row.v_name,
                 manifest=row.manifest,
-                tarball_digest=row.tarball_digest,
-                tarball_size=int(row.tarball_size),
-                integrity=row.integrity,
-                shasum=row.shasum,
+                tarball=file_record(row),
                 deprecated=row.deprecated,
-                created_at=timestamp(row.created_at),
+                created_at=timestamp(row.v_created_at),
             )
             for row in rows
         ]

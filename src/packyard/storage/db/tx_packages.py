@@ -9,6 +9,7 @@ from typing import Any
 
 from sqlalchemy import delete, func, insert, select, update
 
+from packyard.core.ports import PurgeCounts
 from packyard.domain.rules import normalize_name
 from packyard.domain.types import (
     Account,
@@ -17,7 +18,6 @@ from packyard.domain.types import (
     Role,
     Visibility,
 )
-from packyard.services.ports import PurgeCounts
 from packyard.storage.db import queries as q
 from packyard.storage.db import tables as t
 from packyard.storage.db.tx_base import TransactionBase

@@ -7,10 +7,10 @@ from datetime import datetime
 
 from sqlalchemy import delete, insert, select, update
 
+from packyard.core.ports import ManifestRecord, ParentRecord, ReferrerRecord
 from packyard.domain.oci import ParsedManifest
 from packyard.domain.rules import normalize_name
 from packyard.domain.types import Package, PackageType, Visibility
-from packyard.services.ports import ManifestRecord, ParentRecord, ReferrerRecord
 from packyard.storage.db import queries as q
 from packyard.storage.db import tables as t
 from packyard.storage.db.tx_base import TransactionBase
@@ -276,21 +276,10 @@ class RegistryTransaction(TransactionBase):
             ).rowcount
         )
 
-    def referenced_digests(self, recent_since: datetime) -> set[str]:
-        """Every digest something live or restorable needs, and every blob linked since
-        `recent_since` (a push whose manifest may still be on its way)."""
-        v, r, p, b = t.versions, t.oci_references, t.packages, t.oci_blobs
-        names = (
-            select(v.c.name)
-            .join(p, p.c.id == v.c.package_id)
-            .where(p.c.package_type == PackageType.CONTAINER.value)
-        )
-        found = set(self.conn.execute(names).scalars())
-        found.update(self.conn.execute(select(r.c.digest).distinct()).scalars())
-        found.update(
-            self.conn.execute(select(b.c.digest).where(b.c.created_at >= recent_since)).scalars()
-        )
-        return found
+    def recently_linked_blobs(self, since: datetime) -> set[str]:
+        """Blobs linked since `since`: a push whose manifest may still be on its way."""
+        b = t.oci_blobs
+        return set(self.conn.execute(select(b.c.digest).where(b.c.created_at >= since)).scalars())
 
     def forget_stale_blob_links(self, cutoff: datetime, referenced: set[str]) -> int:
         """Unlink blobs pushed before `cutoff` that nothing references."""

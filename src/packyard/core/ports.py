@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from contextlib import AbstractContextManager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol
 
@@ -66,16 +66,39 @@ class ParentRecord:
 
 
 @dataclass(frozen=True, slots=True)
+class NewFile:
+    """A file to add to a version: its name, the blob holding its bytes, what the format
+    keeps about it."""
+
+    name: str
+    digest: str
+    size: int
+    hashes: dict[str, str] = field(default_factory=dict)  # algorithm → hex
+    properties: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class FileRecord:
+    id: int
+    version_id: int
+    package_id: int
+    name: str
+    digest: str
+    size: int
+    hashes: dict[str, str]
+    properties: dict[str, Any]
+    created_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
 class NpmVersionRecord:
-    """A published npm version: its document (JSON text, without `dist`) and tarball."""
+    """A published npm version: its document (JSON text, without `dist`); its tarball is
+    the version's file, read with it."""
 
     version_id: int
     version: str
     manifest: str
-    tarball_digest: str
-    tarball_size: int
-    integrity: str
-    shasum: str
+    tarball: FileRecord
     deprecated: str | None = None
     created_at: datetime | None = None
 
@@ -200,8 +223,16 @@ class Transaction(Protocol):
     def untag(self, package_id: int, tag: str) -> bool: ...
     def unlink_blob(self, owner_id: int, repository: str, digest: str) -> bool: ...
 
+    # files: what every format's versions hold
+    def add_file(self, version_id: int, package_id: int, file: NewFile, now: datetime) -> int: ...
+    def files_of(self, version_id: int) -> list[FileRecord]: ...
+    def find_live_file(self, package_id: int, name: str) -> FileRecord | None: ...
+    def file_digests(self) -> set[str]: ...
+
     # the npm registry
-    def save_npm_version(self, record: NpmVersionRecord, package_id: int) -> None: ...
+    def save_npm_version(
+        self, version_id: int, package_id: int, manifest: str, deprecated: str | None
+    ) -> None: ...
     def npm_versions(self, package_id: int) -> list[NpmVersionRecord]: ...
     def dist_tags(self, package_id: int) -> dict[str, str]: ...
     def set_deprecated(self, version_id: int, message: str | None) -> None: ...
@@ -221,7 +252,7 @@ class Transaction(Protocol):
         after: dict[str, Any] | None,
     ) -> None: ...
     def purge_deleted(self, cutoff: datetime) -> PurgeCounts: ...
-    def referenced_digests(self, recent_since: datetime) -> set[str]: ...
+    def recently_linked_blobs(self, since: datetime) -> set[str]: ...
     def forget_stale_blob_links(self, cutoff: datetime, referenced: set[str]) -> int: ...
 
 
@@ -229,6 +260,23 @@ class Store(Protocol):
     def lookup_token(self, token_hash: str) -> TokenRecord | None: ...
     def write(self) -> AbstractContextManager[Transaction]: ...
     def read(self) -> AbstractContextManager[Transaction]: ...
+    def gc_leader(self) -> AbstractContextManager[bool]:
+        """True inside if this process leads garbage collection now; False if another does."""
+        ...
+
+
+class BlobError(Exception):
+    """A blob store's refusal; every implementation raises these, never its own."""
+
+
+class UnknownUpload(BlobError):
+    """The upload is not (or no longer) in the store: cancelled, or swept as abandoned."""
+
+
+class OffsetMismatch(BlobError):
+    def __init__(self, expected: int) -> None:
+        super().__init__(f"upload continues at byte {expected}")
+        self.expected = expected
 
 
 class BlobStore(Protocol):
@@ -239,6 +287,8 @@ class BlobStore(Protocol):
     def read(self, digest: str, start: int = 0, end: int | None = None) -> Iterator[bytes]: ...
     def read_all(self, digest: str) -> bytes: ...
     def put(self, data: bytes, digest: str) -> int: ...
+    def touch(self, digest: str) -> bool: ...
+    def written_at(self, digest: str) -> float | None: ...
     def delete(self, digest: str) -> bool: ...
     def start_upload(self) -> str: ...
     def upload_size(self, upload_id: str) -> int: ...

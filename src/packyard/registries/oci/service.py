@@ -9,10 +9,29 @@ from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import dataclass
 
+from packyard.core.access import (
+    Target,
+    deletable_package,
+    find_target,
+    readable_package,
+    writable_package,
+)
+from packyard.core.context import Context
+from packyard.core.delete import delete_version
+from packyard.core.files import open_file, stored
+from packyard.core.ports import (
+    BlobStore,
+    ManifestRecord,
+    NewFile,
+    OffsetMismatch,
+    ReferrerRecord,
+    Transaction,
+    UnknownUpload,
+)
+from packyard.core.publish import package_for_publish, publish_version
 from packyard.domain.digests import DigestMismatch, InvalidDigest, parse_digest
-from packyard.domain.errors import Unauthenticated
+from packyard.domain.errors import DomainError
 from packyard.domain.oci import (
     BlobUnknown,
     Denied,
@@ -22,7 +41,6 @@ from packyard.domain.oci import (
     ManifestRejected,
     ManifestUnknown,
     NameInvalid,
-    NameUnknown,
     ParsedManifest,
     TagInvalid,
     UploadOffsetInvalid,
@@ -33,92 +51,31 @@ from packyard.domain.oci import (
     source_repository,
     split_repository,
 )
-from packyard.domain.permissions import (
-    AccessFacts,
-    Denial,
-    Operation,
-    authorize,
-    package_role,
-)
 from packyard.domain.rules import (
     VERSION_DOWNLOAD_LIMIT_MESSAGE,
     exceeds_public_download_limit,
     normalize_name,
 )
-from packyard.domain.types import Account, Package, PackageType, Role, Scope, Visibility
-from packyard.services.access import access_facts
-from packyard.services.containers import check_not_held, delete_orphaned_children
-from packyard.services.context import Context
-from packyard.services.ports import BlobStore, ManifestRecord, ReferrerRecord, Transaction
-
-REQUIRES_AUTHENTICATION = "authentication required"
-PUSH_SCOPES = (Scope.READ_PACKAGES, Scope.WRITE_PACKAGES)
+from packyard.domain.types import Package, PackageType
 
 
-@dataclass(frozen=True)
-class Repository:
+def resolve(tx: Transaction, name: str) -> Target:
     """`/v2/OWNER/NAME...` resolved: the owner, the package name, the package if it exists."""
-
-    owner: Account
-    name: str
-    package: Package | None
-
-
-def resolve(tx: Transaction, name: str) -> Repository:
     if not is_valid_repository_name(name):
         raise NameInvalid(f"invalid repository name: {name!r}")
     try:
         owner_login, package_name = split_repository(name)
     except ValueError:
         raise NameInvalid(f"repository names are OWNER/NAME: {name!r}") from None
-    owner = tx.find_account_by_login(owner_login)
-    if owner is None:
-        raise NameUnknown(f"repository {name} is not known")
-    return Repository(
-        owner, package_name, tx.find_package(owner.id, PackageType.CONTAINER, package_name)
-    )
+    return find_target(tx, owner_login, PackageType.CONTAINER, package_name)
 
 
-def check_read(tx: Transaction, ctx: Context, repo: Repository, name: str) -> Package:
-    if repo.package is None:
-        if ctx.actor.anonymous:
-            raise Unauthenticated(REQUIRES_AUTHENTICATION)
-        raise NameUnknown(f"repository {name} is not known")
-    decision = authorize(
-        ctx.actor, repo.package, access_facts(tx, ctx.actor, repo.package), Operation.READ
-    )
-    if decision.allowed:
-        return repo.package
-    if ctx.actor.anonymous:
-        # Anonymous clients learn to authenticate; they learn nothing about existence.
-        raise Unauthenticated(REQUIRES_AUTHENTICATION)
-    if decision.denial is Denial.MISSING_SCOPES:
-        raise Denied("the token lacks read:packages")
-    raise NameUnknown(f"repository {name} is not known")
-
-
-def check_push(tx: Transaction, ctx: Context, repo: Repository, name: str) -> None:
-    actor = ctx.actor
-    if actor.anonymous:
-        raise Unauthenticated(REQUIRES_AUTHENTICATION)
-    if any(scope not in actor.scopes for scope in PUSH_SCOPES):
-        raise Denied("pushing needs a token with read:packages and write:packages")
-    if repo.package is None:
-        user = actor.user
-        may_create = user is not None and (
-            user.id == repo.owner.id
-            or (repo.owner.is_org and tx.org_role(repo.owner.id, user.id) is not None)
-        )
-        if not may_create:
-            raise Denied(f"you may not create packages in {repo.owner.login}'s namespace")
-        return
-    facts: AccessFacts = access_facts(tx, actor, repo.package)
-    role = package_role(actor, repo.package, facts)
-    if role >= Role.WRITE:
-        return
-    if role >= Role.READ:
-        raise Denied(f"you may read {name} but not push to it")
-    raise NameUnknown(f"repository {name} is not known")
+def _readable_or_pushable(tx: Transaction, ctx: Context, target: Target) -> None:
+    """Blobs of a repository with no manifest yet belong to whoever is pushing them."""
+    if target.package is None:
+        writable_package(tx, ctx.actor, target)
+    else:
+        readable_package(tx, ctx.actor, target)
 
 
 def _digest(value: str) -> str:
@@ -134,12 +91,9 @@ def _digest(value: str) -> str:
 def blob_size(ctx: Context, blobs: BlobStore, name: str, digest: str) -> int:
     digest = _digest(digest)
     with ctx.store.read() as tx:
-        repo = resolve(tx, name)
-        if repo.package is None:
-            check_push(tx, ctx, repo, name)  # a pusher asking before it uploads
-        else:
-            check_read(tx, ctx, repo, name)
-        size = tx.linked_blob_size(repo.owner.id, repo.name, digest)
+        target = resolve(tx, name)
+        _readable_or_pushable(tx, ctx, target)  # a pusher asks before it uploads
+        size = tx.linked_blob_size(target.owner.id, target.name, digest)
     if size is None or not blobs.exists(digest):
         raise BlobUnknown(f"blob {digest} is not in {name}")
     return size
@@ -147,26 +101,34 @@ def blob_size(ctx: Context, blobs: BlobStore, name: str, digest: str) -> int:
 
 def start_upload(ctx: Context, blobs: BlobStore, name: str) -> str:
     with ctx.store.write() as tx:
-        repo = resolve(tx, name)
-        check_push(tx, ctx, repo, name)
+        target = resolve(tx, name)
+        writable_package(tx, ctx.actor, target)
         upload_id = blobs.start_upload()
-        tx.create_upload(upload_id, repo.owner.id, repo.name, ctx.now)
+        tx.create_upload(upload_id, target.owner.id, target.name, ctx.now)
     return upload_id
 
 
-def _upload_of(tx: Transaction, ctx: Context, name: str, upload_id: str) -> Repository:
-    repo = resolve(tx, name)
-    check_push(tx, ctx, repo, name)
+def _upload_of(tx: Transaction, ctx: Context, name: str, upload_id: str) -> Target:
+    target = resolve(tx, name)
+    writable_package(tx, ctx.actor, target)
     found = tx.find_upload(upload_id) if len(upload_id) == 32 else None
-    if found is None or found != (repo.owner.id, normalize_name(repo.name)):
+    if found is None or found != (target.owner.id, normalize_name(target.name)):
         raise UploadUnknown(f"no upload {upload_id} in {name}")
-    return repo
+    return target
+
+
+def _gone(upload_id: str, name: str) -> UploadUnknown:
+    # The row outlived its bytes: cancelled elsewhere, or swept as abandoned.
+    return UploadUnknown(f"no upload {upload_id} in {name}")
 
 
 def upload_size(ctx: Context, blobs: BlobStore, name: str, upload_id: str) -> int:
     with ctx.store.read() as tx:
         _upload_of(tx, ctx, name, upload_id)
-    return blobs.upload_size(upload_id)
+    try:
+        return blobs.upload_size(upload_id)
+    except UnknownUpload:
+        raise _gone(upload_id, name) from None
 
 
 def append_upload(
@@ -174,10 +136,15 @@ def append_upload(
 ) -> int:
     with ctx.store.read() as tx:
         _upload_of(tx, ctx, name, upload_id)
-    current = blobs.upload_size(upload_id)
-    if offset is not None and offset != current:
-        raise UploadOffsetInvalid(f"the upload continues at byte {current}", current)
-    return blobs.append(upload_id, data, current)
+    try:
+        current = blobs.upload_size(upload_id)
+        if offset is not None and offset != current:
+            raise UploadOffsetInvalid(f"the upload continues at byte {current}", current)
+        return blobs.append(upload_id, data, current)
+    except UnknownUpload:
+        raise _gone(upload_id, name) from None
+    except OffsetMismatch as mismatch:  # a concurrent PATCH moved it on
+        raise UploadOffsetInvalid(str(mismatch), mismatch.expected) from None
 
 
 def finish_upload(
@@ -187,16 +154,18 @@ def finish_upload(
     repository, or nothing at all."""
     digest = _digest(digest)
     with ctx.store.read() as tx:
-        repo = _upload_of(tx, ctx, name, upload_id)
-    if data:
-        blobs.append(upload_id, data)
+        target = _upload_of(tx, ctx, name, upload_id)
     try:
+        if data:
+            blobs.append(upload_id, data)
         size = blobs.commit(upload_id, digest)
+    except UnknownUpload:
+        raise _gone(upload_id, name) from None
     except DigestMismatch as mismatch:  # the bytes stay out of the store
         blobs.cancel(upload_id)
         raise DigestInvalid(str(mismatch)) from None
     with ctx.store.write() as tx:
-        tx.link_blob(repo.owner.id, repo.name, digest, size, ctx.now)
+        tx.link_blob(target.owner.id, target.name, digest, size, ctx.now)
         tx.delete_upload(upload_id)
     return size
 
@@ -212,20 +181,17 @@ def mount_blob(ctx: Context, blobs: BlobStore, name: str, digest: str, source: s
     """Link a blob the caller can read in `source` into `name`; None if it cannot be."""
     digest = _digest(digest)
     with ctx.store.write() as tx:
-        repo = resolve(tx, name)
-        check_push(tx, ctx, repo, name)
+        target = resolve(tx, name)
+        writable_package(tx, ctx.actor, target)
         try:
             origin = resolve(tx, source)
-            if origin.package is None:
-                check_push(tx, ctx, origin, source)  # blobs pushed before any manifest
-            else:
-                check_read(tx, ctx, origin, source)
-        except (NameUnknown, NameInvalid, Unauthenticated, Denied):
-            return None
+            _readable_or_pushable(tx, ctx, origin)
+        except DomainError:
+            return None  # mount refused: the client uploads instead, learning nothing
         size = tx.linked_blob_size(origin.owner.id, origin.name, digest)
-        if size is None or not blobs.exists(digest):
+        if size is None or not blobs.touch(digest):
             return None
-        tx.link_blob(repo.owner.id, repo.name, digest, size, ctx.now)
+        tx.link_blob(target.owner.id, target.name, digest, size, ctx.now)
         return size
 
 
@@ -254,26 +220,32 @@ def put_manifest(
         if not is_valid_tag(reference):
             raise TagInvalid(f"invalid tag {reference!r}")
         digest, tag = "sha256:" + hashlib.sha256(content).hexdigest(), reference
-    if not blobs.exists(digest):
+    # Authorize, then write bytes, then write rows: nobody else's bytes reach the store.
+    with ctx.store.read() as tx:
+        writable_package(tx, ctx.actor, resolve(tx, name))
+    if not blobs.touch(digest):
         blobs.put(content, digest)
+    files = [stored_or_none(blobs, digest, len(content), "manifest", parsed.media_type)]
+    for blob in parsed.required_blobs:
+        files.append(stored_or_none(blobs, blob.digest, blob.size, blob.kind, blob.media_type))
     labels = _config_labels(blobs, parsed)
     with ctx.store.write() as tx:
-        repo = resolve(tx, name)
-        check_push(tx, ctx, repo, name)
-        for blob in parsed.required_blobs:
-            if tx.linked_blob_size(repo.owner.id, repo.name, blob.digest) is None:
+        target = resolve(tx, name)
+        writable_package(tx, ctx.actor, target)
+        for blob, file in zip(parsed.required_blobs, files[1:], strict=True):
+            linked = tx.linked_blob_size(target.owner.id, target.name, blob.digest) is not None
+            if not linked or file is None:
                 raise ManifestBlobUnknown(f"blob {blob.digest} is not in {name}", blob.digest)
-        package = repo.package
         for child in parsed.children:
-            if package is None or tx.find_manifest(package.id, child.digest) is None:
+            if target.package is None or tx.find_manifest(target.package.id, child.digest) is None:
                 raise ManifestBlobUnknown(f"manifest {child.digest} is not in {name}", child.digest)
-        if package is None:
-            package = _create_package(tx, ctx, repo, {**labels, **parsed.annotations})
-        else:
-            tx.lock_package(package.id)
-        existing = tx.find_manifest(package.id, digest)
-        if existing is None:
-            version_id = tx.create_version(package.id, digest, ctx.now)
+        package = package_for_publish(
+            tx, ctx, target, _source_repository(tx, target, {**labels, **parsed.annotations})
+        )
+        record = tx.find_manifest(package.id, digest)
+        if record is None:
+            unique = {f.name: f for f in files if f is not None}  # a layer may repeat
+            version_id = publish_version(tx, ctx, package, digest, list(unique.values()))
             tx.save_manifest(version_id, package.id, parsed, len(content))
             record = ManifestRecord(
                 version_id,
@@ -282,12 +254,17 @@ def put_manifest(
                 len(content),
                 parsed.subject.digest if parsed.subject else None,
             )
-        else:
-            record = existing
         if tag is not None:
             tx.move_tag(package.id, tag, record.version_id, ctx.now)
-        tx.link_blob(repo.owner.id, repo.name, digest, len(content), ctx.now)
+        tx.link_blob(target.owner.id, target.name, digest, len(content), ctx.now)
     return record
+
+
+def stored_or_none(
+    blobs: BlobStore, digest: str, size: int, kind: str, media_type: str
+) -> NewFile | None:
+    """A version's file for a blob the store holds: named by its digest."""
+    return stored(blobs, digest, digest, size, {"kind": kind, "media_type": media_type})
 
 
 MAX_CONFIG_READ = 1024 * 1024
@@ -306,23 +283,15 @@ def _config_labels(blobs: BlobStore, parsed: ParsedManifest) -> dict[str, str]:
     return {str(k): str(v) for k, v in labels.items()} if isinstance(labels, dict) else {}
 
 
-def _create_package(
-    tx: Transaction, ctx: Context, repo: Repository, annotations: dict[str, str]
-) -> Package:
-    """The first push creates the package, private, the pusher its admin, linked to the
-    repository the image names as its source if the owner has one by that name."""
-    repository_id = None
-    source = source_repository(annotations, repo.owner.login)
-    if source is not None:
-        found = tx.find_repository(repo.owner.id, source.split("/", 1)[1])
-        repository_id = found.id if found else None
-    package = tx.create_package(
-        repo.owner.id, PackageType.CONTAINER, repo.name, Visibility.PRIVATE, repository_id, ctx.now
-    )
-    user = ctx.actor.user
-    if user is not None and user.id != repo.owner.id:
-        tx.set_package_grant(package.id, user.id, None, Role.ADMIN)
-    return package
+def _source_repository(tx: Transaction, target: Target, annotations: dict[str, str]) -> int | None:
+    """The owner's repository an image names as its source, which a first push links."""
+    if target.package is not None:
+        return None
+    source = source_repository(annotations, target.owner.login)
+    if source is None:
+        return None
+    found = tx.find_repository(target.owner.id, source.split("/", 1)[1])
+    return found.id if found else None
 
 
 def get_manifest(
@@ -340,9 +309,8 @@ def get_manifest(
     headers exclude the stored type is told the manifest is unknown in a form it reads, as
     distribution does.
     """
-    with ctx.store.write() if count_download else ctx.store.read() as tx:
-        repo = resolve(tx, name)
-        package = check_read(tx, ctx, repo, name)
+
+    def find(package: Package) -> ManifestRecord:
         record = tx.find_manifest(package.id, reference)
         if record is None:
             raise ManifestUnknown(f"manifest {reference} is not in {name}")
@@ -350,8 +318,12 @@ def get_manifest(
             raise ManifestUnknown(
                 f"{reference} is a {record.media_type}, which the request does not accept"
             )
-        if count_download:
-            tx.record_download(record.version_id, ctx.now.strftime("%Y-%m-%d"))
+        return record
+
+    with ctx.store.write() if count_download else ctx.store.read() as tx:
+        _package, record = open_file(
+            tx, ctx, resolve(tx, name), find, count_download=count_download
+        )
     return record, blobs.read_all(record.digest)
 
 
@@ -364,20 +336,14 @@ def accepts(accepted: list[str], media_type: str) -> bool:
 
 def list_tags(ctx: Context, name: str, last: str | None, n: int | None) -> list[str]:
     with ctx.store.read() as tx:
-        repo = resolve(tx, name)
-        package = check_read(tx, ctx, repo, name)
+        package = readable_package(tx, ctx.actor, resolve(tx, name))
         return tx.list_tags(package.id, last, n)
 
 
-def _check_delete(tx: Transaction, ctx: Context, repo: Repository, name: str) -> Package:
-    package = check_read(tx, ctx, repo, name)
-    decision = authorize(ctx.actor, package, access_facts(tx, ctx.actor, package), Operation.DELETE)
-    if decision.allowed:
-        tx.lock_package(package.id)
-        return package
-    if decision.denial is Denial.MISSING_SCOPES:
-        raise Denied("deleting needs a token with read:packages and delete:packages")
-    raise Denied(f"deleting from {name} needs the admin role on it")
+def _deletable(tx: Transaction, ctx: Context, target: Target) -> Package:
+    package = deletable_package(tx, ctx.actor, target)
+    tx.lock_package(package.id)
+    return package
 
 
 def delete_manifest(ctx: Context, name: str, reference: str) -> None:
@@ -385,8 +351,7 @@ def delete_manifest(ctx: Context, name: str, reference: str) -> None:
     download rule; the REST API's last-tagged-version rule does not apply). By tag: only
     the tag goes."""
     with ctx.store.write() as tx:
-        repo = resolve(tx, name)
-        package = _check_delete(tx, ctx, repo, name)
+        package = _deletable(tx, ctx, resolve(tx, name))
         if ":" not in reference:
             if not tx.untag(package.id, reference):
                 raise ManifestUnknown(f"no tag {reference} in {name}")
@@ -397,32 +362,19 @@ def delete_manifest(ctx: Context, name: str, reference: str) -> None:
             raise ManifestUnknown(f"manifest {reference} is not in {name}")
         if exceeds_public_download_limit(package.visibility, version.download_count):
             raise Denied(VERSION_DOWNLOAD_LIMIT_MESSAGE)
-        check_not_held(tx, ctx, package, version)
-        tx.soft_delete_version(version, ctx.now)
-        orphans = delete_orphaned_children(tx, ctx, package, version)
-        tx.audit(
-            "version.delete",
-            at=ctx.now,
-            actor_id=ctx.actor.user_id,
-            token_id=ctx.actor.token_id,
-            request_id=ctx.request_id,
-            package_id=package.id,
-            version_id=version.id,
-            before={"deleted_at": None, "tags": list(version.tags)},
-            after={"deleted_at": ctx.now, "children_deleted": orphans, "via": "registry"},
-        )
+        delete_version(tx, ctx, package, version, via="registry")
 
 
 def delete_blob(ctx: Context, name: str, digest: str) -> None:
     """Unlink a blob from the repository; its bytes go when nothing references them."""
     digest = _digest(digest)
     with ctx.store.write() as tx:
-        repo = resolve(tx, name)
-        if repo.package is None:
-            check_push(tx, ctx, repo, name)  # the pusher, before any manifest made a package
+        target = resolve(tx, name)
+        if target.package is None:
+            writable_package(tx, ctx.actor, target)  # the pusher, before any manifest
         else:
-            _check_delete(tx, ctx, repo, name)
-        if not tx.unlink_blob(repo.owner.id, repo.name, digest):
+            _deletable(tx, ctx, target)
+        if not tx.unlink_blob(target.owner.id, target.name, digest):
             raise BlobUnknown(f"blob {digest} is not in {name}")
 
 
@@ -431,10 +383,10 @@ def referrers(
 ) -> list[ReferrerRecord]:
     digest = _digest(digest)
     with ctx.store.read() as tx:
-        repo = resolve(tx, name)
-        if repo.package is None and not ctx.actor.anonymous:
+        target = resolve(tx, name)
+        if target.package is None and not ctx.actor.anonymous:
             return []  # nothing refers to anything in a repository with no manifests yet
-        package = check_read(tx, ctx, repo, name)
+        package = readable_package(tx, ctx.actor, target)
         found = tx.referrers(package.id, digest)
     if artifact_type:
         found = [r for r in found if r.artifact_type == artifact_type]

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from packyard.api.app import create_app
 from packyard.config import settings_from_env
+from packyard.server import create_app
 from packyard.storage.db.engine import make_engine
 
 _settings = settings_from_env()

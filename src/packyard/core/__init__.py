@@ -1,0 +1,1 @@
+"""What every format goes through: Package 1─* Version 1─* File *─1 Blob."""

@@ -1,0 +1,157 @@
+"""Who may read, publish to and delete a package, for every registry alike.
+
+Each check raises the domain's `Unauthenticated`, `Forbidden` or `NotFound`, which every
+wire format maps to its own protocol. What a caller may not see is refused exactly as what
+does not exist: a stranger pushing to someone's private package hears the same "you may not
+create packages here" as for a name nobody has taken.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from packyard.core.ports import Transaction
+from packyard.domain.errors import Forbidden, NotFound, Unauthenticated
+from packyard.domain.permissions import (
+    REQUIRED_SCOPES,
+    AccessFacts,
+    Denial,
+    Operation,
+    authorize,
+    missing_scopes,
+    package_role,
+    required_scopes,
+)
+from packyard.domain.types import (
+    Account,
+    Actor,
+    OrgRole,
+    Package,
+    PackageType,
+    Repository,
+    RepositoryPermission,
+    Role,
+)
+
+REQUIRES_AUTHENTICATION = "authentication required"
+PUBLISH_SCOPES_MESSAGE = "publishing needs a token with read:packages and write:packages"
+DELETE_SCOPES_MESSAGE = "deleting needs a token with read:packages and delete:packages"
+
+
+@dataclass(frozen=True, slots=True)
+class Target:
+    """A package as a registry names it: its owner, type and name, and the live package if
+    there is one (a first publish creates it)."""
+
+    owner: Account
+    package_type: PackageType
+    name: str
+    package: Package | None
+
+
+def find_target(tx: Transaction, owner_login: str, package_type: PackageType, name: str) -> Target:
+    owner = tx.find_account_by_login(owner_login)
+    if owner is None:
+        raise NotFound(f"{name} is not known")
+    return Target(owner, package_type, name, tx.find_package(owner.id, package_type, name))
+
+
+def readable_package(tx: Transaction, actor: Actor, target: Target) -> Package:
+    """The package, if the caller may read it. Anonymous callers learn to authenticate and
+    nothing about existence; others see "not found" for what they may not see."""
+    package = target.package
+    if package is not None:
+        decision = authorize(actor, package, access_facts(tx, actor, package), Operation.READ)
+        if decision.allowed:
+            return package
+        if not actor.anonymous and decision.denial is Denial.MISSING_SCOPES:
+            raise Forbidden("the token lacks read:packages", decision.accepted_scopes)
+    if actor.anonymous:
+        raise Unauthenticated(REQUIRES_AUTHENTICATION)
+    raise NotFound(f"{target.name} is not known")
+
+
+def writable_package(tx: Transaction, actor: Actor, target: Target) -> Package | None:
+    """The package the caller may publish to, or None when the caller may create it.
+
+    Scopes are checked before existence, so a token without write:packages learns nothing
+    about which names are taken."""
+    if actor.anonymous:
+        raise Unauthenticated(REQUIRES_AUTHENTICATION)
+    scopes = (
+        required_scopes(Operation.PUBLISH, target.package)
+        if target.package
+        else REQUIRED_SCOPES[Operation.PUBLISH]
+    )
+    if missing_scopes(actor, scopes):
+        raise Forbidden(PUBLISH_SCOPES_MESSAGE, scopes)
+    package = target.package
+    creator = may_create_in(tx, actor, target.owner)
+    if package is None:
+        if not creator:
+            raise Forbidden(_namespace_message(target))
+        return None
+    role = package_role(actor, package, access_facts(tx, actor, package))
+    if role >= Role.WRITE:
+        return package
+    if role >= Role.READ or creator:
+        raise Forbidden(f"you may read {target.name} but not publish to it")
+    raise Forbidden(_namespace_message(target))
+
+
+def deletable_package(tx: Transaction, actor: Actor, target: Target) -> Package:
+    """The package, if the caller may delete from it (admin, with delete:packages)."""
+    package = readable_package(tx, actor, target)
+    decision = authorize(actor, package, access_facts(tx, actor, package), Operation.DELETE)
+    if decision.allowed:
+        return package
+    if decision.denial is Denial.MISSING_SCOPES:
+        raise Forbidden(DELETE_SCOPES_MESSAGE, decision.accepted_scopes)
+    raise Forbidden(f"deleting from {target.name} needs the admin role on it")
+
+
+def may_create_in(tx: Transaction, actor: Actor, owner: Account) -> bool:
+    """A user creates packages in their own namespace and in organizations they belong to."""
+    user = actor.user
+    if user is None:
+        return False
+    return user.id == owner.id or (owner.is_org and tx.org_role(owner.id, user.id) is not None)
+
+
+def _namespace_message(target: Target) -> str:
+    return f"you may not create packages in {target.owner.login}'s namespace"
+
+
+def access_facts(tx: Transaction, actor: Actor, package: Package) -> AccessFacts:
+    if actor.user is not None and actor.user.id == package.owner.id:
+        return AccessFacts()  # the owner is admin whatever else holds: skip the lookups
+    org_role: OrgRole | None = None
+    user_id = actor.user_id
+    if package.owner.is_org and user_id is not None:
+        org_role = tx.org_role(package.owner.id, user_id)
+    repository = (
+        tx.get_repository(package.repository_id) if package.repository_id is not None else None
+    )
+    return AccessFacts(
+        org_role=org_role,
+        repository_permission=_repository_permission(tx, actor, repository),
+        repository_visibility=repository.visibility if repository else None,
+        grant=tx.package_grant(package.id, user_id, actor.actions_repository_id),
+    )
+
+
+def _repository_permission(
+    tx: Transaction, actor: Actor, repository: Repository | None
+) -> RepositoryPermission | None:
+    if repository is None:
+        return None
+    if actor.actions_repository_id is not None:
+        # A workflow's token writes to its own repository and nothing else.
+        return RepositoryPermission.WRITE if actor.actions_repository_id == repository.id else None
+    if actor.user is None:
+        return None
+    if repository.owner.id == actor.user.id:
+        return RepositoryPermission.ADMIN
+    if repository.owner.is_org and tx.org_role(repository.owner.id, actor.user.id) is OrgRole.ADMIN:
+        return RepositoryPermission.ADMIN
+    return tx.collaborator_permission(repository.id, actor.user.id)

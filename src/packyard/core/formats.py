@@ -1,0 +1,62 @@
+"""Each package type as the core sees it: pure traits, and hooks into the shared paths.
+
+A format overrides only the hooks it needs; the composition root registers one object per
+`PackageType`, and generic code calls `ctx.formats[package.package_type]` instead of asking
+`if package_type is X`. Types with no registry yet are served by the plain `Format`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+from packyard.core.ports import Transaction
+from packyard.domain.formats import FormatTraits, traits
+from packyard.domain.types import Package, PackageType, Version
+
+if TYPE_CHECKING:
+    from packyard.core.context import Context
+
+
+class Format:
+    def __init__(self, package_type: PackageType) -> None:
+        self.traits: FormatTraits = traits(package_type)
+
+    @property
+    def package_type(self) -> PackageType:
+        return self.traits.package_type
+
+    def before_delete(
+        self, tx: Transaction, ctx: Context, package: Package, version: Version
+    ) -> None:
+        """Refuse a version delete by raising; runs under the package's lock."""
+
+    def after_delete(
+        self, tx: Transaction, ctx: Context, package: Package, version: Version
+    ) -> list[int]:
+        """Repair what the delete left behind; returns ids of further versions deleted."""
+        return []
+
+    def extra_references(self, tx: Transaction, recent_since: datetime) -> set[str]:
+        """Digests this format needs kept beyond its versions' files."""
+        return set()
+
+    def forget_unreferenced(self, tx: Transaction, cutoff: datetime, live: set[str]) -> None:
+        """Before GC reclaims bytes: drop rows of this format's that name bytes older than
+        `cutoff` which nothing in `live` needs (they are about to vanish)."""
+
+
+class Formats:
+    """The registered formats, one per package type; unregistered types get the plain one."""
+
+    def __init__(self, registered: Iterable[Format] = ()) -> None:
+        self._by_type = {t: Format(t) for t in PackageType}
+        for fmt in registered:
+            self._by_type[fmt.package_type] = fmt
+
+    def __getitem__(self, package_type: PackageType) -> Format:
+        return self._by_type[package_type]
+
+    def __iter__(self) -> Iterator[Format]:
+        return iter(self._by_type.values())

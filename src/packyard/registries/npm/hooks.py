@@ -1,0 +1,33 @@
+"""The npm format's hooks: `latest` follows deletes, whichever door they came through."""
+
+from __future__ import annotations
+
+from packyard.core.context import Context
+from packyard.core.formats import Format
+from packyard.core.ports import Transaction
+from packyard.domain.npm import is_prerelease, semver_key
+from packyard.domain.types import Package, PackageType, Version
+
+
+class NpmFormat(Format):
+    def __init__(self) -> None:
+        super().__init__(PackageType.NPM)
+
+    def after_delete(
+        self, tx: Transaction, ctx: Context, package: Package, version: Version
+    ) -> list[int]:
+        repair_latest(tx, package, ctx)
+        return []
+
+
+def repair_latest(tx: Transaction, package: Package, ctx: Context) -> None:
+    """After a delete took the version `latest` named, point it at the highest remaining
+    release (or pre-release if nothing else is left), as npm does."""
+    if "latest" in tx.dist_tags(package.id):
+        return
+    live = tx.npm_versions(package.id)
+    if not live:
+        return
+    releases = [r for r in live if not is_prerelease(r.version)] or live
+    best = max(releases, key=lambda r: semver_key(r.version))
+    tx.move_tag(package.id, "latest", best.version_id, ctx.now)

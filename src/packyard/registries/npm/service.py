@@ -1,0 +1,242 @@
+"""The npm registry's use cases: publish, read packuments and tarballs, dist-tags.
+
+An npm version is a package version of type `npm` named by its semver, holding one file, its
+tarball; its published document hangs off the version row. The REST API's deletes and
+restores govern what npm sees, and npm's publishes are what the REST API lists.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from packyard.core.access import (
+    Target,
+    deletable_package,
+    find_target,
+    readable_package,
+    writable_package,
+)
+from packyard.core.context import Context
+from packyard.core.delete import delete_package, delete_version_by_rules
+from packyard.core.files import hash_bytes, ingest, open_file
+from packyard.core.ports import BlobStore, FileRecord, NewFile, NpmVersionRecord, Transaction
+from packyard.core.publish import package_for_publish, publish_version
+from packyard.domain.npm import (
+    NpmInvalid,
+    NpmNotFound,
+    integrity,
+    is_valid_tag,
+    is_valid_version,
+    semver_key,
+    split_name,
+    tarball_filename,
+)
+from packyard.domain.rules import VersionDeletion
+from packyard.domain.types import Package, PackageType
+
+# Keys of a version document the abbreviated ("corgi") packument keeps.
+ABBREVIATED_KEYS = (
+    "name",
+    "version",
+    "dependencies",
+    "optionalDependencies",
+    "devDependencies",
+    "peerDependencies",
+    "peerDependenciesMeta",
+    "bundleDependencies",
+    "bin",
+    "directories",
+    "engines",
+    "cpu",
+    "os",
+    "_hasShrinkwrap",
+    "hasInstallScript",
+    "funding",
+)
+
+
+@dataclass(frozen=True)
+class Packument:
+    package: Package
+    versions: list[NpmVersionRecord]  # semver order
+    dist_tags: dict[str, str]
+
+
+@dataclass(frozen=True)
+class _Prepared:
+    version: str
+    document: str  # the version's JSON, without `dist` and npm's private keys
+    tarball: bytes
+    hashes: dict[str, str]
+    deprecated: str | None
+
+
+def _target(tx: Transaction, name: str) -> Target:
+    owner_login, _short = split_name(name)
+    return find_target(tx, owner_login, PackageType.NPM, name)
+
+
+def _readable(tx: Transaction, ctx: Context, name: str) -> Package:
+    return readable_package(tx, ctx.actor, _target(tx, name))
+
+
+def _existing_writable(tx: Transaction, ctx: Context, name: str) -> tuple[Target, Package]:
+    target = _target(tx, name)
+    package = writable_package(tx, ctx.actor, target)
+    if package is None:
+        raise NpmNotFound(f"{name} is not in this registry")
+    return target, package
+
+
+def tarball_hashes(file: FileRecord) -> tuple[str, str]:
+    """(integrity, shasum) of a version's tarball, as npm's `dist` names them."""
+    return integrity(file.hashes["sha512"]), file.hashes["sha1"]
+
+
+def _prepare(name: str, document: dict[str, Any]) -> list[_Prepared]:
+    """Check a publish document and decode its tarballs; nothing is stored yet."""
+    if str(document.get("name", "")).lower() != name.lower():
+        raise NpmInvalid("the document's name does not match the URL")
+    versions = document.get("versions")
+    attachments = document.get("_attachments") or {}
+    if not isinstance(versions, dict) or not versions:
+        raise NpmInvalid("a publish carries at least one version")
+    prepared = []
+    for version, manifest in versions.items():
+        if not is_valid_version(version) or not isinstance(manifest, dict):
+            raise NpmInvalid(f"{version!r} is not a valid semver version")
+        filename = tarball_filename(name, version)
+        attachment = attachments.get(filename) or attachments.get(f"{name}-{version}.tgz")
+        if not isinstance(attachment, dict) or "data" not in attachment:
+            raise NpmInvalid(f"no tarball {filename} attached for {version}")
+        try:
+            data = base64.b64decode(str(attachment["data"]), validate=True)
+        except binascii.Error:
+            raise NpmInvalid(f"the tarball {filename} is not base64") from None
+        hashes = hash_bytes(data)
+        dist = manifest.get("dist") or {}
+        if dist.get("shasum") and dist["shasum"] != hashes["sha1"]:
+            raise NpmInvalid(f"shasum mismatch for {filename}")
+        if dist.get("integrity") and dist["integrity"] != integrity(hashes["sha512"]):
+            raise NpmInvalid(f"integrity mismatch for {filename}")
+        stored = {k: v for k, v in manifest.items() if k != "dist" and not k.startswith("_")}
+        deprecated = manifest.get("deprecated")
+        prepared.append(
+            _Prepared(
+                version,
+                json.dumps(stored),
+                data,
+                hashes,
+                str(deprecated) if deprecated else None,
+            )
+        )
+    return prepared
+
+
+def publish(ctx: Context, blobs: BlobStore, name: str, document: dict[str, Any]) -> str:
+    """`npm publish`: one or more new versions with their tarballs, and dist-tags."""
+    prepared = _prepare(name, document)
+    # Authorize, then write bytes, then write rows: nobody else's tarballs reach the store.
+    with ctx.store.read() as tx:
+        writable_package(tx, ctx.actor, _target(tx, name))
+    files: list[NewFile] = [
+        ingest(blobs, tarball_filename(name, p.version), p.tarball, p.hashes) for p in prepared
+    ]
+    tags = document.get("dist-tags") or {}
+    with ctx.store.write() as tx:
+        package = package_for_publish(tx, ctx, _target(tx, name))
+        for item, file in zip(prepared, files, strict=True):
+            version_id = publish_version(tx, ctx, package, item.version, [file])
+            tx.save_npm_version(version_id, package.id, item.document, item.deprecated)
+        live = {r.version: r.version_id for r in tx.npm_versions(package.id)}
+        if "latest" not in tags and "latest" not in tx.dist_tags(package.id):
+            tags = {**tags, "latest": max(live, key=semver_key)}
+        for tag, version in tags.items():
+            if is_valid_tag(tag) and version in live:
+                tx.move_tag(package.id, tag, live[version], ctx.now)
+    return name
+
+
+def packument(ctx: Context, name: str) -> Packument:
+    with ctx.store.read() as tx:
+        package = _readable(tx, ctx, name)
+        versions = sorted(tx.npm_versions(package.id), key=lambda r: semver_key(r.version))
+        return Packument(package, versions, tx.dist_tags(package.id))
+
+
+def tarball(ctx: Context, name: str, filename: str) -> FileRecord:
+    """A version's tarball by its file name; each GET counts one download."""
+
+    def find(package: Package) -> FileRecord | None:
+        return tx.find_live_file(package.id, filename)
+
+    with ctx.store.write() as tx:
+        _package, file = open_file(tx, ctx, _target(tx, name), find, count_download=True)
+    return file
+
+
+def dist_tags(ctx: Context, name: str) -> dict[str, str]:
+    with ctx.store.read() as tx:
+        return tx.dist_tags(_readable(tx, ctx, name).id)
+
+
+def set_dist_tag(ctx: Context, name: str, tag: str, version: str) -> dict[str, str]:
+    if not is_valid_tag(tag):
+        raise NpmInvalid(f"{tag!r} is not a valid dist-tag")
+    with ctx.store.write() as tx:
+        _, package = _existing_writable(tx, ctx, name)
+        found = tx.find_version_by_name(package.id, version)
+        if found is None:
+            raise NpmNotFound(f"{name} has no version {version}")
+        tx.move_tag(package.id, tag, found.id, ctx.now)
+        return tx.dist_tags(package.id)
+
+
+def remove_dist_tag(ctx: Context, name: str, tag: str) -> dict[str, str]:
+    if tag == "latest":
+        raise NpmInvalid("the latest dist-tag cannot be removed")
+    with ctx.store.write() as tx:
+        _, package = _existing_writable(tx, ctx, name)
+        if not tx.untag(package.id, tag):
+            raise NpmNotFound(f"{name} has no dist-tag {tag}")
+        return tx.dist_tags(package.id)
+
+
+def update(ctx: Context, name: str, document: dict[str, Any], *, unpublish: bool) -> None:
+    """A PUT of the whole packument without tarballs: `npm deprecate`, and with `-rev`,
+    `npm unpublish NAME@VERSION` (the versions it leaves out are deleted, by the REST API's
+    rules, in the same transaction)."""
+    versions = document.get("versions") or {}
+    if not isinstance(versions, dict):
+        raise NpmInvalid("versions must be an object")
+    with ctx.store.write() as tx:
+        target, package = _existing_writable(tx, ctx, name)
+        live = tx.npm_versions(package.id)
+        for record in live:
+            sent = versions.get(record.version)
+            if isinstance(sent, dict) and sent.get("deprecated", None) != record.deprecated:
+                tx.set_deprecated(record.version_id, sent.get("deprecated"))
+        dropped = [r.version_id for r in live if r.version not in versions]
+        if not unpublish or not dropped:
+            return
+        package = deletable_package(tx, ctx.actor, target)
+        for version_id in dropped:
+            version = tx.find_version(package.id, version_id)
+            if version is None or version.deleted_at is not None:
+                continue
+            if delete_version_by_rules(tx, ctx, package, version, via="npm") is (
+                VersionDeletion.PACKAGE
+            ):
+                return
+
+
+def unpublish_package(ctx: Context, name: str) -> None:
+    """`npm unpublish NAME --force`: the package delete, with the REST API's rules."""
+    with ctx.store.write() as tx:
+        package = deletable_package(tx, ctx.actor, _target(tx, name))
+        tx.lock_package(package.id)
+        delete_package(tx, ctx, package, via="npm")

@@ -1,0 +1,60 @@
+"""The container format's hooks into the core's shared paths.
+
+Two things GitHub's API does not do for you, and Packyard does, whichever door a delete
+comes through (REST or /v2/):
+- a manifest that a live, *tagged* index lists is refused (409, naming the index), so a
+  cleanup job cannot leave `latest` pointing at an index whose platforms are gone; servers
+  configured for GitHub-exact behaviour skip the check;
+- deleting an index also deletes its untagged children that no other live index lists (as
+  GHCR does), so multi-arch images leave no orphans behind.
+
+Blobs are pushed before the manifest that names them: until then they belong to no version,
+so the blobs linked recently are kept by GC through `extra_references`.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from packyard.core.context import Context
+from packyard.core.formats import Format
+from packyard.core.ports import Transaction
+from packyard.domain.errors import Conflict
+from packyard.domain.types import Package, PackageType, Version
+
+
+class OciFormat(Format):
+    def __init__(self, *, protect_children: bool = True) -> None:
+        super().__init__(PackageType.CONTAINER)
+        self.protect_children = protect_children
+
+    def before_delete(
+        self, tx: Transaction, ctx: Context, package: Package, version: Version
+    ) -> None:
+        if not self.protect_children:
+            return
+        for parent in tx.parents_of(package.id, version.name):
+            if parent.tags:
+                raise Conflict(
+                    f"{version.name} belongs to the image index {parent.digest} (tagged "
+                    f"{', '.join(parent.tags)}): delete or untag that index first."
+                )
+
+    def after_delete(
+        self, tx: Transaction, ctx: Context, package: Package, version: Version
+    ) -> list[int]:
+        """After an index is deleted: delete its untagged children nothing live lists."""
+        deleted = []
+        for digest in tx.children_of(version.id):
+            child = tx.find_version_by_name(package.id, digest)
+            if child is None or child.tags or tx.parents_of(package.id, digest):
+                continue
+            if tx.soft_delete_version(child, ctx.now):
+                deleted.append(child.id)
+        return deleted
+
+    def extra_references(self, tx: Transaction, recent_since: datetime) -> set[str]:
+        return tx.recently_linked_blobs(recent_since)
+
+    def forget_unreferenced(self, tx: Transaction, cutoff: datetime, live: set[str]) -> None:
+        tx.forget_stale_blob_links(cutoff, live)

@@ -1,0 +1,118 @@
+"""The composition root: settings → the store, the blob store and the registered formats;
+then GitHub's REST API, each registry and the ping route mounted on one ASGI app.
+
+Nothing below this module builds a store or knows which formats exist: each is handed what
+it needs from here.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator, Callable
+from datetime import UTC, datetime
+
+from sqlalchemy import Engine
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import PlainTextResponse, Response
+from starlette.routing import Route as StarletteRoute
+
+from packyard.api.app import API_PREFIX, RestApi
+from packyard.api.http import Receive, Scope, Send
+from packyard.config import Settings
+from packyard.core.formats import Formats
+from packyard.core.gc import collect_garbage
+from packyard.core.ports import BlobStore, Store
+from packyard.registries.npm.app import PREFIX as NPM_PREFIX
+from packyard.registries.npm.app import NpmApp
+from packyard.registries.npm.hooks import NpmFormat
+from packyard.registries.oci.app import PREFIX as OCI_PREFIX
+from packyard.registries.oci.app import OciApp
+from packyard.registries.oci.hooks import OciFormat
+from packyard.storage.blobs.filesystem import FilesystemBlobStore
+from packyard.storage.db.store import SqlStore
+
+Clock = Callable[[], datetime]
+log = logging.getLogger("packyard")
+
+
+def system_clock() -> datetime:
+    return datetime.now(UTC)
+
+
+def registered_formats(settings: Settings) -> Formats:
+    """One line per format with a registry; the other package types get the plain format."""
+    return Formats(
+        [
+            OciFormat(protect_children=not settings.github_exact),
+            NpmFormat(),
+        ]
+    )
+
+
+def blob_store(settings: Settings) -> BlobStore:
+    return FilesystemBlobStore(settings.data_dir / "blobs")
+
+
+def create_app(
+    settings: Settings,
+    engine: Engine,
+    clock: Clock = system_clock,
+) -> Callable[[Scope, Receive, Send], object]:
+    store = SqlStore(engine)
+    formats = registered_formats(settings)
+    blobs = blob_store(settings)
+    rest = RestApi(settings, store, formats, clock)
+    mounts: list[tuple[str, Callable[[Scope, Receive, Send], object]]] = [
+        (API_PREFIX, rest),
+        (
+            OCI_PREFIX,
+            OciApp(store, blobs, settings.base_url, clock, settings.restore_window, formats),
+        ),
+        (
+            NPM_PREFIX,
+            NpmApp(store, blobs, settings.base_url, clock, settings.restore_window, formats),
+        ),
+    ]
+
+    async def ping(_request: Request) -> Response:
+        return PlainTextResponse("ok")
+
+    @contextlib.asynccontextmanager
+    async def lifespan(_app: Starlette) -> AsyncIterator[None]:
+        task = None
+        if settings.gc_interval is not None:
+            task = asyncio.create_task(_periodic_gc(settings, store, formats, blobs, clock))
+        try:
+            yield
+        finally:
+            if task is not None:
+                task.cancel()
+
+    web = Starlette(routes=[StarletteRoute("/_packyard/ping", ping)], lifespan=lifespan)
+
+    async def app(scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            path: str = scope["path"]
+            for prefix, mounted in mounts:
+                if path == prefix or path.startswith(prefix + "/"):
+                    await mounted(scope, receive, send)  # type: ignore[misc]
+                    return
+        await web(scope, receive, send)
+
+    app.rest = rest  # type: ignore[attr-defined]
+    return app
+
+
+async def _periodic_gc(
+    settings: Settings, store: Store, formats: Formats, blobs: BlobStore, clock: Clock
+) -> None:
+    assert settings.gc_interval is not None
+    while True:
+        await asyncio.sleep(settings.gc_interval.total_seconds())
+        try:
+            collect_garbage(store, clock(), settings.restore_window, formats, blobs)
+        except Exception:  # a failed sweep must not stop the next one
+            log.exception("garbage collection failed")

@@ -1,0 +1,87 @@
+"""Every format's files: the rows that say which blobs a version holds."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import insert, select
+
+from packyard.core.ports import FileRecord, NewFile
+from packyard.storage.db import tables as t
+from packyard.storage.db.compiled import timestamp
+from packyard.storage.db.tx_base import TransactionBase
+
+_f = t.package_files
+FILE_COLUMNS = (
+    _f.c.id,
+    _f.c.version_id,
+    _f.c.package_id,
+    _f.c.name,
+    _f.c.blob_digest,
+    _f.c.size,
+    _f.c.hashes,
+    _f.c.properties,
+    _f.c.created_at,
+)
+
+
+def file_record(row: Any) -> FileRecord:
+    created = timestamp(row.created_at)
+    assert created is not None
+    return FileRecord(
+        id=int(row.id),
+        version_id=int(row.version_id),
+        package_id=int(row.package_id),
+        name=row.name,
+        digest=row.blob_digest,
+        size=int(row.size),
+        hashes=json.loads(row.hashes) if row.hashes else {},
+        properties=json.loads(row.properties) if row.properties else {},
+        created_at=created,
+    )
+
+
+class FilesTransaction(TransactionBase):
+    def add_file(self, version_id: int, package_id: int, file: NewFile, now: datetime) -> int:
+        return int(
+            self.conn.execute(
+                insert(_f)
+                .values(
+                    version_id=version_id,
+                    package_id=package_id,
+                    name=file.name,
+                    blob_digest=file.digest,
+                    size=file.size,
+                    hashes=json.dumps(file.hashes, sort_keys=True) if file.hashes else None,
+                    properties=json.dumps(file.properties, sort_keys=True)
+                    if file.properties
+                    else None,
+                    created_at=now,
+                )
+                .returning(_f.c.id)
+            ).scalar_one()
+        )
+
+    def files_of(self, version_id: int) -> list[FileRecord]:
+        rows = self.conn.execute(
+            select(*FILE_COLUMNS).where(_f.c.version_id == version_id).order_by(_f.c.id)
+        )
+        return [file_record(row) for row in rows]
+
+    def find_live_file(self, package_id: int, name: str) -> FileRecord | None:
+        """A file of one of the package's live versions, by its name."""
+        v = t.versions
+        row = self.conn.execute(
+            select(*FILE_COLUMNS)
+            .join(v, v.c.id == _f.c.version_id)
+            .where(_f.c.package_id == package_id, _f.c.name == name, v.c.deleted_at.is_(None))
+            .order_by(_f.c.id.desc())
+        ).first()
+        return None if row is None else file_record(row)
+
+    def file_digests(self) -> set[str]:
+        """Every blob a file names. Versions and packages past the restore window are purged
+        first, so these are the live and restorable ones."""
+        return set(self.conn.execute(select(_f.c.blob_digest).distinct()).scalars())
