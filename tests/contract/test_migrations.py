@@ -2,12 +2,23 @@
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import json
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from sqlalchemy import Engine
+from sqlalchemy import Engine, insert, select, text
 
-from packyard.storage.db.migrate import current_revision
+from packyard.storage.db import tables as t
+from packyard.storage.db.engine import make_engine
+from packyard.storage.db.migrate import current_revision, upgrade
 from packyard.storage.db.tables import metadata
+from tests.support import postgres_database
 
 
 def test_migrations_match_the_tables(engine: Engine) -> None:
@@ -15,3 +26,117 @@ def test_migrations_match_the_tables(engine: Engine) -> None:
     with engine.connect() as conn:
         diff = compare_metadata(MigrationContext.configure(conn), metadata)
     assert diff == []
+
+
+@pytest.fixture
+def empty_url(backend: str, tmp_path: Path) -> Iterator[str]:
+    if backend == "postgres":
+        with postgres_database("packyard_migrate") as url:
+            yield url
+        return
+    yield f"sqlite+pysqlite:///{tmp_path / 'old.db'}"
+
+
+def test_package_files_are_backfilled(empty_url: str) -> None:
+    """0004 moves npm tarballs and container manifests, configs and layers into
+    package_files: a database of 0003 keeps every byte it referenced."""
+    engine = make_engine(empty_url)
+    try:
+        upgrade(engine, "0003")
+        now = datetime(2026, 3, 1, tzinfo=UTC)
+        tarball = b"a tarball"
+        sha512 = hashlib.sha512(tarball)
+        with engine.begin() as conn:
+            conn.execute(
+                insert(t.accounts).values(
+                    id=1, login="alice", login_norm="alice", type="User", created_at=now
+                )
+            )
+            for pid, ptype, name in ((1, "npm", "@alice/x"), (2, "container", "app")):
+                conn.execute(
+                    insert(t.packages).values(
+                        id=pid,
+                        owner_id=1,
+                        package_type=ptype,
+                        name=name,
+                        name_norm=name,
+                        live_name=name,
+                        visibility="private",
+                        inherit_access=True,
+                        version_count=1,
+                        version_generation=1,
+                        created_at=now,
+                        updated_at=now,
+                    )
+                )
+            for vid, pid, name in ((1, 1, "1.0.0"), (2, 2, "sha256:" + "a" * 64)):
+                conn.execute(
+                    insert(t.versions).values(
+                        id=vid,
+                        package_id=pid,
+                        name=name,
+                        live_name=name,
+                        download_count=0,
+                        created_at=now,
+                        updated_at=now,
+                    )
+                )
+            conn.execute(
+                text(
+                    "INSERT INTO npm_versions (version_id, package_id, manifest, tarball_digest,"
+                    " tarball_size, integrity, shasum) VALUES (1, 1, '{}', :digest, :size,"
+                    " :integrity, :shasum)"
+                ),
+                {
+                    "digest": "sha256:" + hashlib.sha256(tarball).hexdigest(),
+                    "size": len(tarball),
+                    "integrity": "sha512-" + base64.b64encode(sha512.digest()).decode(),
+                    "shasum": hashlib.sha1(tarball).hexdigest(),
+                },
+            )
+            conn.execute(
+                insert(t.oci_manifests).values(version_id=2, package_id=2, media_type="m", size=300)
+            )
+            conn.execute(
+                insert(t.oci_references),
+                [
+                    {"version_id": 2, "position": i, "package_id": 2, "digest": d, "kind": k}
+                    | {"media_type": "b", "size": 10}
+                    for i, (d, k) in enumerate(
+                        [
+                            ("sha256:" + "c" * 64, "config"),
+                            ("sha256:" + "d" * 64, "layer"),
+                            ("sha256:" + "d" * 64, "layer"),  # a layer listed twice
+                        ]
+                    )
+                ],
+            )
+        upgrade(engine)
+        with engine.connect() as conn:
+            rows = conn.execute(
+                select(
+                    t.package_files.c.version_id,
+                    t.package_files.c.name,
+                    t.package_files.c.blob_digest,
+                    t.package_files.c.size,
+                    t.package_files.c.hashes,
+                ).order_by(t.package_files.c.id)
+            ).all()
+        files = {(r.version_id, r.name): r for r in rows}
+        assert len(rows) == 4
+        npm = files[(1, "x-1.0.0.tgz")]
+        assert npm.blob_digest == "sha256:" + hashlib.sha256(tarball).hexdigest()
+        assert npm.size == len(tarball)
+        assert json.loads(npm.hashes) == {
+            "sha1": hashlib.sha1(tarball).hexdigest(),
+            "sha512": sha512.hexdigest(),
+        }
+        manifest = "sha256:" + "a" * 64
+        assert files[(2, manifest)].blob_digest == manifest
+        assert {name for vid, name in files if vid == 2} == {
+            manifest,
+            "sha256:" + "c" * 64,
+            "sha256:" + "d" * 64,
+        }
+    finally:
+        engine.dispose()

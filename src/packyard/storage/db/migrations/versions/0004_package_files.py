@@ -21,6 +21,9 @@ down_revision = "0003"
 branch_labels = None
 depends_on = None
 
+# Raw SQL hands SQLite's timestamps back as text: read them as the tables' type.
+_TS = sa.DateTime(timezone=True)
+
 
 def upgrade() -> None:
     files = op.create_table(
@@ -61,7 +64,7 @@ def upgrade() -> None:
             " v.created_at, n.tarball_digest, n.tarball_size, n.integrity, n.shasum"
             " FROM npm_versions n JOIN package_versions v ON v.id = n.version_id"
             " JOIN packages p ON p.id = n.package_id"
-        )
+        ).columns(created_at=_TS)
     ).mappings():
         sha512 = base64.b64decode(str(r["integrity"]).removeprefix("sha512-")).hex()
         rows.append(
@@ -81,7 +84,7 @@ def upgrade() -> None:
         sa.text(
             "SELECT m.version_id, m.package_id, v.name, v.created_at, m.media_type, m.size"
             " FROM oci_manifests m JOIN package_versions v ON v.id = m.version_id"
-        )
+        ).columns(created_at=_TS)
     ).mappings():
         rows.append(_oci_file(r, r["name"], "manifest"))
     seen = {(row["version_id"], row["name"]) for row in rows}
@@ -91,7 +94,7 @@ def upgrade() -> None:
             " r.media_type, r.size FROM oci_references r"
             " JOIN package_versions v ON v.id = r.version_id"
             " WHERE r.kind IN ('config', 'layer') ORDER BY r.version_id, r.position"
-        )
+        ).columns(created_at=_TS)
     ).mappings():
         if (r["version_id"], r["name"]) not in seen:
             seen.add((r["version_id"], r["name"]))
