@@ -2,6 +2,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta, timezone
 
+import pytest
+
 from packyard.storage.db.compiled import timestamp
 
 
@@ -14,3 +16,13 @@ def test_timestamps_from_either_driver_are_aware_utc() -> None:
     plus_two = timezone(timedelta(hours=2))
     assert timestamp(datetime(2026, 1, 2, 5, 4, 5, 600000, tzinfo=plus_two)) == expected
     assert timestamp(None) is None
+
+
+def test_positions_follow_the_column_list() -> None:
+    from packyard.storage.db import queries as q
+    from packyard.storage.db.compiled import Positions
+
+    assert [q.P.id, q.P.owner_id, q.P.deleted_at] == [0, 1, len(q.PACKAGE_COLUMNS) - 1]
+    assert q.T.width == len(q.TOKEN_COLUMNS)
+    with pytest.raises(AttributeError, match="no column 'nope'"):
+        _ = Positions(q.ACCOUNT_COLUMNS).nope

@@ -10,14 +10,28 @@ through Core as usual, on the same connection and transaction.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import Connection
-from sqlalchemy.sql.expression import ClauseElement
+from sqlalchemy.sql.expression import ClauseElement, ColumnElement
 
 _Compiled = tuple[str, list[str] | None, dict[str, Any], dict[str, Callable[[Any], Any]]]
+
+
+class Positions:
+    """Where each named column of a prebuilt select sits in its raw rows (the fast path
+    reads plain DBAPI tuples). Converters read `row[P.version_count]`, resolved once here
+    from the column list, so adding or reordering columns cannot shift what they read."""
+
+    def __init__(self, columns: Sequence[ColumnElement[Any]]) -> None:
+        for index, column in enumerate(columns):
+            setattr(self, str(column.key), index)
+        self.width = len(columns)
+
+    def __getattr__(self, name: str) -> int:  # only for names not set above: a typo
+        raise AttributeError(f"no column {name!r} in this select")
 
 
 class Query:

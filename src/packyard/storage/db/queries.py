@@ -11,7 +11,7 @@ from sqlalchemy import Integer, bindparam, delete, func, insert, select, text, t
 
 from packyard.domain.types import Account, AccountType, Package, PackageType, Version, Visibility
 from packyard.storage.db import tables as t
-from packyard.storage.db.compiled import Query, timestamp
+from packyard.storage.db.compiled import Positions, Query, timestamp
 
 a, p, v, vt, tk = t.accounts, t.packages, t.versions, t.version_tags, t.tokens
 
@@ -51,6 +51,11 @@ TOKEN_COLUMNS = (
     tk.c.revoked_at,
     tk.c.last_used_at,
 )
+
+A = Positions(ACCOUNT_COLUMNS)
+P = Positions(PACKAGE_COLUMNS)
+V = Positions(VERSION_COLUMNS)
+T = Positions(TOKEN_COLUMNS)
 
 ACCOUNT_BY_LOGIN = Query(select(*ACCOUNT_COLUMNS).where(a.c.login_norm == bindparam("login")))
 ACCOUNT_BY_ID = Query(select(*ACCOUNT_COLUMNS).where(a.c.id == bindparam("id")))
@@ -145,6 +150,7 @@ REPOSITORY_COLUMNS = (
     t.repositories.c.visibility,
     t.repositories.c.description,
 )
+R = Positions(REPOSITORY_COLUMNS)
 REPOSITORY_BY_ID = Query(select(*REPOSITORY_COLUMNS).where(t.repositories.c.id == bindparam("id")))
 COLLABORATOR_PERMISSION = Query(
     select(t.collaborators.c.permission).where(
@@ -234,48 +240,51 @@ def checkpoints(deleted: bool, every: int) -> Query:
 
 
 def account_from(row: Sequence[Any], at: int = 0) -> Account:
+    """An account from a row of ACCOUNT_COLUMNS, found `at` columns into it."""
     return Account(
-        id=row[at],
-        login=row[at + 1],
-        type=AccountType(row[at + 2]),
-        name=row[at + 3],
-        site_admin=bool(row[at + 4]),
-        created_at=timestamp(row[at + 5]),
+        id=row[at + A.id],
+        login=row[at + A.login],
+        type=AccountType(row[at + A.type]),
+        name=row[at + A.name],
+        site_admin=bool(row[at + A.site_admin]),
+        created_at=timestamp(row[at + A.created_at]),
     )
 
 
 def package_from(row: Sequence[Any], owner: Account) -> Package:
-    created = timestamp(row[8])
-    updated = timestamp(row[9])
+    created = timestamp(row[P.created_at])
+    updated = timestamp(row[P.updated_at])
     assert created is not None and updated is not None
     return Package(
-        id=row[0],
+        id=row[P.id],
         owner=owner,
-        package_type=PackageType(row[2]),
-        name=row[3],
-        visibility=Visibility(row[4]),
-        repository_id=row[5],
-        inherit_access=bool(row[6]),
-        version_count=int(row[7]),
+        package_type=PackageType(row[P.package_type]),
+        name=row[P.name],
+        visibility=Visibility(row[P.visibility]),
+        repository_id=row[P.repository_id],
+        inherit_access=bool(row[P.inherit_access]),
+        version_count=int(row[P.version_count]),
         created_at=created,
         updated_at=updated,
-        deleted_at=timestamp(row[10]),
+        deleted_at=timestamp(row[P.deleted_at]),
     )
 
 
 def version_from(row: Sequence[Any], live_tags: Sequence[str]) -> Version:
-    created = timestamp(row[7])
-    updated = timestamp(row[8])
+    created = timestamp(row[V.created_at])
+    updated = timestamp(row[V.updated_at])
     assert created is not None and updated is not None
-    deleted_at = timestamp(row[9])
-    tags = tuple(live_tags) if deleted_at is None else tuple(json.loads(row[6] or "[]"))
+    deleted_at = timestamp(row[V.deleted_at])
+    tags = (
+        tuple(live_tags) if deleted_at is None else tuple(json.loads(row[V.deleted_tags] or "[]"))
+    )
     return Version(
-        id=row[0],
-        package_id=row[1],
-        name=row[2],
-        description=row[3],
-        license=row[4],
-        download_count=int(row[5]),
+        id=row[V.id],
+        package_id=row[V.package_id],
+        name=row[V.name],
+        description=row[V.description],
+        license=row[V.license],
+        download_count=int(row[V.download_count]),
         created_at=created,
         updated_at=updated,
         tags=tags,

@@ -27,17 +27,18 @@ from packyard.storage.db.tx_base import TransactionBase
 def token_record(row: Any) -> TokenRecord | None:
     if row is None:
         return None
-    user = q.account_from(row, at=len(q.TOKEN_COLUMNS)) if row[8] is not None else None
+    T, at = q.T, q.T.width  # a TOKEN_WITH_USER row: the token, then its user's account
+    user = q.account_from(row, at=at) if row[at + q.A.id] is not None else None
     return TokenRecord(
-        id=row[0],
+        id=row[T.id],
         user=user,
-        kind=TokenKind(row[1]),
-        scopes=frozenset(s for s in row[2].split(",") if s),
-        repository_id=row[3],
-        packages_permission=row[4],
-        expires_at=timestamp(row[5]),
-        revoked_at=timestamp(row[6]),
-        last_used_at=timestamp(row[7]),
+        kind=TokenKind(row[T.kind]),
+        scopes=frozenset(s for s in row[T.scopes].split(",") if s),
+        repository_id=row[T.repository_id],
+        packages_permission=row[T.packages_permission],
+        expires_at=timestamp(row[T.expires_at]),
+        revoked_at=timestamp(row[T.revoked_at]),
+        last_used_at=timestamp(row[T.last_used_at]),
     )
 
 
@@ -103,14 +104,15 @@ class AccountsTransaction(TransactionBase):
         """A repository from a row of `REPOSITORY_COLUMNS`."""
         if row is None:
             return None
-        owner = self.find_account(row[1])
+        R = q.R
+        owner = self.find_account(row[R.owner_id])
         assert owner is not None  # a foreign key guarantees it
         return Repository(
-            id=row[0],
+            id=row[R.id],
             owner=owner,
-            name=row[2],
-            visibility=Visibility(row[3]),
-            description=row[4],
+            name=row[R.name],
+            visibility=Visibility(row[R.visibility]),
+            description=row[R.description],
         )
 
     def find_repository(self, owner_id: int, name: str) -> Repository | None:

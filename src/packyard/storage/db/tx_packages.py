@@ -28,7 +28,7 @@ _ROLE_NAME = {v: k for k, v in _ROLE_BY_NAME.items()}
 
 class PackagesTransaction(TransactionBase):
     def _package(self, row: Any) -> Package:
-        owner = self.find_account(row[1])
+        owner = self.find_account(row[q.P.owner_id])
         assert owner is not None  # a foreign key guarantees it
         return q.package_from(row, owner)
 

@@ -22,7 +22,7 @@ from packyard.storage.db.tx_base import TransactionBase
 class VersionsTransaction(TransactionBase):
     def _versions(self, rows: Sequence[Any]) -> list[Version]:
         """Versions from rows of `VERSION_COLUMNS`, with the live ones' tags."""
-        live_ids = [row[0] for row in rows if row[9] is None]
+        live_ids = [row[q.V.id] for row in rows if row[q.V.deleted_at] is None]
         tags: dict[int, list[str]] = {}
         if live_ids:
             vt = t.version_tags
@@ -32,7 +32,7 @@ class VersionsTransaction(TransactionBase):
                 .order_by(vt.c.version_id, vt.c.tag)
             ):
                 tags.setdefault(version_id, []).append(tag)
-        return [q.version_from(row, tags.get(row[0], ())) for row in rows]
+        return [q.version_from(row, tags.get(row[q.V.id], ())) for row in rows]
 
     def find_version(self, package_id: int, version_id: int) -> Version | None:
         # One row per live tag (or one with a NULL tag): the version and its tags at once.
@@ -92,7 +92,7 @@ class VersionsTransaction(TransactionBase):
         if not deleted:
             for version_id, tag in tags_query.rows(self.conn, **params):
                 tags.setdefault(version_id, []).append(tag)
-        return [q.version_from(row, tags.get(row[0], ())) for row in rows], total
+        return [q.version_from(row, tags.get(row[q.V.id], ())) for row in rows], total
 
     def version_counts(self, package_id: int) -> tuple[int, int]:
         """(live versions, live tagged versions up to 2): enough for the last-version rules."""
