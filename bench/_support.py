@@ -15,10 +15,10 @@ from typing import Any
 
 import httpx
 
+from packyard.server import build_store
 from packyard.services.seed import load_seed
 from packyard.storage.db.engine import make_engine, sqlite_url
 from packyard.storage.db.migrate import upgrade
-from packyard.storage.db.store import SqlStore
 
 
 def free_port() -> int:
@@ -42,7 +42,7 @@ def seeded_data_dir(data: Path, seed: dict[str, Any]) -> None:
     data.mkdir(parents=True, exist_ok=True)
     engine = make_engine(sqlite_url(data))
     upgrade(engine)
-    load_seed(SqlStore(engine), seed, datetime.now(UTC))
+    load_seed(build_store(engine), seed, datetime.now(UTC))
     engine.dispose()
 
 

@@ -24,10 +24,10 @@ from pathlib import Path
 from _support import packyard_server
 from sqlalchemy import insert, select
 
+from packyard.server import build_store
 from packyard.services.seed import load_seed
 from packyard.storage.db.engine import make_engine, sqlite_url
 from packyard.storage.db.migrate import upgrade
-from packyard.storage.db.store import SqlStore
 from packyard.storage.db.tables import packages, versions
 
 TOKEN = "ghp_bench_0000000000000000000000000000000"
@@ -46,7 +46,7 @@ class Result:
 def seed_world(data_dir: Path) -> None:
     engine = make_engine(sqlite_url(data_dir))
     upgrade(engine)
-    store = SqlStore(engine)
+    store = build_store(engine)
     load_seed(
         store,
         {
@@ -87,7 +87,7 @@ def seed_world(data_dir: Path) -> None:
         ]
         conn.execute(insert(versions), rows)
     with store.write() as tx:
-        tx.recount_versions(package_id)
+        tx.versions.recount_versions(package_id)
     engine.dispose()
 
 

@@ -23,7 +23,7 @@ from starlette.testclient import TestClient
 
 from packyard.api.http import ApiRequest, dump_json
 from packyard.config import Settings
-from packyard.server import create_app
+from packyard.server import build_store, create_app
 from packyard.services.seed import load_seed
 from packyard.storage.db.engine import make_engine
 from packyard.storage.db.migrate import upgrade
@@ -115,7 +115,7 @@ def engine(database_url: str) -> Iterator[Engine]:
 
 @pytest.fixture
 def store(engine: Engine) -> SqlStore:
-    return SqlStore(engine)
+    return build_store(engine)
 
 
 @pytest.fixture

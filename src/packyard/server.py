@@ -28,10 +28,15 @@ from packyard.core.ports import BlobStore, Store
 from packyard.registries.npm.app import PREFIX as NPM_PREFIX
 from packyard.registries.npm.app import NpmApp
 from packyard.registries.npm.hooks import NpmFormat
+from packyard.registries.npm.ports import NPM_ROWS, NpmRows
 from packyard.registries.oci.app import PREFIX as OCI_PREFIX
 from packyard.registries.oci.app import OciApp
 from packyard.registries.oci.hooks import OciFormat
+from packyard.registries.oci.ports import OCI_ROWS, OciRows
 from packyard.storage.blobs.filesystem import FilesystemBlobStore
+from packyard.storage.db.base import TxState
+from packyard.storage.db.npm import SqlNpmRows
+from packyard.storage.db.oci import SqlOciRows
 from packyard.storage.db.store import SqlStore
 
 Clock = Callable[[], datetime]
@@ -52,6 +57,16 @@ def registered_formats(settings: Settings) -> Formats:
     )
 
 
+def build_store(engine: Engine) -> SqlStore:
+    """The SQL store, with each format's own rows: one line per format with tables."""
+    return SqlStore(engine, {OCI_ROWS: SqlOciRows, NPM_ROWS: SqlNpmRows})
+
+
+def _conforms(state: TxState) -> tuple[OciRows, NpmRows]:
+    """Never called: mypy checks here that each format's storage is the rows it declares."""
+    return SqlOciRows(state), SqlNpmRows(state)
+
+
 def blob_store(settings: Settings) -> BlobStore:
     return FilesystemBlobStore(settings.data_dir / "blobs")
 
@@ -61,7 +76,7 @@ def create_app(
     engine: Engine,
     clock: Clock = system_clock,
 ) -> Callable[[Scope, Receive, Send], object]:
-    store = SqlStore(engine)
+    store = build_store(engine)
     formats = registered_formats(settings)
     blobs = blob_store(settings)
     rest = RestApi(settings, store, formats, clock)

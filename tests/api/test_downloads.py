@@ -31,11 +31,11 @@ def test_counts_live_versions_pulled_since_a_day(api: Api, store: Any, clock: Cl
     }
     with store.write() as tx:
         for day in ("2026-11-01", "2026-11-10", "2026-11-10", "2026-11-20"):
-            tx.record_download(ids["1.0.0"], day)
-        tx.record_download(ids["1.1.0"], "2026-10-01")
+            tx.versions.record_download(ids["1.0.0"], day)
+        tx.versions.record_download(ids["1.1.0"], "2026-10-01")
     api.delete(f"/users/alice/packages/npm/@alice%2Fweb/versions/{ids['2.0.0']}", ALICE)
     with store.write() as tx:
-        tx.record_download(ids["2.0.0"], "2026-11-20")  # deleted versions are not reported
+        tx.versions.record_download(ids["2.0.0"], "2026-11-20")  # deleted versions are not reported
 
     answer = api.get(f"{PATH}?since=2026-11-10", ALICE)
     assert answer.status_code == 200

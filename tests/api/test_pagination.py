@@ -146,7 +146,7 @@ def test_deep_pages_follow_changes(api: Api, store: Any, clock: Clock) -> None:
     start = datetime(2025, 1, 1, tzinfo=UTC)
     count = SHALLOW_OFFSET + 700
     with store.write() as tx:
-        tx.conn.execute(
+        tx.state.conn.execute(
             insert(versions),
             [
                 {
@@ -161,7 +161,7 @@ def test_deep_pages_follow_changes(api: Api, store: Any, clock: Clock) -> None:
                 for i in range(count)
             ],
         )
-        tx.recount_versions(1)
+        tx.versions.recount_versions(1)
     expected = [f"2.0.{i}" for i in sorted(range(count), key=lambda i: (i // 3, i), reverse=True)]
     # The seeded 1.0.0 is newer than all of them.
     expected = ["1.0.0", *expected]

@@ -42,14 +42,14 @@ def publish_again(store: Any, clock: Clock, version: str | None = None) -> None:
     from packyard.domain.types import PackageType, Visibility
 
     with store.write() as tx:
-        owner = tx.find_account_by_login("alice")
+        owner = tx.accounts.find_account_by_login("alice")
         if version is None:
-            tx.create_package(
+            tx.packages.create_package(
                 owner.id, PackageType.CONTAINER, "app", Visibility.PRIVATE, None, clock.now
             )
             return
-        package = tx.find_package(owner.id, PackageType.CONTAINER, "app")
-        tx.create_version(package.id, version, clock.now)
+        package = tx.packages.find_package(owner.id, PackageType.CONTAINER, "app")
+        tx.versions.create_version(package.id, version, clock.now)
 
 
 def ids(api: Api, state: str = "active") -> dict[str, int]:

@@ -170,8 +170,10 @@ def test_error_types(client_for: Any, world: Any, store: Any, clock: Clock) -> N
     # A live package has taken the deleted one's name (as a new push would): 409.
     p.delete_package_for_user(username="alice", package_type="maven", package_name="lib")
     with store.write() as tx:
-        alice = tx.find_account_by_login("alice")
-        tx.create_package(alice.id, PackageType.MAVEN, "lib", Visibility.PRIVATE, None, clock.now)
+        alice = tx.accounts.find_account_by_login("alice")
+        tx.packages.create_package(
+            alice.id, PackageType.MAVEN, "lib", Visibility.PRIVATE, None, clock.now
+        )
     with pytest.raises(Conflict):
         p.restore_package_for_user(username="alice", package_type="maven", package_name="lib")
 

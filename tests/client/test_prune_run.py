@@ -131,11 +131,11 @@ def test_undo_reports_what_cannot_be_restored(
     [entry] = run.entries
     # The deleted version's number is published again: restoring it would clash.
     with store.write() as tx:
-        owner = tx.find_account_by_login("alice")
+        owner = tx.accounts.find_account_by_login("alice")
         from packyard.domain.types import PackageType
 
-        package = tx.find_package(owner.id, PackageType.NPM, "@alice/web")
-        tx.create_version(package.id, entry.name, clock.now)
+        package = tx.packages.find_package(owner.id, PackageType.NPM, "@alice/web")
+        tx.versions.create_version(package.id, entry.name, clock.now)
     report = undo_run(npm, run, now=clock)
     [restoration] = report.restorations
     assert restoration.outcome == "failed"
@@ -187,8 +187,8 @@ def test_keep_downloaded_within_reads_packyards_records(
 ) -> None:
     ids = {v.name: v.id for v in npm.iter_versions("alice", "npm", "@alice/web")}
     with store.write() as tx:
-        tx.record_download(ids["1.0.0"], (clock.now - 3 * DAY).date().isoformat())
-        tx.record_download(ids["1.1.0"], (clock.now - 30 * DAY).date().isoformat())
+        tx.versions.record_download(ids["1.0.0"], (clock.now - 3 * DAY).date().isoformat())
+        tx.versions.record_download(ids["1.1.0"], (clock.now - 30 * DAY).date().isoformat())
     plan = plan_for(npm, clock, "npm", keep_last=1, keep_downloaded_within="14d")
     assert sorted(v.name for v in plan.packages[0].deletions) == ["1.1.0", "2.0.0", "2.0.0-rc.1"]
 

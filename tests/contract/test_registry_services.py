@@ -226,7 +226,7 @@ def test_pulls_feed_the_5000_download_rule(
         alice, blobs, name, "v2", image(config, layer, annotations={"x": "y"}), None
     )
     with store.write() as tx:
-        tx.conn.execute(
+        tx.state.conn.execute(
             update(packages).where(packages.c.name == "popular").values(visibility="public")
         )
     anonymous = ctx(store, clock, None)

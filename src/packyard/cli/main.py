@@ -32,16 +32,16 @@ def _settings(
 @contextmanager
 def _store(settings: Settings) -> Iterator[Any]:
     """The migrated store, its connections closed when the command is done."""
+    from packyard.server import build_store
     from packyard.storage.db.engine import make_engine
     from packyard.storage.db.migrate import upgrade
-    from packyard.storage.db.store import SqlStore
 
     if settings.database_url is None:
         settings.data_dir.mkdir(parents=True, exist_ok=True)
     engine = make_engine(settings.resolved_database_url)
     try:
         upgrade(engine)
-        yield SqlStore(engine)
+        yield build_store(engine)
     finally:
         engine.dispose()
 

@@ -50,10 +50,10 @@ class Target:
 
 
 def find_target(tx: Transaction, owner_login: str, package_type: PackageType, name: str) -> Target:
-    owner = tx.find_account_by_login(owner_login)
+    owner = tx.accounts.find_account_by_login(owner_login)
     if owner is None:
         raise NotFound(f"{name} is not known")
-    return Target(owner, package_type, name, tx.find_package(owner.id, package_type, name))
+    return Target(owner, package_type, name, tx.packages.find_package(owner.id, package_type, name))
 
 
 def readable_package(tx: Transaction, actor: Actor, target: Target) -> Package:
@@ -115,7 +115,9 @@ def may_create_in(tx: Transaction, actor: Actor, owner: Account) -> bool:
     user = actor.user
     if user is None:
         return False
-    return user.id == owner.id or (owner.is_org and tx.org_role(owner.id, user.id) is not None)
+    return user.id == owner.id or (
+        owner.is_org and tx.accounts.org_role(owner.id, user.id) is not None
+    )
 
 
 def _namespace_message(target: Target) -> str:
@@ -128,15 +130,17 @@ def access_facts(tx: Transaction, actor: Actor, package: Package) -> AccessFacts
     org_role: OrgRole | None = None
     user_id = actor.user_id
     if package.owner.is_org and user_id is not None:
-        org_role = tx.org_role(package.owner.id, user_id)
+        org_role = tx.accounts.org_role(package.owner.id, user_id)
     repository = (
-        tx.get_repository(package.repository_id) if package.repository_id is not None else None
+        tx.accounts.get_repository(package.repository_id)
+        if package.repository_id is not None
+        else None
     )
     return AccessFacts(
         org_role=org_role,
         repository_permission=_repository_permission(tx, actor, repository),
         repository_visibility=repository.visibility if repository else None,
-        grant=tx.package_grant(package.id, user_id, actor.actions_repository_id),
+        grant=tx.packages.package_grant(package.id, user_id, actor.actions_repository_id),
     )
 
 
@@ -152,6 +156,9 @@ def _repository_permission(
         return None
     if repository.owner.id == actor.user.id:
         return RepositoryPermission.ADMIN
-    if repository.owner.is_org and tx.org_role(repository.owner.id, actor.user.id) is OrgRole.ADMIN:
+    if (
+        repository.owner.is_org
+        and tx.accounts.org_role(repository.owner.id, actor.user.id) is OrgRole.ADMIN
+    ):
         return RepositoryPermission.ADMIN
-    return tx.collaborator_permission(repository.id, actor.user.id)
+    return tx.accounts.collaborator_permission(repository.id, actor.user.id)

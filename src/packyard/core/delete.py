@@ -31,7 +31,7 @@ def audit(
     before: dict[str, Any],
     after: dict[str, Any],
 ) -> None:
-    tx.audit(
+    tx.housekeeping.audit(
         action,
         at=ctx.now,
         actor_id=ctx.actor.user_id,
@@ -50,7 +50,7 @@ def delete_version_by_rules(
     """GitHub's rules for deleting one version (last-version, then downloads), then the
     delete they call for: the version, or the whole package when it was the last one of a
     type whose last version takes the package."""
-    active, tagged = tx.version_counts(package.id)
+    active, tagged = tx.versions.version_counts(package.id)
     deletion = check_can_delete_version(
         package, version, active_version_count=active, tagged_version_count=tagged
     )
@@ -68,7 +68,7 @@ def delete_version(
     returns the ids of further versions its format deleted with it."""
     fmt = ctx.formats[package.package_type]
     fmt.before_delete(tx, ctx, package, version)
-    if not tx.soft_delete_version(version, ctx.now):
+    if not tx.versions.soft_delete_version(version, ctx.now):
         raise NotFound(VERSION_NOT_FOUND)  # a concurrent delete won
     also_deleted = fmt.after_delete(tx, ctx, package, version)
     after: dict[str, Any] = {"deleted_at": ctx.now, "children_deleted": also_deleted}
@@ -99,8 +99,8 @@ def delete_package(
     """Soft-delete the package and with it every version it holds (restorable together).
     `checked`: the caller has applied the download rule already."""
     if not checked:
-        check_can_delete_package(package, tx.max_download_count(package.id))
-    if not tx.soft_delete_package(package.id, ctx.now):
+        check_can_delete_package(package, tx.packages.max_download_count(package.id))
+    if not tx.packages.soft_delete_package(package.id, ctx.now):
         raise NotFound(PACKAGE_NOT_FOUND)
     after: dict[str, Any] = {"deleted_at": ctx.now}
     if reason:

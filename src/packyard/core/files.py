@@ -59,7 +59,7 @@ def add_file(
     tx: Transaction, ctx: Context, package: Package, version_id: int, file: NewFile
 ) -> int:
     """The only writer of file rows."""
-    return tx.add_file(version_id, package.id, file, ctx.now)
+    return tx.files.add_file(version_id, package.id, file, ctx.now)
 
 
 class OfVersion(Protocol):
@@ -88,5 +88,5 @@ def open_file(
     if file is None:
         raise NotFound(f"{target.name} has no such file")
     if count_download:
-        tx.record_download(file.version_id, ctx.now.strftime("%Y-%m-%d"))
+        tx.versions.record_download(file.version_id, ctx.now.strftime("%Y-%m-%d"))
     return package, file

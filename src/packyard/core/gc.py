@@ -36,18 +36,18 @@ def collect_garbage(
         if not leader:
             return PurgeCounts(packages=0, versions=0)
         with store.write() as tx:
-            counts = tx.purge_deleted(cutoff)
+            counts = tx.housekeeping.purge_deleted(cutoff)
             if blobs is not None:
-                live = tx.file_digests()
+                live = tx.files.file_digests()
                 for fmt in formats:
                     live |= fmt.extra_references(tx, cutoff)
                 for fmt in formats:
                     fmt.forget_unreferenced(tx, cutoff, live)
         if blobs is not None:
-            counts = replace(counts, **_sweep(store, blobs, cutoff, live))
+            counts = replace(counts, **_sweep(blobs, cutoff, live))
     if counts.packages or counts.versions or counts.blobs or counts.uploads:
         with store.write() as tx:
-            tx.audit(
+            tx.housekeeping.audit(
                 "purge",
                 at=now,
                 actor_id=None,
@@ -66,7 +66,7 @@ def collect_garbage(
     return counts
 
 
-def _sweep(store: Store, blobs: BlobStore, cutoff: datetime, live: set[str]) -> dict[str, int]:
+def _sweep(blobs: BlobStore, cutoff: datetime, live: set[str]) -> dict[str, int]:
     oldest = cutoff.timestamp()
     reclaimed = 0
     for digest, written in list(blobs.stored()):
@@ -77,10 +77,8 @@ def _sweep(store: Store, blobs: BlobStore, cutoff: datetime, live: set[str]) -> 
         written_at = blobs.written_at(digest)
         if written_at is not None and written_at < oldest and blobs.delete(digest):
             reclaimed += 1
+    # Rows about uploads (a format's) went with `forget_unreferenced`; the bytes go here.
     abandoned = [u for u in blobs.uploads() if blobs.upload_started(u) < oldest]
-    with store.write() as tx:
-        for upload_id in abandoned:
-            tx.delete_upload(upload_id)
     for upload_id in abandoned:
         blobs.cancel(upload_id)
     return {"blobs": reclaimed, "uploads": len(abandoned)}

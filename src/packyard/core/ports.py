@@ -1,14 +1,15 @@
-"""What the services need from storage. `storage/db` implements these; tests may too."""
+"""What the core and the services need from storage, one small protocol per aggregate.
+`storage/db` implements these; each format declares its own rows beside its code."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from contextlib import AbstractContextManager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Protocol
+from typing import Any, Generic, Protocol, TypeVar
 
-from packyard.domain.oci import ParsedManifest
+from packyard.domain.files import FileRecord, NewFile
 from packyard.domain.types import (
     Account,
     OrgRole,
@@ -37,73 +38,6 @@ class TokenRecord:
 
 
 @dataclass(frozen=True, slots=True)
-class ManifestRecord:
-    """A live container version's manifest: its bytes are the blob named `digest`."""
-
-    version_id: int
-    digest: str
-    media_type: str
-    size: int
-    subject: str | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class ReferrerRecord:
-    digest: str
-    media_type: str
-    size: int
-    artifact_type: str | None
-    annotations: dict[str, str]
-
-
-@dataclass(frozen=True, slots=True)
-class ParentRecord:
-    """A live index that lists a manifest."""
-
-    version_id: int
-    digest: str
-    tags: list[str]
-
-
-@dataclass(frozen=True, slots=True)
-class NewFile:
-    """A file to add to a version: its name, the blob holding its bytes, what the format
-    keeps about it."""
-
-    name: str
-    digest: str
-    size: int
-    hashes: dict[str, str] = field(default_factory=dict)  # algorithm → hex
-    properties: dict[str, Any] = field(default_factory=dict)
-
-
-@dataclass(frozen=True, slots=True)
-class FileRecord:
-    id: int
-    version_id: int
-    package_id: int
-    name: str
-    digest: str
-    size: int
-    hashes: dict[str, str]
-    properties: dict[str, Any]
-    created_at: datetime
-
-
-@dataclass(frozen=True, slots=True)
-class NpmVersionRecord:
-    """A published npm version: its document (JSON text, without `dist`); its tarball is
-    the version's file, read with it."""
-
-    version_id: int
-    version: str
-    manifest: str
-    tarball: FileRecord
-    deprecated: str | None = None
-    created_at: datetime | None = None
-
-
-@dataclass(frozen=True, slots=True)
 class PurgeCounts:
     packages: int
     versions: int
@@ -111,10 +45,9 @@ class PurgeCounts:
     uploads: int = 0
 
 
-class Transaction(Protocol):
-    """One open transaction on the store."""
+class AccountRows(Protocol):
+    """Accounts, organizations and repositories."""
 
-    # accounts, orgs, repositories
     def find_account_by_login(self, login: str) -> Account | None: ...
     def find_account(self, account_id: int) -> Account | None: ...
     def create_account(
@@ -135,7 +68,10 @@ class Transaction(Protocol):
         self, repository_id: int, user_id: int, permission: RepositoryPermission
     ) -> None: ...
 
-    # tokens
+
+class TokenRows(Protocol):
+    """Tokens, by the hash of their text."""
+
     def find_token(self, token_hash: str) -> TokenRecord | None: ...
     def find_token_by_id(self, token_id: int) -> tuple[TokenRecord, str] | None: ...
     def token_owner_id(self, token_hash: str) -> int | None: ...
@@ -143,7 +79,10 @@ class Transaction(Protocol):
     def touch_token(self, token_id: int, now: datetime) -> None: ...
     def revoke_token(self, token_hash: str, now: datetime) -> bool: ...
 
-    # packages
+
+class PackageRows(Protocol):
+    """Packages and who may do what to them."""
+
     def find_package(
         self, owner_id: int, package_type: PackageType, name: str
     ) -> Package | None: ...
@@ -165,6 +104,15 @@ class Transaction(Protocol):
     def upsert_package(
         self, owner_id: int, package_type: PackageType, name: str, values: dict[str, Any]
     ) -> int: ...
+    def create_package(
+        self,
+        owner_id: int,
+        package_type: PackageType,
+        name: str,
+        visibility: Visibility,
+        repository_id: int | None,
+        now: datetime,
+    ) -> Package: ...
     def package_grant(
         self, package_id: int, user_id: int | None, repository_id: int | None
     ) -> Role: ...
@@ -176,7 +124,10 @@ class Transaction(Protocol):
     def restore_package(self, package_id: int, now: datetime) -> bool: ...
     def max_download_count(self, package_id: int) -> int: ...
 
-    # versions
+
+class VersionRows(Protocol):
+    """Versions, their tags and their downloads."""
+
     def find_version(self, package_id: int, version_id: int) -> Version | None: ...
     def find_version_by_name(self, package_id: int, name: str) -> Version | None: ...
     def page_versions(
@@ -187,57 +138,27 @@ class Transaction(Protocol):
     def upsert_version(
         self, package_id: int, name: str, values: dict[str, Any], tags: Sequence[str]
     ) -> int: ...
+    def create_version(self, package_id: int, name: str, now: datetime) -> int: ...
     def soft_delete_version(self, version: Version, now: datetime) -> bool: ...
     def restore_version(self, version: Version, now: datetime) -> bool: ...
-
-    # the container registry
-    def linked_blob_size(self, owner_id: int, repository: str, digest: str) -> int | None: ...
-    def link_blob(
-        self, owner_id: int, repository: str, digest: str, size: int, now: datetime
-    ) -> None: ...
-    def create_upload(
-        self, upload_id: str, owner_id: int, repository: str, now: datetime
-    ) -> None: ...
-    def find_upload(self, upload_id: str) -> tuple[int, str] | None: ...
-    def delete_upload(self, upload_id: str) -> None: ...
-    def create_package(
-        self,
-        owner_id: int,
-        package_type: PackageType,
-        name: str,
-        visibility: Visibility,
-        repository_id: int | None,
-        now: datetime,
-    ) -> Package: ...
-    def create_version(self, package_id: int, name: str, now: datetime) -> int: ...
     def move_tag(self, package_id: int, tag: str, version_id: int, now: datetime) -> None: ...
-    def save_manifest(
-        self, version_id: int, package_id: int, parsed: ParsedManifest, size: int
-    ) -> None: ...
-    def find_manifest(self, package_id: int, reference: str) -> ManifestRecord | None: ...
+    def untag(self, package_id: int, tag: str) -> bool: ...
     def list_tags(self, package_id: int, last: str | None, limit: int | None) -> list[str]: ...
     def record_download(self, version_id: int, day: str) -> None: ...
-    def referrers(self, package_id: int, digest: str) -> list[ReferrerRecord]: ...
-    def parents_of(self, package_id: int, digest: str) -> list[ParentRecord]: ...
-    def children_of(self, version_id: int) -> list[str]: ...
-    def untag(self, package_id: int, tag: str) -> bool: ...
-    def unlink_blob(self, owner_id: int, repository: str, digest: str) -> bool: ...
 
-    # files: what every format's versions hold
+
+class FileRows(Protocol):
+    """What every format's versions hold."""
+
     def add_file(self, version_id: int, package_id: int, file: NewFile, now: datetime) -> int: ...
     def files_of(self, version_id: int) -> list[FileRecord]: ...
     def find_live_file(self, package_id: int, name: str) -> FileRecord | None: ...
     def file_digests(self) -> set[str]: ...
 
-    # the npm registry
-    def save_npm_version(
-        self, version_id: int, package_id: int, manifest: str, deprecated: str | None
-    ) -> None: ...
-    def npm_versions(self, package_id: int) -> list[NpmVersionRecord]: ...
-    def dist_tags(self, package_id: int) -> dict[str, str]: ...
-    def set_deprecated(self, version_id: int, message: str | None) -> None: ...
 
-    # housekeeping
+class Housekeeping(Protocol):
+    """The audit log, and purging what the restore window no longer holds."""
+
     def audit(
         self,
         action: str,
@@ -252,8 +173,40 @@ class Transaction(Protocol):
         after: dict[str, Any] | None,
     ) -> None: ...
     def purge_deleted(self, cutoff: datetime) -> PurgeCounts: ...
-    def recently_linked_blobs(self, since: datetime) -> set[str]: ...
-    def forget_stale_blob_links(self, cutoff: datetime, referenced: set[str]) -> int: ...
+
+
+R = TypeVar("R")
+
+
+class RowsKey(Generic[R]):
+    """Names a format's own rows (its protocol is R): a format declares one beside its
+    protocol, the composition root maps it to the storage that implements it."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+
+    def __repr__(self) -> str:
+        return f"RowsKey({self.name!r})"
+
+
+class Transaction(Protocol):
+    """One open transaction on the store: small repositories over one connection."""
+
+    @property
+    def accounts(self) -> AccountRows: ...
+    @property
+    def tokens(self) -> TokenRows: ...
+    @property
+    def packages(self) -> PackageRows: ...
+    @property
+    def versions(self) -> VersionRows: ...
+    @property
+    def files(self) -> FileRows: ...
+    @property
+    def housekeeping(self) -> Housekeeping: ...
+    def rows(self, key: RowsKey[R]) -> R:
+        """A format's own rows, as the composition root registered them."""
+        ...
 
 
 class Store(Protocol):
@@ -298,3 +251,24 @@ class BlobStore(Protocol):
     def uploads(self) -> list[str]: ...
     def stored(self) -> Iterator[tuple[str, float]]: ...
     def upload_started(self, upload_id: str) -> float: ...
+
+
+__all__ = [
+    "AccountRows",
+    "BlobError",
+    "BlobStore",
+    "FileRecord",
+    "FileRows",
+    "Housekeeping",
+    "NewFile",
+    "OffsetMismatch",
+    "PackageRows",
+    "PurgeCounts",
+    "RowsKey",
+    "Store",
+    "TokenRecord",
+    "TokenRows",
+    "Transaction",
+    "UnknownUpload",
+    "VersionRows",
+]

@@ -20,9 +20,9 @@ def package_for_publish(
     `repository_id`, with the publisher as its admin (as GitHub does)."""
     package = writable_package(tx, ctx.actor, target)
     if package is not None:
-        tx.lock_package(package.id)
+        tx.packages.lock_package(package.id)
         return package
-    package = tx.create_package(
+    package = tx.packages.create_package(
         target.owner.id,
         target.package_type,
         target.name,
@@ -32,7 +32,7 @@ def package_for_publish(
     )
     user = ctx.actor.user
     if user is not None and user.id != target.owner.id:
-        tx.set_package_grant(package.id, user.id, None, Role.ADMIN)
+        tx.packages.set_package_grant(package.id, user.id, None, Role.ADMIN)
     return package
 
 
@@ -41,9 +41,9 @@ def publish_version(
 ) -> int:
     """A new live version named `name` holding `files`; a live version of that name is a
     conflict (versions are immutable, whatever the format)."""
-    if tx.find_version_by_name(package.id, name) is not None:
+    if tx.versions.find_version_by_name(package.id, name) is not None:
         raise Conflict(f"cannot publish over the previously published version {name}")
-    version_id = tx.create_version(package.id, name, ctx.now)
+    version_id = tx.versions.create_version(package.id, name, ctx.now)
     for file in files:
         add_file(tx, ctx, package, version_id, file)
     return version_id

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import base64
 import re
+from dataclasses import dataclass
+from datetime import datetime
 
 from packyard import semver
 from packyard.domain.errors import BadRequest, Conflict, NotFound
+from packyard.domain.files import FileRecord
 
 # npm's rules for a scoped name: lowercase URL-safe characters, at most 214 in all.
 SCOPED_NAME = re.compile(r"@([a-z0-9][a-z0-9-]*)/([a-z0-9][a-z0-9._-]*)")
@@ -61,3 +64,16 @@ def semver_key(version: str) -> tuple[int, int, int, int, tuple[semver.Identifie
 def is_prerelease(version: str) -> bool:
     parsed = semver.parse_strict(version)
     return parsed is not None and bool(parsed.prerelease)
+
+
+@dataclass(frozen=True, slots=True)
+class NpmVersionRecord:
+    """A published npm version: its document (JSON text, without `dist`); its tarball is
+    the version's file, read with it."""
+
+    version_id: int
+    version: str
+    manifest: str
+    tarball: FileRecord
+    deprecated: str | None = None
+    created_at: datetime | None = None

@@ -242,3 +242,35 @@ class UploadOffsetInvalid(BadRequest):
     def __init__(self, message: str, expected: int) -> None:
         super().__init__(message)
         self.expected = expected
+
+
+# What the store knows of manifests ------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class ManifestRecord:
+    """A live container version's manifest: its bytes are the blob named `digest`."""
+
+    version_id: int
+    digest: str
+    media_type: str
+    size: int
+    subject: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ReferrerRecord:
+    digest: str
+    media_type: str
+    size: int
+    artifact_type: str | None
+    annotations: dict[str, str]
+
+
+@dataclass(frozen=True, slots=True)
+class ParentRecord:
+    """A live index that lists a manifest."""
+
+    version_id: int
+    digest: str
+    tags: list[str]

@@ -69,7 +69,7 @@ def resolve_owner(tx: Transaction, actor: Actor, scope: OwnerScope, login: str |
         if actor.user is None:
             raise Forbidden(INTEGRATION_FORBIDDEN)
         return actor.user
-    return check_owner(tx.find_account_by_login(login or ""), scope)
+    return check_owner(tx.accounts.find_account_by_login(login or ""), scope)
 
 
 def check_owner(owner: Account | None, scope: OwnerScope) -> Account:
@@ -91,9 +91,9 @@ def locate_package(
     if scope is OwnerScope.AUTHENTICATED_USER:
         owner = resolve_owner(tx, actor, scope, login)
         ptype = parse_package_type(package_type)
-        return owner, ptype, tx.find_package(owner.id, ptype, name)
+        return owner, ptype, tx.packages.find_package(owner.id, ptype, name)
     refuse_fine_grained(actor)
-    found, package = tx.find_owner_and_package(login or "", package_type, name)
+    found, package = tx.packages.find_owner_and_package(login or "", package_type, name)
     owner = check_owner(found, scope)
     return owner, parse_package_type(package_type), package
 
@@ -130,6 +130,8 @@ def enforce_listing(actor: Actor, operation: Operation) -> None:
 
 def view(tx: Transaction, package: Package) -> PackageView:
     repository = (
-        tx.get_repository(package.repository_id) if package.repository_id is not None else None
+        tx.accounts.get_repository(package.repository_id)
+        if package.repository_id is not None
+        else None
     )
     return PackageView(package, repository)

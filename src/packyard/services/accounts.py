@@ -15,7 +15,7 @@ def get_authenticated_user(ctx: Context) -> Account:
 
 def get_account(ctx: Context, login: str) -> Account:
     with ctx.store.read() as tx:
-        account = tx.find_account_by_login(login)
+        account = tx.accounts.find_account_by_login(login)
     if account is None:
         raise NotFound(NOT_FOUND)
     return account

@@ -29,16 +29,16 @@ def create_account(
             "not starting or ending with a hyphen."
         )
     with store.write() as tx:
-        if tx.find_account_by_login(login) is not None:
+        if tx.accounts.find_account_by_login(login) is not None:
             raise Conflict(f"{login!r} is already taken.")
         owner_account = None
         if owner is not None:
-            owner_account = tx.find_account_by_login(owner)
+            owner_account = tx.accounts.find_account_by_login(owner)
             if owner_account is None or owner_account.is_org:
                 raise NotFound(f"No user {owner!r} to own the organization.")
-        account = tx.create_account(login, type_.value, name, False, now)
+        account = tx.accounts.create_account(login, type_.value, name, False, now)
         if owner_account is not None:
-            tx.set_org_role(account.id, owner_account.id, OrgRole.ADMIN)
+            tx.accounts.set_org_role(account.id, owner_account.id, OrgRole.ADMIN)
         return account
 
 
@@ -61,10 +61,10 @@ def create_token(
         raise Unprocessable("Only classic and oauth tokens can be created here.")
     token = generate_token(kind)
     with store.write() as tx:
-        user = tx.find_account_by_login(login)
+        user = tx.accounts.find_account_by_login(login)
         if user is None or user.is_org:
             raise NotFound(f"No user {login!r}.")
-        tx.upsert_token(
+        tx.tokens.upsert_token(
             hash_token(token),
             token_prefix(token),
             {
@@ -81,5 +81,5 @@ def create_token(
 
 def revoke_token(store: Store, token: str, now: datetime) -> None:
     with store.write() as tx:
-        if not tx.revoke_token(hash_token(token), now):
+        if not tx.tokens.revoke_token(hash_token(token), now):
             raise NotFound("No such active token.")

@@ -59,7 +59,7 @@ def _valid_record(
         raise Unauthenticated(BAD_CREDENTIALS)
     if record.last_used_at is None or now - record.last_used_at >= LAST_USED_RESOLUTION:
         with store.write() as tx:
-            tx.touch_token(record.id, now)
+            tx.tokens.touch_token(record.id, now)
     return found
 
 
@@ -88,7 +88,7 @@ def _registry_token_record(
     if expires_at <= now.timestamp():
         return None
     with store.read() as tx:
-        found = tx.find_token_by_id(token_id)
+        found = tx.tokens.find_token_by_id(token_id)
     if found is None or not registry_token_signed_by(found[1], payload, mac):
         return None
     return found

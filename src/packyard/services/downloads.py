@@ -53,5 +53,5 @@ def downloads_since(ctx: Context, address: PackageAddress, since: str | None) ->
             address.package_name,
         )
         package = authorized_package(tx, ctx.actor, found, Operation.READ)
-        rows = tx.downloads_since(package.id, day.isoformat())
+        rows = tx.versions.downloads_since(package.id, day.isoformat())
     return DownloadsReport(package, day, [VersionDownloads(*row) for row in rows])

@@ -109,7 +109,7 @@ def _live_package(
 ) -> Package:
     _owner, _type, package = _find(tx, ctx, address)
     package = authorized_package(tx, ctx.actor, package, operation)
-    if operation is not Operation.READ and not tx.lock_package(package.id):
+    if operation is not Operation.READ and not tx.packages.lock_package(package.id):
         raise NotFound(PACKAGE_NOT_FOUND)  # deleted by a concurrent request
     return package
 
@@ -134,13 +134,13 @@ def list_packages(
             raise BadRequest(LIST_WINDOW_MESSAGE)
         visibilities = [wanted] if wanted else None
         if _administers_owner(tx, ctx, owner):
-            packages, total = tx.page_packages(
+            packages, total = tx.packages.page_packages(
                 owner.id, ptype, visibilities, page.offset, page.per_page
             )
         else:
             visible = [
                 p
-                for p in tx.list_packages(owner.id, ptype)
+                for p in tx.packages.list_packages(owner.id, ptype)
                 if (wanted is None or p.visibility is wanted)
                 and authorize(ctx.actor, p, access_facts(tx, ctx.actor, p), Operation.READ).allowed
             ]
@@ -155,7 +155,7 @@ def _administers_owner(tx: Transaction, ctx: Context, owner: Account) -> bool:
         return False
     if user.id == owner.id:
         return True
-    return owner.is_org and tx.org_role(owner.id, user.id) is OrgRole.ADMIN
+    return owner.is_org and tx.accounts.org_role(owner.id, user.id) is OrgRole.ADMIN
 
 
 def get_package(ctx: Context, address: PackageAddress) -> PackageView:
@@ -175,7 +175,7 @@ def restore_package(ctx: Context, address: PackageAddress, token: str | None) ->
         owner, package_type = _locate(tx, ctx, address)
         candidates = [
             p
-            for p in tx.find_deleted_packages(owner.id, package_type, address.package_name)
+            for p in tx.packages.find_deleted_packages(owner.id, package_type, address.package_name)
             if is_restorable(p.deleted_at, ctx.now, ctx.restore_window)
         ]
         if token is not None:
@@ -183,12 +183,12 @@ def restore_package(ctx: Context, address: PackageAddress, token: str | None) ->
         package = authorized_package(
             tx, ctx.actor, candidates[0] if candidates else None, Operation.RESTORE
         )
-        tx.lock_package(package.id)  # deleted, as expected: the lock is what matters
-        if tx.find_package(owner.id, package_type, address.package_name) is not None:
+        tx.packages.lock_package(package.id)  # deleted, as expected: the lock is what matters
+        if tx.packages.find_package(owner.id, package_type, address.package_name) is not None:
             raise Conflict(PACKAGE_EXISTS)
         if len(candidates) > 1:
             raise Conflict(SEVERAL_DELETED)
-        if not tx.restore_package(package.id, ctx.now):
+        if not tx.packages.restore_package(package.id, ctx.now):
             raise NotFound(PACKAGE_NOT_FOUND)
         audit(
             ctx,
@@ -219,18 +219,18 @@ def list_versions(
         owner, package_type, package = _find(tx, ctx, address)
         if package is None and deleted:
             # Admins may list what a deleted package held, to choose what to restore.
-            gone = tx.find_deleted_packages(owner.id, package_type, address.package_name)
+            gone = tx.packages.find_deleted_packages(owner.id, package_type, address.package_name)
             package = gone[0] if gone else None
         operation = Operation.LIST_DELETED if deleted else Operation.READ
         package = authorized_package(tx, ctx.actor, package, operation)
-        versions, total = tx.page_versions(package.id, deleted, page.offset, page.per_page)
+        versions, total = tx.versions.page_versions(package.id, deleted, page.offset, page.per_page)
         return VersionPage(package, versions, total)
 
 
 def get_version(ctx: Context, address: PackageAddress, version_id: int | None) -> VersionPage:
     with ctx.store.read() as tx:
         package = _live_package(tx, ctx, address, Operation.READ)
-        version = tx.find_version(package.id, version_id) if version_id else None
+        version = tx.versions.find_version(package.id, version_id) if version_id else None
         if version is None or version.deleted_at is not None:
             raise NotFound(VERSION_NOT_FOUND)
         return VersionPage(package, [version], 1)
@@ -244,9 +244,9 @@ def delete_version(ctx: Context, address: PackageAddress, version_id: int | None
             raise NotFound(NOT_FOUND)
         package = authorized_package(tx, ctx.actor, found, Operation.DELETE)
         # Everything read from here on is read under the package's lock.
-        if not tx.lock_package(package.id):
+        if not tx.packages.lock_package(package.id):
             raise NotFound(PACKAGE_NOT_FOUND)
-        version = tx.find_version(package.id, version_id)
+        version = tx.versions.find_version(package.id, version_id)
         if version is None or version.deleted_at is not None:
             raise NotFound(VERSION_NOT_FOUND)
         core_delete.delete_version_by_rules(tx, ctx, package, version)
@@ -255,12 +255,12 @@ def delete_version(ctx: Context, address: PackageAddress, version_id: int | None
 def restore_version(ctx: Context, address: PackageAddress, version_id: int | None) -> None:
     with ctx.store.write() as tx:
         package = _live_package(tx, ctx, address, Operation.RESTORE)
-        version = tx.find_version(package.id, version_id) if version_id else None
+        version = tx.versions.find_version(package.id, version_id) if version_id else None
         if version is None or not is_restorable(version.deleted_at, ctx.now, ctx.restore_window):
             raise NotFound(VERSION_NOT_FOUND)
-        if tx.find_version_by_name(package.id, version.name) is not None:
+        if tx.versions.find_version_by_name(package.id, version.name) is not None:
             raise BadRequest(VERSION_NAME_TAKEN)
-        if not tx.restore_version(version, ctx.now):
+        if not tx.versions.restore_version(version, ctx.now):
             raise NotFound(VERSION_NOT_FOUND)
         audit(
             ctx,

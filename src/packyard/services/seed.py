@@ -79,7 +79,7 @@ class _Loader:
         name = self.check.string(login, path)
         if name is None:
             return None
-        account = self.tx.find_account_by_login(name)
+        account = self.tx.accounts.find_account_by_login(name)
         if account is None:
             self.check.error(path, f"no user or organization {name!r}")
         elif want is not None and account.type is not want:
@@ -98,15 +98,17 @@ class _Loader:
                 "not a valid login (1-39 alphanumerics or single hyphens, not at either end)",
             )
             return None
-        existing = self.tx.find_account_by_login(login)
+        existing = self.tx.accounts.find_account_by_login(login)
         if existing is None:
-            return self.tx.create_account(login, type_.value, name, site_admin, self.check.now)
+            return self.tx.accounts.create_account(
+                login, type_.value, name, site_admin, self.check.now
+            )
         if existing.type is not type_:
             self.check.error(
                 f"{path}.login", f"{login!r} already exists as a {existing.type.value.lower()}"
             )
             return None
-        self.tx.update_account(existing.id, name, site_admin)
+        self.tx.accounts.update_account(existing.id, name, site_admin)
         return existing
 
     def _users(self, root: dict[str, Any]) -> None:
@@ -139,7 +141,7 @@ class _Loader:
                     member.get("role"), f"{mpath}.role", enum_values(OrgRole), "member"
                 )
                 if user is not None:
-                    self.tx.set_org_role(org.id, user.id, OrgRole(role))
+                    self.tx.accounts.set_org_role(org.id, user.id, OrgRole(role))
 
     def _repositories(self, root: dict[str, Any]) -> None:
         for path, item in self.check.items(root, "repositories", ""):
@@ -161,7 +163,7 @@ class _Loader:
             if visibility is Visibility.INTERNAL and not owner.is_org:
                 self.check.error(f"{path}.visibility", "internal is for organizations only")
                 continue
-            repo_id = self.tx.upsert_repository(owner.id, name, visibility, self.check.now)
+            repo_id = self.tx.accounts.upsert_repository(owner.id, name, visibility, self.check.now)
             self.report.repositories += 1
             for cpath, citem in self.check.items(repo, "collaborators", path):
                 collab = self.check.mapping(citem, cpath, "repositories.collaborators")
@@ -175,7 +177,9 @@ class _Loader:
                     "read",
                 )
                 if user is not None:
-                    self.tx.set_collaborator(repo_id, user.id, RepositoryPermission(permission))
+                    self.tx.accounts.set_collaborator(
+                        repo_id, user.id, RepositoryPermission(permission)
+                    )
 
     def _repository_id(self, full_name: Any, path: str) -> int | None:
         text = self.check.string(full_name, path)
@@ -185,8 +189,8 @@ class _Loader:
         if not sep or not name:
             self.check.error(path, "must be OWNER/NAME")
             return None
-        owner = self.tx.find_account_by_login(owner_login)
-        repo = self.tx.find_repository(owner.id, name) if owner else None
+        owner = self.tx.accounts.find_account_by_login(owner_login)
+        repo = self.tx.accounts.find_repository(owner.id, name) if owner else None
         if repo is None:
             self.check.error(path, f"no repository {text!r}")
             return None
@@ -237,11 +241,11 @@ class _Loader:
             if token is None or not token:
                 continue
             token_hash = hash_token(token)
-            holder = self.tx.token_owner_id(token_hash)
+            holder = self.tx.tokens.token_owner_id(token_hash)
             if holder is not None and holder != values["user_id"]:
                 self.check.error(f"{path}.token", "this token already belongs to another user")
                 continue
-            self.tx.upsert_token(token_hash, token_prefix(token), values)
+            self.tx.tokens.upsert_token(token_hash, token_prefix(token), values)
             self.report.tokens += 1
 
     def _scopes(self, value: Any, path: str) -> list[str]:
@@ -312,7 +316,7 @@ class _Loader:
         if owner is None:
             return
         updated = max([created, *(v["values"]["updated_at"] for v in versions)])
-        package_id = self.tx.upsert_package(
+        package_id = self.tx.packages.upsert_package(
             owner.id,
             ptype,
             name,
@@ -328,7 +332,9 @@ class _Loader:
         self.report.packages += 1
         self._access(doc, path, package_id)
         for version in versions:
-            self.tx.upsert_version(package_id, version["name"], version["values"], version["tags"])
+            self.tx.versions.upsert_version(
+                package_id, version["name"], version["values"], version["tags"]
+            )
             self.report.versions += 1
 
     def _access(self, doc: dict[str, Any], path: str, package_id: int) -> None:
@@ -348,11 +354,11 @@ class _Loader:
             if has_user:
                 user = self._account(grant["user"], f"{apath}.user", AccountType.USER)
                 if user is not None:
-                    self.tx.set_package_grant(package_id, user.id, None, role)
+                    self.tx.packages.set_package_grant(package_id, user.id, None, role)
             else:
                 repo_id = self._repository_id(grant["repository"], f"{apath}.repository")
                 if repo_id is not None:
-                    self.tx.set_package_grant(package_id, None, repo_id, role)
+                    self.tx.packages.set_package_grant(package_id, None, repo_id, role)
 
     def _versions(self, doc: dict[str, Any], path: str, ptype: PackageType) -> list[dict[str, Any]]:
         c = self.check

@@ -20,7 +20,7 @@ import orjson
 from packyard.auth.tokens import parse_authorization
 from packyard.core.context import Context
 from packyard.core.formats import Formats
-from packyard.core.ports import BlobStore, NpmVersionRecord, Store
+from packyard.core.ports import BlobStore, Store
 from packyard.domain.errors import (
     BadRequest,
     Conflict,
@@ -29,7 +29,7 @@ from packyard.domain.errors import (
     NotFound,
     Unauthenticated,
 )
-from packyard.domain.npm import tarball_filename
+from packyard.domain.npm import NpmVersionRecord, tarball_filename
 from packyard.domain.types import ANONYMOUS, Actor
 from packyard.registries.asgi import Receive, Scope, Send, raw_headers, read_body
 from packyard.registries.npm import service as npm

@@ -7,6 +7,7 @@ from packyard.core.formats import Format
 from packyard.core.ports import Transaction
 from packyard.domain.npm import is_prerelease, semver_key
 from packyard.domain.types import Package, PackageType, Version
+from packyard.registries.npm.ports import NPM_ROWS
 
 
 class NpmFormat(Format):
@@ -23,11 +24,11 @@ class NpmFormat(Format):
 def repair_latest(tx: Transaction, package: Package, ctx: Context) -> None:
     """After a delete took the version `latest` named, point it at the highest remaining
     release (or pre-release if nothing else is left), as npm does."""
-    if "latest" in tx.dist_tags(package.id):
+    if "latest" in tx.rows(NPM_ROWS).dist_tags(package.id):
         return
-    live = tx.npm_versions(package.id)
+    live = tx.rows(NPM_ROWS).npm_versions(package.id)
     if not live:
         return
     releases = [r for r in live if not is_prerelease(r.version)] or live
     best = max(releases, key=lambda r: semver_key(r.version))
-    tx.move_tag(package.id, "latest", best.version_id, ctx.now)
+    tx.versions.move_tag(package.id, "latest", best.version_id, ctx.now)

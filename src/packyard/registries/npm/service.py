@@ -23,11 +23,12 @@ from packyard.core.access import (
 from packyard.core.context import Context
 from packyard.core.delete import delete_package, delete_version_by_rules
 from packyard.core.files import hash_bytes, ingest, open_file
-from packyard.core.ports import BlobStore, FileRecord, NewFile, NpmVersionRecord, Transaction
+from packyard.core.ports import BlobStore, FileRecord, NewFile, Transaction
 from packyard.core.publish import package_for_publish, publish_version
 from packyard.domain.npm import (
     NpmInvalid,
     NpmNotFound,
+    NpmVersionRecord,
     integrity,
     is_valid_tag,
     is_valid_version,
@@ -37,6 +38,7 @@ from packyard.domain.npm import (
 )
 from packyard.domain.rules import VersionDeletion
 from packyard.domain.types import Package, PackageType
+from packyard.registries.npm.ports import NPM_ROWS
 
 # Keys of a version document the abbreviated ("corgi") packument keeps.
 ABBREVIATED_KEYS = (
@@ -151,28 +153,32 @@ def publish(ctx: Context, blobs: BlobStore, name: str, document: dict[str, Any])
         package = package_for_publish(tx, ctx, _target(tx, name))
         for item, file in zip(prepared, files, strict=True):
             version_id = publish_version(tx, ctx, package, item.version, [file])
-            tx.save_npm_version(version_id, package.id, item.document, item.deprecated)
-        live = {r.version: r.version_id for r in tx.npm_versions(package.id)}
-        if "latest" not in tags and "latest" not in tx.dist_tags(package.id):
+            tx.rows(NPM_ROWS).save_npm_version(
+                version_id, package.id, item.document, item.deprecated
+            )
+        live = {r.version: r.version_id for r in tx.rows(NPM_ROWS).npm_versions(package.id)}
+        if "latest" not in tags and "latest" not in tx.rows(NPM_ROWS).dist_tags(package.id):
             tags = {**tags, "latest": max(live, key=semver_key)}
         for tag, version in tags.items():
             if is_valid_tag(tag) and version in live:
-                tx.move_tag(package.id, tag, live[version], ctx.now)
+                tx.versions.move_tag(package.id, tag, live[version], ctx.now)
     return name
 
 
 def packument(ctx: Context, name: str) -> Packument:
     with ctx.store.read() as tx:
         package = _readable(tx, ctx, name)
-        versions = sorted(tx.npm_versions(package.id), key=lambda r: semver_key(r.version))
-        return Packument(package, versions, tx.dist_tags(package.id))
+        versions = sorted(
+            tx.rows(NPM_ROWS).npm_versions(package.id), key=lambda r: semver_key(r.version)
+        )
+        return Packument(package, versions, tx.rows(NPM_ROWS).dist_tags(package.id))
 
 
 def tarball(ctx: Context, name: str, filename: str) -> FileRecord:
     """A version's tarball by its file name; each GET counts one download."""
 
     def find(package: Package) -> FileRecord | None:
-        return tx.find_live_file(package.id, filename)
+        return tx.files.find_live_file(package.id, filename)
 
     with ctx.store.write() as tx:
         _package, file = open_file(tx, ctx, _target(tx, name), find, count_download=True)
@@ -181,7 +187,7 @@ def tarball(ctx: Context, name: str, filename: str) -> FileRecord:
 
 def dist_tags(ctx: Context, name: str) -> dict[str, str]:
     with ctx.store.read() as tx:
-        return tx.dist_tags(_readable(tx, ctx, name).id)
+        return tx.rows(NPM_ROWS).dist_tags(_readable(tx, ctx, name).id)
 
 
 def set_dist_tag(ctx: Context, name: str, tag: str, version: str) -> dict[str, str]:
@@ -189,11 +195,11 @@ def set_dist_tag(ctx: Context, name: str, tag: str, version: str) -> dict[str, s
         raise NpmInvalid(f"{tag!r} is not a valid dist-tag")
     with ctx.store.write() as tx:
         _, package = _existing_writable(tx, ctx, name)
-        found = tx.find_version_by_name(package.id, version)
+        found = tx.versions.find_version_by_name(package.id, version)
         if found is None:
             raise NpmNotFound(f"{name} has no version {version}")
-        tx.move_tag(package.id, tag, found.id, ctx.now)
-        return tx.dist_tags(package.id)
+        tx.versions.move_tag(package.id, tag, found.id, ctx.now)
+        return tx.rows(NPM_ROWS).dist_tags(package.id)
 
 
 def remove_dist_tag(ctx: Context, name: str, tag: str) -> dict[str, str]:
@@ -201,9 +207,9 @@ def remove_dist_tag(ctx: Context, name: str, tag: str) -> dict[str, str]:
         raise NpmInvalid("the latest dist-tag cannot be removed")
     with ctx.store.write() as tx:
         _, package = _existing_writable(tx, ctx, name)
-        if not tx.untag(package.id, tag):
+        if not tx.versions.untag(package.id, tag):
             raise NpmNotFound(f"{name} has no dist-tag {tag}")
-        return tx.dist_tags(package.id)
+        return tx.rows(NPM_ROWS).dist_tags(package.id)
 
 
 def update(ctx: Context, name: str, document: dict[str, Any], *, unpublish: bool) -> None:
@@ -215,17 +221,17 @@ def update(ctx: Context, name: str, document: dict[str, Any], *, unpublish: bool
         raise NpmInvalid("versions must be an object")
     with ctx.store.write() as tx:
         target, package = _existing_writable(tx, ctx, name)
-        live = tx.npm_versions(package.id)
+        live = tx.rows(NPM_ROWS).npm_versions(package.id)
         for record in live:
             sent = versions.get(record.version)
             if isinstance(sent, dict) and sent.get("deprecated", None) != record.deprecated:
-                tx.set_deprecated(record.version_id, sent.get("deprecated"))
+                tx.rows(NPM_ROWS).set_deprecated(record.version_id, sent.get("deprecated"))
         dropped = [r.version_id for r in live if r.version not in versions]
         if not unpublish or not dropped:
             return
         package = deletable_package(tx, ctx.actor, target)
         for version_id in dropped:
-            version = tx.find_version(package.id, version_id)
+            version = tx.versions.find_version(package.id, version_id)
             if version is None or version.deleted_at is not None:
                 continue
             if delete_version_by_rules(tx, ctx, package, version, via="npm") is (
@@ -238,5 +244,5 @@ def unpublish_package(ctx: Context, name: str) -> None:
     """`npm unpublish NAME --force`: the package delete, with the REST API's rules."""
     with ctx.store.write() as tx:
         package = deletable_package(tx, ctx.actor, _target(tx, name))
-        tx.lock_package(package.id)
+        tx.packages.lock_package(package.id)
         delete_package(tx, ctx, package, via="npm")

@@ -21,6 +21,7 @@ from packyard.core.formats import Format
 from packyard.core.ports import Transaction
 from packyard.domain.errors import Conflict
 from packyard.domain.types import Package, PackageType, Version
+from packyard.registries.oci.ports import OCI_ROWS
 
 
 class OciFormat(Format):
@@ -33,7 +34,7 @@ class OciFormat(Format):
     ) -> None:
         if not self.protect_children:
             return
-        for parent in tx.parents_of(package.id, version.name):
+        for parent in tx.rows(OCI_ROWS).parents_of(package.id, version.name):
             if parent.tags:
                 raise Conflict(
                     f"{version.name} belongs to the image index {parent.digest} (tagged "
@@ -45,16 +46,18 @@ class OciFormat(Format):
     ) -> list[int]:
         """After an index is deleted: delete its untagged children nothing live lists."""
         deleted = []
-        for digest in tx.children_of(version.id):
-            child = tx.find_version_by_name(package.id, digest)
-            if child is None or child.tags or tx.parents_of(package.id, digest):
+        for digest in tx.rows(OCI_ROWS).children_of(version.id):
+            child = tx.versions.find_version_by_name(package.id, digest)
+            if child is None or child.tags or tx.rows(OCI_ROWS).parents_of(package.id, digest):
                 continue
-            if tx.soft_delete_version(child, ctx.now):
+            if tx.versions.soft_delete_version(child, ctx.now):
                 deleted.append(child.id)
         return deleted
 
     def extra_references(self, tx: Transaction, recent_since: datetime) -> set[str]:
-        return tx.recently_linked_blobs(recent_since)
+        return tx.rows(OCI_ROWS).recently_linked_blobs(recent_since)
 
     def forget_unreferenced(self, tx: Transaction, cutoff: datetime, live: set[str]) -> None:
-        tx.forget_stale_blob_links(cutoff, live)
+        rows = tx.rows(OCI_ROWS)
+        rows.forget_stale_blob_links(cutoff, live)
+        rows.forget_uploads_before(cutoff)

@@ -20,15 +20,7 @@ from packyard.core.access import (
 from packyard.core.context import Context
 from packyard.core.delete import delete_version
 from packyard.core.files import open_file, stored
-from packyard.core.ports import (
-    BlobStore,
-    ManifestRecord,
-    NewFile,
-    OffsetMismatch,
-    ReferrerRecord,
-    Transaction,
-    UnknownUpload,
-)
+from packyard.core.ports import BlobStore, NewFile, OffsetMismatch, Transaction, UnknownUpload
 from packyard.core.publish import package_for_publish, publish_version
 from packyard.domain.digests import DigestMismatch, InvalidDigest, parse_digest
 from packyard.domain.errors import DomainError
@@ -38,10 +30,12 @@ from packyard.domain.oci import (
     DigestInvalid,
     ManifestBlobUnknown,
     ManifestInvalid,
+    ManifestRecord,
     ManifestRejected,
     ManifestUnknown,
     NameInvalid,
     ParsedManifest,
+    ReferrerRecord,
     TagInvalid,
     UploadOffsetInvalid,
     UploadUnknown,
@@ -57,6 +51,7 @@ from packyard.domain.rules import (
     normalize_name,
 )
 from packyard.domain.types import Package, PackageType
+from packyard.registries.oci.ports import OCI_ROWS
 
 
 def resolve(tx: Transaction, name: str) -> Target:
@@ -93,7 +88,7 @@ def blob_size(ctx: Context, blobs: BlobStore, name: str, digest: str) -> int:
     with ctx.store.read() as tx:
         target = resolve(tx, name)
         _readable_or_pushable(tx, ctx, target)  # a pusher asks before it uploads
-        size = tx.linked_blob_size(target.owner.id, target.name, digest)
+        size = tx.rows(OCI_ROWS).linked_blob_size(target.owner.id, target.name, digest)
     if size is None or not blobs.exists(digest):
         raise BlobUnknown(f"blob {digest} is not in {name}")
     return size
@@ -104,14 +99,14 @@ def start_upload(ctx: Context, blobs: BlobStore, name: str) -> str:
         target = resolve(tx, name)
         writable_package(tx, ctx.actor, target)
         upload_id = blobs.start_upload()
-        tx.create_upload(upload_id, target.owner.id, target.name, ctx.now)
+        tx.rows(OCI_ROWS).create_upload(upload_id, target.owner.id, target.name, ctx.now)
     return upload_id
 
 
 def _upload_of(tx: Transaction, ctx: Context, name: str, upload_id: str) -> Target:
     target = resolve(tx, name)
     writable_package(tx, ctx.actor, target)
-    found = tx.find_upload(upload_id) if len(upload_id) == 32 else None
+    found = tx.rows(OCI_ROWS).find_upload(upload_id) if len(upload_id) == 32 else None
     if found is None or found != (target.owner.id, normalize_name(target.name)):
         raise UploadUnknown(f"no upload {upload_id} in {name}")
     return target
@@ -165,15 +160,15 @@ def finish_upload(
         blobs.cancel(upload_id)
         raise DigestInvalid(str(mismatch)) from None
     with ctx.store.write() as tx:
-        tx.link_blob(target.owner.id, target.name, digest, size, ctx.now)
-        tx.delete_upload(upload_id)
+        tx.rows(OCI_ROWS).link_blob(target.owner.id, target.name, digest, size, ctx.now)
+        tx.rows(OCI_ROWS).delete_upload(upload_id)
     return size
 
 
 def cancel_upload(ctx: Context, blobs: BlobStore, name: str, upload_id: str) -> None:
     with ctx.store.write() as tx:
         _upload_of(tx, ctx, name, upload_id)
-        tx.delete_upload(upload_id)
+        tx.rows(OCI_ROWS).delete_upload(upload_id)
     blobs.cancel(upload_id)
 
 
@@ -188,10 +183,10 @@ def mount_blob(ctx: Context, blobs: BlobStore, name: str, digest: str, source: s
             _readable_or_pushable(tx, ctx, origin)
         except DomainError:
             return None  # mount refused: the client uploads instead, learning nothing
-        size = tx.linked_blob_size(origin.owner.id, origin.name, digest)
+        size = tx.rows(OCI_ROWS).linked_blob_size(origin.owner.id, origin.name, digest)
         if size is None or not blobs.touch(digest):
             return None
-        tx.link_blob(target.owner.id, target.name, digest, size, ctx.now)
+        tx.rows(OCI_ROWS).link_blob(target.owner.id, target.name, digest, size, ctx.now)
         return size
 
 
@@ -233,20 +228,26 @@ def put_manifest(
         target = resolve(tx, name)
         writable_package(tx, ctx.actor, target)
         for blob, file in zip(parsed.required_blobs, files[1:], strict=True):
-            linked = tx.linked_blob_size(target.owner.id, target.name, blob.digest) is not None
+            linked = (
+                tx.rows(OCI_ROWS).linked_blob_size(target.owner.id, target.name, blob.digest)
+                is not None
+            )
             if not linked or file is None:
                 raise ManifestBlobUnknown(f"blob {blob.digest} is not in {name}", blob.digest)
         for child in parsed.children:
-            if target.package is None or tx.find_manifest(target.package.id, child.digest) is None:
+            if (
+                target.package is None
+                or tx.rows(OCI_ROWS).find_manifest(target.package.id, child.digest) is None
+            ):
                 raise ManifestBlobUnknown(f"manifest {child.digest} is not in {name}", child.digest)
         package = package_for_publish(
             tx, ctx, target, _source_repository(tx, target, {**labels, **parsed.annotations})
         )
-        record = tx.find_manifest(package.id, digest)
+        record = tx.rows(OCI_ROWS).find_manifest(package.id, digest)
         if record is None:
             unique = {f.name: f for f in files if f is not None}  # a layer may repeat
             version_id = publish_version(tx, ctx, package, digest, list(unique.values()))
-            tx.save_manifest(version_id, package.id, parsed, len(content))
+            tx.rows(OCI_ROWS).save_manifest(version_id, package.id, parsed, len(content))
             record = ManifestRecord(
                 version_id,
                 digest,
@@ -255,8 +256,8 @@ def put_manifest(
                 parsed.subject.digest if parsed.subject else None,
             )
         if tag is not None:
-            tx.move_tag(package.id, tag, record.version_id, ctx.now)
-        tx.link_blob(target.owner.id, target.name, digest, len(content), ctx.now)
+            tx.versions.move_tag(package.id, tag, record.version_id, ctx.now)
+        tx.rows(OCI_ROWS).link_blob(target.owner.id, target.name, digest, len(content), ctx.now)
     return record
 
 
@@ -290,7 +291,7 @@ def _source_repository(tx: Transaction, target: Target, annotations: dict[str, s
     source = source_repository(annotations, target.owner.login)
     if source is None:
         return None
-    found = tx.find_repository(target.owner.id, source.split("/", 1)[1])
+    found = tx.accounts.find_repository(target.owner.id, source.split("/", 1)[1])
     return found.id if found else None
 
 
@@ -311,7 +312,7 @@ def get_manifest(
     """
 
     def find(package: Package) -> ManifestRecord:
-        record = tx.find_manifest(package.id, reference)
+        record = tx.rows(OCI_ROWS).find_manifest(package.id, reference)
         if record is None:
             raise ManifestUnknown(f"manifest {reference} is not in {name}")
         if not accepts(accepted or [], record.media_type):
@@ -337,12 +338,12 @@ def accepts(accepted: list[str], media_type: str) -> bool:
 def list_tags(ctx: Context, name: str, last: str | None, n: int | None) -> list[str]:
     with ctx.store.read() as tx:
         package = readable_package(tx, ctx.actor, resolve(tx, name))
-        return tx.list_tags(package.id, last, n)
+        return tx.versions.list_tags(package.id, last, n)
 
 
 def _deletable(tx: Transaction, ctx: Context, target: Target) -> Package:
     package = deletable_package(tx, ctx.actor, target)
-    tx.lock_package(package.id)
+    tx.packages.lock_package(package.id)
     return package
 
 
@@ -353,11 +354,11 @@ def delete_manifest(ctx: Context, name: str, reference: str) -> None:
     with ctx.store.write() as tx:
         package = _deletable(tx, ctx, resolve(tx, name))
         if ":" not in reference:
-            if not tx.untag(package.id, reference):
+            if not tx.versions.untag(package.id, reference):
                 raise ManifestUnknown(f"no tag {reference} in {name}")
             return
-        record = tx.find_manifest(package.id, _digest(reference))
-        version = tx.find_version(package.id, record.version_id) if record else None
+        record = tx.rows(OCI_ROWS).find_manifest(package.id, _digest(reference))
+        version = tx.versions.find_version(package.id, record.version_id) if record else None
         if version is None:
             raise ManifestUnknown(f"manifest {reference} is not in {name}")
         if exceeds_public_download_limit(package.visibility, version.download_count):
@@ -374,7 +375,7 @@ def delete_blob(ctx: Context, name: str, digest: str) -> None:
             writable_package(tx, ctx.actor, target)  # the pusher, before any manifest
         else:
             _deletable(tx, ctx, target)
-        if not tx.unlink_blob(target.owner.id, target.name, digest):
+        if not tx.rows(OCI_ROWS).unlink_blob(target.owner.id, target.name, digest):
             raise BlobUnknown(f"blob {digest} is not in {name}")
 
 
@@ -387,7 +388,7 @@ def referrers(
         if target.package is None and not ctx.actor.anonymous:
             return []  # nothing refers to anything in a repository with no manifests yet
         package = readable_package(tx, ctx.actor, target)
-        found = tx.referrers(package.id, digest)
+        found = tx.rows(OCI_ROWS).referrers(package.id, digest)
     if artifact_type:
         found = [r for r in found if r.artifact_type == artifact_type]
     return found

@@ -3,21 +3,23 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import AbstractContextManager, contextmanager
+from typing import Any, cast
 
 from sqlalchemy import Connection, Engine
 
-from packyard.core.ports import Store, TokenRecord, Transaction
+from packyard.core.ports import R, RowsKey, Store, TokenRecord, Transaction
 from packyard.storage.db import queries as q
+from packyard.storage.db.accounts import SqlAccounts
+from packyard.storage.db.base import Rows, TxState
 from packyard.storage.db.engine import read_transaction, transaction, write_transaction
+from packyard.storage.db.files import SqlFiles
+from packyard.storage.db.housekeeping import SqlHousekeeping
+from packyard.storage.db.packages import SqlPackages
 from packyard.storage.db.pages import PageIndex
-from packyard.storage.db.tx_accounts import AccountsTransaction, token_record
-from packyard.storage.db.tx_files import FilesTransaction
-from packyard.storage.db.tx_npm import NpmTransaction
-from packyard.storage.db.tx_packages import PackagesTransaction
-from packyard.storage.db.tx_registry import RegistryTransaction
-from packyard.storage.db.tx_versions import VersionsTransaction
+from packyard.storage.db.tokens import SqlTokens, token_record
+from packyard.storage.db.versions import SqlVersions
 
 # The advisory lock's key: any 64-bit number no other lock in the database uses ("PYGC").
 GC_LOCK_KEY = 0x50594743
@@ -33,8 +35,12 @@ class SqlStore:
     server is survived.
     """
 
-    def __init__(self, engine: Engine) -> None:
+    def __init__(
+        self, engine: Engine, format_rows: Mapping[RowsKey[Any], Callable[[TxState], Rows]]
+    ) -> None:
         self.engine = engine
+        # Each format's own rows, by the key it declares; the composition root maps them.
+        self.format_rows = dict(format_rows)
         self.pages = PageIndex()
         self._held = threading.local() if engine.dialect.name == "sqlite" else None
 
@@ -50,22 +56,25 @@ class SqlStore:
         if self._held is None:
             opener = write_transaction if write else read_transaction
             with opener(self.engine) as pooled:
-                yield SqlTransaction(pooled, self.pages)
+                yield self._tx(pooled)
             return
         held = self._held_connection()
         if write:
             with transaction(held, write=True):
-                yield SqlTransaction(held, self.pages)
+                yield self._tx(held)
             return
         # Reads run statement by statement, each seeing the latest commit: the guarantee
         # PostgreSQL's READ COMMITTED gives them too, without a BEGIN and COMMIT per request.
         # A Core statement still opens a transaction of its own; it ends here.
         held.info["packyard_write"] = False
         try:
-            yield SqlTransaction(held, self.pages)
+            yield self._tx(held)
         finally:
             if held.in_transaction():
                 held.commit()
+
+    def _tx(self, conn: Connection) -> SqlTransaction:
+        return SqlTransaction(TxState(conn, self.pages), self.format_rows)
 
     def write(self) -> AbstractContextManager[SqlTransaction]:
         return self._transaction(write=True)
@@ -95,10 +104,10 @@ class SqlStore:
         """One statement, so on SQLite it needs no transaction around it."""
         if self._held is None:
             with self.read() as tx:
-                return tx.find_token(token_hash)
+                return tx.tokens.find_token(token_hash)
         held = self._held_connection()
         if held.in_transaction():
-            return SqlTransaction(held, self.pages).find_token(token_hash)
+            return self._tx(held).tokens.find_token(token_hash)
         return token_record(q.TOKEN_WITH_USER.first(held, token_hash=token_hash))
 
     def close(self) -> None:
@@ -109,15 +118,27 @@ class SqlStore:
             self._held.conn = None  # type: ignore[union-attr]
 
 
-class SqlTransaction(
-    AccountsTransaction,
-    PackagesTransaction,
-    VersionsTransaction,
-    FilesTransaction,
-    RegistryTransaction,
-    NpmTransaction,
-):
-    """One open transaction: its parts share the connection."""
+class SqlTransaction:
+    """One open transaction: small repositories sharing its connection."""
+
+    def __init__(
+        self, state: TxState, format_rows: Mapping[RowsKey[Any], Callable[[TxState], Rows]]
+    ) -> None:
+        self.state = state
+        self.accounts = SqlAccounts(state)
+        self.tokens = SqlTokens(state)
+        self.packages = SqlPackages(state)
+        self.versions = SqlVersions(state)
+        self.files = SqlFiles(state)
+        self.housekeeping = SqlHousekeeping(state)
+        self._format_rows = format_rows
+        self._opened: dict[RowsKey[Any], Any] = {}
+
+    def rows(self, key: RowsKey[R]) -> R:
+        opened = self._opened.get(key)
+        if opened is None:
+            opened = self._opened[key] = self._format_rows[key](self.state)
+        return cast(R, opened)
 
 
 def _conforms(store: SqlStore, tx: SqlTransaction) -> tuple[Store, Transaction]:

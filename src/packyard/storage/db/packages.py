@@ -1,15 +1,13 @@
-"""Packages, their access grants, and the audit log and purge in SQL."""
+"""Packages and their access grants in SQL."""
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, func, insert, select, update
+from sqlalchemy import func, insert, select, update
 
-from packyard.core.ports import PurgeCounts
 from packyard.domain.rules import normalize_name
 from packyard.domain.types import (
     Account,
@@ -20,13 +18,15 @@ from packyard.domain.types import (
 )
 from packyard.storage.db import queries as q
 from packyard.storage.db import tables as t
-from packyard.storage.db.tx_base import TransactionBase
+from packyard.storage.db.base import Rows
 
 _ROLE_BY_NAME = {"read": Role.READ, "write": Role.WRITE, "admin": Role.ADMIN}
+
+
 _ROLE_NAME = {v: k for k, v in _ROLE_BY_NAME.items()}
 
 
-class PackagesTransaction(TransactionBase):
+class SqlPackages(Rows):
     def _package(self, row: Any) -> Package:
         owner = self.find_account(row[q.P.owner_id])
         assert owner is not None  # a foreign key guarantees it
@@ -54,7 +54,7 @@ class PackagesTransaction(TransactionBase):
         if row is None:
             return None, None
         owner = q.account_from(row)
-        self._accounts[owner.id] = owner
+        self.state.accounts[owner.id] = owner
         width = len(q.ACCOUNT_COLUMNS)
         package = q.package_from(row[width:], owner) if row[width] is not None else None
         return owner, package
@@ -219,47 +219,44 @@ class PackagesTransaction(TransactionBase):
         ).scalar()
         return int(value or 0)
 
-    # housekeeping -------------------------------------------------------------------
-
-    def audit(
+    def create_package(
         self,
-        action: str,
-        *,
-        at: datetime,
-        actor_id: int | None,
-        token_id: int | None,
-        request_id: str | None,
-        package_id: int | None,
-        version_id: int | None,
-        before: dict[str, Any] | None,
-        after: dict[str, Any] | None,
-    ) -> None:
-        q.AUDIT.execute(
-            self.conn,
-            at=at,
-            action=action,
-            actor_id=actor_id,
-            token_id=token_id,
-            request_id=request_id,
-            package_id=package_id,
-            version_id=version_id,
-            before=json.dumps(before, default=str) if before is not None else None,
-            after=json.dumps(after, default=str) if after is not None else None,
-        )
-
-    def purge_deleted(self, cutoff: datetime) -> PurgeCounts:
-        v = t.versions
+        owner_id: int,
+        package_type: PackageType,
+        name: str,
+        visibility: Visibility,
+        repository_id: int | None,
+        now: datetime,
+    ) -> Package:
         p = t.packages
-        purged = v.c.deleted_at.is_not(None) & (v.c.deleted_at < cutoff)
-        self.conn.execute(
-            update(p)
-            .where(p.c.id.in_(select(v.c.package_id).where(purged)))
-            .values(version_generation=p.c.version_generation + 1)
+        package_id = self.conn.execute(
+            insert(p)
+            .values(
+                owner_id=owner_id,
+                package_type=package_type.value,
+                name=name,
+                name_norm=normalize_name(name),
+                live_name=normalize_name(name),
+                visibility=visibility.value,
+                repository_id=repository_id,
+                inherit_access=True,
+                version_count=0,
+                version_generation=0,
+                created_at=now,
+                updated_at=now,
+            )
+            .returning(p.c.id)
+        ).scalar_one()
+        owner = self.find_account(owner_id)
+        assert owner is not None
+        return Package(
+            id=int(package_id),
+            owner=owner,
+            package_type=package_type,
+            name=name,
+            visibility=visibility,
+            repository_id=repository_id,
+            inherit_access=True,
+            created_at=now,
+            updated_at=now,
         )
-        versions = self.conn.execute(
-            delete(v).where(v.c.deleted_at.is_not(None), v.c.deleted_at < cutoff)
-        ).rowcount
-        packages = self.conn.execute(
-            delete(p).where(p.c.deleted_at.is_not(None), p.c.deleted_at < cutoff)
-        ).rowcount
-        return PurgeCounts(packages=int(packages), versions=int(versions))

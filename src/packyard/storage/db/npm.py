@@ -1,17 +1,17 @@
-"""The npm registry's rows: each version's published document; its tarball is a file."""
+"""The npm format's own rows: each version's published document; its tarball is a file."""
 
 from __future__ import annotations
 
 from sqlalchemy import insert, select, update
 
-from packyard.core.ports import NpmVersionRecord
+from packyard.domain.npm import NpmVersionRecord
 from packyard.storage.db import tables as t
+from packyard.storage.db.base import Rows
 from packyard.storage.db.compiled import timestamp
-from packyard.storage.db.tx_base import TransactionBase
-from packyard.storage.db.tx_files import FILE_COLUMNS, file_record
+from packyard.storage.db.files import FILE_COLUMNS, file_record
 
 
-class NpmTransaction(TransactionBase):
+class SqlNpmRows(Rows):
     def save_npm_version(
         self, version_id: int, package_id: int, manifest: str, deprecated: str | None
     ) -> None:

@@ -1,22 +1,20 @@
-"""The container registry's rows: linked blobs, uploads, manifests and their references."""
+"""The container format's own rows: linked blobs, uploads, manifests and their references."""
 
 from __future__ import annotations
 
 import json
 from datetime import datetime
 
-from sqlalchemy import delete, insert, select, update
+from sqlalchemy import delete, insert, select
 
-from packyard.core.ports import ManifestRecord, ParentRecord, ReferrerRecord
-from packyard.domain.oci import ParsedManifest
+from packyard.domain.oci import ManifestRecord, ParentRecord, ParsedManifest, ReferrerRecord
 from packyard.domain.rules import normalize_name
-from packyard.domain.types import Package, PackageType, Visibility
 from packyard.storage.db import queries as q
 from packyard.storage.db import tables as t
-from packyard.storage.db.tx_base import TransactionBase
+from packyard.storage.db.base import Rows
 
 
-class RegistryTransaction(TransactionBase):
+class SqlOciRows(Rows):
     def linked_blob_size(self, owner_id: int, repository: str, digest: str) -> int | None:
         b = t.oci_blobs
         value = self.conn.execute(
@@ -63,87 +61,10 @@ class RegistryTransaction(TransactionBase):
     def delete_upload(self, upload_id: str) -> None:
         self.conn.execute(delete(t.oci_uploads).where(t.oci_uploads.c.id == upload_id))
 
-    def create_package(
-        self,
-        owner_id: int,
-        package_type: PackageType,
-        name: str,
-        visibility: Visibility,
-        repository_id: int | None,
-        now: datetime,
-    ) -> Package:
-        p = t.packages
-        package_id = self.conn.execute(
-            insert(p)
-            .values(
-                owner_id=owner_id,
-                package_type=package_type.value,
-                name=name,
-                name_norm=normalize_name(name),
-                live_name=normalize_name(name),
-                visibility=visibility.value,
-                repository_id=repository_id,
-                inherit_access=True,
-                version_count=0,
-                version_generation=0,
-                created_at=now,
-                updated_at=now,
-            )
-            .returning(p.c.id)
-        ).scalar_one()
-        owner = self.find_account(owner_id)
-        assert owner is not None
-        return Package(
-            id=int(package_id),
-            owner=owner,
-            package_type=package_type,
-            name=name,
-            visibility=visibility,
-            repository_id=repository_id,
-            inherit_access=True,
-            created_at=now,
-            updated_at=now,
-        )
-
-    def create_version(self, package_id: int, name: str, now: datetime) -> int:
-        v = t.versions
-        version_id = self.conn.execute(
-            insert(v)
-            .values(
-                package_id=package_id,
-                name=name,
-                live_name=name,
-                download_count=0,
-                created_at=now,
-                updated_at=now,
-            )
-            .returning(v.c.id)
-        ).scalar_one()
-        self.conn.execute(
-            update(t.packages).where(t.packages.c.id == package_id).values(updated_at=now)
-        )
-        self._bump_versions(package_id, +1)
-        return int(version_id)
-
-    def _bump_versions(self, package_id: int, delta: int) -> None:
-        p = t.packages
-        self.conn.execute(
-            update(p)
-            .where(p.c.id == package_id)
-            .values(
-                version_count=p.c.version_count + delta,
-                version_generation=p.c.version_generation + 1,
-            )
-        )
-
-    def move_tag(self, package_id: int, tag: str, version_id: int, now: datetime) -> None:
-        """Point `tag` at `version_id`, taking it from whichever version had it."""
-        vt = t.version_tags
-        self.conn.execute(delete(vt).where(vt.c.package_id == package_id, vt.c.tag == tag))
-        self.conn.execute(insert(vt).values(package_id=package_id, tag=tag, version_id=version_id))
-        self.conn.execute(
-            update(t.versions).where(t.versions.c.id == version_id).values(updated_at=now)
-        )
+    def forget_uploads_before(self, cutoff: datetime) -> int:
+        """Uploads begun before `cutoff` are abandoned: GC cancels their bytes."""
+        u = t.oci_uploads
+        return int(self.conn.execute(delete(u).where(u.c.created_at < cutoff)).rowcount)
 
     def save_manifest(
         self, version_id: int, package_id: int, parsed: ParsedManifest, size: int
@@ -201,28 +122,6 @@ class RegistryTransaction(TransactionBase):
             subject=row.subject_digest,
         )
 
-    def list_tags(self, package_id: int, last: str | None, limit: int | None) -> list[str]:
-        vt = t.version_tags
-        query = select(vt.c.tag).where(vt.c.package_id == package_id).order_by(vt.c.tag)
-        if last is not None:
-            query = query.where(vt.c.tag > last)
-        if limit is not None:
-            query = query.limit(limit)
-        return [str(tag) for tag in self.conn.execute(query).scalars()]
-
-    def record_download(self, version_id: int, day: str) -> None:
-        v, d = t.versions, t.version_downloads
-        self.conn.execute(
-            update(v).where(v.c.id == version_id).values(download_count=v.c.download_count + 1)
-        )
-        done = self.conn.execute(
-            update(d)
-            .where(d.c.version_id == version_id, d.c.day == day)
-            .values(count=d.c.count + 1)
-        ).rowcount
-        if not done:
-            self.conn.execute(insert(d).values(version_id=version_id, day=day, count=1))
-
     def referrers(self, package_id: int, digest: str) -> list[ReferrerRecord]:
         """Live manifests whose subject is `digest`."""
         v, m = t.versions, t.oci_manifests
@@ -255,14 +154,6 @@ class RegistryTransaction(TransactionBase):
 
     def children_of(self, version_id: int) -> list[str]:
         return [row[0] for row in q.CHILDREN_OF.rows(self.conn, version_id=version_id)]
-
-    def untag(self, package_id: int, tag: str) -> bool:
-        vt = t.version_tags
-        return bool(
-            self.conn.execute(
-                delete(vt).where(vt.c.package_id == package_id, vt.c.tag == tag)
-            ).rowcount
-        )
 
     def unlink_blob(self, owner_id: int, repository: str, digest: str) -> bool:
         b = t.oci_blobs

@@ -8,10 +8,13 @@ from typing import Any
 
 from sqlalchemy import insert, select
 
-from packyard.core.ports import FileRecord, NewFile
+from packyard.core.ports import (
+    FileRecord,
+    NewFile,
+)
 from packyard.storage.db import tables as t
+from packyard.storage.db.base import Rows
 from packyard.storage.db.compiled import timestamp
-from packyard.storage.db.tx_base import TransactionBase
 
 _f = t.package_files
 FILE_COLUMNS = (
@@ -43,7 +46,7 @@ def file_record(row: Any) -> FileRecord:
     )
 
 
-class FilesTransaction(TransactionBase):
+class SqlFiles(Rows):
     def add_file(self, version_id: int, package_id: int, file: NewFile, now: datetime) -> int:
         return int(
             self.conn.execute(

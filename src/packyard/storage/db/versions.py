@@ -1,4 +1,4 @@
-"""Package versions and their tags in SQL."""
+"""Package versions, their tags and download counts in SQL."""
 
 from __future__ import annotations
 
@@ -14,12 +14,12 @@ from packyard.domain.types import (
 )
 from packyard.storage.db import queries as q
 from packyard.storage.db import tables as t
+from packyard.storage.db.base import Rows
 from packyard.storage.db.compiled import timestamp
 from packyard.storage.db.pages import PAGE_CHECKPOINT_EVERY
-from packyard.storage.db.tx_base import TransactionBase
 
 
-class VersionsTransaction(TransactionBase):
+class SqlVersions(Rows):
     def _versions(self, rows: Sequence[Any]) -> list[Version]:
         """Versions from rows of `VERSION_COLUMNS`, with the live ones' tags."""
         live_ids = [row[q.V.id] for row in rows if row[q.V.deleted_at] is None]
@@ -216,3 +216,73 @@ class VersionsTransaction(TransactionBase):
                 ],
             )
         return True
+
+    def create_version(self, package_id: int, name: str, now: datetime) -> int:
+        v = t.versions
+        version_id = self.conn.execute(
+            insert(v)
+            .values(
+                package_id=package_id,
+                name=name,
+                live_name=name,
+                download_count=0,
+                created_at=now,
+                updated_at=now,
+            )
+            .returning(v.c.id)
+        ).scalar_one()
+        self.conn.execute(
+            update(t.packages).where(t.packages.c.id == package_id).values(updated_at=now)
+        )
+        self._bump_versions(package_id, +1)
+        return int(version_id)
+
+    def _bump_versions(self, package_id: int, delta: int) -> None:
+        p = t.packages
+        self.conn.execute(
+            update(p)
+            .where(p.c.id == package_id)
+            .values(
+                version_count=p.c.version_count + delta,
+                version_generation=p.c.version_generation + 1,
+            )
+        )
+
+    def move_tag(self, package_id: int, tag: str, version_id: int, now: datetime) -> None:
+        """Point `tag` at `version_id`, taking it from whichever version had it."""
+        vt = t.version_tags
+        self.conn.execute(delete(vt).where(vt.c.package_id == package_id, vt.c.tag == tag))
+        self.conn.execute(insert(vt).values(package_id=package_id, tag=tag, version_id=version_id))
+        self.conn.execute(
+            update(t.versions).where(t.versions.c.id == version_id).values(updated_at=now)
+        )
+
+    def untag(self, package_id: int, tag: str) -> bool:
+        vt = t.version_tags
+        return bool(
+            self.conn.execute(
+                delete(vt).where(vt.c.package_id == package_id, vt.c.tag == tag)
+            ).rowcount
+        )
+
+    def list_tags(self, package_id: int, last: str | None, limit: int | None) -> list[str]:
+        vt = t.version_tags
+        query = select(vt.c.tag).where(vt.c.package_id == package_id).order_by(vt.c.tag)
+        if last is not None:
+            query = query.where(vt.c.tag > last)
+        if limit is not None:
+            query = query.limit(limit)
+        return [str(tag) for tag in self.conn.execute(query).scalars()]
+
+    def record_download(self, version_id: int, day: str) -> None:
+        v, d = t.versions, t.version_downloads
+        self.conn.execute(
+            update(v).where(v.c.id == version_id).values(download_count=v.c.download_count + 1)
+        )
+        done = self.conn.execute(
+            update(d)
+            .where(d.c.version_id == version_id, d.c.day == day)
+            .values(count=d.c.count + 1)
+        ).rowcount
+        if not done:
+            self.conn.execute(insert(d).values(version_id=version_id, day=day, count=1))

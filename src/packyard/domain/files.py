@@ -1,0 +1,32 @@
+"""A version's files as plain values: what a format adds, and what the store gives back."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+
+@dataclass(frozen=True, slots=True)
+class NewFile:
+    """A file to add to a version: its name, the blob holding its bytes, what the format
+    keeps about it."""
+
+    name: str
+    digest: str
+    size: int
+    hashes: dict[str, str] = field(default_factory=dict)  # algorithm → hex
+    properties: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class FileRecord:
+    id: int
+    version_id: int
+    package_id: int
+    name: str
+    digest: str
+    size: int
+    hashes: dict[str, str]
+    properties: dict[str, Any]
+    created_at: datetime

@@ -1,0 +1,42 @@
+"""What every repository of one SQL transaction shares: the connection and its caches.
+
+A transaction is a handful of small repositories (accounts, tokens, packages, versions,
+files, housekeeping, and each format's own rows) over one connection: each has a small
+protocol of its own in the layer that uses it, none knows the others.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from sqlalchemy import Connection
+
+from packyard.domain.types import Account
+from packyard.storage.db import queries as q
+from packyard.storage.db.pages import PageIndex
+
+
+@dataclass
+class TxState:
+    conn: Connection
+    pages: PageIndex
+    # Owners are looked up again for every package rendered; one read per transaction.
+    accounts: dict[int, Account] = field(default_factory=dict)
+
+
+class Rows:
+    def __init__(self, state: TxState) -> None:
+        self.state = state
+        self.conn = state.conn
+        self.pages = state.pages
+
+    def find_account(self, account_id: int) -> Account | None:
+        cached = self.state.accounts.get(account_id)
+        if cached is not None:
+            return cached
+        row = q.ACCOUNT_BY_ID.first(self.conn, id=account_id)
+        if row is None:
+            return None
+        account = q.account_from(row)
+        self.state.accounts[account_id] = account
+        return account

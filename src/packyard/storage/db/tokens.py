@@ -1,0 +1,88 @@
+"""Tokens in SQL: stored by hash, never in the clear."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import insert, select, update
+
+from packyard.core.ports import (
+    TokenRecord,
+)
+from packyard.domain.types import (
+    TokenKind,
+)
+from packyard.storage.db import queries as q
+from packyard.storage.db import tables as t
+from packyard.storage.db.base import Rows
+from packyard.storage.db.compiled import timestamp
+
+
+def token_record(row: Any) -> TokenRecord | None:
+    if row is None:
+        return None
+    T, at = q.T, q.T.width  # a TOKEN_WITH_USER row: the token, then its user's account
+    user = q.account_from(row, at=at) if row[at + q.A.id] is not None else None
+    return TokenRecord(
+        id=row[T.id],
+        user=user,
+        kind=TokenKind(row[T.kind]),
+        scopes=frozenset(s for s in row[T.scopes].split(",") if s),
+        repository_id=row[T.repository_id],
+        packages_permission=row[T.packages_permission],
+        expires_at=timestamp(row[T.expires_at]),
+        revoked_at=timestamp(row[T.revoked_at]),
+        last_used_at=timestamp(row[T.last_used_at]),
+    )
+
+
+class SqlTokens(Rows):
+    def find_token(self, token_hash: str) -> TokenRecord | None:
+        return token_record(q.TOKEN_WITH_USER.first(self.conn, token_hash=token_hash))
+
+    def find_token_by_id(self, token_id: int) -> tuple[TokenRecord, str] | None:
+        """A token and its stored hash, which keys the registry tokens minted from it."""
+        row = q.TOKEN_WITH_USER_AND_HASH_BY_ID.first(self.conn, id=token_id)
+        record = token_record(row)
+        if row is None or record is None:
+            return None
+        return record, str(row[-1])
+
+    def token_owner_id(self, token_hash: str) -> int | None:
+        tk = t.tokens
+        row = self.conn.execute(
+            select(tk.c.user_id, tk.c.repository_id).where(tk.c.token_hash == token_hash)
+        ).first()
+        return None if row is None else row.user_id
+
+    def upsert_token(self, token_hash: str, prefix: str, values: dict[str, Any]) -> int:
+        tk = t.tokens
+        existing = self.conn.execute(select(tk.c.id).where(tk.c.token_hash == token_hash)).scalar()
+        if existing is not None:
+            # A token keeps the moment it was first made, however often it is re-seeded.
+            changes = {k: v for k, v in values.items() if k != "created_at"}
+            self.conn.execute(update(tk).where(tk.c.id == existing).values(**changes))
+            return int(existing)
+        return int(
+            self.conn.execute(
+                insert(tk)
+                .values(token_hash=token_hash, token_prefix=prefix, **values)
+                .returning(tk.c.id)
+            ).scalar_one()
+        )
+
+    def touch_token(self, token_id: int, now: datetime) -> None:
+        self.conn.execute(
+            update(t.tokens).where(t.tokens.c.id == token_id).values(last_used_at=now)
+        )
+
+    def revoke_token(self, token_hash: str, now: datetime) -> bool:
+        tk = t.tokens
+        return bool(
+            self.conn.execute(
+                update(tk)
+                .where(tk.c.token_hash == token_hash, tk.c.revoked_at.is_(None))
+                .values(revoked_at=now)
+            ).rowcount
+        )
