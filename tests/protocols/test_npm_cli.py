@@ -11,12 +11,10 @@ import time
 from pathlib import Path
 
 import httpx
-import pytest
 
 from tests.conftest import ALICE, BOB_READ
 from tests.protocols.conftest import LiveServer
-
-HOW_TO = "npm is not installed: install Node.js 20+ with npm"
+from tests.requirements import NPM_CLI
 
 
 def npmrc(server: LiveServer, directory: Path, token: str) -> Path:
@@ -31,8 +29,7 @@ def npmrc(server: LiveServer, directory: Path, token: str) -> Path:
 
 
 def npm(directory: Path, config: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    if shutil.which("npm") is None:
-        pytest.skip(HOW_TO)
+    NPM_CLI.command("npm")
     env = {
         **os.environ,
         "npm_config_userconfig": str(config),
@@ -248,8 +245,7 @@ def test_legacy_login_at_a_terminal(live_server: LiveServer, tmp_path: Path) -> 
     import pty
     import select
 
-    if shutil.which("npm") is None:
-        pytest.skip(HOW_TO)
+    NPM_CLI.command("npm")
     config = tmp_path / ".npmrc"
     config.write_text("")
     registry = f"{live_server.url}/_registry/npm/"

@@ -4,20 +4,16 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import subprocess
 import tempfile
 from pathlib import Path
 
 import httpx
-import pytest
 
 from tests.conftest import ALICE, BOB_READ
 from tests.protocols.conftest import LiveServer
 from tests.protocols.oci_layout import blob_bytes, single_arch, two_platforms
-
-HOW_TO = "skopeo is not installed: apt-get install skopeo (scripts/test does)"
-
+from tests.requirements import SKOPEO, UMOCI
 
 # skopeo reads stored logins (auth.json, ~/.docker/config.json) for whatever host:port it
 # talks to; the tests' servers reuse loopback ports, so a login left there by any tool would
@@ -34,8 +30,7 @@ _ENV = {
 
 
 def skopeo(*args: str) -> subprocess.CompletedProcess[str]:
-    if shutil.which("skopeo") is None:
-        pytest.skip(HOW_TO)
+    SKOPEO.command("skopeo")
     return subprocess.run(
         ["skopeo", "--insecure-policy", *args],
         capture_output=True,
@@ -190,8 +185,7 @@ def test_rest_delete_fails_the_pull_and_restore_brings_it_back(
 
 def test_an_image_built_with_umoci(live_server: LiveServer, tmp_path: Path) -> None:
     """umoci (Debian's) builds the image; skopeo pushes it; the package links its source."""
-    if shutil.which("umoci") is None:
-        pytest.skip("umoci is not installed: apt-get install umoci (scripts/test does)")
+    UMOCI.command("umoci")
     layout, back = tmp_path / "layout", tmp_path / "back"
     payload = tmp_path / "hello.txt"
     payload.write_text("built by umoci\n")
