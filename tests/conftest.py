@@ -29,6 +29,7 @@ from packyard.storage.db.engine import make_engine
 from packyard.storage.db.migrate import upgrade
 from packyard.storage.db.store import SqlStore
 from packyard.storage.db.tables import metadata
+from tests import requirements
 from tests.openapi import validate
 from tests.support import postgres_database
 
@@ -43,6 +44,12 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         default=os.environ.get("PACKYARD_TEST_BACKEND", "sqlite"),
         help="database engine under test",
     )
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    # Skips for what this machine lacks end the run with a line per requirement (and fail
+    # under CI=true): tests/requirements.py.
+    config.pluginmanager.register(requirements, "packyard-requirements")
 
 
 @pytest.fixture(scope="session")

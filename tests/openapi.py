@@ -16,7 +16,6 @@ from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
 import httpx
-import pytest
 from openapi_core import OpenAPI
 from openapi_core.datatypes import RequestParameters
 from openapi_core.templating.paths.exceptions import OperationNotFound, PathNotFound
@@ -24,8 +23,9 @@ from openapi_core.templating.responses.exceptions import ResponseNotFound
 from openapi_schema_validator import OAS30Validator
 from werkzeug.datastructures import Headers, ImmutableMultiDict
 
+from tests.requirements import OPENAPI
+
 SPEC_FILE = Path(__file__).parent / "js/node_modules/@octokit/openapi/generated/api.github.com.json"
-HOW_TO_GET = "GitHub's OpenAPI description is missing: run `scripts/test` (npm install in tests/js)"
 EXTRA_PATHS = ("/user", "/users/{username}", "/rate_limit")
 API_PREFIX = "/api/v3"
 
@@ -51,7 +51,7 @@ def _closure(spec: dict[str, Any], roots: Any) -> dict[str, dict[str, Any]]:
 @functools.cache
 def packages_description() -> dict[str, Any]:
     if not SPEC_FILE.exists():
-        pytest.skip(HOW_TO_GET)
+        OPENAPI.missing(f"GitHub's OpenAPI description is not at {SPEC_FILE}")
     spec = json.loads(SPEC_FILE.read_text())
     paths = {
         path: item

@@ -11,20 +11,16 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
-import pytest
 from sqlalchemy import create_engine, text
 
+from tests.requirements import POSTGRES
+
 DEFAULT_PG_ADMIN_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
-PG_HOW_TO = (
-    "PostgreSQL is not reachable at {url}: start it with "
-    "`pg_ctlcluster --skip-systemctl-redirect $(ls /etc/postgresql) main start` "
-    "or point PACKYARD_TEST_PG_ADMIN_URL at a server you may create databases on"
-)
 
 
 @contextmanager
 def postgres_database(prefix: str) -> Iterator[str]:
-    """A new, empty database, dropped afterwards; skips the test with a how-to if no server."""
+    """A new, empty database, dropped afterwards; a missing requirement if no server answers."""
     admin_url = os.environ.get("PACKYARD_TEST_PG_ADMIN_URL", DEFAULT_PG_ADMIN_URL)
     name = f"{prefix}_{uuid.uuid4().hex[:10]}"
     admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
@@ -32,8 +28,12 @@ def postgres_database(prefix: str) -> Iterator[str]:
         with admin.connect() as conn:
             conn.execute(text(f'CREATE DATABASE "{name}"'))
     except Exception as error:  # any connection failure means "no server here"
+        unreachable = f"PostgreSQL is not reachable at {admin_url} ({type(error).__name__})"
+    else:
+        unreachable = ""
+    if unreachable:  # outside the `except`, so a CI failure is not drowned in its traceback
         admin.dispose()
-        pytest.skip(PG_HOW_TO.format(url=admin_url) + f" ({type(error).__name__})")
+        POSTGRES.missing(unreachable)
     try:
         yield admin_url.rsplit("/", 1)[0] + f"/{name}"
     finally:

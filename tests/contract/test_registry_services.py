@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from starlette.testclient import TestClient
 
 from packyard.config import Settings
 from packyard.core.context import Context
@@ -209,14 +210,17 @@ def test_mount_across_repositories(store: Any, clock: Clock, blobs: Any, world: 
     assert registry.mount_blob(alice, blobs, "alice/two", layer, "bob/nothing") is None
 
 
-@pytest.mark.parametrize(("pulls", "deletable"), [(5000, True), (5001, False)])
-def test_pulls_feed_the_5000_download_rule(
-    store: Any, clock: Clock, blobs: Any, world: Any, pulls: int, deletable: bool
+@pytest.mark.parametrize(("counted_before", "deletable"), [(4_999, True), (5_000, False)])
+def test_a_pull_feeds_the_5000_download_rule(
+    store: Any, clock: Clock, blobs: Any, world: Any, app: Any, counted_before: int, deletable: bool
 ) -> None:
-    """Real pulls, every one counted: 5,000 of a public image still allow the delete."""
-    from sqlalchemy import update
+    """One real pull through /v2/: a manifest GET counts one download, a HEAD none, and the
+    count is what the delete rule reads. The version starts next to the limit (set in the
+    database: 5,000 real pulls would only prove the loop); the boundary itself (4,999 /
+    5,000 / 5,001, public and private) is tests/unit/domain/test_rules.py's."""
+    from sqlalchemy import select, update
 
-    from packyard.storage.db.tables import packages
+    from packyard.storage.db.tables import packages, versions
 
     alice = ctx(store, clock, ALICE)
     name = "alice/popular"
@@ -225,14 +229,27 @@ def test_pulls_feed_the_5000_download_rule(
     registry.put_manifest(
         alice, blobs, name, "v2", image(config, layer, annotations={"x": "y"}), None
     )
+    this_version = versions.c.id == record.version_id
     with store.write() as tx:
         tx.state.conn.execute(
             update(packages).where(packages.c.name == "popular").values(visibility="public")
         )
-    anonymous = ctx(store, clock, None)
-    for _ in range(pulls):
-        registry.get_manifest(anonymous, blobs, name, "v1", count_download=True)
-    registry.get_manifest(anonymous, blobs, name, "v1", count_download=False)  # HEAD: free
+        tx.conn.execute(update(versions).where(this_version).values(download_count=counted_before))
+
+    def downloads() -> int:
+        with store.engine.connect() as conn:
+            return int(conn.execute(select(versions.c.download_count).where(this_version)).scalar())
+
+    url = f"/v2/{name}/manifests/v1"
+    with TestClient(app, base_url="http://testserver") as http:
+        pulled = http.get(url, auth=("alice", ALICE), headers={"Accept": OCI_MANIFEST})
+        assert pulled.status_code == 200 and pulled.headers["docker-content-digest"] == (
+            record.digest
+        )
+        assert downloads() == counted_before + 1
+        looked = http.head(url, auth=("alice", ALICE), headers={"Accept": OCI_MANIFEST})
+        assert looked.status_code == 200 and looked.content == b""
+        assert downloads() == counted_before + 1
     if deletable:
         registry.delete_manifest(alice, name, record.digest)
     else:

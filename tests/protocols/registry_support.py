@@ -11,7 +11,6 @@ import base64
 import datetime as dt
 import hashlib
 import json
-import shutil
 import subprocess
 import threading
 import uuid
@@ -24,18 +23,17 @@ from urllib.parse import parse_qs, urlsplit
 
 import httpx
 import jwt
-import pytest
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
 from tests.protocols.conftest import free_port
+from tests.requirements import DOCKER_REGISTRY
 
 SERVICE = "packyard-test-registry"
 ISSUER = "packyard-tests"
 USER, PASSWORD = "alice", "s3cret"
-HOW_TO = "docker-registry is not installed: apt-get install docker-registry (scripts/test does)"
 
 
 @dataclass
@@ -148,9 +146,7 @@ def token_server(key: ec.EllipticCurvePrivateKey, cert_der: bytes) -> ThreadingH
 
 @contextmanager
 def running_registry(directory: Path) -> Iterator[Registry]:
-    binary = shutil.which("docker-registry")
-    if binary is None:
-        pytest.skip(HOW_TO)
+    binary = DOCKER_REGISTRY.command("docker-registry")
     key, cert_der = make_certificate(directory)
     tokens = token_server(key, cert_der)
     threading.Thread(target=tokens.serve_forever, daemon=True).start()

@@ -3,23 +3,21 @@
 from __future__ import annotations
 
 import json
-import shutil
 import subprocess
 from pathlib import Path
 from typing import Any
 
-import pytest
-
 from tests.conftest import ALICE, ALICE_FINE_GRAINED, BOB_READ
 from tests.protocols.conftest import LiveServer
+from tests.requirements import OCTOKIT
 
 JS = Path(__file__).parents[1] / "js"
-HOW_TO = "octokit is not installed: run `scripts/test` (npm ci in tests/js; needs Node.js 20+)"
 
 
 def run(server: LiveServer, calls: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
-    if shutil.which("node") is None or not (JS / "node_modules/@octokit/rest").exists():
-        pytest.skip(HOW_TO)
+    OCTOKIT.command("node")
+    if not (JS / "node_modules/@octokit/rest").exists():
+        OCTOKIT.missing(f"@octokit/rest is not installed in {JS / 'node_modules'}")
     done = subprocess.run(
         ["node", str(JS / "calls.mjs")],
         input=json.dumps(calls),

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from types import ModuleType
 
 import httpx
 import pytest
@@ -12,21 +13,30 @@ import pytest
 from packyard.client import Client
 from tests.conftest import ALICE
 from tests.protocols.conftest import LiveServer
-
-oras_client = pytest.importorskip("oras.client", reason="pip install oras (scripts/test does)")
-oras_oci = pytest.importorskip("oras.oci")
+from tests.requirements import ORAS
 
 OCI_MANIFEST = "application/vnd.oci.image.manifest.v1+json"
 
 
+@pytest.fixture
+def oras() -> ModuleType:
+    """The `oras` package, imported per test: its absence is a counted, per-test requirement."""
+    try:
+        import oras.client
+        import oras.oci
+    except ImportError as error:
+        ORAS.missing(f"the `oras` package cannot be imported ({error})")
+    return oras
+
+
 def test_push_pull_and_referrers(
-    live_server: LiveServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    oras: ModuleType, live_server: LiveServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     host = live_server.url.removeprefix("http://")
     monkeypatch.chdir(tmp_path)  # oras takes file paths relative to the working directory
     Path("notes.txt").write_text("release notes\n")
     Path("sbom.json").write_text('{"spdxVersion": "SPDX-2.3"}')
-    client = oras_client.OrasClient(hostname=host, insecure=True)
+    client = oras.client.OrasClient(hostname=host, insecure=True)
     try:
         # Its own credentials file: never the user's ~/.docker/config.json, where a stored
         # login for 127.0.0.1:PORT would later authenticate "anonymous" clients on that port.
@@ -42,7 +52,7 @@ def test_push_pull_and_referrers(
         head = httpx.head(
             f"{live_server.url}/v2/alice/artifacts/notes/manifests/v1", auth=("alice", ALICE)
         )
-        subject = oras_oci.Subject(
+        subject = oras.oci.Subject(
             mediaType=OCI_MANIFEST,
             digest=head.headers["docker-content-digest"],
             size=int(head.headers["content-length"]),

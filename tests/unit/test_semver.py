@@ -4,16 +4,16 @@ from __future__ import annotations
 
 import json
 import random
-import shutil
 import subprocess
 from pathlib import Path
 
 import pytest
 
 from packyard import semver
+from tests.requirements import NODE_SEMVER
 
 JS = Path(__file__).parents[1] / "js"
-NODE_SEMVER = JS / "node_modules" / "semver"
+NODE_SEMVER_DIR = JS / "node_modules" / "semver"
 
 RANGES = [
     ">=2.0",
@@ -90,9 +90,9 @@ def node_semver_answers(
     ranges: list[str] = RANGES, versions: list[str] = VERSIONS
 ) -> dict[str, dict[str, bool | None]]:
     """node-semver's `satisfies` for each pair; None where it refuses the range."""
-    node = shutil.which("node")
-    if node is None or not NODE_SEMVER.exists():
-        pytest.skip("node and tests/js/node_modules/semver are needed: run `scripts/test`")
+    node = NODE_SEMVER.command("node")
+    if not NODE_SEMVER_DIR.exists():
+        NODE_SEMVER.missing(f"node-semver is not installed at {NODE_SEMVER_DIR}")
     script = (
         "const s = require(process.argv[1]);"
         "const [ranges, versions] = JSON.parse(process.argv[2]);"
@@ -103,7 +103,7 @@ def node_semver_answers(
         "console.log(JSON.stringify(out));"
     )
     done = subprocess.run(
-        [node, "-e", script, str(NODE_SEMVER), json.dumps([ranges, versions])],
+        [node, "-e", script, str(NODE_SEMVER_DIR), json.dumps([ranges, versions])],
         capture_output=True,
         text=True,
         check=True,
