@@ -6,7 +6,7 @@
 - `registries` get their stores injected: no storage, and no api, web or cli;
 - a format's folder under `registries/` never imports another format's folder (helpers
   every format shares live directly in `registries/*.py`);
-- `core/` and `web/` do not exist yet: their rules hold as soon as the folders appear.
+- `web/` does not exist yet: its rules hold as soon as the folder appears.
 
 A rule today's code breaks is marked `xfail(strict=True)` with the imports that break it:
 when the restructuring fixes them the check passes, the strict marker turns that into a
@@ -73,15 +73,6 @@ RULES: list[Any] = [
         "api",
         ("packyard.storage", "packyard.registries", "packyard.web"),
         id="api-without-composition",
-        marks=pytest.mark.xfail(
-            strict=True,
-            reason=(
-                "issue #10 item 5 moves composition to server.py; until then api/app.py imports "
-                "packyard.registries.npm.app, packyard.registries.oci.app, "
-                "packyard.storage.blobs.filesystem, packyard.storage.db.store, and api/asgi.py "
-                "imports packyard.storage.db.engine"
-            ),
-        ),
     ),
     pytest.param(
         "registries",

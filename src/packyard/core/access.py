@@ -47,13 +47,22 @@ class Target:
     package_type: PackageType
     name: str
     package: Package | None
+    label: str  # how the registry's clients name it, in messages: "repository alice/app"
 
 
-def find_target(tx: Transaction, owner_login: str, package_type: PackageType, name: str) -> Target:
+def find_target(
+    tx: Transaction,
+    owner_login: str,
+    package_type: PackageType,
+    name: str,
+    label: str | None = None,
+) -> Target:
+    label = label or name
     owner = tx.accounts.find_account_by_login(owner_login)
     if owner is None:
-        raise NotFound(f"{name} is not known")
-    return Target(owner, package_type, name, tx.packages.find_package(owner.id, package_type, name))
+        raise NotFound(f"{label} is not known")
+    package = tx.packages.find_package(owner.id, package_type, name)
+    return Target(owner, package_type, name, package, label)
 
 
 def readable_package(tx: Transaction, actor: Actor, target: Target) -> Package:
@@ -68,7 +77,7 @@ def readable_package(tx: Transaction, actor: Actor, target: Target) -> Package:
             raise Forbidden("the token lacks read:packages", decision.accepted_scopes)
     if actor.anonymous:
         raise Unauthenticated(REQUIRES_AUTHENTICATION)
-    raise NotFound(f"{target.name} is not known")
+    raise NotFound(f"{target.label} is not known")
 
 
 def writable_package(tx: Transaction, actor: Actor, target: Target) -> Package | None:
@@ -95,7 +104,7 @@ def writable_package(tx: Transaction, actor: Actor, target: Target) -> Package |
     if role >= Role.WRITE:
         return package
     if role >= Role.READ or creator:
-        raise Forbidden(f"you may read {target.name} but not publish to it")
+        raise Forbidden(f"you may read {target.label} but not publish to it")
     raise Forbidden(_namespace_message(target))
 
 
@@ -107,7 +116,7 @@ def deletable_package(tx: Transaction, actor: Actor, target: Target) -> Package:
         return package
     if decision.denial is Denial.MISSING_SCOPES:
         raise Forbidden(DELETE_SCOPES_MESSAGE, decision.accepted_scopes)
-    raise Forbidden(f"deleting from {target.name} needs the admin role on it")
+    raise Forbidden(f"deleting from {target.label} needs the admin role on it")
 
 
 def may_create_in(tx: Transaction, actor: Actor, owner: Account) -> bool:

@@ -62,7 +62,7 @@ def resolve(tx: Transaction, name: str) -> Target:
         owner_login, package_name = split_repository(name)
     except ValueError:
         raise NameInvalid(f"repository names are OWNER/NAME: {name!r}") from None
-    return find_target(tx, owner_login, PackageType.CONTAINER, package_name)
+    return find_target(tx, owner_login, PackageType.CONTAINER, package_name, f"repository {name}")
 
 
 def _readable_or_pushable(tx: Transaction, ctx: Context, target: Target) -> None:
