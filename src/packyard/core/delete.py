@@ -67,10 +67,10 @@ def delete_version(
     """Soft-delete `version` (restorable for the window), running the format's hooks;
     returns the ids of further versions its format deleted with it."""
     fmt = ctx.formats[package.package_type]
-    fmt.before_delete(tx, ctx, package, version)
+    fmt.before_delete(tx, package, version)
     if not tx.versions.soft_delete_version(version, ctx.now):
         raise NotFound(VERSION_NOT_FOUND)  # a concurrent delete won
-    also_deleted = fmt.after_delete(tx, ctx, package, version)
+    also_deleted = fmt.after_delete(tx, package, version, ctx.now)
     after: dict[str, Any] = {"deleted_at": ctx.now, "children_deleted": also_deleted}
     if via != "api":
         after["via"] = via

@@ -9,14 +9,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 from datetime import datetime
-from typing import TYPE_CHECKING
 
 from packyard.core.ports import Transaction
 from packyard.domain.formats import FormatTraits, traits
 from packyard.domain.types import Package, PackageType, Version
-
-if TYPE_CHECKING:
-    from packyard.core.context import Context
 
 
 class Format:
@@ -27,13 +23,11 @@ class Format:
     def package_type(self) -> PackageType:
         return self.traits.package_type
 
-    def before_delete(
-        self, tx: Transaction, ctx: Context, package: Package, version: Version
-    ) -> None:
+    def before_delete(self, tx: Transaction, package: Package, version: Version) -> None:
         """Refuse a version delete by raising; runs under the package's lock."""
 
     def after_delete(
-        self, tx: Transaction, ctx: Context, package: Package, version: Version
+        self, tx: Transaction, package: Package, version: Version, now: datetime
     ) -> list[int]:
         """Repair what the delete left behind; returns ids of further versions deleted."""
         return []

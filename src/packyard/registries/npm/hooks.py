@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from packyard.core.context import Context
+from datetime import datetime
+
 from packyard.core.formats import Format
 from packyard.core.ports import Transaction
 from packyard.domain.npm import is_prerelease, semver_key
@@ -15,13 +16,13 @@ class NpmFormat(Format):
         super().__init__(PackageType.NPM)
 
     def after_delete(
-        self, tx: Transaction, ctx: Context, package: Package, version: Version
+        self, tx: Transaction, package: Package, version: Version, now: datetime
     ) -> list[int]:
-        repair_latest(tx, package, ctx)
+        repair_latest(tx, package, now)
         return []
 
 
-def repair_latest(tx: Transaction, package: Package, ctx: Context) -> None:
+def repair_latest(tx: Transaction, package: Package, now: datetime) -> None:
     """After a delete took the version `latest` named, point it at the highest remaining
     release (or pre-release if nothing else is left), as npm does."""
     if "latest" in tx.rows(NPM_ROWS).dist_tags(package.id):
@@ -31,4 +32,4 @@ def repair_latest(tx: Transaction, package: Package, ctx: Context) -> None:
         return
     releases = [r for r in live if not is_prerelease(r.version)] or live
     best = max(releases, key=lambda r: semver_key(r.version))
-    tx.versions.move_tag(package.id, "latest", best.version_id, ctx.now)
+    tx.versions.move_tag(package.id, "latest", best.version_id, now)

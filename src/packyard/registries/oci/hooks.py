@@ -16,7 +16,6 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from packyard.core.context import Context
 from packyard.core.formats import Format
 from packyard.core.ports import Transaction
 from packyard.domain.errors import Conflict
@@ -29,9 +28,7 @@ class OciFormat(Format):
         super().__init__(PackageType.CONTAINER)
         self.protect_children = protect_children
 
-    def before_delete(
-        self, tx: Transaction, ctx: Context, package: Package, version: Version
-    ) -> None:
+    def before_delete(self, tx: Transaction, package: Package, version: Version) -> None:
         if not self.protect_children:
             return
         for parent in tx.rows(OCI_ROWS).parents_of(package.id, version.name):
@@ -42,7 +39,7 @@ class OciFormat(Format):
                 )
 
     def after_delete(
-        self, tx: Transaction, ctx: Context, package: Package, version: Version
+        self, tx: Transaction, package: Package, version: Version, now: datetime
     ) -> list[int]:
         """After an index is deleted: delete its untagged children nothing live lists."""
         deleted = []
@@ -50,7 +47,7 @@ class OciFormat(Format):
             child = tx.versions.find_version_by_name(package.id, digest)
             if child is None or child.tags or tx.rows(OCI_ROWS).parents_of(package.id, digest):
                 continue
-            if tx.versions.soft_delete_version(child, ctx.now):
+            if tx.versions.soft_delete_version(child, now):
                 deleted.append(child.id)
         return deleted
 
