@@ -21,8 +21,8 @@ import yaml
 from sqlalchemy import Engine, create_engine, text
 from starlette.testclient import TestClient
 
-from packyard.api.http import ApiRequest, dump_json
 from packyard.config import Settings
+from packyard.http import Request, dump_json
 from packyard.server import build_store, create_app
 from packyard.services.seed import load_seed
 from packyard.storage.db.engine import make_engine
@@ -188,7 +188,7 @@ class DirectTransport(httpx.BaseTransport):
         query: dict[str, str] = {}
         for key, value in parse_qsl(raw_query, keep_blank_values=True):
             query.setdefault(key, value)
-        api_request = ApiRequest(
+        api_request = Request(
             method=request.method,
             raw_path=raw_path.removeprefix("/api/v3"),
             query=query,

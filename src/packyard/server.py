@@ -20,11 +20,11 @@ from starlette.responses import PlainTextResponse, Response
 from starlette.routing import Route as StarletteRoute
 
 from packyard.api.app import API_PREFIX, RestApi
-from packyard.api.http import Receive, Scope, Send
 from packyard.config import Settings
 from packyard.core.formats import Formats
 from packyard.core.gc import collect_garbage
 from packyard.core.ports import BlobStore, Store
+from packyard.http.asgi import AsgiApp, AsgiScope, Receive, Send
 from packyard.registries.npm.app import PREFIX as NPM_PREFIX
 from packyard.registries.npm.app import NpmApp
 from packyard.registries.npm.hooks import NpmFormat
@@ -75,12 +75,12 @@ def create_app(
     settings: Settings,
     engine: Engine,
     clock: Clock = system_clock,
-) -> Callable[[Scope, Receive, Send], object]:
+) -> AsgiApp:
     store = build_store(engine)
     formats = registered_formats(settings)
     blobs = blob_store(settings)
     rest = RestApi(settings, store, formats, clock)
-    mounts: list[tuple[str, Callable[[Scope, Receive, Send], object]]] = [
+    mounts: list[tuple[str, AsgiApp]] = [
         (API_PREFIX, rest),
         (
             OCI_PREFIX,
@@ -108,12 +108,12 @@ def create_app(
 
     web = Starlette(routes=[StarletteRoute("/_packyard/ping", ping)], lifespan=lifespan)
 
-    async def app(scope: Scope, receive: Receive, send: Send) -> None:
+    async def app(scope: AsgiScope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http":
             path: str = scope["path"]
             for prefix, mounted in mounts:
                 if path == prefix or path.startswith(prefix + "/"):
-                    await mounted(scope, receive, send)  # type: ignore[misc]
+                    await mounted(scope, receive, send)
                     return
         await web(scope, receive, send)
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import threading
 from typing import Any
 
-from packyard.api.http import ApiRequest
 from packyard.config import Settings
+from packyard.http import Request
 from packyard.server import create_app
 from packyard.storage.db.engine import make_engine
 from tests.conftest import ALICE, Clock, alice_with, seed
@@ -47,7 +47,7 @@ def race(apps: list[Any]) -> None:
             out: list[int] = statuses,
             errors: list[str] = errors,
         ) -> None:
-            request = ApiRequest(
+            request = Request(
                 method="DELETE",
                 raw_path=f"/users/alice/packages/npm/race/versions/{vid}",
                 query={},

@@ -202,3 +202,9 @@ def test_github_exact_reaches_every_door(
     else:
         assert (by_rest.status_code, by_registry.status_code) == (409, 409)
         assert second_index in by_registry.json()["errors"][0]["message"]
+
+
+def test_npm_answers_bad_json_in_its_own_words(client: TestClient) -> None:
+    answer = client.put("/_registry/npm/@alice%2ffresh", content=b"{not json", headers=auth(ALICE))
+    assert answer.status_code == 400
+    assert answer.json() == {"error": "the request body is not JSON"}

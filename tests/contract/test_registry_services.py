@@ -234,7 +234,9 @@ def test_a_pull_feeds_the_5000_download_rule(
         tx.state.conn.execute(
             update(packages).where(packages.c.name == "popular").values(visibility="public")
         )
-        tx.state.conn.execute(update(versions).where(this_version).values(download_count=counted_before))
+        tx.state.conn.execute(
+            update(versions).where(this_version).values(download_count=counted_before)
+        )
 
     def downloads() -> int:
         with store.engine.connect() as conn:

@@ -10,16 +10,17 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from urllib.parse import unquote
 
 from packyard.api.errors import PACKAGES_DOCS
-from packyard.api.http import ApiRequest, ApiResponse
 from packyard.api.ratelimit import RateLimiter
 from packyard.api.render import Renderer
 from packyard.core.context import Context
 from packyard.domain.errors import NotFound, Unprocessable
 from packyard.domain.pagination import PageRequest, last_page, page_request
 from packyard.domain.permissions import Operation
+from packyard.http.request import Request
+from packyard.http.response import Response
+from packyard.http.router import Router as RawRouter
 from packyard.services import accounts, downloads, packages
 from packyard.services.access import NOT_FOUND, OwnerScope
 from packyard.services.packages import PackageAddress
@@ -30,7 +31,7 @@ class Call:
     """What a handler is given: the context, the request, the matched path parameters."""
 
     ctx: Context
-    request: ApiRequest
+    request: Request
     params: dict[str, str]
     render: Renderer
     api_url: str
@@ -38,7 +39,7 @@ class Call:
     limit_key: str
 
 
-Handler = Callable[[Call], ApiResponse]
+Handler = Callable[[Call], Response]
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,13 +51,13 @@ class Route:
     requires_login: bool
     docs: str
     operation_id: str
-    counts_against_quota: bool = True
+    counts_against_quota: bool  # False: asking never spends quota (rate_limit)
 
 
 # parameters ---------------------------------------------------------------------------
 
 
-def _int_param(request: ApiRequest, name: str) -> int | None:
+def _int_param(request: Request, name: str) -> int | None:
     value = request.query.get(name)
     if value is None or value == "":
         return None
@@ -66,7 +67,7 @@ def _int_param(request: ApiRequest, name: str) -> int | None:
         raise Unprocessable(f"Invalid value for `{name}`: {value!r}. Must be an integer.") from None
 
 
-def _page(request: ApiRequest) -> PageRequest:
+def _page(request: Request) -> PageRequest:
     return page_request(_int_param(request, "page"), _int_param(request, "per_page"))
 
 
@@ -110,7 +111,7 @@ def _link_header(call: Call, page: PageRequest, total: int) -> dict[str, str]:
 # handlers -----------------------------------------------------------------------------
 
 
-def list_packages(call: Call) -> ApiResponse:
+def list_packages(call: Call) -> Response:
     scope, login = _scope(call)
     page = _page(call.request)
     result = packages.list_packages(
@@ -122,46 +123,46 @@ def list_packages(call: Call) -> ApiResponse:
         page,
     )
     body = [call.render.package(view) for view in result.packages]
-    return ApiResponse(200, body, _link_header(call, page, result.total))
+    return Response(200, body, _link_header(call, page, result.total))
 
 
-def get_package(call: Call) -> ApiResponse:
-    return ApiResponse(200, call.render.package(packages.get_package(call.ctx, _address(call))))
+def get_package(call: Call) -> Response:
+    return Response(200, call.render.package(packages.get_package(call.ctx, _address(call))))
 
 
-def delete_package(call: Call) -> ApiResponse:
+def delete_package(call: Call) -> Response:
     packages.delete_package(call.ctx, _address(call))
-    return ApiResponse(204)
+    return Response(204)
 
 
-def restore_package(call: Call) -> ApiResponse:
+def restore_package(call: Call) -> Response:
     packages.restore_package(call.ctx, _address(call), call.request.query.get("token"))
-    return ApiResponse(204)
+    return Response(204)
 
 
-def list_versions(call: Call) -> ApiResponse:
+def list_versions(call: Call) -> Response:
     page = _page(call.request)
     result = packages.list_versions(call.ctx, _address(call), call.request.query.get("state"), page)
     body = call.render.versions(result.package, result.versions)
-    return ApiResponse(200, body, _link_header(call, page, result.total))
+    return Response(200, body, _link_header(call, page, result.total))
 
 
-def get_version(call: Call) -> ApiResponse:
+def get_version(call: Call) -> Response:
     result = packages.get_version(call.ctx, _address(call), _version_id(call))
-    return ApiResponse(200, call.render.version(result.package, result.versions[0]))
+    return Response(200, call.render.version(result.package, result.versions[0]))
 
 
-def delete_version(call: Call) -> ApiResponse:
+def delete_version(call: Call) -> Response:
     packages.delete_version(call.ctx, _address(call), _version_id(call))
-    return ApiResponse(204)
+    return Response(204)
 
 
-def restore_version(call: Call) -> ApiResponse:
+def restore_version(call: Call) -> Response:
     packages.restore_version(call.ctx, _address(call), _version_id(call))
-    return ApiResponse(204)
+    return Response(204)
 
 
-def version_downloads(call: Call) -> ApiResponse:
+def version_downloads(call: Call) -> Response:
     """Packyard's own: `{"since": day, "versions": [{"id", "name", "downloads"}]}`."""
     report = downloads.downloads_since(call.ctx, _address(call), call.request.query.get("since"))
     body = {
@@ -173,26 +174,26 @@ def version_downloads(call: Call) -> ApiResponse:
             for v in report.versions
         ],
     }
-    return ApiResponse(200, body)
+    return Response(200, body)
 
 
-def docker_conflicts(call: Call) -> ApiResponse:
+def docker_conflicts(call: Call) -> Response:
     scope, login = _scope(call)
     views = packages.docker_conflicts(call.ctx, scope, login)
-    return ApiResponse(200, [call.render.package(v) for v in views])
+    return Response(200, [call.render.package(v) for v in views])
 
 
-def get_authenticated_user(call: Call) -> ApiResponse:
+def get_authenticated_user(call: Call) -> Response:
     user = accounts.get_authenticated_user(call.ctx)
-    return ApiResponse(200, call.render.full_user(user, private=True))
+    return Response(200, call.render.full_user(user, private=True))
 
 
-def get_user(call: Call) -> ApiResponse:
+def get_user(call: Call) -> Response:
     account = accounts.get_account(call.ctx, call.params["username"])
-    return ApiResponse(200, call.render.full_user(account, private=False))
+    return Response(200, call.render.full_user(account, private=False))
 
 
-def get_rate_limit(call: Call) -> ApiResponse:
+def get_rate_limit(call: Call) -> Response:
     """GitHub's shape; asking for it never spends quota."""
     quota = call.limiter.peek(call.limit_key, time.time())
     entry = {
@@ -209,9 +210,7 @@ def get_rate_limit(call: Call) -> ApiResponse:
     # once a server advertises limits (ours does) must not slow down against a Packyard
     # that has none.
     headers = quota.headers() if call.limiter.enabled else {}
-    return ApiResponse(
-        200, {"resources": resources, "rate": {**entry, "resource": "core"}}, headers
-    )
+    return Response(200, {"resources": resources, "rate": {**entry, "resource": "core"}}, headers)
 
 
 # the table ----------------------------------------------------------------------------
@@ -259,6 +258,7 @@ def _package_routes(kind: str) -> list[Route]:
             login,
             f"list-packages-for-{namespace}",
             f"list-packages-for-{listing_suffix}",
+            counts_against_quota=True,
         ),
         Route(
             "GET",
@@ -268,6 +268,7 @@ def _package_routes(kind: str) -> list[Route]:
             login,
             f"get-a-package-for-{doc_suffix}",
             f"get-package-for-{listing_suffix}",
+            counts_against_quota=True,
         ),
         Route(
             "DELETE",
@@ -277,6 +278,7 @@ def _package_routes(kind: str) -> list[Route]:
             True,
             f"delete-a-package-for-{doc_suffix}",
             f"delete-package-for-{for_}",
+            counts_against_quota=True,
         ),
         Route(
             "POST",
@@ -286,6 +288,7 @@ def _package_routes(kind: str) -> list[Route]:
             True,
             f"restore-a-package-for-{doc_suffix}",
             f"restore-package-for-{for_}",
+            counts_against_quota=True,
         ),
         Route(
             "GET",
@@ -295,6 +298,7 @@ def _package_routes(kind: str) -> list[Route]:
             login,
             f"list-package-versions-for-a-package-owned-by-{docs_owned}",
             f"get-all-package-versions-for-package-owned-by-{owned}",
+            counts_against_quota=True,
         ),
         Route(
             "GET",
@@ -304,6 +308,7 @@ def _package_routes(kind: str) -> list[Route]:
             login,
             f"get-a-package-version-for-{doc_suffix}",
             f"get-package-version-for-{listing_suffix}",
+            counts_against_quota=True,
         ),
         Route(
             "DELETE",
@@ -313,6 +318,7 @@ def _package_routes(kind: str) -> list[Route]:
             True,
             delete_version_doc,
             f"delete-package-version-for-{for_}",
+            counts_against_quota=True,
         ),
         Route(
             "POST",
@@ -322,6 +328,7 @@ def _package_routes(kind: str) -> list[Route]:
             True,
             restore_version_doc,
             f"restore-package-version-for-{for_}",
+            counts_against_quota=True,
         ),
         Route(
             "GET",
@@ -331,6 +338,7 @@ def _package_routes(kind: str) -> list[Route]:
             login,
             f"get-list-of-conflicting-packages-during-docker-migration-for-{listing_suffix}",
             f"list-docker-migration-conflicting-packages-for-{listing_suffix}",
+            counts_against_quota=True,
         ),
     ]
 
@@ -357,6 +365,7 @@ def _extension_routes(kind: str) -> list[Route]:
             kind == "user",
             f"get-a-package-for-{doc_suffix}",
             f"packyard/version-downloads-for-{op_suffix}",
+            counts_against_quota=True,
         )
     ]
 
@@ -376,6 +385,7 @@ ROUTES: list[Route] = [
         True,
         "https://docs.github.com/rest/users/users#get-the-authenticated-user",
         "users/get-authenticated",
+        counts_against_quota=True,
     ),
     Route(
         "GET",
@@ -385,6 +395,7 @@ ROUTES: list[Route] = [
         False,
         "https://docs.github.com/rest/users/users#get-a-user",
         "users/get-by-username",
+        counts_against_quota=True,
     ),
     Route(
         "GET",
@@ -404,22 +415,12 @@ def docs_url(route: Route) -> str:
     return route.docs if route.docs.startswith("https://") else f"{PACKAGES_DOCS}#{route.docs}"
 
 
-class Router:
-    def __init__(self, routes: list[Route]) -> None:
-        self._by_shape: dict[tuple[str, int], list[Route]] = {}
-        for route in routes:
-            self._by_shape.setdefault((route.method, len(route.pattern)), []).append(route)
+class Router(RawRouter[Route]):
+    """The kit's router; a path GitHub does not serve, or a method it does not allow on a
+    path, is a 404 there."""
 
     def match(self, method: str, raw_path: str) -> tuple[Route, dict[str, str]]:
-        """Match on the raw path, then decode each segment: `a%2Fb` is one segment."""
-        segments = raw_path.strip("/").split("/") if raw_path.strip("/") else []
-        for route in self._by_shape.get((method, len(segments)), ()):
-            params: dict[str, str] = {}
-            for expected, actual in zip(route.pattern, segments, strict=True):
-                if expected.startswith("{"):
-                    params[expected[1:-1]] = unquote(actual)
-                elif expected != actual:
-                    break
-            else:
-                return route, params
-        raise NotFound(NOT_FOUND)
+        found = super().match(method, raw_path)
+        if found is None:
+            raise NotFound(NOT_FOUND)
+        return found

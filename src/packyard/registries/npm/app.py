@@ -2,52 +2,254 @@
 
 A `.npmrc` needs two lines: `@OWNER:registry=http://HOST:PORT/_registry/npm/` and
 `//HOST:PORT/_registry/npm/:_authToken=TOKEN`. Errors come back as npm's `{"error": ...}`
-with the status npm's CLI explains to its user.
+(`registries/npm/errors.py`).
+
+Each request is handled whole in a worker thread (the services are synchronous, tarballs
+are files): the event loop never waits on the database or the blob store.
 """
 
 from __future__ import annotations
 
-import hashlib
 import json
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import unquote
 
-import orjson
-
 from packyard.auth.tokens import parse_authorization
 from packyard.core.context import Context
 from packyard.core.formats import Formats
 from packyard.core.ports import BlobStore, Store
-from packyard.domain.errors import (
-    BadRequest,
-    Conflict,
-    DomainError,
-    Forbidden,
-    NotFound,
-    Unauthenticated,
-)
-from packyard.domain.npm import NpmVersionRecord, tarball_filename
+from packyard.domain.errors import DomainError, NotFound, Unauthenticated
+from packyard.domain.npm import NpmInvalid, NpmVersionRecord, tarball_filename
 from packyard.domain.types import ANONYMOUS, Actor
-from packyard.registries.asgi import Receive, Scope, Send, raw_headers, read_body
+from packyard.http.asgi import AsgiScope, Receive, Send
+from packyard.http.exchange import exchange
+from packyard.http.request import Request
+from packyard.http.response import Blob, Response
+from packyard.http.router import Matcher, Params, Route, Router, match_pattern, segments
+from packyard.http.threads import body_from_thread, in_thread
 from packyard.registries.npm import service as npm
+from packyard.registries.npm.errors import JSON, error_response, server_error
 from packyard.services.auth import authenticate
 
 PREFIX = "/_registry/npm"
 ABBREVIATED = "application/vnd.npm.install-v1+json"
 
-STATUS = {NotFound: 404, Unauthenticated: 401, Forbidden: 403, Conflict: 409, BadRequest: 400}
+
+@dataclass(frozen=True, slots=True)
+class Needs:
+    body: bool  # reads the request's JSON document
+    etag: bool  # a GET or HEAD answered 200 carries an ETag and honours If-None-Match
 
 
-@dataclass
-class Reply:
-    status: int
-    body: Any = None
-    headers: dict[str, str] | None = None
-    stream: Iterator[bytes] | None = None
-    length: int | None = None
+@dataclass(frozen=True, slots=True)
+class Call:
+    ctx: Context
+    request: Request
+    params: Params
+    needs: Needs
+    blobs: BlobStore
+    base_url: str
+
+    @property
+    def name(self) -> str:
+        return self.params["name"]
+
+    def document(self, empty: bytes = b"{}") -> Any:
+        """The request's JSON body (`empty` when there is none); only for routes that say so."""
+        if not self.needs.body:
+            raise RuntimeError("this route did not declare that it reads a body")
+        try:
+            return json.loads(body_from_thread(self.request) or empty)
+        except ValueError:  # JSONDecodeError, and bytes that are not UTF-8
+            raise NpmInvalid("the request body is not JSON") from None
+
+
+Handler = Callable[[Call], Response]
+
+
+def package(*rest: str, under: tuple[str, ...] = ()) -> Matcher:
+    """A path naming a package, then `rest`: `@owner/name` comes as one segment
+    (`@owner%2fname`) or as two."""
+
+    def match(raw_path: str) -> Params | None:
+        raw = segments(raw_path)[len(under) :]
+        head = [unquote(s) for s in segments(raw_path)[: len(under) + 2]]
+        if tuple(head[: len(under)]) != under or not raw:
+            return None
+        first = head[len(under)]
+        if "/" in first or not first.startswith("@") or len(raw) == 1:
+            name, tail = first, raw[1:]
+        else:
+            name, tail = f"{first}/{head[len(under) + 1]}", raw[2:]
+        params = match_pattern(rest, tail)
+        return None if params is None else {**params, "name": name}
+
+    return match
+
+
+# handlers -----------------------------------------------------------------------------
+
+
+def whoami(call: Call) -> Response:
+    if call.ctx.actor.user is None:
+        raise Unauthenticated("log in to see who you are")
+    return Response(200, {"username": call.ctx.actor.user.login})
+
+
+def login(call: Call) -> Response:
+    """`npm login --auth-type=legacy`: the password is a Packyard token."""
+    document = call.document()
+    token = str(document.get("password", ""))
+    actor = authenticate(call.ctx.store, token, call.ctx.now)
+    if actor.user is None or actor.user.login.lower() != str(document.get("name", "")).lower():
+        raise Unauthenticated("the token does not belong to that user")
+    return Response(201, {"ok": True, "id": f"org.couchdb.user:{actor.user.login}", "token": token})
+
+
+def packument(call: Call) -> Response:
+    found = npm.packument(call.ctx, call.name)
+    name = call.name
+    modified = max(
+        [found.package.updated_at, *(r.created_at for r in found.versions if r.created_at)]
+    )
+    full = {v.version: _document(call.base_url, name, v) for v in found.versions}
+    if ABBREVIATED in call.request.headers.get("accept", ""):
+        body: dict[str, Any] = {
+            "name": name,
+            "modified": modified,
+            "dist-tags": found.dist_tags,
+            "versions": {
+                version: {k: d[k] for k in (*npm.ABBREVIATED_KEYS, "dist", "deprecated") if k in d}
+                for version, d in full.items()
+            },
+        }
+        return Response(200, body, {"Content-Type": ABBREVIATED})
+    time = {"created": found.package.created_at, "modified": modified}
+    time.update({r.version: r.created_at for r in found.versions if r.created_at})
+    body = {
+        "_id": name,
+        "name": name,
+        "dist-tags": found.dist_tags,
+        "versions": full,
+        "time": time,
+        "_rev": f"{len(found.versions)}-{found.package.id}",
+    }
+    return Response(200, body)
+
+
+def version(call: Call) -> Response:
+    found = npm.packument(call.ctx, call.name)
+    wanted = call.params["version"]
+    chosen = found.dist_tags.get(wanted, wanted)
+    for record in found.versions:
+        if record.version == chosen:
+            return Response(200, _document(call.base_url, call.name, record))
+    raise NotFound(f"{call.name} has no version or dist-tag {wanted}")
+
+
+def tarball(call: Call) -> Response:
+    file = npm.tarball(call.ctx, call.name, call.params["filename"])
+    blobs, digest = call.blobs, file.digest
+    return Response(
+        200,
+        headers={"Content-Type": "application/octet-stream"},
+        blob=Blob(file.size, lambda start, end: blobs.read(digest, start, end), ranges=False),
+    )
+
+
+def publish_or_update(call: Call) -> Response:
+    document = call.document()
+    if document.get("_attachments"):
+        npm.publish(call.ctx, call.blobs, call.name, document)
+    else:  # `npm deprecate` PUTs the packument back
+        npm.update(call.ctx, call.name, document, unpublish=False)
+    return Response(201, {"ok": True, "id": call.name})
+
+
+def unpublish_versions(call: Call) -> Response:
+    """`npm unpublish name@version` PUTs the packument back without the versions it drops."""
+    npm.update(call.ctx, call.name, call.document(), unpublish=True)
+    return Response(201, {"ok": True, "id": call.name})
+
+
+def unpublish_package(call: Call) -> Response:
+    npm.unpublish_package(call.ctx, call.name)
+    return Response(200, {"ok": True})
+
+
+def forget_tarball(_call: Call) -> Response:
+    """The tarball of a version unpublished a moment ago: its bytes go with GC."""
+    return Response(200, {"ok": True})
+
+
+def dist_tags(call: Call) -> Response:
+    return Response(200, npm.dist_tags(call.ctx, call.name))
+
+
+def set_dist_tag(call: Call) -> Response:
+    chosen = call.document(b'""')
+    return Response(201, npm.set_dist_tag(call.ctx, call.name, call.params["tag"], str(chosen)))
+
+
+def remove_dist_tag(call: Call) -> Response:
+    return Response(200, npm.remove_dist_tag(call.ctx, call.name, call.params["tag"]))
+
+
+def _document(base_url: str, name: str, record: NpmVersionRecord) -> dict[str, Any]:
+    document: dict[str, Any] = json.loads(record.manifest)
+    integrity, shasum = npm.tarball_hashes(record.tarball)
+    document.update(
+        {
+            "_id": f"{name}@{record.version}",
+            "dist": {
+                "integrity": integrity,
+                "shasum": shasum,
+                "tarball": f"{base_url}{PREFIX}/{name}/-/{tarball_filename(name, record.version)}",
+            },
+        }
+    )
+    if record.deprecated:
+        document["deprecated"] = record.deprecated
+    return document
+
+
+# the table ----------------------------------------------------------------------------
+
+READ = Needs(body=False, etag=True)
+STREAM = Needs(body=False, etag=False)
+WRITE = Needs(body=True, etag=False)
+ACT = Needs(body=False, etag=False)
+
+DIST_TAGS = package("dist-tags", under=("-", "package"))
+DIST_TAG = package("dist-tags", "{tag}", under=("-", "package"))
+TARBALL = package("-", "{filename}")
+TARBALL_REV = package("-", "{filename}", "-rev", "{rev}")
+REV = package("-rev", "{rev}")
+PACKAGE = package()
+VERSION = package("{version}")
+
+ROUTES: list[Route[Handler, Needs]] = [
+    Route("GET", ("-", "whoami"), whoami, READ),
+    Route("HEAD", ("-", "whoami"), whoami, READ),
+    Route("PUT", ("-", "user", "{user}"), login, WRITE),
+    Route("GET", DIST_TAGS, dist_tags, READ),
+    Route("PUT", DIST_TAG, set_dist_tag, WRITE),
+    Route("DELETE", DIST_TAG, remove_dist_tag, ACT),
+    Route("GET", TARBALL, tarball, STREAM),
+    Route("HEAD", TARBALL, tarball, STREAM),
+    Route("DELETE", TARBALL, forget_tarball, ACT),
+    Route("DELETE", TARBALL_REV, forget_tarball, ACT),
+    Route("PUT", REV, unpublish_versions, WRITE),
+    Route("DELETE", REV, unpublish_package, ACT),
+    Route("GET", PACKAGE, packument, READ),
+    Route("HEAD", PACKAGE, packument, READ),
+    Route("PUT", PACKAGE, publish_or_update, WRITE),
+    Route("GET", VERSION, version, READ),
+    Route("HEAD", VERSION, version, READ),
+]
 
 
 class NpmApp:
@@ -66,186 +268,33 @@ class NpmApp:
         self.base_url = base_url.rstrip("/")
         self.clock = clock
         self.restore_window = restore_window
+        self.router = Router(ROUTES)
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        raw = (scope.get("raw_path") or scope["path"].encode()).decode("latin-1")
-        path = raw.split("?", 1)[0][len(PREFIX) :]
-        headers = {k.decode("latin-1"): v.decode("latin-1") for k, v in scope["headers"]}
-        method = scope["method"]
+    async def __call__(self, scope: AsgiScope, receive: Receive, send: Send) -> None:
+        request = Request.from_scope(scope, receive, PREFIX)
+        await exchange(request, send, self._respond, server_error)
+
+    async def _respond(self, request: Request) -> Response:
+        return await in_thread(self.handle, request)
+
+    def handle(self, request: Request) -> Response:
+        """In a worker thread: authenticate, route, call the handler, map its refusal."""
         try:
-            actor = self._actor(headers)
+            actor = self._actor(request.headers)
             ctx = Context(self.store, actor, self.clock(), self.restore_window, self.formats)
-            reply = await self._route(ctx, method, path, headers, receive)
+            found = self.router.match(request.method, request.raw_path)
+            if found is None:
+                raise NotFound("not found")
+            route, params = found
+            response = route.handler(
+                Call(ctx, request, params, route.needs, self.blobs, self.base_url)
+            )
+            response.etag = route.needs.etag
         except DomainError as error:
-            status = next((code for cls, code in STATUS.items() if isinstance(error, cls)), 500)
-            extra = {"WWW-Authenticate": 'Bearer realm="npm"'} if status == 401 else None
-            reply = Reply(status, {"error": error.message}, extra)
-        await _send(send, reply, method, headers)
+            response = error_response(error)
+        response.headers.setdefault("Content-Type", JSON)
+        return response
 
     def _actor(self, headers: dict[str, str]) -> Actor:
         token = parse_authorization(headers.get("authorization"))
         return ANONYMOUS if token is None else authenticate(self.store, token, self.clock())
-
-    async def _route(
-        self, ctx: Context, method: str, path: str, headers: dict[str, str], receive: Receive
-    ) -> Reply:
-        segments = [unquote(s) for s in path.strip("/").split("/") if s]
-        if segments[:2] == ["-", "whoami"]:
-            if ctx.actor.user is None:
-                raise Unauthenticated("log in to see who you are")
-            return Reply(200, {"username": ctx.actor.user.login})
-        if segments[:2] == ["-", "user"] and method == "PUT":
-            return await self._login(ctx, receive)
-        if segments[:3] == ["-", "package", segments[2] if len(segments) > 2 else ""]:
-            name, rest = _package_name(segments[2:])
-            return await self._dist_tags(ctx, method, name, rest, receive)
-        name, rest = _package_name(segments)
-        if method in ("GET", "HEAD") and not rest:
-            return self._packument(ctx, name, headers)
-        if method in ("GET", "HEAD") and len(rest) == 2 and rest[0] == "-":
-            file = npm.tarball(ctx, name, rest[1])
-            return Reply(
-                200,
-                headers={"Content-Type": "application/octet-stream"},
-                stream=self.blobs.read(file.digest),
-                length=file.size,
-            )
-        if method in ("GET", "HEAD") and len(rest) == 1:
-            return self._version(ctx, name, rest[0])
-        if method == "PUT" and (not rest or rest[0] == "-rev"):
-            document = json.loads(await read_body(receive) or b"{}")
-            if not rest and document.get("_attachments"):
-                npm.publish(ctx, self.blobs, name, document)
-            else:
-                # `npm deprecate` PUTs the packument back; with -rev, `npm unpublish` PUTs it
-                # without the versions it removes.
-                npm.update(ctx, name, document, unpublish=bool(rest))
-            return Reply(201, {"ok": True, "id": name})
-        if method == "DELETE" and rest[:1] == ["-rev"]:
-            npm.unpublish_package(ctx, name)
-            return Reply(200, {"ok": True})
-        if method == "DELETE" and len(rest) >= 2 and rest[0] == "-":
-            # The tarball of a version unpublished a moment ago: its bytes go with GC.
-            return Reply(200, {"ok": True})
-        raise NotFound("not found")
-
-    def _document(self, name: str, record: NpmVersionRecord) -> dict[str, Any]:
-        document: dict[str, Any] = json.loads(record.manifest)
-        integrity, shasum = npm.tarball_hashes(record.tarball)
-        document.update(
-            {
-                "_id": f"{name}@{record.version}",
-                "dist": {
-                    "integrity": integrity,
-                    "shasum": shasum,
-                    "tarball": f"{self.base_url}{PREFIX}/{name}/-/"
-                    f"{tarball_filename(name, record.version)}",
-                },
-            }
-        )
-        if record.deprecated:
-            document["deprecated"] = record.deprecated
-        return document
-
-    def _packument(self, ctx: Context, name: str, headers: dict[str, str]) -> Reply:
-        found = npm.packument(ctx, name)
-        modified = max(
-            [found.package.updated_at, *(r.created_at for r in found.versions if r.created_at)]
-        )
-        full = {v.version: self._document(name, v) for v in found.versions}
-        if ABBREVIATED in headers.get("accept", ""):
-            body: dict[str, Any] = {
-                "name": name,
-                "modified": modified,
-                "dist-tags": found.dist_tags,
-                "versions": {
-                    version: {
-                        k: d[k] for k in (*npm.ABBREVIATED_KEYS, "dist", "deprecated") if k in d
-                    }
-                    for version, d in full.items()
-                },
-            }
-            return Reply(200, body, {"Content-Type": ABBREVIATED})
-        time = {"created": found.package.created_at, "modified": modified}
-        time.update({r.version: r.created_at for r in found.versions if r.created_at})
-        body = {
-            "_id": name,
-            "name": name,
-            "dist-tags": found.dist_tags,
-            "versions": full,
-            "time": time,
-            "_rev": f"{len(found.versions)}-{found.package.id}",
-        }
-        return Reply(200, body)
-
-    def _version(self, ctx: Context, name: str, wanted: str) -> Reply:
-        found = npm.packument(ctx, name)
-        version = found.dist_tags.get(wanted, wanted)
-        for record in found.versions:
-            if record.version == version:
-                return Reply(200, self._document(name, record))
-        raise NotFound(f"{name} has no version or dist-tag {wanted}")
-
-    async def _dist_tags(
-        self, ctx: Context, method: str, name: str, rest: list[str], receive: Receive
-    ) -> Reply:
-        if rest[:1] != ["dist-tags"]:
-            raise NotFound("not found")
-        if method == "GET" and len(rest) == 1:
-            return Reply(200, npm.dist_tags(ctx, name))
-        if method == "PUT" and len(rest) == 2:
-            version = json.loads(await read_body(receive) or b'""')
-            return Reply(201, npm.set_dist_tag(ctx, name, rest[1], str(version)))
-        if method == "DELETE" and len(rest) == 2:
-            return Reply(200, npm.remove_dist_tag(ctx, name, rest[1]))
-        raise NotFound("not found")
-
-    async def _login(self, ctx: Context, receive: Receive) -> Reply:
-        """`npm login --auth-type=legacy`: the password is a Packyard token."""
-        document = json.loads(await read_body(receive) or b"{}")
-        token = str(document.get("password", ""))
-        actor = authenticate(self.store, token, self.clock())
-        if actor.user is None or actor.user.login.lower() != str(document.get("name", "")).lower():
-            raise Unauthenticated("the token does not belong to that user")
-        return Reply(
-            201, {"ok": True, "id": f"org.couchdb.user:{actor.user.login}", "token": token}
-        )
-
-
-def _package_name(segments: list[str]) -> tuple[str, list[str]]:
-    """`@owner/name` arrives as one segment (`@owner%2fname`) or as two."""
-    if not segments:
-        raise NotFound("not found")
-    if "/" in segments[0]:
-        return segments[0], segments[1:]
-    if segments[0].startswith("@") and len(segments) > 1:
-        return f"{segments[0]}/{segments[1]}", segments[2:]
-    return segments[0], segments[1:]
-
-
-async def _send(send: Send, reply: Reply, method: str, request: dict[str, str]) -> None:
-    headers = {"Content-Type": "application/json", **(reply.headers or {})}
-    if reply.stream is not None:
-        headers["Content-Length"] = str(reply.length or 0)
-        await send(
-            {"type": "http.response.start", "status": reply.status, "headers": raw_headers(headers)}
-        )
-        if method != "HEAD":
-            for chunk in reply.stream:
-                await send({"type": "http.response.body", "body": chunk, "more_body": True})
-        await send({"type": "http.response.body", "body": b""})
-        return
-    body = (
-        b""
-        if reply.body is None
-        else orjson.dumps(reply.body, option=orjson.OPT_UTC_Z | orjson.OPT_OMIT_MICROSECONDS)
-    )
-    status = reply.status
-    if status == 200 and method in ("GET", "HEAD"):
-        etag = '"' + hashlib.sha1(body).hexdigest() + '"'
-        headers["ETag"] = etag
-        if request.get("if-none-match") == etag:
-            status, body = 304, b""
-    headers["Content-Length"] = str(len(body))
-    await send({"type": "http.response.start", "status": status, "headers": raw_headers(headers)})
-    await send({"type": "http.response.body", "body": b"" if method == "HEAD" else body})

@@ -1,4 +1,5 @@
-"""The distribution spec's error codes, and the one table from each to its HTTP answer."""
+"""The distribution spec's error codes, the one table from each to its HTTP answer, and the
+one mapping from a domain error (or a bug) to that answer."""
 
 from __future__ import annotations
 
@@ -16,6 +17,9 @@ from packyard.domain.errors import (
     RateLimited,
     Unauthenticated,
 )
+from packyard.http.response import Response
+
+JSON = "application/json"
 
 
 class ErrorCode(enum.StrEnum):
@@ -112,3 +116,28 @@ CODE_BY_ERROR: dict[type[DomainError], ErrorCode] = {
     NotFound: ErrorCode.NAME_UNKNOWN,
     RateLimited: ErrorCode.TOOMANYREQUESTS,
 }
+
+
+def error_response(error: RegistryError | DomainError, challenge: str) -> Response:
+    """The answer to a refusal; a 401 carries `challenge` so the client fetches a token."""
+    if isinstance(error, oci.UploadOffsetInvalid):
+        # A chunk that does not start where the upload stands: the spec's 416 with the range
+        # the registry holds.
+        invalid = RegistryError(ErrorCode.BLOB_UPLOAD_INVALID, message=error.message)
+        headers = {"Range": f"0-{max(0, error.expected - 1)}", "Content-Type": JSON}
+        return Response(416, headers=headers, content=invalid.body())
+    if isinstance(error, DomainError):
+        error = registry_error(error)
+    headers = {"Content-Type": JSON}
+    if error.status == 401:
+        headers["WWW-Authenticate"] = challenge
+    return Response(error.status, headers=headers, content=error.body())
+
+
+# The spec has no code for a registry's own failure; distribution answers this one.
+UNKNOWN_BODY = orjson.dumps({"errors": [{"code": "UNKNOWN", "message": "unknown error"}]})
+
+
+def server_error() -> Response:
+    """What a bug or a lost database answers: the spec's shape, no traceback."""
+    return Response(500, headers={"Content-Type": JSON}, content=UNKNOWN_BODY)

@@ -1,0 +1,110 @@
+"""A request as the apps here see it: the raw path, the query, the headers, the body.
+
+Routes match the raw path because package names carry `%2F`: a decoded path cannot tell
+`tools%2Fcli` from `tools/cli`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Sequence
+from dataclasses import dataclass, field
+from urllib.parse import parse_qsl
+
+from packyard.http.asgi import AsgiScope, Message, Receive
+
+
+async def _no_body() -> Message:
+    return {"type": "http.request", "body": b"", "more_body": False}
+
+
+@dataclass(slots=True)
+class Request:
+    method: str
+    raw_path: str  # below the app's prefix, still percent-encoded, without the query
+    query: dict[str, str]  # the first value of each name
+    headers: dict[str, str]  # names lowercased; a repeated header keeps its last value here
+    client_host: str | None
+    raw_query: str = ""
+    raw_headers: Sequence[tuple[bytes, bytes]] = ()
+    receive: Receive = _no_body
+    _consumed: bool = field(default=False, repr=False)
+
+    @classmethod
+    def from_scope(cls, scope: AsgiScope, receive: Receive, prefix: str) -> Request:
+        raw = scope.get("raw_path") or scope["path"].encode()
+        raw_path = raw.decode("latin-1").partition("?")[0][len(prefix) :]
+        query: dict[str, str] = {}
+        query_string = scope.get("query_string", b"").decode("latin-1")
+        if query_string:
+            for key, value in parse_qsl(query_string, keep_blank_values=True):
+                query.setdefault(key, value)
+        # ASGI servers hand header names over lowercased already.
+        raw_headers = scope["headers"]
+        headers = {k.decode("latin-1"): v.decode("latin-1") for k, v in raw_headers}
+        client = scope.get("client")
+        return cls(
+            scope["method"],
+            raw_path,
+            query,
+            headers,
+            client[0] if client else None,
+            query_string,
+            raw_headers,
+            receive,
+        )
+
+    def query_values(self, name: str) -> list[str]:
+        """Every value given for `name`, in order (`?a=1&a=2` → `["1", "2"]`)."""
+        pairs = parse_qsl(self.raw_query, keep_blank_values=True)
+        return [value for key, value in pairs if key == name] or (
+            [self.query[name]] if name in self.query else []
+        )
+
+    def header_values(self, name: str) -> list[str]:
+        """Every value of a header sent more than once (skopeo sends Accept six times)."""
+        if not self.raw_headers:
+            return [self.headers[name]] if name in self.headers else []
+        wanted = name.lower().encode("latin-1")
+        return [v.decode("latin-1") for k, v in self.raw_headers if k.lower() == wanted]
+
+    def accepted(self) -> list[str]:
+        """The media types of every Accept header, parameters dropped."""
+        return [
+            part.split(";")[0].strip()
+            for value in self.header_values("accept")
+            for part in value.split(",")
+        ]
+
+    async def _next_chunk(self) -> bytes | None:
+        """The next non-empty chunk of the body, or None at its end."""
+        while not self._consumed:
+            message = await self.receive()
+            self._consumed = not message.get("more_body")
+            chunk: bytes = message.get("body", b"")
+            if chunk:
+                return chunk
+        return None
+
+    async def stream(self) -> AsyncIterator[bytes]:
+        """The body chunk by chunk, as the server hands it over; it can be read once."""
+        while (chunk := await self._next_chunk()) is not None:
+            yield chunk
+
+    async def body(self) -> bytes:
+        """The whole body: for small documents (manifests, packuments), never blobs."""
+        return await self.read(-1)
+
+    async def read(self, at_least: int) -> bytes:
+        """The next `at_least` bytes of the body or more (all of it for -1; b"" at its end).
+
+        Chunks are joined whole, so a batch ends on a chunk boundary, never inside one.
+        """
+        parts: list[bytes] = []
+        size = 0
+        while at_least < 0 or size < at_least:
+            chunk = await self._next_chunk()
+            if chunk is None:
+                break
+            parts.append(chunk)
+            size += len(chunk)
+        return b"".join(parts)

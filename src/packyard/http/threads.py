@@ -1,0 +1,37 @@
+"""Blocking work off the event loop, and the request body back into it.
+
+The registries' services are synchronous (a database transaction, a blob store's file I/O).
+Their handlers run whole in a worker thread (`in_thread`); a handler that needs the request
+body reads it from there with `body_from_thread` / `read_from_thread`, which hop back to the
+event loop for it. The REST API stays inline: it is the benchmarked fast path and does no
+blob I/O.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from typing import ParamSpec, TypeVar
+
+import anyio.from_thread
+from starlette.concurrency import run_in_threadpool
+
+from packyard.http.request import Request
+
+P = ParamSpec("P")
+T = TypeVar("T")
+
+
+async def in_thread(fn: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> T:
+    return await run_in_threadpool(fn, *args, **kwargs)
+
+
+def body_from_thread(request: Request) -> bytes:
+    """From a worker thread: the whole request body."""
+    return anyio.from_thread.run(request.body)
+
+
+def batches_from_thread(request: Request, at_least: int) -> Iterator[bytes]:
+    """From a worker thread: the body in batches of `at_least` bytes or more (the last may be
+    smaller), one hop to the event loop per batch rather than per chunk."""
+    while batch := anyio.from_thread.run(request.read, at_least):
+        yield batch

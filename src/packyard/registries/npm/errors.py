@@ -1,0 +1,47 @@
+"""The one table from domain errors to npm's answers: `{"error": message}` with the status
+npm's CLI explains to its user."""
+
+from __future__ import annotations
+
+from packyard.domain.errors import (
+    BadRequest,
+    Conflict,
+    DomainError,
+    Forbidden,
+    NotFound,
+    Unauthenticated,
+)
+from packyard.http.response import Response
+
+JSON = "application/json"
+# npm asks for a login again on a 401 that names a Bearer realm.
+CHALLENGE = 'Bearer realm="npm"'
+
+STATUS_BY_ERROR: dict[type[DomainError], int] = {
+    NotFound: 404,
+    Unauthenticated: 401,
+    Forbidden: 403,
+    Conflict: 409,
+    BadRequest: 400,
+}
+
+
+def status_for(error: DomainError) -> int:
+    """A refusal npm has no status for (a rate limit, say) is still a 500 with its message."""
+    for cls in type(error).__mro__:
+        if cls in STATUS_BY_ERROR:
+            return STATUS_BY_ERROR[cls]
+    return 500
+
+
+def error_response(error: DomainError) -> Response:
+    status = status_for(error)
+    headers = {"Content-Type": JSON}
+    if status == 401:
+        headers["WWW-Authenticate"] = CHALLENGE
+    return Response(status, {"error": error.message}, headers)
+
+
+def server_error() -> Response:
+    """What a bug or a lost database answers: npm's shape, no traceback."""
+    return Response(500, {"error": "Internal Server Error"}, {"Content-Type": JSON})
