@@ -10,8 +10,10 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Mapping
+from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any
 
 from sqlalchemy import Engine
 from starlette.applications import Starlette
@@ -21,9 +23,9 @@ from starlette.routing import Route as StarletteRoute
 
 from packyard.api.app import API_PREFIX, RestApi
 from packyard.config import Settings
-from packyard.core.formats import Formats
+from packyard.core.formats import Format, Formats
 from packyard.core.gc import collect_garbage
-from packyard.core.ports import BlobStore, Store
+from packyard.core.ports import BlobStore, RowsKey, Store
 from packyard.http.asgi import AsgiApp, AsgiScope, Receive, Send
 from packyard.registries.npm.app import PREFIX as NPM_PREFIX
 from packyard.registries.npm.app import NpmApp
@@ -33,8 +35,9 @@ from packyard.registries.oci.app import PREFIX as OCI_PREFIX
 from packyard.registries.oci.app import OciApp
 from packyard.registries.oci.hooks import OciFormat
 from packyard.registries.oci.ports import OCI_ROWS, OciRows
+from packyard.registries.wiring import Wiring
 from packyard.storage.blobs.filesystem import FilesystemBlobStore
-from packyard.storage.db.base import TxState
+from packyard.storage.db.base import Rows, TxState
 from packyard.storage.db.npm import SqlNpmRows
 from packyard.storage.db.oci import SqlOciRows
 from packyard.storage.db.store import SqlStore
@@ -47,23 +50,41 @@ def system_clock() -> datetime:
     return datetime.now(UTC)
 
 
+@dataclass(frozen=True, slots=True)
+class Registration:
+    """A format with a registry, as the composition root knows it: where its wire is
+    mounted, the app serving it, its hooks (built from the settings), and its own rows."""
+
+    prefix: str
+    app: Callable[[Wiring], AsgiApp]
+    format: Callable[[Settings], Format]
+    rows: Mapping[RowsKey[Any], Callable[[TxState], Rows]]
+
+
+# One line per format with a registry; the other package types get the plain core format.
+REGISTRATIONS = (
+    Registration(
+        OCI_PREFIX,
+        OciApp,
+        lambda s: OciFormat(protect_children=not s.github_exact),
+        {OCI_ROWS: SqlOciRows},
+    ),
+    Registration(NPM_PREFIX, NpmApp, lambda _s: NpmFormat(), {NPM_ROWS: SqlNpmRows}),
+)
+
+
 def registered_formats(settings: Settings) -> Formats:
-    """One line per format with a registry; the other package types get the plain format."""
-    return Formats(
-        [
-            OciFormat(protect_children=not settings.github_exact),
-            NpmFormat(),
-        ]
-    )
+    return Formats(r.format(settings) for r in REGISTRATIONS)
 
 
 def build_store(engine: Engine) -> SqlStore:
-    """The SQL store, with each format's own rows: one line per format with tables."""
-    return SqlStore(engine, {OCI_ROWS: SqlOciRows, NPM_ROWS: SqlNpmRows})
+    """The SQL store, with each registered format's own rows."""
+    return SqlStore(engine, {key: rows for r in REGISTRATIONS for key, rows in r.rows.items()})
 
 
 def _conforms(state: TxState) -> tuple[OciRows, NpmRows]:
-    """Never called: mypy checks here that each format's storage is the rows it declares."""
+    """Never called: mypy checks here that each format's storage is the rows it declares
+    (the registrations' mapping cannot say which implementation goes with which key)."""
     return SqlOciRows(state), SqlNpmRows(state)
 
 
@@ -80,16 +101,10 @@ def create_app(
     formats = registered_formats(settings)
     blobs = blob_store(settings)
     rest = RestApi(settings, store, formats, clock)
+    wiring = Wiring(store, blobs, settings.base_url, clock, settings.restore_window, formats)
     mounts: list[tuple[str, AsgiApp]] = [
         (API_PREFIX, rest),
-        (
-            OCI_PREFIX,
-            OciApp(store, blobs, settings.base_url, clock, settings.restore_window, formats),
-        ),
-        (
-            NPM_PREFIX,
-            NpmApp(store, blobs, settings.base_url, clock, settings.restore_window, formats),
-        ),
+        *((r.prefix, r.app(wiring)) for r in REGISTRATIONS),
     ]
 
     async def ping(_request: Request) -> Response:

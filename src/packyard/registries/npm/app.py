@@ -13,14 +13,12 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import unquote
 
 from packyard.auth.tokens import parse_authorization
 from packyard.core.context import Context
-from packyard.core.formats import Formats
-from packyard.core.ports import BlobStore, Store
+from packyard.core.ports import BlobStore
 from packyard.domain.errors import DomainError, NotFound, Unauthenticated
 from packyard.domain.npm import NpmInvalid, NpmVersionRecord, tarball_filename
 from packyard.domain.types import ANONYMOUS, Actor
@@ -32,6 +30,7 @@ from packyard.http.router import Matcher, Params, Route, Router, match_pattern, 
 from packyard.http.threads import body_from_thread, in_thread
 from packyard.registries.npm import service as npm
 from packyard.registries.npm.errors import JSON, error_response, server_error
+from packyard.registries.wiring import Wiring
 from packyard.services.auth import authenticate
 
 PREFIX = "/_registry/npm"
@@ -253,21 +252,12 @@ ROUTES: list[Route[Handler, Needs]] = [
 
 
 class NpmApp:
-    def __init__(
-        self,
-        store: Store,
-        blobs: BlobStore,
-        base_url: str,
-        clock: Callable[[], datetime],
-        restore_window: timedelta,
-        formats: Formats,
-    ) -> None:
-        self.formats = formats
-        self.store = store
-        self.blobs = blobs
-        self.base_url = base_url.rstrip("/")
-        self.clock = clock
-        self.restore_window = restore_window
+    def __init__(self, wiring: Wiring) -> None:
+        self.wiring = wiring
+        self.store = wiring.store
+        self.blobs = wiring.blobs
+        self.base_url = wiring.base_url.rstrip("/")
+        self.clock = wiring.clock
         self.router = Router(ROUTES)
 
     async def __call__(self, scope: AsgiScope, receive: Receive, send: Send) -> None:
@@ -281,7 +271,7 @@ class NpmApp:
         """In a worker thread: authenticate, route, call the handler, map its refusal."""
         try:
             actor = self._actor(request.headers)
-            ctx = Context(self.store, actor, self.clock(), self.restore_window, self.formats)
+            ctx = self.wiring.context(actor)
             found = self.router.match(request.method, request.raw_path)
             if found is None:
                 raise NotFound("not found")

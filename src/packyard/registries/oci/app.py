@@ -14,13 +14,7 @@ are files, and the event loop must not wait on either. Blob bodies are read by t
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from datetime import datetime, timedelta
-
 from packyard.auth.tokens import parse_authorization
-from packyard.core.context import Context
-from packyard.core.formats import Formats
-from packyard.core.ports import BlobStore, Store
 from packyard.domain.errors import DomainError
 from packyard.domain.types import ANONYMOUS, Actor
 from packyard.http.asgi import AsgiScope, Receive, Send
@@ -39,28 +33,20 @@ from packyard.registries.oci.routes import (
     Handler,
     Needs,
 )
+from packyard.registries.wiring import Wiring
 from packyard.services.auth import authenticate
 
 __all__ = ["PREFIX", "OciApp"]
 
 
 class OciApp:
-    def __init__(
-        self,
-        store: Store,
-        blobs: BlobStore,
-        base_url: str,
-        clock: Callable[[], datetime],
-        restore_window: timedelta,
-        formats: Formats,
-    ) -> None:
-        self.formats = formats
-        self.store = store
-        self.blobs = blobs
-        self.base_url = base_url.rstrip("/")
-        self.service = base_url.split("://", 1)[-1].rstrip("/")
-        self.clock = clock
-        self.restore_window = restore_window
+    def __init__(self, wiring: Wiring) -> None:
+        self.wiring = wiring
+        self.store = wiring.store
+        self.blobs = wiring.blobs
+        self.base_url = wiring.base_url.rstrip("/")
+        self.service = self.base_url.split("://", 1)[-1].rstrip("/")
+        self.clock = wiring.clock
         self.router: Router[Route[Handler, Needs]] = Router(ROUTES)
 
     async def __call__(self, scope: AsgiScope, receive: Receive, send: Send) -> None:
@@ -82,7 +68,7 @@ class OciApp:
                 raise RegistryError(ErrorCode.NAME_UNKNOWN, message="no such route")
             route, params = found
             name, action = params.get("name", ""), route.needs.action
-            ctx = Context(self.store, actor, self.clock(), self.restore_window, self.formats)
+            ctx = self.wiring.context(actor)
             return route.handler(Call(ctx, request, params, route.needs, self.blobs))
         except (RegistryError, DomainError) as error:
             return error_response(error, self._challenge(name, action))
