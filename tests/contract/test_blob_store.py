@@ -6,26 +6,29 @@ import os
 import subprocess
 import sys
 import textwrap
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
+from packyard.core.ports import BlobStore, OffsetMismatch, UnknownUpload
 from packyard.domain.digests import DigestMismatch, InvalidDigest, digest_of
-from packyard.storage.blobs.filesystem import (
-    FilesystemBlobStore,
-    OffsetMismatch,
-    UnknownUpload,
-)
+from packyard.storage.blobs.filesystem import FilesystemBlobStore
 
 DATA = b"hello, blobs" * 1000
 
+# Every implementation of the port, by name; each must pass every test of this suite.
+BACKENDS: dict[str, Callable[[Path], BlobStore]] = {
+    "filesystem": lambda root: FilesystemBlobStore(root / "blobs"),
+}
 
-@pytest.fixture
-def blobs(tmp_path: Path) -> FilesystemBlobStore:
-    return FilesystemBlobStore(tmp_path / "blobs")
+
+@pytest.fixture(params=sorted(BACKENDS))
+def blobs(request: pytest.FixtureRequest, tmp_path: Path) -> BlobStore:
+    return BACKENDS[request.param](tmp_path)
 
 
-def test_put_read_ranges_delete(blobs: FilesystemBlobStore) -> None:
+def test_put_read_ranges_delete(blobs: BlobStore) -> None:
     digest = str(digest_of(DATA))
     assert not blobs.exists(digest) and blobs.size(digest) is None
     assert blobs.put(DATA, digest) == len(DATA)
@@ -35,13 +38,13 @@ def test_put_read_ranges_delete(blobs: FilesystemBlobStore) -> None:
     assert blobs.delete(digest) and not blobs.exists(digest) and not blobs.delete(digest)
 
 
-def test_sha512(blobs: FilesystemBlobStore) -> None:
+def test_sha512(blobs: BlobStore) -> None:
     digest = str(digest_of(DATA, "sha512"))
     blobs.put(DATA, digest)
     assert blobs.read_all(digest) == DATA
 
 
-def test_chunked_upload_with_offsets(blobs: FilesystemBlobStore) -> None:
+def test_chunked_upload_with_offsets(blobs: BlobStore) -> None:
     upload = blobs.start_upload()
     assert blobs.append(upload, DATA[:100], 0) == 100
     with pytest.raises(OffsetMismatch) as out_of_order:
@@ -56,14 +59,14 @@ def test_chunked_upload_with_offsets(blobs: FilesystemBlobStore) -> None:
         blobs.upload_size(upload)  # committed uploads are gone
 
 
-def test_a_wrong_digest_leaves_nothing_visible(blobs: FilesystemBlobStore) -> None:
+def test_a_wrong_digest_leaves_nothing_visible(blobs: BlobStore) -> None:
     wrong = str(digest_of(b"something else"))
     with pytest.raises(DigestMismatch):
         blobs.put(DATA, wrong)
     assert not blobs.exists(wrong)
 
 
-def test_user_strings_never_become_paths(blobs: FilesystemBlobStore) -> None:
+def test_user_strings_never_become_paths(blobs: BlobStore) -> None:
     for bad in ("../../etc", "sha256:../x", "x" * 32, "a" * 32 + "\n"):
         with pytest.raises((UnknownUpload, InvalidDigest)):
             blobs.upload_size(bad)
@@ -71,10 +74,20 @@ def test_user_strings_never_become_paths(blobs: FilesystemBlobStore) -> None:
             blobs.size(bad)
 
 
-def test_cancel_and_list(blobs: FilesystemBlobStore) -> None:
+def test_cancel_and_list(blobs: BlobStore) -> None:
     upload = blobs.start_upload()
     assert blobs.uploads() == [upload]
     assert blobs.cancel(upload) and blobs.uploads() == [] and not blobs.cancel(upload)
+
+
+def test_touch_refreshes_the_age_gc_reads(blobs: BlobStore) -> None:
+    digest = str(digest_of(DATA))
+    assert not blobs.touch(digest) and blobs.written_at(digest) is None
+    blobs.put(DATA, digest)
+    written = blobs.written_at(digest)
+    assert written is not None and blobs.touch(digest)
+    assert (blobs.written_at(digest) or 0) >= written
+    assert dict(blobs.stored())[digest] == blobs.written_at(digest)
 
 
 def test_a_killed_writer_leaves_no_blob_and_a_resumable_upload(tmp_path: Path) -> None:

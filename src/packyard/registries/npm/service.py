@@ -7,9 +7,6 @@ restores govern what npm sees, and npm's publishes are what the REST API lists.
 
 from __future__ import annotations
 
-import base64
-import binascii
-import json
 from dataclasses import dataclass
 from typing import Any
 
@@ -22,7 +19,7 @@ from packyard.core.access import (
 )
 from packyard.core.context import Context
 from packyard.core.delete import delete_package, delete_version_by_rules
-from packyard.core.files import hash_bytes, ingest, open_file
+from packyard.core.files import ingest, open_file
 from packyard.core.ports import BlobStore, FileRecord, NewFile, Transaction
 from packyard.core.publish import package_for_publish, publish_version
 from packyard.domain.npm import (
@@ -31,13 +28,13 @@ from packyard.domain.npm import (
     NpmVersionRecord,
     integrity,
     is_valid_tag,
-    is_valid_version,
     semver_key,
     split_name,
     tarball_filename,
 )
 from packyard.domain.rules import VersionDeletion
 from packyard.domain.types import Package, PackageType
+from packyard.registries.npm.documents import parse_publish
 from packyard.registries.npm.ports import NPM_ROWS
 
 # Keys of a version document the abbreviated ("corgi") packument keeps.
@@ -68,15 +65,6 @@ class Packument:
     dist_tags: dict[str, str]
 
 
-@dataclass(frozen=True)
-class _Prepared:
-    version: str
-    document: str  # the version's JSON, without `dist` and npm's private keys
-    tarball: bytes
-    hashes: dict[str, str]
-    deprecated: str | None
-
-
 def _target(tx: Transaction, name: str) -> Target:
     owner_login, _short = split_name(name)
     return find_target(tx, owner_login, PackageType.NPM, name)
@@ -99,49 +87,9 @@ def tarball_hashes(file: FileRecord) -> tuple[str, str]:
     return integrity(file.hashes["sha512"]), file.hashes["sha1"]
 
 
-def _prepare(name: str, document: dict[str, Any]) -> list[_Prepared]:
-    """Check a publish document and decode its tarballs; nothing is stored yet."""
-    if str(document.get("name", "")).lower() != name.lower():
-        raise NpmInvalid("the document's name does not match the URL")
-    versions = document.get("versions")
-    attachments = document.get("_attachments") or {}
-    if not isinstance(versions, dict) or not versions:
-        raise NpmInvalid("a publish carries at least one version")
-    prepared = []
-    for version, manifest in versions.items():
-        if not is_valid_version(version) or not isinstance(manifest, dict):
-            raise NpmInvalid(f"{version!r} is not a valid semver version")
-        filename = tarball_filename(name, version)
-        attachment = attachments.get(filename) or attachments.get(f"{name}-{version}.tgz")
-        if not isinstance(attachment, dict) or "data" not in attachment:
-            raise NpmInvalid(f"no tarball {filename} attached for {version}")
-        try:
-            data = base64.b64decode(str(attachment["data"]), validate=True)
-        except binascii.Error:
-            raise NpmInvalid(f"the tarball {filename} is not base64") from None
-        hashes = hash_bytes(data)
-        dist = manifest.get("dist") or {}
-        if dist.get("shasum") and dist["shasum"] != hashes["sha1"]:
-            raise NpmInvalid(f"shasum mismatch for {filename}")
-        if dist.get("integrity") and dist["integrity"] != integrity(hashes["sha512"]):
-            raise NpmInvalid(f"integrity mismatch for {filename}")
-        stored = {k: v for k, v in manifest.items() if k != "dist" and not k.startswith("_")}
-        deprecated = manifest.get("deprecated")
-        prepared.append(
-            _Prepared(
-                version,
-                json.dumps(stored),
-                data,
-                hashes,
-                str(deprecated) if deprecated else None,
-            )
-        )
-    return prepared
-
-
 def publish(ctx: Context, blobs: BlobStore, name: str, document: dict[str, Any]) -> str:
     """`npm publish`: one or more new versions with their tarballs, and dist-tags."""
-    prepared = _prepare(name, document)
+    prepared = parse_publish(name, document)
     # Authorize, then write bytes, then write rows: nobody else's tarballs reach the store.
     with ctx.store.read() as tx:
         writable_package(tx, ctx.actor, _target(tx, name))
