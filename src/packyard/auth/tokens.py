@@ -36,12 +36,12 @@ def hash_token(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-# Registry tokens: what `/v2/token` hands out instead of echoing the token it was shown.
+# OCI tokens: what `/v2/token` hands out instead of echoing the token it was shown.
 # `pyr_<payload>.<mac>`, the payload naming the token row and an expiry, the MAC keyed by that
 # token's stored hash: only the server (or the token's holder) can mint one, a leaked one dies
-# within minutes, and revoking the token kills every registry token minted from it.
-REGISTRY_TOKEN_PREFIX = "pyr_"
-REGISTRY_TOKEN_SECONDS = 300
+# within minutes, and revoking the token kills every OCI token minted from it.
+OCI_TOKEN_PREFIX = "pyr_"
+OCI_TOKEN_SECONDS = 300
 
 
 def _b64(data: bytes) -> str:
@@ -56,19 +56,19 @@ def _mac(token_hash: str, payload: str) -> str:
     return _b64(hmac.new(token_hash.encode(), payload.encode(), hashlib.sha256).digest())
 
 
-def mint_registry_token(token_id: int, token_hash: str, expires_at: int) -> str:
+def mint_oci_token(token_id: int, token_hash: str, expires_at: int) -> str:
     payload = _b64(json.dumps({"t": token_id, "e": expires_at}, separators=(",", ":")).encode())
-    return f"{REGISTRY_TOKEN_PREFIX}{payload}.{_mac(token_hash, payload)}"
+    return f"{OCI_TOKEN_PREFIX}{payload}.{_mac(token_hash, payload)}"
 
 
-def is_registry_token(token: str) -> bool:
-    return token.startswith(REGISTRY_TOKEN_PREFIX)
+def is_oci_token(token: str) -> bool:
+    return token.startswith(OCI_TOKEN_PREFIX)
 
 
-def read_registry_token(token: str) -> tuple[int, int, str, str] | None:
+def read_oci_token(token: str) -> tuple[int, int, str, str] | None:
     """(token id, expiry as a Unix time, payload, MAC), or None for a malformed one. The MAC
-    is not checked here: that needs the named token's hash (`registry_token_signed_by`)."""
-    payload, dot, mac = token.removeprefix(REGISTRY_TOKEN_PREFIX).partition(".")
+    is not checked here: that needs the named token's hash (`oci_token_signed_by`)."""
+    payload, dot, mac = token.removeprefix(OCI_TOKEN_PREFIX).partition(".")
     if not dot or not payload or not mac:
         return None
     try:
@@ -79,7 +79,7 @@ def read_registry_token(token: str) -> tuple[int, int, str, str] | None:
     return token_id, expires_at, payload, mac
 
 
-def registry_token_signed_by(token_hash: str, payload: str, mac: str) -> bool:
+def oci_token_signed_by(token_hash: str, payload: str, mac: str) -> bool:
     return hmac.compare_digest(_mac(token_hash, payload), mac)
 
 

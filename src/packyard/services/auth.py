@@ -5,12 +5,12 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from packyard.auth.tokens import (
-    REGISTRY_TOKEN_SECONDS,
+    OCI_TOKEN_SECONDS,
     hash_token,
-    is_registry_token,
-    mint_registry_token,
-    read_registry_token,
-    registry_token_signed_by,
+    is_oci_token,
+    mint_oci_token,
+    oci_token_signed_by,
+    read_oci_token,
 )
 from packyard.core.ports import Store, TokenRecord
 from packyard.domain.errors import Unauthenticated
@@ -23,31 +23,31 @@ LAST_USED_RESOLUTION = timedelta(minutes=1)
 
 
 def authenticate(
-    store: Store, token: str | None, now: datetime, *, registry_tokens: bool = False
+    store: Store, token: str | None, now: datetime, *, oci_tokens: bool = False
 ) -> Actor:
-    """The actor a request acts as; `None` means no credentials were sent. Registry tokens
-    (`pyr_…`, from `/v2/token`) count only where `registry_tokens` says so: on `/v2/`."""
+    """The actor a request acts as; `None` means no credentials were sent. OCI tokens
+    (`pyr_…`, from `/v2/token`) count only where `oci_tokens` says so: on `/v2/`."""
     if token is None:
         return ANONYMOUS
-    record, _token_hash = _valid_record(store, token, now, registry_tokens)
+    record, _token_hash = _valid_record(store, token, now, oci_tokens)
     return _actor(record)
 
 
-def issue_registry_token(store: Store, token: str, now: datetime) -> tuple[str, int]:
-    """A short-lived registry token standing for `token` (checked first), and its lifetime
+def issue_oci_token(store: Store, token: str, now: datetime) -> tuple[str, int]:
+    """A short-lived OCI token standing for `token` (checked first), and its lifetime
     in seconds: `/v2/token` never hands a client's own token back to it."""
-    record, token_hash = _valid_record(store, token, now, registry_tokens=True)
-    expires_at = int(now.timestamp()) + REGISTRY_TOKEN_SECONDS
-    return mint_registry_token(record.id, token_hash, expires_at), REGISTRY_TOKEN_SECONDS
+    record, token_hash = _valid_record(store, token, now, oci_tokens=True)
+    expires_at = int(now.timestamp()) + OCI_TOKEN_SECONDS
+    return mint_oci_token(record.id, token_hash, expires_at), OCI_TOKEN_SECONDS
 
 
 def _valid_record(
-    store: Store, token: str, now: datetime, registry_tokens: bool
+    store: Store, token: str, now: datetime, oci_tokens: bool
 ) -> tuple[TokenRecord, str]:
     """The live token `token` is or stands for, and that token's stored hash."""
     found: tuple[TokenRecord, str] | None
-    if registry_tokens and is_registry_token(token):
-        found = _registry_token_record(store, token, now)
+    if oci_tokens and is_oci_token(token):
+        found = _oci_token_record(store, token, now)
     else:
         token_hash = hash_token(token)
         record = store.lookup_token(token_hash) if token else None
@@ -76,12 +76,10 @@ def _actor(record: TokenRecord) -> Actor:
     )
 
 
-def _registry_token_record(
-    store: Store, token: str, now: datetime
-) -> tuple[TokenRecord, str] | None:
-    """The token a registry token was minted from, with its hash, if the MAC holds and the
-    registry token has not expired."""
-    parsed = read_registry_token(token)
+def _oci_token_record(store: Store, token: str, now: datetime) -> tuple[TokenRecord, str] | None:
+    """The token an OCI token was minted from, with its hash, if the MAC holds and the
+    OCI token has not expired."""
+    parsed = read_oci_token(token)
     if parsed is None:
         return None
     token_id, expires_at, payload, mac = parsed
@@ -89,6 +87,6 @@ def _registry_token_record(
         return None
     with store.read() as tx:
         found = tx.tokens.find_token_by_id(token_id)
-    if found is None or not registry_token_signed_by(found[1], payload, mac):
+    if found is None or not oci_token_signed_by(found[1], payload, mac):
         return None
     return found

@@ -2,7 +2,7 @@
 answer in the spec's shape (`registries/oci/errors.py`).
 
 Authentication: Basic (any user, a Packyard token as the password) or Bearer (a Packyard
-token, or what `/v2/token` hands out). `/v2/token` answers a login with a registry token that
+token, or what `/v2/token` hands out). `/v2/token` answers a login with an OCI token that
 stands for the login's token for five minutes (never the token itself), and anonymous callers
 with an anonymous token, so clients that insist on the Bearer flow (docker, skopeo, oras)
 work unchanged.
@@ -77,7 +77,7 @@ class OciApp:
         token = parse_authorization(headers.get("authorization"))
         if token in (None, ANONYMOUS_TOKEN):
             return ANONYMOUS
-        return authenticate(self.store, token, self.clock(), registry_tokens=True)
+        return authenticate(self.store, token, self.clock(), oci_tokens=True)
 
     def _challenge(self, name: str, action: Action) -> str:
         scope = f',scope="repository:{name}:{action}"' if name else ""

@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from urllib.parse import quote, unquote
 
-from packyard.auth.tokens import REGISTRY_TOKEN_SECONDS, parse_authorization
+from packyard.auth.tokens import OCI_TOKEN_SECONDS, parse_authorization
 from packyard.core.context import Context
 from packyard.core.ports import BlobStore
 from packyard.domain.oci import OCI_INDEX
@@ -24,7 +24,7 @@ from packyard.http.router import Matcher, Params, Route
 from packyard.http.threads import batches_from_thread, body_from_thread
 from packyard.registries.oci import service as registry
 from packyard.registries.oci.errors import JSON, ErrorCode, RegistryError
-from packyard.services.auth import issue_registry_token
+from packyard.services.auth import issue_oci_token
 
 PREFIX = "/v2"
 ANONYMOUS_TOKEN = "anonymous"
@@ -116,15 +116,15 @@ def base(call: Call) -> Response:
 
 
 def token(call: Call) -> Response:
-    """A login gets a registry token standing for its token; anonymous callers get one too,
+    """A login gets an OCI token standing for its token; anonymous callers get one too,
     so clients that insist on the Bearer flow (docker, skopeo, oras) work unchanged."""
     header = call.request.headers.get("authorization", "")
-    issued, lifetime = ANONYMOUS_TOKEN, REGISTRY_TOKEN_SECONDS
+    issued, lifetime = ANONYMOUS_TOKEN, OCI_TOKEN_SECONDS
     if header:
         presented = parse_authorization(header)
         if not presented:
             raise RegistryError(ErrorCode.UNAUTHORIZED)
-        issued, lifetime = issue_registry_token(call.ctx.store, presented, call.ctx.now)
+        issued, lifetime = issue_oci_token(call.ctx.store, presented, call.ctx.now)
     body = {
         "token": issued,
         "access_token": issued,

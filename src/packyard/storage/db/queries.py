@@ -64,7 +64,7 @@ TOKEN_WITH_USER = Query(
     .select_from(tk.outerjoin(a, a.c.id == tk.c.user_id))
     .where(tk.c.token_hash == bindparam("token_hash"))
 )
-# The token's hash last: registry tokens are verified with it.
+# The token's hash last: OCI tokens are verified with it.
 TOKEN_WITH_USER_AND_HASH_BY_ID = Query(
     select(*TOKEN_COLUMNS, *ACCOUNT_COLUMNS, tk.c.token_hash)
     .select_from(tk.outerjoin(a, a.c.id == tk.c.user_id))

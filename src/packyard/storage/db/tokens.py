@@ -42,7 +42,7 @@ class SqlTokens(Rows):
         return token_record(q.TOKEN_WITH_USER.first(self.conn, token_hash=token_hash))
 
     def find_token_by_id(self, token_id: int) -> tuple[TokenRecord, str] | None:
-        """A token and its stored hash, which keys the registry tokens minted from it."""
+        """A token and its stored hash, which keys the OCI tokens minted from it."""
         row = q.TOKEN_WITH_USER_AND_HASH_BY_ID.first(self.conn, id=token_id)
         record = token_record(row)
         if row is None or record is None:

@@ -1,4 +1,4 @@
-"""`/v2/token` hands out short-lived registry tokens, never the token it was shown."""
+"""`/v2/token` hands out short-lived OCI tokens, never the token it was shown."""
 
 from __future__ import annotations
 
@@ -26,7 +26,7 @@ def http(app: Any, world: Any) -> Any:
         yield client
 
 
-def registry_token(http: Any, credentials: dict[str, str]) -> str:
+def oci_token(http: Any, credentials: dict[str, str]) -> str:
     answer = http.get("/v2/token", params={"scope": "repository:alice/tools/cli:pull"},
                       headers=credentials)  # fmt: skip
     assert answer.status_code == 200, answer.text
@@ -35,18 +35,18 @@ def registry_token(http: Any, credentials: dict[str, str]) -> str:
     return str(body["token"])
 
 
-def test_a_login_gets_a_registry_token_not_its_own(http: Any) -> None:
-    token = registry_token(http, basic(ALICE))
+def test_a_login_gets_a_oci_token_not_its_own(http: Any) -> None:
+    token = oci_token(http, basic(ALICE))
     assert token.startswith("pyr_") and ALICE not in token
     assert http.get("/v2/", headers=bearer(token)).status_code == 200
-    # A registry token can be exchanged again (clients refresh with what they hold).
-    assert registry_token(http, bearer(token)).startswith("pyr_")
+    # An OCI token can be exchanged again (clients refresh with what they hold).
+    assert oci_token(http, bearer(token)).startswith("pyr_")
     # The REST API takes personal tokens only, as api.github.com refuses ghcr.io's tokens.
     assert http.get("/api/v3/user", headers=bearer(token)).status_code == 401
 
 
-def test_registry_tokens_expire(http: Any, clock: Clock) -> None:
-    token = registry_token(http, basic(ALICE))
+def test_oci_tokens_expire(http: Any, clock: Clock) -> None:
+    token = oci_token(http, basic(ALICE))
     clock.advance(timedelta(seconds=299))
     assert http.get("/v2/", headers=bearer(token)).status_code == 200
     clock.advance(timedelta(seconds=2))
@@ -61,7 +61,7 @@ def test_tampered_tokens_and_revoked_logins_are_refused(
 ) -> None:
     from packyard.services.admin import revoke_token
 
-    token = registry_token(http, basic(ALICE))
+    token = oci_token(http, basic(ALICE))
     payload, _, mac = token.partition(".")
     assert http.get("/v2/", headers=bearer(payload + "." + mac[::-1])).status_code == 401
     assert http.get("/v2/", headers=bearer("pyr_garbage")).status_code == 401
