@@ -90,6 +90,18 @@ def test_touch_refreshes_the_age_gc_reads(blobs: BlobStore) -> None:
     assert dict(blobs.stored())[digest] == blobs.written_at(digest)
 
 
+def test_delete_if_older_spares_what_was_refreshed(blobs: BlobStore) -> None:
+    """GC's delete: only bytes older than the cutoff, judged as they are deleted."""
+    old, fresh = str(digest_of(b"old")), str(digest_of(b"fresh"))
+    blobs.put(b"old", old)
+    blobs.put(b"fresh", fresh)
+    written = blobs.written_at(fresh) or 0.0
+    assert not blobs.delete_if_older(fresh, written)  # not older than the cutoff
+    assert blobs.delete_if_older(old, written + 60) and not blobs.exists(old)
+    assert not blobs.delete_if_older(old, written + 60)  # gone already
+    assert [d for d, _ in blobs.stored()] == [fresh]
+
+
 def test_a_killed_writer_leaves_no_blob_and_a_resumable_upload(tmp_path: Path) -> None:
     """A process killed mid-upload: no partial blob under a digest; the upload continues."""
     root = tmp_path / "blobs"

@@ -70,12 +70,9 @@ def _sweep(blobs: BlobStore, cutoff: datetime, live: set[str]) -> dict[str, int]
     oldest = cutoff.timestamp()
     reclaimed = 0
     for digest, written in list(blobs.stored()):
-        if written >= oldest or digest in live:
-            continue
-        # Judge the age again just before deleting: a publish may have refreshed it since
-        # the listing (it found the bytes stored and is about to name them).
-        written_at = blobs.written_at(digest)
-        if written_at is not None and written_at < oldest and blobs.delete(digest):
+        # The age is judged again as the blob is deleted, atomically with a publish that
+        # refreshes it (it found the bytes stored and is about to name them).
+        if written < oldest and digest not in live and blobs.delete_if_older(digest, oldest):
             reclaimed += 1
     # Rows about uploads (a format's) went with `forget_unreferenced`; the bytes go here.
     abandoned = [u for u in blobs.uploads() if blobs.upload_started(u) < oldest]

@@ -88,6 +88,25 @@ class FilesystemBlobStore:
             return False
         return True
 
+    def delete_if_older(self, digest: str, before: float) -> bool:
+        """Delete the blob only if it was written (or touched) before `before`, atomically
+        with respect to `touch`: the blob is first renamed aside, so a publish touching it
+        from then on finds it gone and writes it again; one that touched it just before is
+        seen in the aside file's age, and the blob goes back."""
+        path = self._path(digest)
+        aside = path.with_name(f"{path.name}.gc-{os.urandom(4).hex()}")
+        try:
+            if path.stat().st_mtime >= before:
+                return False
+            os.rename(path, aside)
+        except FileNotFoundError:
+            return False
+        if aside.stat().st_mtime >= before:
+            os.replace(aside, path)  # if a publish wrote it again meanwhile: the same bytes
+            return False
+        aside.unlink()
+        return True
+
     def delete(self, digest: str) -> bool:
         try:
             self._path(digest).unlink()
@@ -155,7 +174,12 @@ class FilesystemBlobStore:
             if not base.is_dir():
                 continue
             for path in base.glob("*/*/*"):
-                yield f"{algorithm}:{path.name}", path.stat().st_mtime
+                if "." in path.name:
+                    continue  # set aside by a sweep in progress
+                try:
+                    yield f"{algorithm}:{path.name}", path.stat().st_mtime
+                except FileNotFoundError:
+                    continue  # deleted since it was listed
 
     def written_at(self, digest: str) -> float | None:
         try:
