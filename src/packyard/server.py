@@ -143,6 +143,9 @@ async def _periodic_gc(
     while True:
         await asyncio.sleep(settings.gc_interval.total_seconds())
         try:
-            collect_garbage(store, clock(), settings.restore_window, formats, blobs)
+            # A sweep walks every blob: in a worker thread, so requests go on meanwhile.
+            await asyncio.to_thread(
+                collect_garbage, store, clock(), settings.restore_window, formats, blobs
+            )
         except Exception:  # a failed sweep must not stop the next one
             log.exception("garbage collection failed")

@@ -10,13 +10,14 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from sqlalchemy import Engine, insert, select, text
+from sqlalchemy import Engine, insert, inspect, select, text
 
 from packyard.storage.db import tables as t
 from packyard.storage.db.engine import make_engine
-from packyard.storage.db.migrate import current_revision, upgrade
+from packyard.storage.db.migrate import alembic_config, current_revision, upgrade
 from packyard.storage.db.tables import metadata
 from tests.support import postgres_database
 
@@ -138,5 +139,21 @@ def test_package_files_are_backfilled(empty_url: str) -> None:
             "sha256:" + "c" * 64,
             "sha256:" + "d" * 64,
         }
+        # And back: 0003's tarball columns are filled again from the files.
+        command.downgrade(alembic_config(engine), "0003")
+        with engine.connect() as conn:
+            restored = conn.execute(
+                text("SELECT tarball_digest, tarball_size, integrity, shasum FROM npm_versions")
+            ).all()
+            nullable = {c["name"]: c["nullable"] for c in inspect(conn).get_columns("npm_versions")}
+        assert [tuple(r) for r in restored] == [
+            (
+                "sha256:" + hashlib.sha256(tarball).hexdigest(),
+                len(tarball),
+                "sha512-" + base64.b64encode(sha512.digest()).decode(),
+                hashlib.sha1(tarball).hexdigest(),
+            )
+        ]
+        assert not any(nullable[c] for c in ("tarball_digest", "tarball_size", "shasum"))
     finally:
         engine.dispose()

@@ -27,6 +27,7 @@ from packyard.domain.oci import (
     UploadOffsetInvalid,
 )
 from packyard.domain.types import ANONYMOUS, Actor
+from packyard.registries.oci import blobs as oci_blobs
 from packyard.registries.oci import service as registry
 from packyard.server import registered_formats
 from packyard.services.auth import authenticate
@@ -53,9 +54,9 @@ def ctx(store: Any, clock: Clock, token: str | None) -> Context:
 
 
 def push_blob(c: Context, blobs: FilesystemBlobStore, name: str, data: bytes) -> str:
-    upload = registry.start_upload(c, blobs, name)
-    registry.append_upload(c, blobs, name, upload, data[:5], 0)
-    registry.finish_upload(c, blobs, name, upload, sha(data), data[5:])
+    upload = oci_blobs.start_upload(c, blobs, name)
+    oci_blobs.append_upload(c, blobs, name, upload, data[:5], 0)
+    oci_blobs.finish_upload(c, blobs, name, upload, sha(data), data[5:])
     return sha(data)
 
 
@@ -87,7 +88,7 @@ def test_push_pull_and_the_rest_api_view(
     alice = ctx(store, clock, ALICE)
     name = "alice/web/app"
     config, layer = push_blob(alice, blobs, name, CONFIG), push_blob(alice, blobs, name, LAYER)
-    assert registry.blob_size(alice, blobs, name, layer) == len(LAYER)
+    assert oci_blobs.blob_size(alice, blobs, name, layer) == len(LAYER)
     content = image(config, layer)
     record = registry.put_manifest(alice, blobs, name, "v1", content, OCI_MANIFEST)
     assert record.digest == sha(content)
@@ -170,18 +171,18 @@ def test_refusals(store: Any, clock: Clock, blobs: Any, world: Any) -> None:
     with pytest.raises(DigestInvalid):
         registry.put_manifest(alice, blobs, name, sha(b"other"), content, None)
     registry.put_manifest(alice, blobs, name, sha(content), content, None)
-    upload = registry.start_upload(alice, blobs, name)
-    registry.append_upload(alice, blobs, name, upload, b"abc", 0)
+    upload = oci_blobs.start_upload(alice, blobs, name)
+    oci_blobs.append_upload(alice, blobs, name, upload, b"abc", 0)
     with pytest.raises(UploadOffsetInvalid) as out_of_order:
-        registry.append_upload(alice, blobs, name, upload, b"xyz", 10)
+        oci_blobs.append_upload(alice, blobs, name, upload, b"xyz", 10)
     assert out_of_order.value.expected == 3
     with pytest.raises(DigestInvalid):
-        registry.finish_upload(alice, blobs, name, upload, sha(b"not abc"), b"")
+        oci_blobs.finish_upload(alice, blobs, name, upload, sha(b"not abc"), b"")
     assert not blobs.exists(sha(b"not abc"))
     with pytest.raises(NameInvalid):
         registry.list_tags(alice, "Alice/Secret", None, None)
     with pytest.raises(BlobUnknown):
-        registry.blob_size(alice, blobs, name, sha(b"never pushed"))
+        oci_blobs.blob_size(alice, blobs, name, sha(b"never pushed"))
     with pytest.raises(ManifestUnknown):
         registry.get_manifest(alice, blobs, name, "nope", count_download=False)
     # Anonymous: told to authenticate. A stranger's token: not told it exists.
@@ -192,11 +193,11 @@ def test_refusals(store: Any, clock: Clock, blobs: Any, world: Any) -> None:
     # Read-only and delete-only tokens cannot push; nobody pushes into another's namespace,
     # and a stranger hears the same about a private package as about a free name.
     with pytest.raises(Forbidden):
-        registry.start_upload(ctx(store, clock, ALICE_OAUTH), blobs, name)
+        oci_blobs.start_upload(ctx(store, clock, ALICE_OAUTH), blobs, name)
     with pytest.raises(Forbidden) as free_name:
-        registry.start_upload(ctx(store, clock, BOB_READ), blobs, "alice/other")
+        oci_blobs.start_upload(ctx(store, clock, BOB_READ), blobs, "alice/other")
     with pytest.raises(Forbidden) as private:
-        registry.start_upload(ctx(store, clock, BOB_READ), blobs, name)
+        oci_blobs.start_upload(ctx(store, clock, BOB_READ), blobs, name)
     assert private.value.message == free_name.value.message
 
 
@@ -205,9 +206,9 @@ def test_mount_across_repositories(store: Any, clock: Clock, blobs: Any, world: 
     layer = push_blob(alice, blobs, "alice/one", LAYER)
     config = push_blob(alice, blobs, "alice/one", CONFIG)
     registry.put_manifest(alice, blobs, "alice/one", "v1", image(config, layer), None)
-    assert registry.mount_blob(alice, blobs, "alice/two", layer, "alice/one") == len(LAYER)
-    assert registry.blob_size(alice, blobs, "alice/two", layer) == len(LAYER)
-    assert registry.mount_blob(alice, blobs, "alice/two", layer, "bob/nothing") is None
+    assert oci_blobs.mount_blob(alice, blobs, "alice/two", layer, "alice/one") == len(LAYER)
+    assert oci_blobs.blob_size(alice, blobs, "alice/two", layer) == len(LAYER)
+    assert oci_blobs.mount_blob(alice, blobs, "alice/two", layer, "bob/nothing") is None
 
 
 @pytest.mark.parametrize(("counted_before", "deletable"), [(4_999, True), (5_000, False)])
@@ -304,8 +305,8 @@ def test_gc_reclaims_only_what_nothing_needs_past_the_window(
     old_record = registry.put_manifest(alice, blobs, name, "old", json.dumps(old).encode(), None)
     registry.put_manifest(alice, blobs, name, "new", image(config, shared), None)
     registry.delete_manifest(alice, name, old_record.digest)
-    in_progress = registry.start_upload(alice, blobs, name)
-    registry.append_upload(alice, blobs, name, in_progress, b"half", 0)
+    in_progress = oci_blobs.start_upload(alice, blobs, name)
+    oci_blobs.append_upload(alice, blobs, name, in_progress, b"half", 0)
 
     # Within the window: the deleted image is restorable, so all its bytes stay.
     kept = collect_garbage(store, clock.now + window, window, FORMATS, blobs)
@@ -330,7 +331,7 @@ def test_gc_never_races_a_push(store: Any, clock: Clock, blobs: Any, world: Any)
     clock.now = datetime.now(UTC)
     alice = ctx(store, clock, ALICE)
     layer = push_blob(alice, blobs, "alice/racing", LAYER)  # its manifest is not pushed yet
-    upload = registry.start_upload(alice, blobs, "alice/racing")
+    upload = oci_blobs.start_upload(alice, blobs, "alice/racing")
     counts = collect_garbage(store, clock.now, timedelta(days=30), FORMATS, blobs)
     assert (counts.blobs, counts.uploads) == (0, 0)
     assert blobs.exists(layer) and blobs.upload_size(upload) == 0

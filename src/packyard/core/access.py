@@ -103,8 +103,12 @@ def writable_package(tx: Transaction, actor: Actor, target: Target) -> Package |
     role = package_role(actor, package, access_facts(tx, actor, package))
     if role >= Role.WRITE:
         return package
-    if role >= Role.READ or creator:
+    if role >= Role.READ:
         raise Forbidden(f"you may read {target.label} but not publish to it")
+    if creator:
+        # A member who may create packages here would be told the name is free otherwise:
+        # that it is taken is all they learn.
+        raise Forbidden(f"you may not publish to {target.label}")
     raise Forbidden(_namespace_message(target))
 
 

@@ -38,8 +38,10 @@ class Format:
 
     def forget_unreferenced(self, tx: Transaction, cutoff: datetime, live: set[str]) -> None:
         """Before GC reclaims bytes: drop rows of this format's that name bytes older than
-        `cutoff` which nothing in `live` needs, and uploads begun before it (their bytes
-        are about to vanish)."""
+        `cutoff` which nothing in `live` needs (they are about to vanish)."""
+
+    def forget_uploads(self, tx: Transaction, upload_ids: list[str]) -> None:
+        """GC cancelled these abandoned uploads' bytes: drop what this format kept of them."""
 
 
 class Formats:

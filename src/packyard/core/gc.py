@@ -44,7 +44,12 @@ def collect_garbage(
                 for fmt in formats:
                     fmt.forget_unreferenced(tx, cutoff, live)
         if blobs is not None:
-            counts = replace(counts, **_sweep(blobs, cutoff, live))
+            reclaimed, abandoned = _sweep(blobs, cutoff, live)
+            if abandoned:
+                with store.write() as tx:
+                    for fmt in formats:
+                        fmt.forget_uploads(tx, abandoned)
+            counts = replace(counts, blobs=reclaimed, uploads=len(abandoned))
     if counts.packages or counts.versions or counts.blobs or counts.uploads:
         with store.write() as tx:
             tx.housekeeping.audit(
@@ -66,7 +71,9 @@ def collect_garbage(
     return counts
 
 
-def _sweep(blobs: BlobStore, cutoff: datetime, live: set[str]) -> dict[str, int]:
+def _sweep(blobs: BlobStore, cutoff: datetime, live: set[str]) -> tuple[int, list[str]]:
+    """Reclaim old bytes nothing live names, and cancel uploads begun before `cutoff`:
+    how many blobs went, and which uploads."""
     oldest = cutoff.timestamp()
     reclaimed = 0
     for digest, written in list(blobs.stored()):
@@ -74,8 +81,7 @@ def _sweep(blobs: BlobStore, cutoff: datetime, live: set[str]) -> dict[str, int]
         # refreshes it (it found the bytes stored and is about to name them).
         if written < oldest and digest not in live and blobs.delete_if_older(digest, oldest):
             reclaimed += 1
-    # Rows about uploads (a format's) went with `forget_unreferenced`; the bytes go here.
     abandoned = [u for u in blobs.uploads() if blobs.upload_started(u) < oldest]
     for upload_id in abandoned:
         blobs.cancel(upload_id)
-    return {"blobs": reclaimed, "uploads": len(abandoned)}
+    return reclaimed, abandoned

@@ -48,7 +48,18 @@ def is_valid_tag(tag: str) -> bool:
 
 
 def tarball_filename(name: str, version: str) -> str:
+    """npm's name for a version's tarball, as the packument links it."""
     return f"{name.split('/', 1)[-1]}-{version}.tgz"
+
+
+def stored_tarball_name(name: str, requested: str) -> str:
+    """The file name a tarball is stored under, from the name a request for `name` used:
+    package names match in any case, so the package part is kept lowercased (a version's
+    own case matters: `1.0.0-Beta` is not `1.0.0-beta`)."""
+    prefix = name.split("/", 1)[-1] + "-"
+    if requested.startswith(prefix):
+        return prefix.lower() + requested[len(prefix) :]
+    return requested
 
 
 def integrity(sha512_hex: str) -> str:

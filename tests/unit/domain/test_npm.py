@@ -54,3 +54,13 @@ def test_tags_and_order() -> None:
     assert sorted(reversed(ordered), key=semver_key) == ordered
     assert is_prerelease("1.0.0-rc.1") and not is_prerelease("1.0.0")
     assert tarball_filename("@alice/hello", "1.0.0") == "hello-1.0.0.tgz"
+
+
+def test_tarballs_are_stored_under_the_lowercased_package_name() -> None:
+    from packyard.domain.npm import stored_tarball_name
+
+    assert stored_tarball_name("@alice/Left-Pad", "Left-Pad-1.0.0-Beta.tgz") == (
+        "left-pad-1.0.0-Beta.tgz"
+    )
+    assert stored_tarball_name("@alice/left-pad", "left-pad-1.0.0.tgz") == "left-pad-1.0.0.tgz"
+    assert stored_tarball_name("@alice/left-pad", "other-1.0.0.tgz") == "other-1.0.0.tgz"

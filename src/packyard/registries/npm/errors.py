@@ -9,7 +9,9 @@ from packyard.domain.errors import (
     DomainError,
     Forbidden,
     NotFound,
+    RateLimited,
     Unauthenticated,
+    Unprocessable,
 )
 from packyard.http.response import Response
 
@@ -23,11 +25,13 @@ STATUS_BY_ERROR: dict[type[DomainError], int] = {
     Forbidden: 403,
     Conflict: 409,
     BadRequest: 400,
+    Unprocessable: 400,  # npm has no 422 of its own: a bad request, said plainly
+    RateLimited: 429,  # npm's CLI waits and retries on 429
 }
 
 
 def status_for(error: DomainError) -> int:
-    """A refusal npm has no status for (a rate limit, say) is still a 500 with its message."""
+    """A refusal with no row here is still answered, as a 500 with its message."""
     for cls in type(error).__mro__:
         if cls in STATUS_BY_ERROR:
             return STATUS_BY_ERROR[cls]
@@ -39,6 +43,8 @@ def error_response(error: DomainError) -> Response:
     headers = {"Content-Type": JSON}
     if status == 401:
         headers["WWW-Authenticate"] = CHALLENGE
+    if isinstance(error, RateLimited):
+        headers["Retry-After"] = str(error.retry_after)
     return Response(status, {"error": error.message}, headers)
 
 

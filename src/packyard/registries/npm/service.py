@@ -30,6 +30,7 @@ from packyard.domain.npm import (
     is_valid_tag,
     semver_key,
     split_name,
+    stored_tarball_name,
     tarball_filename,
 )
 from packyard.domain.rules import VersionDeletion
@@ -89,13 +90,15 @@ def tarball_hashes(file: FileRecord) -> tuple[str, str]:
 
 def publish(ctx: Context, blobs: BlobStore, name: str, document: dict[str, Any]) -> str:
     """`npm publish`: one or more new versions with their tarballs, and dist-tags."""
-    prepared = parse_publish(name, document)
-    # Authorize, then write bytes, then write rows: nobody else's tarballs reach the store.
+    # Authorize, then decode and hash, then write bytes, then rows: nobody else's tarballs
+    # cost the server work or reach the store.
     with ctx.store.read() as tx:
         writable_package(tx, ctx.actor, _target(tx, name))
-    files: list[NewFile] = [
-        ingest(blobs, tarball_filename(name, p.version), p.tarball, p.hashes) for p in prepared
-    ]
+    prepared = parse_publish(name, document)
+    files: list[NewFile] = []
+    for item in prepared:
+        filename = stored_tarball_name(name, tarball_filename(name, item.version))
+        files.append(ingest(blobs, filename, item.tarball, item.hashes))
     tags = document.get("dist-tags") or {}
     with ctx.store.write() as tx:
         package = package_for_publish(tx, ctx, _target(tx, name))
@@ -126,7 +129,7 @@ def tarball(ctx: Context, name: str, filename: str) -> FileRecord:
     """A version's tarball by its file name; each GET counts one download."""
 
     def find(package: Package) -> FileRecord | None:
-        return tx.files.find_live_file(package.id, filename)
+        return tx.files.find_live_file(package.id, stored_tarball_name(name, filename))
 
     with ctx.store.write() as tx:
         _package, file = open_file(tx, ctx, _target(tx, name), find, count_download=True)

@@ -4,6 +4,7 @@ repository before any manifest names them, uploads in progress, and the manifest
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Protocol
 
@@ -18,12 +19,14 @@ class OciRows(Protocol):
     def link_blob(
         self, owner_id: int, repository: str, digest: str, size: int, now: datetime
     ) -> None: ...
+    def relink_blobs(
+        self, owner_id: int, repository: str, digests: Sequence[str], now: datetime
+    ) -> set[str]: ...
     def create_upload(
         self, upload_id: str, owner_id: int, repository: str, now: datetime
     ) -> None: ...
     def find_upload(self, upload_id: str) -> tuple[int, str] | None: ...
     def delete_upload(self, upload_id: str) -> None: ...
-    def forget_uploads_before(self, cutoff: datetime) -> int: ...
     def save_manifest(
         self, version_id: int, package_id: int, parsed: ParsedManifest, size: int
     ) -> None: ...

@@ -22,6 +22,7 @@ from packyard.http.request import Request
 from packyard.http.response import Blob, Response
 from packyard.http.router import Matcher, Params, Route
 from packyard.http.threads import batches_from_thread, body_from_thread
+from packyard.registries.oci import blobs as oci_blobs
 from packyard.registries.oci import service as registry
 from packyard.registries.oci.errors import JSON, ErrorCode, RegistryError
 from packyard.services.auth import issue_oci_token
@@ -168,14 +169,14 @@ def delete_manifest(call: Call) -> Response:
 
 def get_blob(call: Call) -> Response:
     digest, blobs = call.reference, call.blobs
-    size = registry.blob_size(call.ctx, blobs, call.name, digest)
+    size = oci_blobs.blob_size(call.ctx, blobs, call.name, digest)
     headers = {"Docker-Content-Digest": digest, "Content-Type": "application/octet-stream"}
     reader = Blob(size, lambda start, end: blobs.read(digest, start, end), ranges=True)
     return Response(200, headers=headers, blob=reader)
 
 
 def delete_blob(call: Call) -> Response:
-    registry.delete_blob(call.ctx, call.name, call.reference)
+    oci_blobs.delete_blob(call.ctx, call.name, call.reference)
     return Response(202)
 
 
@@ -226,19 +227,19 @@ def start_upload(call: Call) -> Response:
         raise RegistryError(ErrorCode.UNSUPPORTED)
     ctx, blobs, name, query = call.ctx, call.blobs, call.name, call.request.query
     if "mount" in query:
-        mounted = registry.mount_blob(ctx, blobs, name, query["mount"], query.get("from", ""))
+        mounted = oci_blobs.mount_blob(ctx, blobs, name, query["mount"], query.get("from", ""))
         if mounted is not None:  # else: not mountable here, so a plain upload starts
             return _created(name, query["mount"])
-    new_id = registry.start_upload(ctx, blobs, name)
+    new_id = oci_blobs.start_upload(ctx, blobs, name)
     if "digest" in query:
         _append(call, new_id, 0)
-        registry.finish_upload(ctx, blobs, name, new_id, query["digest"], b"")
+        oci_blobs.finish_upload(ctx, blobs, name, new_id, query["digest"], b"")
         return _created(name, query["digest"])
     return _progress(name, new_id, 0, 202)
 
 
 def upload_status(call: Call) -> Response:
-    size = registry.upload_size(call.ctx, call.blobs, call.name, _upload_id(call))
+    size = oci_blobs.upload_size(call.ctx, call.blobs, call.name, _upload_id(call))
     return _progress(call.name, call.reference, size, 204)
 
 
@@ -253,12 +254,12 @@ def finish_upload(call: Call) -> Response:
     if digest is None:
         raise RegistryError(ErrorCode.DIGEST_INVALID, message="digest is required")
     _append(call, upload_id, _range_start(call.request.headers.get("content-range")))
-    registry.finish_upload(call.ctx, call.blobs, call.name, upload_id, digest, b"")
+    oci_blobs.finish_upload(call.ctx, call.blobs, call.name, upload_id, digest, b"")
     return _created(call.name, digest)
 
 
 def cancel_upload(call: Call) -> Response:
-    registry.cancel_upload(call.ctx, call.blobs, call.name, _upload_id(call))
+    oci_blobs.cancel_upload(call.ctx, call.blobs, call.name, _upload_id(call))
     return Response(204)
 
 
@@ -270,9 +271,9 @@ def _upload_id(call: Call) -> str:
 
 def _append(call: Call, upload_id: str, offset: int | None) -> int:
     """Stream the request body into the upload, a few MB at a time."""
-    size = registry.upload_size(call.ctx, call.blobs, call.name, upload_id)
+    size = oci_blobs.upload_size(call.ctx, call.blobs, call.name, upload_id)
     for batch in call.batches():
-        size = registry.append_upload(call.ctx, call.blobs, call.name, upload_id, batch, offset)
+        size = oci_blobs.append_upload(call.ctx, call.blobs, call.name, upload_id, batch, offset)
         offset = None if offset is None else size
     return size
 

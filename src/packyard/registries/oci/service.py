@@ -1,8 +1,7 @@
-"""The container registry's use cases: blobs, uploads, manifests and tags.
+"""The container registry's manifests: push, pull, tags, deletes and referrers.
 
-Each is one transaction on the store plus blob-store work done before it (bytes are written
-and checked first; a row that names them is committed only after), so a crash leaves at
-worst unreferenced bytes, which garbage collection reclaims — never a row without its bytes.
+A manifest is a version of its package; its bytes, config and layers are the version's
+files. Bytes are stored after the caller is authorized and before the rows that name them.
 """
 
 from __future__ import annotations
@@ -12,20 +11,16 @@ import json
 
 from packyard.core.access import (
     Target,
-    deletable_package,
-    find_target,
     readable_package,
     writable_package,
 )
 from packyard.core.context import Context
 from packyard.core.delete import delete_version
 from packyard.core.files import open_file, stored
-from packyard.core.ports import BlobStore, NewFile, OffsetMismatch, Transaction, UnknownUpload
+from packyard.core.ports import BlobStore, NewFile, Transaction
 from packyard.core.publish import package_for_publish, publish_version
-from packyard.domain.digests import DigestMismatch, InvalidDigest, parse_digest
-from packyard.domain.errors import DomainError
+from packyard.domain.digests import parse_digest
 from packyard.domain.oci import (
-    BlobUnknown,
     Denied,
     DigestInvalid,
     ManifestBlobUnknown,
@@ -33,164 +28,20 @@ from packyard.domain.oci import (
     ManifestRecord,
     ManifestRejected,
     ManifestUnknown,
-    NameInvalid,
     ParsedManifest,
     ReferrerRecord,
     TagInvalid,
-    UploadOffsetInvalid,
-    UploadUnknown,
-    is_valid_repository_name,
     is_valid_tag,
     parse_manifest,
     source_repository,
-    split_repository,
 )
 from packyard.domain.rules import (
     VERSION_DOWNLOAD_LIMIT_MESSAGE,
     exceeds_public_download_limit,
-    normalize_name,
 )
-from packyard.domain.types import Package, PackageType
+from packyard.domain.types import Package
 from packyard.registries.oci.ports import OCI_ROWS
-
-
-def resolve(tx: Transaction, name: str) -> Target:
-    """`/v2/OWNER/NAME...` resolved: the owner, the package name, the package if it exists."""
-    if not is_valid_repository_name(name):
-        raise NameInvalid(f"invalid repository name: {name!r}")
-    try:
-        owner_login, package_name = split_repository(name)
-    except ValueError:
-        raise NameInvalid(f"repository names are OWNER/NAME: {name!r}") from None
-    return find_target(tx, owner_login, PackageType.CONTAINER, package_name, f"repository {name}")
-
-
-def _readable_or_pushable(tx: Transaction, ctx: Context, target: Target) -> None:
-    """Blobs of a repository with no manifest yet belong to whoever is pushing them."""
-    if target.package is None:
-        writable_package(tx, ctx.actor, target)
-    else:
-        readable_package(tx, ctx.actor, target)
-
-
-def _digest(value: str) -> str:
-    try:
-        return str(parse_digest(value))
-    except InvalidDigest as error:
-        raise DigestInvalid(str(error)) from None
-
-
-# blobs and uploads ---------------------------------------------------------------------
-
-
-def blob_size(ctx: Context, blobs: BlobStore, name: str, digest: str) -> int:
-    digest = _digest(digest)
-    with ctx.store.read() as tx:
-        target = resolve(tx, name)
-        _readable_or_pushable(tx, ctx, target)  # a pusher asks before it uploads
-        size = tx.rows(OCI_ROWS).linked_blob_size(target.owner.id, target.name, digest)
-    if size is None or not blobs.exists(digest):
-        raise BlobUnknown(f"blob {digest} is not in {name}")
-    return size
-
-
-def start_upload(ctx: Context, blobs: BlobStore, name: str) -> str:
-    with ctx.store.write() as tx:
-        target = resolve(tx, name)
-        writable_package(tx, ctx.actor, target)
-        upload_id = blobs.start_upload()
-        tx.rows(OCI_ROWS).create_upload(upload_id, target.owner.id, target.name, ctx.now)
-    return upload_id
-
-
-def _upload_of(tx: Transaction, ctx: Context, name: str, upload_id: str) -> Target:
-    target = resolve(tx, name)
-    writable_package(tx, ctx.actor, target)
-    found = tx.rows(OCI_ROWS).find_upload(upload_id) if len(upload_id) == 32 else None
-    if found is None or found != (target.owner.id, normalize_name(target.name)):
-        raise UploadUnknown(f"no upload {upload_id} in {name}")
-    return target
-
-
-def _gone(upload_id: str, name: str) -> UploadUnknown:
-    # The row outlived its bytes: cancelled elsewhere, or swept as abandoned.
-    return UploadUnknown(f"no upload {upload_id} in {name}")
-
-
-def upload_size(ctx: Context, blobs: BlobStore, name: str, upload_id: str) -> int:
-    with ctx.store.read() as tx:
-        _upload_of(tx, ctx, name, upload_id)
-    try:
-        return blobs.upload_size(upload_id)
-    except UnknownUpload:
-        raise _gone(upload_id, name) from None
-
-
-def append_upload(
-    ctx: Context, blobs: BlobStore, name: str, upload_id: str, data: bytes, offset: int | None
-) -> int:
-    with ctx.store.read() as tx:
-        _upload_of(tx, ctx, name, upload_id)
-    try:
-        current = blobs.upload_size(upload_id)
-        if offset is not None and offset != current:
-            raise UploadOffsetInvalid(f"the upload continues at byte {current}", current)
-        return blobs.append(upload_id, data, current)
-    except UnknownUpload:
-        raise _gone(upload_id, name) from None
-    except OffsetMismatch as mismatch:  # a concurrent PATCH moved it on
-        raise UploadOffsetInvalid(str(mismatch), mismatch.expected) from None
-
-
-def finish_upload(
-    ctx: Context, blobs: BlobStore, name: str, upload_id: str, digest: str, data: bytes
-) -> int:
-    """The last chunk (possibly empty), the digest check, and the blob linked to the
-    repository, or nothing at all."""
-    digest = _digest(digest)
-    with ctx.store.read() as tx:
-        target = _upload_of(tx, ctx, name, upload_id)
-    try:
-        if data:
-            blobs.append(upload_id, data)
-        size = blobs.commit(upload_id, digest)
-    except UnknownUpload:
-        raise _gone(upload_id, name) from None
-    except DigestMismatch as mismatch:  # the bytes stay out of the store
-        blobs.cancel(upload_id)
-        raise DigestInvalid(str(mismatch)) from None
-    with ctx.store.write() as tx:
-        tx.rows(OCI_ROWS).link_blob(target.owner.id, target.name, digest, size, ctx.now)
-        tx.rows(OCI_ROWS).delete_upload(upload_id)
-    return size
-
-
-def cancel_upload(ctx: Context, blobs: BlobStore, name: str, upload_id: str) -> None:
-    with ctx.store.write() as tx:
-        _upload_of(tx, ctx, name, upload_id)
-        tx.rows(OCI_ROWS).delete_upload(upload_id)
-    blobs.cancel(upload_id)
-
-
-def mount_blob(ctx: Context, blobs: BlobStore, name: str, digest: str, source: str) -> int | None:
-    """Link a blob the caller can read in `source` into `name`; None if it cannot be."""
-    digest = _digest(digest)
-    with ctx.store.write() as tx:
-        target = resolve(tx, name)
-        writable_package(tx, ctx.actor, target)
-        try:
-            origin = resolve(tx, source)
-            _readable_or_pushable(tx, ctx, origin)
-        except DomainError:
-            return None  # mount refused: the client uploads instead, learning nothing
-        size = tx.rows(OCI_ROWS).linked_blob_size(origin.owner.id, origin.name, digest)
-        if size is None or not blobs.touch(digest):
-            return None
-        tx.rows(OCI_ROWS).link_blob(target.owner.id, target.name, digest, size, ctx.now)
-        return size
-
-
-# manifests and tags --------------------------------------------------------------------
+from packyard.registries.oci.targets import deletable, digest_param, readable_or_pushable, resolve
 
 
 def put_manifest(
@@ -206,7 +57,7 @@ def put_manifest(
     except ManifestInvalid as error:
         raise ManifestRejected(str(error)) from None
     if ":" in reference:
-        wanted = parse_digest(_digest(reference))
+        wanted = parse_digest(digest_param(reference))
         digest = f"{wanted.algorithm}:{hashlib.new(wanted.algorithm, content).hexdigest()}"
         if digest != reference:
             raise DigestInvalid(f"the manifest's digest is {digest}, not {reference}")
@@ -226,23 +77,22 @@ def put_manifest(
     labels = _config_labels(blobs, parsed)
     with ctx.store.write() as tx:
         target = resolve(tx, name)
-        writable_package(tx, ctx.actor, target)
-        for blob, file in zip(parsed.required_blobs, files[1:], strict=True):
-            linked = (
-                tx.rows(OCI_ROWS).linked_blob_size(target.owner.id, target.name, blob.digest)
-                is not None
-            )
-            if not linked or file is None:
-                raise ManifestBlobUnknown(f"blob {blob.digest} is not in {name}", blob.digest)
-        for child in parsed.children:
-            if (
-                target.package is None
-                or tx.rows(OCI_ROWS).find_manifest(target.package.id, child.digest) is None
-            ):
-                raise ManifestBlobUnknown(f"manifest {child.digest} is not in {name}", child.digest)
+        # The package first (locked, or created): a collector purging its versions locks it
+        # before the links below, so both take their locks in one order.
         package = package_for_publish(
             tx, ctx, target, _source_repository(tx, target, {**labels, **parsed.annotations})
         )
+        # Relinked now, so a collector sweeping old, unreferenced links concurrently spares
+        # them (it re-reads each link's age as it deletes it).
+        linked = tx.rows(OCI_ROWS).relink_blobs(
+            target.owner.id, target.name, [b.digest for b in parsed.required_blobs], ctx.now
+        )
+        for blob, file in zip(parsed.required_blobs, files[1:], strict=True):
+            if blob.digest not in linked or file is None:
+                raise ManifestBlobUnknown(f"blob {blob.digest} is not in {name}", blob.digest)
+        for child in parsed.children:
+            if tx.rows(OCI_ROWS).find_manifest(package.id, child.digest) is None:
+                raise ManifestBlobUnknown(f"manifest {child.digest} is not in {name}", child.digest)
         record = tx.rows(OCI_ROWS).find_manifest(package.id, digest)
         if record is None:
             unique = {f.name: f for f in files if f is not None}  # a layer may repeat
@@ -341,23 +191,17 @@ def list_tags(ctx: Context, name: str, last: str | None, n: int | None) -> list[
         return tx.versions.list_tags(package.id, last, n)
 
 
-def _deletable(tx: Transaction, ctx: Context, target: Target) -> Package:
-    package = deletable_package(tx, ctx.actor, target)
-    tx.packages.lock_package(package.id)
-    return package
-
-
 def delete_manifest(ctx: Context, name: str, reference: str) -> None:
     """By digest: delete that version (a REST-visible delete, restorable, under the
     download rule; the REST API's last-tagged-version rule does not apply). By tag: only
     the tag goes."""
     with ctx.store.write() as tx:
-        package = _deletable(tx, ctx, resolve(tx, name))
+        package = deletable(tx, ctx, resolve(tx, name))
         if ":" not in reference:
             if not tx.versions.untag(package.id, reference):
                 raise ManifestUnknown(f"no tag {reference} in {name}")
             return
-        record = tx.rows(OCI_ROWS).find_manifest(package.id, _digest(reference))
+        record = tx.rows(OCI_ROWS).find_manifest(package.id, digest_param(reference))
         version = tx.versions.find_version(package.id, record.version_id) if record else None
         if version is None:
             raise ManifestUnknown(f"manifest {reference} is not in {name}")
@@ -366,26 +210,14 @@ def delete_manifest(ctx: Context, name: str, reference: str) -> None:
         delete_version(tx, ctx, package, version, via="registry")
 
 
-def delete_blob(ctx: Context, name: str, digest: str) -> None:
-    """Unlink a blob from the repository; its bytes go when nothing references them."""
-    digest = _digest(digest)
-    with ctx.store.write() as tx:
-        target = resolve(tx, name)
-        if target.package is None:
-            writable_package(tx, ctx.actor, target)  # the pusher, before any manifest
-        else:
-            _deletable(tx, ctx, target)
-        if not tx.rows(OCI_ROWS).unlink_blob(target.owner.id, target.name, digest):
-            raise BlobUnknown(f"blob {digest} is not in {name}")
-
-
 def referrers(
     ctx: Context, name: str, digest: str, artifact_type: str | None
 ) -> list[ReferrerRecord]:
-    digest = _digest(digest)
+    digest = digest_param(digest)
     with ctx.store.read() as tx:
         target = resolve(tx, name)
-        if target.package is None and not ctx.actor.anonymous:
+        if target.package is None:
+            readable_or_pushable(tx, ctx, target)
             return []  # nothing refers to anything in a repository with no manifests yet
         package = readable_package(tx, ctx.actor, target)
         found = tx.rows(OCI_ROWS).referrers(package.id, digest)

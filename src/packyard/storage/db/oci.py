@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import delete, insert, select
+from sqlalchemy import delete, insert, select, update
 
 from packyard.domain.oci import ManifestRecord, ParentRecord, ParsedManifest, ReferrerRecord
 from packyard.domain.rules import normalize_name
@@ -41,6 +42,26 @@ class SqlOciRows(Rows):
             )
         )
 
+    def relink_blobs(
+        self, owner_id: int, repository: str, digests: Sequence[str], now: datetime
+    ) -> set[str]:
+        """Mark links as made `now` (a manifest naming them is being pushed); the digests
+        that are linked, among `digests`."""
+        b = t.oci_blobs
+        linked = set()
+        for digest in dict.fromkeys(digests):
+            if self.conn.execute(
+                update(b)
+                .where(
+                    b.c.owner_id == owner_id,
+                    b.c.repository == normalize_name(repository),
+                    b.c.digest == digest,
+                )
+                .values(created_at=now)
+            ).rowcount:
+                linked.add(digest)
+        return linked
+
     def create_upload(self, upload_id: str, owner_id: int, repository: str, now: datetime) -> None:
         self.conn.execute(
             insert(t.oci_uploads).values(
@@ -60,11 +81,6 @@ class SqlOciRows(Rows):
 
     def delete_upload(self, upload_id: str) -> None:
         self.conn.execute(delete(t.oci_uploads).where(t.oci_uploads.c.id == upload_id))
-
-    def forget_uploads_before(self, cutoff: datetime) -> int:
-        """Uploads begun before `cutoff` are abandoned: GC cancels their bytes."""
-        u = t.oci_uploads
-        return int(self.conn.execute(delete(u).where(u.c.created_at < cutoff)).rowcount)
 
     def save_manifest(
         self, version_id: int, package_id: int, parsed: ParsedManifest, size: int
@@ -182,10 +198,16 @@ class SqlOciRows(Rows):
             )
             if row.digest not in referenced
         ]
+        forgotten = 0
         for owner_id, repository, digest in stale:
-            self.conn.execute(
+            # The age again, in the DELETE itself: a manifest push that relinked the blob
+            # since the SELECT holds the row, and PostgreSQL re-reads it before deleting.
+            forgotten += self.conn.execute(
                 delete(b).where(
-                    b.c.owner_id == owner_id, b.c.repository == repository, b.c.digest == digest
+                    b.c.owner_id == owner_id,
+                    b.c.repository == repository,
+                    b.c.digest == digest,
+                    b.c.created_at < cutoff,
                 )
-            )
-        return len(stale)
+            ).rowcount
+        return forgotten

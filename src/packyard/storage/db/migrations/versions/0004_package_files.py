@@ -71,8 +71,9 @@ def upgrade() -> None:
             {
                 "version_id": r["version_id"],
                 "package_id": r["package_id"],
-                # npm's tarball name: the unscoped name, then the version
-                "name": f"{str(r['package']).split('/', 1)[-1]}-{r['version']}.tgz",
+                # npm's tarball name: the unscoped name (lowercased: names match in any
+                # case), then the version
+                "name": f"{str(r['package']).split('/', 1)[-1].lower()}-{r['version']}.tgz",
                 "blob_digest": r["tarball_digest"],
                 "size": r["tarball_size"],
                 "hashes": json.dumps({"sha1": r["shasum"], "sha512": sha512}),
@@ -122,11 +123,39 @@ def _oci_file(r: sa.RowMapping, name: str, kind: str) -> dict[str, object]:
 
 
 def downgrade() -> None:
+    """npm's tarball columns come back filled from the files, before those go."""
     with op.batch_alter_table("npm_versions", schema=None) as batch_op:
-        batch_op.add_column(sa.Column("shasum", sa.String(length=40), nullable=True))
-        batch_op.add_column(sa.Column("integrity", sa.String(length=255), nullable=True))
-        batch_op.add_column(sa.Column("tarball_size", sa.BigInteger(), nullable=True))
         batch_op.add_column(sa.Column("tarball_digest", sa.String(length=140), nullable=True))
+        batch_op.add_column(sa.Column("tarball_size", sa.BigInteger(), nullable=True))
+        batch_op.add_column(sa.Column("integrity", sa.String(length=255), nullable=True))
+        batch_op.add_column(sa.Column("shasum", sa.String(length=40), nullable=True))
+    conn = op.get_bind()
+    tarballs = conn.execute(
+        sa.text(
+            "SELECT f.version_id, f.blob_digest, f.size, f.hashes FROM package_files f"
+            " JOIN npm_versions n ON n.version_id = f.version_id"
+        )
+    ).all()
+    for version_id, digest, size, hashes_json in tarballs:
+        hashes = json.loads(hashes_json or "{}")
+        conn.execute(
+            sa.text(
+                "UPDATE npm_versions SET tarball_digest = :digest, tarball_size = :size,"
+                " integrity = :integrity, shasum = :shasum WHERE version_id = :version_id"
+            ),
+            {
+                "version_id": version_id,
+                "digest": digest,
+                "size": size,
+                "integrity": "sha512-" + base64.b64encode(bytes.fromhex(hashes["sha512"])).decode(),
+                "shasum": hashes["sha1"],
+            },
+        )
+    with op.batch_alter_table("npm_versions", schema=None) as batch_op:
+        batch_op.alter_column("tarball_digest", existing_type=sa.String(length=140), nullable=False)
+        batch_op.alter_column("tarball_size", existing_type=sa.BigInteger(), nullable=False)
+        batch_op.alter_column("integrity", existing_type=sa.String(length=255), nullable=False)
+        batch_op.alter_column("shasum", existing_type=sa.String(length=40), nullable=False)
     op.drop_index("ix_package_files_package_name", table_name="package_files")
     op.drop_index("ix_package_files_blob", table_name="package_files")
     op.drop_table("package_files")

@@ -1,0 +1,60 @@
+"""`/v2/OWNER/NAME...` as the core sees it, and who may touch a repository's blobs."""
+
+from __future__ import annotations
+
+from packyard.core.access import (
+    Target,
+    deletable_package,
+    find_target,
+    readable_package,
+    writable_package,
+)
+from packyard.core.context import Context
+from packyard.core.ports import Transaction
+from packyard.domain.digests import InvalidDigest, parse_digest
+from packyard.domain.errors import Forbidden, NotFound
+from packyard.domain.oci import (
+    DigestInvalid,
+    NameInvalid,
+    is_valid_repository_name,
+    split_repository,
+)
+from packyard.domain.types import Package, PackageType
+
+
+def resolve(tx: Transaction, name: str) -> Target:
+    """`/v2/OWNER/NAME...` resolved: the owner, the package name, the package if it exists."""
+    if not is_valid_repository_name(name):
+        raise NameInvalid(f"invalid repository name: {name!r}")
+    try:
+        owner_login, package_name = split_repository(name)
+    except ValueError:
+        raise NameInvalid(f"repository names are OWNER/NAME: {name!r}") from None
+    return find_target(tx, owner_login, PackageType.CONTAINER, package_name, f"repository {name}")
+
+
+def readable_or_pushable(tx: Transaction, ctx: Context, target: Target) -> None:
+    """Blobs of a repository with no manifest yet belong to whoever may push to it. To anyone
+    else the repository looks as one they may not see does: not there (anonymous callers
+    are asked to authenticate, either way)."""
+    if target.package is not None:
+        readable_package(tx, ctx.actor, target)
+        return
+    try:
+        writable_package(tx, ctx.actor, target)
+    except Forbidden:
+        raise NotFound(f"{target.label} is not known") from None
+
+
+def deletable(tx: Transaction, ctx: Context, target: Target) -> Package:
+    """The package, if the caller may delete from it; locked for the delete."""
+    package = deletable_package(tx, ctx.actor, target)
+    tx.packages.lock_package(package.id)
+    return package
+
+
+def digest_param(value: str) -> str:
+    try:
+        return str(parse_digest(value))
+    except InvalidDigest as error:
+        raise DigestInvalid(str(error)) from None
