@@ -208,3 +208,32 @@ def test_npm_answers_bad_json_in_its_own_words(client: TestClient) -> None:
     answer = client.put("/_registry/npm/@alice%2ffresh", content=b"{not json", headers=auth(ALICE))
     assert answer.status_code == 400
     assert answer.json() == {"error": "the request body is not JSON"}
+
+
+@pytest.mark.parametrize("token", [None, BOB_READ], ids=["anonymous", "stranger"])
+def test_a_private_repository_reads_as_a_missing_one(client: TestClient, token: str | None) -> None:
+    """Every /v2/ route answers a caller who may not see alice's private repository exactly
+    as it answers for a name nobody has taken (but for the name in the message)."""
+    _index, _child = push_index(client, "alice/hidden")
+    digest = sha(b"{}")
+
+    def answers(repository: str) -> list[tuple[int, str]]:
+        calls = [
+            ("GET", f"/v2/{repository}/tags/list"),
+            ("GET", f"/v2/{repository}/manifests/latest"),
+            ("HEAD", f"/v2/{repository}/manifests/latest"),
+            ("GET", f"/v2/{repository}/blobs/{digest}"),
+            ("HEAD", f"/v2/{repository}/blobs/{digest}"),
+            ("DELETE", f"/v2/{repository}/blobs/{digest}"),
+            ("DELETE", f"/v2/{repository}/manifests/latest"),
+            ("GET", f"/v2/{repository}/referrers/{digest}"),
+            ("POST", f"/v2/{repository}/blobs/uploads/"),
+        ]
+        found = []
+        for method, path in calls:
+            answer = client.request(method, path, headers=auth(token))
+            body = answer.text.replace(repository, "NAME")
+            found.append((answer.status_code, body))
+        return found
+
+    assert answers("alice/hidden") == answers("alice/never-pushed")

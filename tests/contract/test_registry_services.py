@@ -335,3 +335,19 @@ def test_gc_never_races_a_push(store: Any, clock: Clock, blobs: Any, world: Any)
     counts = collect_garbage(store, clock.now, timedelta(days=30), FORMATS, blobs)
     assert (counts.blobs, counts.uploads) == (0, 0)
     assert blobs.exists(layer) and blobs.upload_size(upload) == 0
+
+
+def test_gc_keeps_an_upload_still_being_written(
+    store: Any, clock: Clock, blobs: Any, world: Any
+) -> None:
+    """An upload begun long ago whose bytes are still arriving is not abandoned: its row
+    goes only with the bytes GC cancels."""
+    from packyard.core.gc import collect_garbage
+
+    alice = ctx(store, clock, ALICE)
+    name = "alice/slow"
+    upload = oci_blobs.start_upload(alice, blobs, name)  # the row says: a month ago
+    window = timedelta(days=30)
+    counts = collect_garbage(store, clock.now + window + timedelta(days=1), window, FORMATS, blobs)
+    assert counts.uploads == 0  # its bytes were written just now, by the file's clock
+    assert oci_blobs.append_upload(alice, blobs, name, upload, b"more", 0) == 4
