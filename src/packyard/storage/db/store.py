@@ -28,11 +28,14 @@ GC_LOCK_KEY = 0x50594743
 class SqlStore:
     """The store on one engine.
 
-    On SQLite each thread keeps one connection open for good: requests run inline on the
-    event loop, one at a time per thread, and a pool checkout and return per transaction
-    cost as much as the queries; reads there run without an explicit transaction.
-    PostgreSQL connections go back to the pool after each transaction, so a restarted
-    server is survived.
+    On SQLite the main thread — the event loop's, where the REST API runs inline, one
+    request at a time — keeps one connection open for good: a pool checkout and return per
+    transaction cost as much as its queries; reads there run without an explicit
+    transaction. Every other thread (the registries' workers, GC) takes a connection from
+    the pool per transaction and gives it back: a connection held per worker thread would
+    drain the pool as the thread pool grows, and leave the next worker waiting for one.
+    PostgreSQL connections always go back to the pool after each transaction, so a
+    restarted server is survived.
     """
 
     def __init__(
@@ -44,6 +47,9 @@ class SqlStore:
         self.pages = PageIndex()
         self._held = threading.local() if engine.dialect.name == "sqlite" else None
 
+    def _holds(self) -> bool:
+        return self._held is not None and threading.current_thread() is threading.main_thread()
+
     def _held_connection(self) -> Connection:
         assert self._held is not None
         held: Connection | None = getattr(self._held, "conn", None)
@@ -53,7 +59,7 @@ class SqlStore:
 
     @contextmanager
     def _transaction(self, write: bool) -> Iterator[SqlTransaction]:
-        if self._held is None:
+        if not self._holds():
             opener = write_transaction if write else read_transaction
             with opener(self.engine) as pooled:
                 yield self._tx(pooled)
@@ -102,7 +108,7 @@ class SqlStore:
 
     def lookup_token(self, token_hash: str) -> TokenRecord | None:
         """One statement, so on SQLite it needs no transaction around it."""
-        if self._held is None:
+        if not self._holds():
             with self.read() as tx:
                 return tx.tokens.find_token(token_hash)
         held = self._held_connection()
