@@ -9,9 +9,10 @@ from collections.abc import Callable
 from datetime import datetime
 
 from packyard.api.errors import error_body, status_for
+from packyard.api.handlers import Call
 from packyard.api.ratelimit import RateLimiter, SecondaryLimiter
 from packyard.api.render import Renderer
-from packyard.api.routes import ROUTES, Call, Route, Router, docs_url
+from packyard.api.routes import ROUTES, Route, Router, docs_url
 from packyard.auth.tokens import parse_authorization
 from packyard.config import Settings
 from packyard.core.context import Context

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from packyard.config import Settings
 from packyard.core.formats import Format, Formats
 from packyard.domain.types import PackageType
@@ -28,3 +30,11 @@ def test_github_exact_turns_off_the_index_protection() -> None:
     exact = registered_formats(Settings(github_exact=True))[PackageType.CONTAINER]
     assert isinstance(protecting, OciFormat) and protecting.protect_children
     assert isinstance(exact, OciFormat) and not exact.protect_children
+
+
+def test_the_environment_setting_reaches_the_formats(monkeypatch: pytest.MonkeyPatch) -> None:
+    from packyard.config import settings_from_env
+
+    monkeypatch.setenv("PACKYARD_GITHUB_EXACT", "1")
+    container = registered_formats(settings_from_env())[PackageType.CONTAINER]
+    assert isinstance(container, OciFormat) and not container.protect_children

@@ -1,0 +1,199 @@
+"""The REST handlers: each parses its request, calls one service and renders the answer.
+
+Errors travel as domain exceptions to `api.errors`; nothing here decides a status.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from packyard.api.ratelimit import RateLimiter
+from packyard.api.render import Renderer
+from packyard.core.context import Context
+from packyard.domain.errors import Unprocessable
+from packyard.domain.pagination import PageRequest, last_page, page_request
+from packyard.http.request import Request
+from packyard.http.response import Response
+from packyard.services import accounts, downloads, packages
+from packyard.services.access import OwnerScope
+from packyard.services.packages import PackageAddress
+
+
+@dataclass(frozen=True, slots=True)
+class Call:
+    """What a handler is given: the context, the request, the matched path parameters."""
+
+    ctx: Context
+    request: Request
+    params: dict[str, str]
+    render: Renderer
+    api_url: str
+    limiter: RateLimiter
+    limit_key: str
+
+
+Handler = Callable[[Call], Response]
+
+
+# parameters ---------------------------------------------------------------------------
+
+
+def _int_param(request: Request, name: str) -> int | None:
+    value = request.query.get(name)
+    if value is None or value == "":
+        return None
+    try:
+        return int(value)
+    except ValueError:
+        raise Unprocessable(f"Invalid value for `{name}`: {value!r}. Must be an integer.") from None
+
+
+def _page(request: Request) -> PageRequest:
+    return page_request(_int_param(request, "page"), _int_param(request, "per_page"))
+
+
+def _scope(call: Call) -> tuple[OwnerScope, str | None]:
+    if "org" in call.params:
+        return OwnerScope.ORGS, call.params["org"]
+    if "username" in call.params:
+        return OwnerScope.USERS, call.params["username"]
+    return OwnerScope.AUTHENTICATED_USER, None
+
+
+def _address(call: Call) -> PackageAddress:
+    scope, login = _scope(call)
+    return PackageAddress(scope, login, call.params["package_type"], call.params["package_name"])
+
+
+def _version_id(call: Call) -> int | None:
+    raw = call.params["package_version_id"]
+    if not raw.isdigit() or int(raw) <= 0:
+        return None
+    return int(raw)
+
+
+def _link_header(call: Call, page: PageRequest, total: int) -> dict[str, str]:
+    last = last_page(total, page.per_page)
+    query = {k: v for k, v in call.request.query.items() if k != "page"}
+    base = call.api_url + call.request.raw_path
+
+    def url(number: int) -> str:
+        parts = [f"{k}={v}" for k, v in query.items()] + [f"page={number}"]
+        return f"{base}?{'&'.join(parts)}"
+
+    links = []
+    if page.page < last:
+        links += [f'<{url(page.page + 1)}>; rel="next"', f'<{url(last)}>; rel="last"']
+    if page.page > 1:
+        links += [f'<{url(min(page.page - 1, last))}>; rel="prev"', f'<{url(1)}>; rel="first"']
+    return {"Link": ", ".join(links)} if links else {}
+
+
+# handlers -----------------------------------------------------------------------------
+
+
+def list_packages(call: Call) -> Response:
+    scope, login = _scope(call)
+    page = _page(call.request)
+    result = packages.list_packages(
+        call.ctx,
+        scope,
+        login,
+        call.request.query.get("package_type"),
+        call.request.query.get("visibility"),
+        page,
+    )
+    body = [call.render.package(view) for view in result.packages]
+    return Response(200, body, _link_header(call, page, result.total))
+
+
+def get_package(call: Call) -> Response:
+    return Response(200, call.render.package(packages.get_package(call.ctx, _address(call))))
+
+
+def delete_package(call: Call) -> Response:
+    packages.delete_package(call.ctx, _address(call))
+    return Response(204)
+
+
+def restore_package(call: Call) -> Response:
+    packages.restore_package(call.ctx, _address(call), call.request.query.get("token"))
+    return Response(204)
+
+
+def list_versions(call: Call) -> Response:
+    page = _page(call.request)
+    result = packages.list_versions(call.ctx, _address(call), call.request.query.get("state"), page)
+    body = call.render.versions(result.package, result.versions)
+    return Response(200, body, _link_header(call, page, result.total))
+
+
+def get_version(call: Call) -> Response:
+    result = packages.get_version(call.ctx, _address(call), _version_id(call))
+    return Response(200, call.render.version(result.package, result.versions[0]))
+
+
+def delete_version(call: Call) -> Response:
+    packages.delete_version(call.ctx, _address(call), _version_id(call))
+    return Response(204)
+
+
+def restore_version(call: Call) -> Response:
+    packages.restore_version(call.ctx, _address(call), _version_id(call))
+    return Response(204)
+
+
+def version_downloads(call: Call) -> Response:
+    """Packyard's own: `{"since": day, "versions": [{"id", "name", "downloads"}]}`."""
+    report = downloads.downloads_since(call.ctx, _address(call), call.request.query.get("since"))
+    body = {
+        "package_type": report.package.package_type.value,
+        "name": report.package.name,
+        "since": report.since.isoformat(),
+        "versions": [
+            {"id": v.package_version_id, "name": v.name, "downloads": v.downloads}
+            for v in report.versions
+        ],
+    }
+    return Response(200, body)
+
+
+def docker_conflicts(call: Call) -> Response:
+    scope, login = _scope(call)
+    views = packages.docker_conflicts(call.ctx, scope, login)
+    return Response(200, [call.render.package(v) for v in views])
+
+
+def get_authenticated_user(call: Call) -> Response:
+    user = accounts.get_authenticated_user(call.ctx)
+    return Response(200, call.render.full_user(user, private=True))
+
+
+def get_user(call: Call) -> Response:
+    account = accounts.get_account(call.ctx, call.params["username"])
+    return Response(200, call.render.full_user(account, private=False))
+
+
+def get_rate_limit(call: Call) -> Response:
+    """GitHub's shape; asking for it never spends quota."""
+    quota = call.limiter.peek(call.limit_key, time.time())
+    entry = {
+        "limit": quota.limit,
+        "remaining": quota.remaining,
+        "reset": quota.reset,
+        "used": quota.used,
+    }
+    resources = {
+        name: {**entry, "resource": name}
+        for name in ("core", "search", "graphql", "integration_manifest")
+    }
+    # With limits off nothing advertises them, not even here: a client that budgets itself
+    # once a server advertises limits (ours does) must not slow down against a Packyard
+    # that has none.
+    headers = quota.headers() if call.limiter.enabled else {}
+    return Response(200, {"resources": resources, "rate": {**entry, "resource": "core"}}, headers)
+
+
+# the table ----------------------------------------------------------------------------
