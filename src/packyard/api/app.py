@@ -28,7 +28,7 @@ from packyard.domain.errors import (
 from packyard.domain.permissions import REQUIRED_SCOPES
 from packyard.domain.types import Actor
 from packyard.http.asgi import AsgiScope, Receive, Send
-from packyard.http.exchange import exchange
+from packyard.http.exchange import exchange_inline
 from packyard.http.request import Request
 from packyard.http.response import Response
 from packyard.services.access import REQUIRES_AUTHENTICATION
@@ -62,12 +62,9 @@ class RestApi:
     async def __call__(self, scope: AsgiScope, receive: Receive, send: Send) -> None:
         # Inline, not in a worker thread: this is the benchmarked fast path, and it does no
         # blob I/O (its database work is a few indexed reads).
-        await exchange(
-            Request.from_scope(scope, receive, API_PREFIX), send, self._respond, _failure
+        await exchange_inline(
+            Request.from_scope(scope, receive, API_PREFIX), send, self.handle, _failure
         )
-
-    async def _respond(self, request: Request) -> Response:
-        return self.handle(request)
 
     def handle(self, request: Request) -> Response:
         request_id = f"{self._request_prefix}{next(self._request_numbers):08X}"

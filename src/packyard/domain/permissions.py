@@ -10,7 +10,7 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass
 
-from packyard.domain.formats import traits
+from packyard.domain.formats import TRAITS
 from packyard.domain.types import (
     Actor,
     OrgRole,
@@ -47,6 +47,9 @@ REQUIRED_ROLE: dict[Operation, Role] = {
     Operation.LIST_DELETED: Role.ADMIN,
     Operation.PUBLISH: Role.WRITE,
 }
+
+# From the traits table, once: these checks run on every request.
+_REPOSITORY_SCOPED = frozenset(t for t, traits in TRAITS.items() if not traits.granular)
 
 _REPOSITORY_ROLE = {
     RepositoryPermission.READ: Role.READ,
@@ -106,7 +109,7 @@ def package_role(actor: Actor, package: Package, facts: AccessFacts) -> Role:
         package.visibility is Visibility.INTERNAL and facts.org_role is not None
     ):
         role = Role.READ
-    if not traits(package.package_type).granular:
+    if package.package_type in _REPOSITORY_SCOPED:
         if package.repository_id is not None:
             role = max(role, repository_role(facts))
         return role
@@ -119,7 +122,7 @@ def package_role(actor: Actor, package: Package, facts: AccessFacts) -> Role:
 def required_scopes(operation: Operation, package: Package) -> tuple[str, ...]:
     scopes = REQUIRED_SCOPES[operation]
     # Repository-scoped registries keep GitHub's extra demand for private repositories.
-    if not traits(package.package_type).granular and package.visibility is not Visibility.PUBLIC:
+    if package.package_type in _REPOSITORY_SCOPED and package.visibility is not Visibility.PUBLIC:
         scopes = (*scopes, Scope.REPO)
     return scopes
 

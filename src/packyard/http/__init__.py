@@ -5,7 +5,7 @@ that keeps blob I/O off the event loop. It imports nothing else of Packyard's.""
 from __future__ import annotations
 
 from packyard.http.asgi import AsgiApp, AsgiScope, Message, Receive, Send
-from packyard.http.exchange import exchange
+from packyard.http.exchange import exchange, exchange_inline
 from packyard.http.ranges import ByteRange, RangeNotSatisfiable, byte_range
 from packyard.http.request import Request
 from packyard.http.response import JSON_TYPE, Blob, Response, dump_json
@@ -34,5 +34,6 @@ __all__ = [
     "byte_range",
     "dump_json",
     "exchange",
+    "exchange_inline",
     "in_thread",
 ]

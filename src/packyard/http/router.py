@@ -85,16 +85,23 @@ class Router(Generic[R]):
 
     def match(self, method: str, raw_path: str) -> tuple[R, Params] | None:
         """The route for `method` on `raw_path` and its parameters, or None."""
-        parts = segments(raw_path)
+        stripped = raw_path.strip("/")
+        parts = stripped.split("/") if stripped else []
+        # `match_pattern` inlined: this loop is the REST API's per-request routing.
         for route, pattern in self._by_shape.get((method, len(parts)), ()):
-            params = match_pattern(pattern, parts)
-            if params is not None:
+            params: Params = {}
+            for expected, actual in zip(pattern, parts, strict=True):
+                if expected[0] == "{":
+                    params[expected[1:-1]] = unquote(actual)
+                elif expected != actual:
+                    break
+            else:
                 return route, params
         for matcher, by_method in self._matchers:
-            params = matcher(raw_path)
-            if params is not None:
+            claimed = matcher(raw_path)
+            if claimed is not None:
                 route_for = by_method.get(method)
-                return None if route_for is None else (route_for, params)
+                return None if route_for is None else (route_for, claimed)
         return None
 
     def knows(self, raw_path: str) -> bool:

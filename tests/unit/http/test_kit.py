@@ -45,6 +45,7 @@ def test_all_is_pinned() -> None:
         "byte_range",
         "dump_json",
         "exchange",
+        "exchange_inline",
         "in_thread",
     ]
     assert all(hasattr(packyard.http, name) for name in packyard.http.__all__)

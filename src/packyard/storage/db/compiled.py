@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
+from operator import itemgetter
 from typing import Any
 
 from sqlalchemy import Connection
@@ -32,6 +33,12 @@ class Positions:
 
     def __getattr__(self, name: str) -> int:  # only for names not set above: a typo
         raise AttributeError(f"no column {name!r} in this select")
+
+    def getter(self, *names: str, at: int = 0) -> Callable[[Sequence[Any]], tuple[Any, ...]]:
+        """A function from a row to the named columns' values, in the order named (the
+        columns `at` places into the row): one C call on the hot path, where a converter
+        unpacks it into variables of the same names."""
+        return itemgetter(*(at + getattr(self, name) for name in names))
 
 
 class Query:

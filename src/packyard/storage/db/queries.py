@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from functools import cache
+from operator import itemgetter
 from typing import Any
 
 from sqlalchemy import Integer, bindparam, delete, func, insert, select, text, tuple_, update
@@ -239,52 +240,123 @@ def checkpoints(deleted: bool, every: int) -> Query:
     )
 
 
-def account_from(row: Sequence[Any], at: int = 0) -> Account:
-    """An account from a row of ACCOUNT_COLUMNS, found `at` columns into it."""
+_ACCOUNT = A.getter("id", "login", "type", "name", "site_admin", "created_at")
+# A TOKEN_WITH_USER row: the token's columns, then its user's account's.
+_TOKEN_ACCOUNT = A.getter("id", "login", "type", "name", "site_admin", "created_at", at=T.width)
+# A TOKEN_WITH_USER row's token, and its user's id (NULL for a token of no user).
+TOKEN_FIELDS = itemgetter(
+    *(
+        getattr(T, name)
+        for name in (
+            "id",
+            "kind",
+            "scopes",
+            "repository_id",
+            "packages_permission",
+            "expires_at",
+            "revoked_at",
+            "last_used_at",
+        )
+    ),
+    T.width + A.id,
+)
+_PACKAGE = P.getter(
+    "id",
+    "package_type",
+    "name",
+    "visibility",
+    "repository_id",
+    "inherit_access",
+    "version_count",
+    "created_at",
+    "updated_at",
+    "deleted_at",
+)
+_VERSION = V.getter(
+    "id",
+    "package_id",
+    "name",
+    "description",
+    "license",
+    "download_count",
+    "deleted_tags",
+    "created_at",
+    "updated_at",
+    "deleted_at",
+)
+
+
+def account_from(row: Sequence[Any], *, with_token: bool = False) -> Account:
+    """An account from a row of ACCOUNT_COLUMNS, or of TOKEN_WITH_USER (`with_token`)."""
+    id_, login, type_, name, site_admin, created_at = (
+        _TOKEN_ACCOUNT(row) if with_token else _ACCOUNT(row)
+    )
     return Account(
-        id=row[at + A.id],
-        login=row[at + A.login],
-        type=AccountType(row[at + A.type]),
-        name=row[at + A.name],
-        site_admin=bool(row[at + A.site_admin]),
-        created_at=timestamp(row[at + A.created_at]),
+        id=id_,
+        login=login,
+        type=AccountType(type_),
+        name=name,
+        site_admin=bool(site_admin),
+        created_at=timestamp(created_at),
     )
 
 
 def package_from(row: Sequence[Any], owner: Account) -> Package:
-    created = timestamp(row[P.created_at])
-    updated = timestamp(row[P.updated_at])
+    (
+        id_,
+        package_type,
+        name,
+        visibility,
+        repository_id,
+        inherit_access,
+        version_count,
+        created_at,
+        updated_at,
+        deleted_at,
+    ) = _PACKAGE(row)
+    created = timestamp(created_at)
+    updated = timestamp(updated_at)
     assert created is not None and updated is not None
     return Package(
-        id=row[P.id],
+        id=id_,
         owner=owner,
-        package_type=PackageType(row[P.package_type]),
-        name=row[P.name],
-        visibility=Visibility(row[P.visibility]),
-        repository_id=row[P.repository_id],
-        inherit_access=bool(row[P.inherit_access]),
-        version_count=int(row[P.version_count]),
+        package_type=PackageType(package_type),
+        name=name,
+        visibility=Visibility(visibility),
+        repository_id=repository_id,
+        inherit_access=bool(inherit_access),
+        version_count=int(version_count),
         created_at=created,
         updated_at=updated,
-        deleted_at=timestamp(row[P.deleted_at]),
+        deleted_at=timestamp(deleted_at),
     )
 
 
 def version_from(row: Sequence[Any], live_tags: Sequence[str]) -> Version:
-    created = timestamp(row[V.created_at])
-    updated = timestamp(row[V.updated_at])
+    (
+        id_,
+        package_id,
+        name,
+        description,
+        license_,
+        download_count,
+        deleted_tags,
+        created_at,
+        updated_at,
+        deleted_at_,
+    ) = _VERSION(row)
+    created = timestamp(created_at)
+    updated = timestamp(updated_at)
     assert created is not None and updated is not None
-    deleted_at = timestamp(row[V.deleted_at])
-    tags = (
-        tuple(live_tags) if deleted_at is None else tuple(json.loads(row[V.deleted_tags] or "[]"))
-    )
+    deleted_at = timestamp(deleted_at_)
+    tags = tuple(live_tags) if deleted_at is None else tuple(json.loads(deleted_tags or "[]"))
     return Version(
-        id=row[V.id],
-        package_id=row[V.package_id],
-        name=row[V.name],
-        description=row[V.description],
-        license=row[V.license],
-        download_count=int(row[V.download_count]),
+        id=id_,
+        package_id=package_id,
+        name=name,
+        description=description,
+        license=license_,
+        download_count=int(download_count),
         created_at=created,
         updated_at=updated,
         tags=tags,

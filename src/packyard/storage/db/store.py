@@ -5,6 +5,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import AbstractContextManager, contextmanager
+from threading import get_ident
 from typing import Any, cast
 
 from sqlalchemy import Connection, Engine
@@ -46,9 +47,13 @@ class SqlStore:
         self.format_rows = dict(format_rows)
         self.pages = PageIndex()
         self._held = threading.local() if engine.dialect.name == "sqlite" else None
+        self._main_thread = threading.main_thread().ident
+        # The main thread's transactions all run on its one held connection: their
+        # repositories are built once and handed a fresh per-transaction state each time.
+        self._held_tx: SqlTransaction | None = None
 
     def _holds(self) -> bool:
-        return self._held is not None and threading.current_thread() is threading.main_thread()
+        return self._held is not None and get_ident() == self._main_thread
 
     def _held_connection(self) -> Connection:
         assert self._held is not None
@@ -67,20 +72,30 @@ class SqlStore:
         held = self._held_connection()
         if write:
             with transaction(held, write=True):
-                yield self._tx(held)
+                yield self._held_transaction(held)
             return
         # Reads run statement by statement, each seeing the latest commit: the guarantee
         # PostgreSQL's READ COMMITTED gives them too, without a BEGIN and COMMIT per request.
         # A Core statement still opens a transaction of its own; it ends here.
         held.info["packyard_write"] = False
         try:
-            yield self._tx(held)
+            yield self._held_transaction(held)
         finally:
             if held.in_transaction():
                 held.commit()
 
     def _tx(self, conn: Connection) -> SqlTransaction:
         return SqlTransaction(TxState(conn, self.pages), self.format_rows)
+
+    def _held_transaction(self, held: Connection) -> SqlTransaction:
+        """The main thread's transaction on its held connection, its caches emptied: a
+        transaction must not trust what an earlier one read."""
+        tx = self._held_tx
+        if tx is None or tx.state.conn is not held:
+            tx = self._held_tx = self._tx(held)
+        else:
+            tx.state.accounts.clear()
+        return tx
 
     def write(self) -> AbstractContextManager[SqlTransaction]:
         return self._transaction(write=True)
@@ -113,7 +128,7 @@ class SqlStore:
                 return tx.tokens.find_token(token_hash)
         held = self._held_connection()
         if held.in_transaction():
-            return self._tx(held).tokens.find_token(token_hash)
+            return self._held_transaction(held).tokens.find_token(token_hash)
         return token_record(q.TOKEN_WITH_USER.first(held, token_hash=token_hash))
 
     def close(self) -> None:

@@ -22,18 +22,27 @@ from packyard.storage.db.compiled import timestamp
 def token_record(row: Any) -> TokenRecord | None:
     if row is None:
         return None
-    T, at = q.T, q.T.width  # a TOKEN_WITH_USER row: the token, then its user's account
-    user = q.account_from(row, at=at) if row[at + q.A.id] is not None else None
+    (
+        id_,
+        kind,
+        scopes,
+        repository_id,
+        packages_permission,
+        expires_at,
+        revoked_at,
+        last_used_at,
+        user_id,
+    ) = q.TOKEN_FIELDS(row)
     return TokenRecord(
-        id=row[T.id],
-        user=user,
-        kind=TokenKind(row[T.kind]),
-        scopes=frozenset(s for s in row[T.scopes].split(",") if s),
-        repository_id=row[T.repository_id],
-        packages_permission=row[T.packages_permission],
-        expires_at=timestamp(row[T.expires_at]),
-        revoked_at=timestamp(row[T.revoked_at]),
-        last_used_at=timestamp(row[T.last_used_at]),
+        id=id_,
+        user=q.account_from(row, with_token=True) if user_id is not None else None,
+        kind=TokenKind(kind),
+        scopes=frozenset(s for s in scopes.split(",") if s),
+        repository_id=repository_id,
+        packages_permission=packages_permission,
+        expires_at=timestamp(expires_at),
+        revoked_at=timestamp(revoked_at),
+        last_used_at=timestamp(last_used_at),
     )
 
 
