@@ -22,15 +22,13 @@ from packyard.core.ports import BlobStore
 from packyard.domain.errors import DomainError, NotFound, Unauthenticated
 from packyard.domain.npm import NpmInvalid, NpmVersionRecord, tarball_filename
 from packyard.domain.types import ANONYMOUS, Actor
-from packyard.http.asgi import AsgiScope, Receive, Send
-from packyard.http.exchange import exchange
 from packyard.http.request import Request
 from packyard.http.response import Blob, Response
 from packyard.http.router import Matcher, Params, Route, Router, match_pattern, segments
-from packyard.http.threads import body_from_thread, in_thread
+from packyard.http.threads import body_from_thread
 from packyard.registries.npm import service as npm
 from packyard.registries.npm.errors import JSON, error_response, server_error
-from packyard.registries.wiring import Wiring
+from packyard.registries.wiring import RegistryApp, Wiring
 from packyard.services.auth import authenticate
 
 PREFIX = "/_registry/npm"
@@ -251,24 +249,17 @@ ROUTES: list[Route[Handler, Needs]] = [
 ]
 
 
-class NpmApp:
+class NpmApp(RegistryApp):
+    prefix = PREFIX
+
     def __init__(self, wiring: Wiring) -> None:
-        self.wiring = wiring
-        self.store = wiring.store
-        self.blobs = wiring.blobs
-        self.base_url = wiring.base_url.rstrip("/")
-        self.clock = wiring.clock
+        super().__init__(wiring)
         self.router = Router(ROUTES)
 
-    async def __call__(self, scope: AsgiScope, receive: Receive, send: Send) -> None:
-        request = Request.from_scope(scope, receive, PREFIX)
-        await exchange(request, send, self._respond, server_error)
-
-    async def _respond(self, request: Request) -> Response:
-        return await in_thread(self.handle, request)
+    def server_error(self) -> Response:
+        return server_error()
 
     def handle(self, request: Request) -> Response:
-        """In a worker thread: authenticate, route, call the handler, map its refusal."""
         try:
             actor = self._actor(request.headers)
             ctx = self.wiring.context(actor)

@@ -17,12 +17,9 @@ from __future__ import annotations
 from packyard.auth.tokens import parse_authorization
 from packyard.domain.errors import DomainError
 from packyard.domain.types import ANONYMOUS, Actor
-from packyard.http.asgi import AsgiScope, Receive, Send
-from packyard.http.exchange import exchange
 from packyard.http.request import Request
 from packyard.http.response import Response
 from packyard.http.router import Route, Router
-from packyard.http.threads import in_thread
 from packyard.registries.oci.errors import ErrorCode, RegistryError, error_response, server_error
 from packyard.registries.oci.routes import (
     ANONYMOUS_TOKEN,
@@ -33,31 +30,24 @@ from packyard.registries.oci.routes import (
     Handler,
     Needs,
 )
-from packyard.registries.wiring import Wiring
+from packyard.registries.wiring import RegistryApp, Wiring
 from packyard.services.auth import authenticate
 
 __all__ = ["PREFIX", "OciApp"]
 
 
-class OciApp:
+class OciApp(RegistryApp):
+    prefix = PREFIX
+
     def __init__(self, wiring: Wiring) -> None:
-        self.wiring = wiring
-        self.store = wiring.store
-        self.blobs = wiring.blobs
-        self.base_url = wiring.base_url.rstrip("/")
+        super().__init__(wiring)
         self.service = self.base_url.split("://", 1)[-1].rstrip("/")
-        self.clock = wiring.clock
         self.router: Router[Route[Handler, Needs]] = Router(ROUTES)
 
-    async def __call__(self, scope: AsgiScope, receive: Receive, send: Send) -> None:
-        request = Request.from_scope(scope, receive, PREFIX)
-        await exchange(request, send, self._respond, server_error)
-
-    async def _respond(self, request: Request) -> Response:
-        return await in_thread(self.handle, request)
+    def server_error(self) -> Response:
+        return server_error()
 
     def handle(self, request: Request) -> Response:
-        """In a worker thread: authenticate, route, call the handler, map its refusal."""
         name, action = "", Action.PULL
         try:
             actor = self._actor(request.headers)
