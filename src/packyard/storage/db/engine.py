@@ -32,7 +32,9 @@ def make_engine(url: str) -> Engine:
 def _sqlite_engine(url: str) -> Engine:
     # Room for the main thread's held connection and the registries' worker threads, which
     # check one out per transaction; WAL lets the readers among them run side by side.
-    engine = create_engine(url, poolclass=QueuePool, pool_size=4, max_overflow=12)
+    engine = create_engine(
+        url, poolclass=QueuePool, pool_size=4, max_overflow=12, pool_reset_on_return=None
+    )
 
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:

@@ -6,13 +6,30 @@ import json
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import delete, insert, select, update
+from sqlalchemy import bindparam, delete, insert, select, update
 
 from packyard.domain.oci import ManifestRecord, ParentRecord, ParsedManifest, ReferrerRecord
 from packyard.domain.rules import normalize_name
 from packyard.storage.db import queries as q
 from packyard.storage.db import tables as t
 from packyard.storage.db.base import Rows
+from packyard.storage.db.compiled import Query
+
+_v, _m, _vt = t.versions, t.oci_manifests, t.version_tags
+# (version id, digest, media type, size, subject digest), in ManifestRecord's order.
+_MANIFEST = select(_v.c.id, _v.c.name, _m.c.media_type, _m.c.size, _m.c.subject_digest).join(
+    _m, _m.c.version_id == _v.c.id
+)
+_MANIFEST_BY_DIGEST = Query(
+    _MANIFEST.where(
+        _v.c.package_id == bindparam("package_id"), _v.c.live_name == bindparam("reference")
+    )
+)
+_MANIFEST_BY_TAG = Query(
+    _MANIFEST.join(_vt, _vt.c.version_id == _v.c.id).where(
+        _vt.c.package_id == bindparam("package_id"), _vt.c.tag == bindparam("reference")
+    )
+)
 
 
 class SqlOciRows(Rows):
@@ -116,27 +133,13 @@ class SqlOciRows(Rows):
             )
 
     def find_manifest(self, package_id: int, reference: str) -> ManifestRecord | None:
-        """A live manifest by digest, or by tag."""
-        v, m, vt = t.versions, t.oci_manifests, t.version_tags
-        query = select(v.c.id, v.c.name, m.c.media_type, m.c.size, m.c.subject_digest).join(
-            m, m.c.version_id == v.c.id
-        )
-        if ":" in reference:
-            query = query.where(v.c.package_id == package_id, v.c.live_name == reference)
-        else:
-            query = query.join(vt, vt.c.version_id == v.c.id).where(
-                vt.c.package_id == package_id, vt.c.tag == reference
-            )
-        row = self.conn.execute(query).first()
+        """A live manifest by digest, or by tag (every pull asks: precompiled)."""
+        by = _MANIFEST_BY_DIGEST if ":" in reference else _MANIFEST_BY_TAG
+        row = by.first(self.conn, package_id=package_id, reference=reference)
         if row is None:
             return None
-        return ManifestRecord(
-            version_id=int(row.id),
-            digest=row.name,
-            media_type=row.media_type,
-            size=int(row.size),
-            subject=row.subject_digest,
-        )
+        version_id, digest, media_type, size, subject = row
+        return ManifestRecord(int(version_id), digest, media_type, int(size), subject)
 
     def referrers(self, package_id: int, digest: str) -> list[ReferrerRecord]:
         """Live manifests whose subject is `digest`."""

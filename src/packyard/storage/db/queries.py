@@ -125,6 +125,23 @@ VERSIONS_CHANGED = Query(
         version_generation=p.c.version_generation + 1,
     )
 )
+# A pull: the version's total and its day's count (a row per version per day).
+COUNT_DOWNLOAD = Query(
+    update(v).where(v.c.id == bindparam("version_id")).values(download_count=v.c.download_count + 1)
+)
+COUNT_DOWNLOAD_DAY = Query(
+    update(t.version_downloads)
+    .where(
+        t.version_downloads.c.version_id == bindparam("version_id"),
+        t.version_downloads.c.day == bindparam("day"),
+    )
+    .values(count=t.version_downloads.c.count + 1)
+)
+FIRST_DOWNLOAD_OF_DAY = Query(
+    insert(t.version_downloads).values(
+        version_id=bindparam("version_id"), day=bindparam("day"), count=1
+    )
+)
 AUDIT = Query(
     insert(t.audit_log).values(
         at=bindparam("at"),

@@ -275,14 +275,7 @@ class SqlVersions(Rows):
         return [str(tag) for tag in self.conn.execute(query).scalars()]
 
     def record_download(self, version_id: int, day: str) -> None:
-        v, d = t.versions, t.version_downloads
-        self.conn.execute(
-            update(v).where(v.c.id == version_id).values(download_count=v.c.download_count + 1)
-        )
-        done = self.conn.execute(
-            update(d)
-            .where(d.c.version_id == version_id, d.c.day == day)
-            .values(count=d.c.count + 1)
-        ).rowcount
-        if not done:
-            self.conn.execute(insert(d).values(version_id=version_id, day=day, count=1))
+        # Every pull runs these: precompiled, as the REST API's hot reads are.
+        q.COUNT_DOWNLOAD.execute(self.conn, version_id=version_id)
+        if not q.COUNT_DOWNLOAD_DAY.execute(self.conn, version_id=version_id, day=day):
+            q.FIRST_DOWNLOAD_OF_DAY.execute(self.conn, version_id=version_id, day=day)
