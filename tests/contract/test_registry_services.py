@@ -351,3 +351,30 @@ def test_gc_keeps_an_upload_still_being_written(
     counts = collect_garbage(store, clock.now + window + timedelta(days=1), window, FORMATS, blobs)
     assert counts.uploads == 0  # its bytes were written just now, by the file's clock
     assert oci_blobs.append_upload(alice, blobs, name, upload, b"more", 0) == 4
+
+
+def test_a_link_lives_only_while_its_own_repository_names_the_blob(
+    store: Any, clock: Clock, blobs: Any, world: Any
+) -> None:
+    """After GC, a repository serves only blobs its own package's versions name: a layer
+    that another repository still uses is not kept linked here too."""
+    from datetime import UTC, datetime
+
+    from packyard.core.gc import collect_garbage
+
+    clock.now = datetime.now(UTC)  # blob files carry real modification times
+    window = timedelta(days=30)
+    alice = ctx(store, clock, ALICE)
+    config = push_blob(alice, blobs, "alice/first", CONFIG)
+    layer = push_blob(alice, blobs, "alice/first", LAYER)
+    first = registry.put_manifest(alice, blobs, "alice/first", "v1", image(config, layer), None)
+    for digest in (config, layer):
+        assert oci_blobs.mount_blob(alice, blobs, "alice/second", digest, "alice/first")
+    registry.put_manifest(alice, blobs, "alice/second", "v1", image(config, layer), None)
+    registry.delete_manifest(alice, "alice/first", first.digest)
+
+    counts = collect_garbage(store, clock.now + window + timedelta(days=1), window, FORMATS, blobs)
+    assert counts.versions == 1
+    with pytest.raises(BlobUnknown):
+        oci_blobs.blob_size(alice, blobs, "alice/first", layer)
+    assert oci_blobs.blob_size(alice, blobs, "alice/second", layer) == len(LAYER)

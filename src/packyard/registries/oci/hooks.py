@@ -55,7 +55,7 @@ class OciFormat(Format):
         return tx.rows(OCI_ROWS).recently_linked_blobs(recent_since)
 
     def forget_unreferenced(self, tx: Transaction, cutoff: datetime, live: set[str]) -> None:
-        tx.rows(OCI_ROWS).forget_stale_blob_links(cutoff, live)
+        tx.rows(OCI_ROWS).forget_stale_blob_links(cutoff)
 
     def forget_uploads(self, tx: Transaction, upload_ids: list[str]) -> None:
         rows = tx.rows(OCI_ROWS)

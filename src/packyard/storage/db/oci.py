@@ -10,6 +10,7 @@ from sqlalchemy import bindparam, delete, insert, select, update
 
 from packyard.domain.oci import ManifestRecord, ParentRecord, ParsedManifest, ReferrerRecord
 from packyard.domain.rules import normalize_name
+from packyard.domain.types import PackageType
 from packyard.storage.db import queries as q
 from packyard.storage.db import tables as t
 from packyard.storage.db.base import Rows
@@ -191,26 +192,24 @@ class SqlOciRows(Rows):
         b = t.oci_blobs
         return set(self.conn.execute(select(b.c.digest).where(b.c.created_at >= since)).scalars())
 
-    def forget_stale_blob_links(self, cutoff: datetime, referenced: set[str]) -> int:
-        """Unlink blobs pushed before `cutoff` that nothing references."""
-        b = t.oci_blobs
-        stale = [
-            (row.owner_id, row.repository, row.digest)
-            for row in self.conn.execute(
-                select(b.c.owner_id, b.c.repository, b.c.digest).where(b.c.created_at < cutoff)
+    def forget_stale_blob_links(self, cutoff: datetime) -> int:
+        """Unlink blobs linked before `cutoff` that no file of the repository's own package
+        names (live, deleted or restorable): a link is the repository's right to serve the
+        blob, so another package naming the same bytes must not keep it alive — a package
+        recreated under the name later would serve what it never pushed.
+
+        One statement, the age in it: a manifest push that relinked a blob holds its row,
+        and PostgreSQL re-reads the row before deleting it."""
+        b, f, p = t.oci_blobs, t.package_files, t.packages
+        named = (
+            select(f.c.id)
+            .join(p, p.c.id == f.c.package_id)
+            .where(
+                p.c.owner_id == b.c.owner_id,
+                p.c.package_type == PackageType.CONTAINER.value,
+                p.c.name_norm == b.c.repository,
+                f.c.blob_digest == b.c.digest,
             )
-            if row.digest not in referenced
-        ]
-        forgotten = 0
-        for owner_id, repository, digest in stale:
-            # The age again, in the DELETE itself: a manifest push that relinked the blob
-            # since the SELECT holds the row, and PostgreSQL re-reads it before deleting.
-            forgotten += self.conn.execute(
-                delete(b).where(
-                    b.c.owner_id == owner_id,
-                    b.c.repository == repository,
-                    b.c.digest == digest,
-                    b.c.created_at < cutoff,
-                )
-            ).rowcount
-        return forgotten
+            .exists()
+        )
+        return int(self.conn.execute(delete(b).where(b.c.created_at < cutoff, ~named)).rowcount)
