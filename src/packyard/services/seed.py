@@ -14,19 +14,17 @@ from typing import Any
 from packyard.auth.tokens import hash_token, token_prefix
 from packyard.core.ports import Store, Transaction
 from packyard.domain.errors import DomainError
-from packyard.domain.formats import traits
 from packyard.domain.rules import is_valid_login
 from packyard.domain.types import (
     Account,
     AccountType,
     OrgRole,
-    PackageType,
     RepositoryPermission,
-    Role,
     TokenKind,
     Visibility,
 )
-from packyard.services.seed_schema import SeedChecker, enum_values
+from packyard.services.seed_packages import PackagesLoader
+from packyard.services.seed_schema import SeedChecker, SeedReport, enum_values
 
 
 class SeedError(DomainError):
@@ -35,16 +33,6 @@ class SeedError(DomainError):
     def __init__(self, errors: list[str]) -> None:
         super().__init__("\n".join(errors))
         self.errors = errors
-
-
-@dataclass
-class SeedReport:
-    users: int = 0
-    orgs: int = 0
-    repositories: int = 0
-    tokens: int = 0
-    packages: int = 0
-    versions: int = 0
 
 
 def load_seed(store: Store, document: Any, now: datetime) -> SeedReport:
@@ -73,7 +61,9 @@ class _Loader:
         self._orgs(root)
         self._repositories(root)
         self._tokens(root)
-        self._packages(root)
+        PackagesLoader(self.tx, self.check, self.report, self._account, self._repository_id).load(
+            root
+        )
 
     def _account(self, login: Any, path: str, want: AccountType | None = None) -> Account | None:
         name = self.check.string(login, path)
@@ -266,159 +256,3 @@ class _Loader:
         return self.check.choice(
             mapping.get("packages"), f"{path}.permissions.packages", ["read", "write"], "read"
         )
-
-    def _packages(self, root: dict[str, Any]) -> None:
-        for path, item in self.check.items(root, "packages", ""):
-            doc = self.check.mapping(item, path, "packages")
-            if doc is not None:
-                self._package(doc, path)
-
-    def _package(self, doc: dict[str, Any], path: str) -> None:
-        c = self.check
-        owner = self._account(doc.get("owner"), f"{path}.owner")
-        ptype = PackageType(
-            c.choice(
-                doc.get("package_type"), f"{path}.package_type", enum_values(PackageType), "npm"
-            )
-        )
-        name = c.string(doc.get("name"), f"{path}.name")
-        visibility = Visibility(
-            c.choice(
-                doc.get("visibility"), f"{path}.visibility", enum_values(Visibility), "private"
-            )
-        )
-        repository_id = self._repository_id(doc.get("repository"), f"{path}.repository")
-        inherit = c.boolean(doc.get("inherit_access"), f"{path}.inherit_access", True)
-        created = c.timestamp(doc.get("created_at"), f"{path}.created_at", c.now) or c.now
-        deleted = c.timestamp(doc.get("deleted_at"), f"{path}.deleted_at", None)
-        if visibility is Visibility.INTERNAL and (
-            not traits(ptype).granular or (owner is not None and not owner.is_org)
-        ):
-            c.error(
-                f"{path}.visibility",
-                "internal is for org-owned packages of granular "
-                "types (container, npm, nuget, rubygems)",
-            )
-        if not traits(ptype).granular and not inherit:
-            c.error(
-                f"{path}.inherit_access",
-                f"{ptype.value} packages always inherit access from their repository",
-            )
-        if not traits(ptype).granular and "access" in doc:
-            c.error(
-                f"{path}.access", f"{ptype.value} packages take access from their repository only"
-            )
-        if not name:
-            if name is not None:
-                c.error(f"{path}.name", "must not be empty")
-            return
-        versions = self._versions(doc, path, ptype)
-        if owner is None:
-            return
-        updated = max([created, *(v["values"]["updated_at"] for v in versions)])
-        package_id = self.tx.packages.upsert_package(
-            owner.id,
-            ptype,
-            name,
-            {
-                "visibility": visibility.value,
-                "repository_id": repository_id,
-                "inherit_access": inherit,
-                "created_at": created,
-                "updated_at": updated,
-                "deleted_at": deleted,
-            },
-        )
-        self.report.packages += 1
-        self._access(doc, path, package_id)
-        for version in versions:
-            self.tx.versions.upsert_version(
-                package_id, version["name"], version["values"], version["tags"]
-            )
-            self.report.versions += 1
-
-    def _access(self, doc: dict[str, Any], path: str, package_id: int) -> None:
-        for apath, aitem in self.check.items(doc, "access", path):
-            grant = self.check.mapping(aitem, apath, "packages.access")
-            if grant is None:
-                continue
-            role = Role[
-                self.check.choice(
-                    grant.get("role"), f"{apath}.role", ["read", "write", "admin"], "read"
-                ).upper()
-            ]
-            has_user, has_repo = "user" in grant, "repository" in grant
-            if has_user == has_repo:
-                self.check.error(apath, "give exactly one of `user` or `repository`")
-                continue
-            if has_user:
-                user = self._account(grant["user"], f"{apath}.user", AccountType.USER)
-                if user is not None:
-                    self.tx.packages.set_package_grant(package_id, user.id, None, role)
-            else:
-                repo_id = self._repository_id(grant["repository"], f"{apath}.repository")
-                if repo_id is not None:
-                    self.tx.packages.set_package_grant(package_id, None, repo_id, role)
-
-    def _versions(self, doc: dict[str, Any], path: str, ptype: PackageType) -> list[dict[str, Any]]:
-        c = self.check
-        result: list[dict[str, Any]] = []
-        seen_names: set[str] = set()
-        live_tags: dict[str, str] = {}
-        for vpath, vitem in c.items(doc, "versions", path):
-            version = c.mapping(vitem, vpath, "packages.versions")
-            if version is None:
-                continue
-            name = c.string(version.get("name"), f"{vpath}.name")
-            created = c.timestamp(version.get("created_at"), f"{vpath}.created_at", c.now)
-            updated = c.timestamp(version.get("updated_at"), f"{vpath}.updated_at", created)
-            deleted = c.timestamp(version.get("deleted_at"), f"{vpath}.deleted_at", None)
-            downloads = version.get("download_count", 0)
-            if isinstance(downloads, bool) or not isinstance(downloads, int) or downloads < 0:
-                c.error(f"{vpath}.download_count", "must be a non-negative integer")
-                downloads = 0
-            tags = self._tags(version.get("tags"), f"{vpath}.tags", ptype)
-            if not name:
-                if name is not None:
-                    c.error(f"{vpath}.name", "must not be empty")
-                continue
-            if name in seen_names:
-                c.error(f"{vpath}.name", f"version {name!r} appears twice in this package")
-                continue
-            seen_names.add(name)
-            if deleted is None:
-                for tag in tags:
-                    if tag in live_tags:
-                        c.error(f"{vpath}.tags", f"tag {tag!r} is already on {live_tags[tag]}")
-                    live_tags[tag] = name
-            result.append(
-                {
-                    "name": name,
-                    "tags": tags,
-                    "values": {
-                        "download_count": downloads,
-                        "created_at": created,
-                        "updated_at": updated,
-                        "deleted_at": deleted,
-                        "description": c.string(version.get("description"), f"{vpath}.description"),
-                        "license": c.string(version.get("license"), f"{vpath}.license"),
-                    },
-                }
-            )
-        return result
-
-    def _tags(self, value: Any, path: str, ptype: PackageType) -> list[str]:
-        if value is None:
-            return []
-        if not traits(ptype).tagged:
-            self.check.error(path, "tags are for container and docker versions only")
-            return []
-        if not isinstance(value, list):
-            self.check.error(path, "must be a list")
-            return []
-        tags = []
-        for i, tag in enumerate(value):
-            text = self.check.string(tag, f"{path}[{i}]")
-            if text:
-                tags.append(text)
-        return list(dict.fromkeys(tags))

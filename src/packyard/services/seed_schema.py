@@ -130,3 +130,13 @@ class SeedChecker:
 
 def enum_values(cls: Any) -> list[str]:
     return [member.value for member in cls]
+
+
+@dataclass
+class SeedReport:
+    users: int = 0
+    orgs: int = 0
+    repositories: int = 0
+    tokens: int = 0
+    packages: int = 0
+    versions: int = 0
