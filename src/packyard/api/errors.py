@@ -12,6 +12,7 @@ from packyard.domain.errors import (
     SecondaryRateLimited,
     Unauthenticated,
     Unprocessable,
+    nearest,
 )
 
 DOCS = "https://docs.github.com/rest"
@@ -30,10 +31,8 @@ STATUS_BY_ERROR: dict[type[DomainError], int] = {
 
 
 def status_for(error: DomainError) -> int:
-    for cls in type(error).__mro__:
-        if cls in STATUS_BY_ERROR:
-            return STATUS_BY_ERROR[cls]
-    return 500
+    status = nearest(STATUS_BY_ERROR, error)
+    return 500 if status is None else status
 
 
 def error_body(message: str, status: int, documentation_url: str = DOCS) -> dict[str, str]:

@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import TypeVar
+
+V = TypeVar("V")
+
 
 class DomainError(Exception):
     """Base of every error a use case raises on purpose; `message` is shown to the caller."""
@@ -47,3 +52,12 @@ class RateLimited(DomainError):
 
 class SecondaryRateLimited(RateLimited):
     """Too many points too fast: GitHub answers 403 with Retry-After, not 429."""
+
+
+def nearest(table: Mapping[type[DomainError], V], error: DomainError) -> V | None:
+    """The row of a wire format's error table for `error`: its own class's, or its nearest
+    ancestor's (each protocol maps the domain's errors in one such table)."""
+    for cls in type(error).__mro__:
+        if cls in table:
+            return table[cls]
+    return None

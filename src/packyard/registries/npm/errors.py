@@ -12,6 +12,7 @@ from packyard.domain.errors import (
     RateLimited,
     Unauthenticated,
     Unprocessable,
+    nearest,
 )
 from packyard.http.response import Response
 
@@ -32,10 +33,8 @@ STATUS_BY_ERROR: dict[type[DomainError], int] = {
 
 def status_for(error: DomainError) -> int:
     """A refusal with no row here is still answered, as a 500 with its message."""
-    for cls in type(error).__mro__:
-        if cls in STATUS_BY_ERROR:
-            return STATUS_BY_ERROR[cls]
-    return 500
+    status = nearest(STATUS_BY_ERROR, error)
+    return 500 if status is None else status
 
 
 def error_response(error: DomainError) -> Response:

@@ -16,6 +16,7 @@ from packyard.domain.errors import (
     NotFound,
     RateLimited,
     Unauthenticated,
+    nearest,
 )
 from packyard.http.response import Response
 
@@ -90,14 +91,11 @@ def registry_error(error: DomainError) -> RegistryError:
     if isinstance(error, Conflict):
         # The spec has no code for it: Packyard's protection of a tagged index's platforms.
         return RegistryError(ErrorCode.DENIED, message=error.message, status=409)
-    for cls in type(error).__mro__:
-        code = CODE_BY_ERROR.get(cls)
-        if code is not None:
-            detail = (
-                {"digest": error.digest} if isinstance(error, oci.ManifestBlobUnknown) else None
-            )
-            return RegistryError(code, detail=detail, message=error.message)
-    return RegistryError(ErrorCode.UNSUPPORTED, message=error.message)
+    code = nearest(CODE_BY_ERROR, error)
+    if code is None:
+        return RegistryError(ErrorCode.UNSUPPORTED, message=error.message)
+    detail = {"digest": error.digest} if isinstance(error, oci.ManifestBlobUnknown) else None
+    return RegistryError(code, detail=detail, message=error.message)
 
 
 CODE_BY_ERROR: dict[type[DomainError], ErrorCode] = {
