@@ -68,16 +68,27 @@ def find_target(
 def readable_package(tx: Transaction, actor: Actor, target: Target) -> Package:
     """The package, if the caller may read it. Anonymous callers learn to authenticate and
     nothing about existence; others see "not found" for what they may not see."""
+    return _readable(tx, actor, target)[0]
+
+
+def _readable(tx: Transaction, actor: Actor, target: Target) -> tuple[Package, AccessFacts]:
+    """`readable_package`, with the facts it read (a delete decides on them too)."""
     package = target.package
     if package is not None:
-        decision = authorize(actor, package, access_facts(tx, actor, package), Operation.READ)
+        facts = access_facts(tx, actor, package)
+        decision = authorize(actor, package, facts, Operation.READ)
         if decision.allowed:
-            return package
+            return package, facts
         if not actor.anonymous and decision.denial is Denial.MISSING_SCOPES:
             raise Forbidden("the token lacks read:packages", decision.accepted_scopes)
     if actor.anonymous:
         raise Unauthenticated(REQUIRES_AUTHENTICATION)
-    raise NotFound(f"{target.label} is not known")
+    raise not_known(target)
+
+
+def not_known(target: Target) -> NotFound:
+    """What a caller hears of a package it may not see, and of one that does not exist."""
+    return NotFound(f"{target.label} is not known")
 
 
 def writable_package(tx: Transaction, actor: Actor, target: Target) -> Package | None:
@@ -114,8 +125,8 @@ def writable_package(tx: Transaction, actor: Actor, target: Target) -> Package |
 
 def deletable_package(tx: Transaction, actor: Actor, target: Target) -> Package:
     """The package, if the caller may delete from it (admin, with delete:packages)."""
-    package = readable_package(tx, actor, target)
-    decision = authorize(actor, package, access_facts(tx, actor, package), Operation.DELETE)
+    package, facts = _readable(tx, actor, target)
+    decision = authorize(actor, package, facts, Operation.DELETE)
     if decision.allowed:
         return package
     if decision.denial is Denial.MISSING_SCOPES:

@@ -86,7 +86,7 @@ def open_file(
     package = readable_package(tx, ctx.actor, target)
     file = find(package)
     if file is None:
-        raise NotFound(f"{target.name} has no such file")
+        raise NotFound(f"{target.label} has no such file")
     if count_download:
         tx.versions.record_download(file.version_id, ctx.now.strftime("%Y-%m-%d"))
     return package, file

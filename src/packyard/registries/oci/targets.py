@@ -6,13 +6,14 @@ from packyard.core.access import (
     Target,
     deletable_package,
     find_target,
+    not_known,
     readable_package,
     writable_package,
 )
 from packyard.core.context import Context
 from packyard.core.ports import Transaction
 from packyard.domain.digests import InvalidDigest, parse_digest
-from packyard.domain.errors import Forbidden, NotFound
+from packyard.domain.errors import Forbidden
 from packyard.domain.oci import (
     DigestInvalid,
     NameInvalid,
@@ -43,7 +44,7 @@ def readable_or_pushable(tx: Transaction, ctx: Context, target: Target) -> None:
     try:
         writable_package(tx, ctx.actor, target)
     except Forbidden:
-        raise NotFound(f"{target.label} is not known") from None
+        raise not_known(target) from None
 
 
 def deletable(tx: Transaction, ctx: Context, target: Target) -> Package:
