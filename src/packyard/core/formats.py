@@ -36,9 +36,9 @@ class Format:
         """Digests this format needs kept beyond its versions' files."""
         return set()
 
-    def forget_unreferenced(self, tx: Transaction, cutoff: datetime, live: set[str]) -> None:
-        """Before GC reclaims bytes: drop rows of this format's that name bytes older than
-        `cutoff` which nothing in `live` needs (they are about to vanish)."""
+    def forget_unreferenced(self, tx: Transaction, cutoff: datetime) -> None:
+        """Before GC reclaims bytes: drop rows of this format's, older than `cutoff`, that
+        name bytes no version of theirs holds any more (they may be about to vanish)."""
 
     def forget_uploads(self, tx: Transaction, upload_ids: list[str]) -> None:
         """GC cancelled these abandoned uploads' bytes: drop what this format kept of them."""

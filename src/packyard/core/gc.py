@@ -42,7 +42,7 @@ def collect_garbage(
                 for fmt in formats:
                     live |= fmt.extra_references(tx, cutoff)
                 for fmt in formats:
-                    fmt.forget_unreferenced(tx, cutoff, live)
+                    fmt.forget_unreferenced(tx, cutoff)
         if blobs is not None:
             reclaimed, abandoned = _sweep(blobs, cutoff, live)
             if abandoned:

@@ -54,7 +54,7 @@ class OciFormat(Format):
     def extra_references(self, tx: Transaction, recent_since: datetime) -> set[str]:
         return tx.rows(OCI_ROWS).recently_linked_blobs(recent_since)
 
-    def forget_unreferenced(self, tx: Transaction, cutoff: datetime, live: set[str]) -> None:
+    def forget_unreferenced(self, tx: Transaction, cutoff: datetime) -> None:
         tx.rows(OCI_ROWS).forget_stale_blob_links(cutoff)
 
     def forget_uploads(self, tx: Transaction, upload_ids: list[str]) -> None:
