@@ -6,6 +6,7 @@ import enum
 from dataclasses import dataclass
 
 from packyard.core.access import access_facts
+from packyard.core.delete import PACKAGE_NOT_FOUND
 from packyard.core.ports import Transaction
 from packyard.domain.errors import Forbidden, NotFound, Unprocessable
 from packyard.domain.permissions import (
@@ -26,8 +27,6 @@ from packyard.domain.types import (
 
 NOT_FOUND = "Not Found"
 REQUIRES_AUTHENTICATION = "Requires authentication"
-PACKAGE_NOT_FOUND = "Package not found."
-VERSION_NOT_FOUND = "Package version not found."
 INTEGRATION_FORBIDDEN = "Resource not accessible by integration"
 FINE_GRAINED_FORBIDDEN = (
     "Fine-grained personal access tokens are not supported by GitHub Packages. "

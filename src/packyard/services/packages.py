@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from packyard.core import delete as core_delete
 from packyard.core.access import access_facts
 from packyard.core.context import Context
-from packyard.core.delete import audit
+from packyard.core.delete import PACKAGE_NOT_FOUND, VERSION_NOT_FOUND, audit
 from packyard.core.ports import Transaction
 from packyard.domain.errors import BadRequest, Conflict, NotFound, Unauthenticated, Unprocessable
 from packyard.domain.pagination import (
@@ -29,9 +29,7 @@ from packyard.domain.types import (
 )
 from packyard.services.access import (
     NOT_FOUND,
-    PACKAGE_NOT_FOUND,
     REQUIRES_AUTHENTICATION,
-    VERSION_NOT_FOUND,
     OwnerScope,
     PackageView,
     authorized_package,
