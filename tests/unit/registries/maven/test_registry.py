@@ -5,12 +5,15 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Iterator
+from datetime import timedelta
 from typing import Any
 
 import httpx
 import pytest
 from starlette.testclient import TestClient
 
+from packyard.core.gc import collect_garbage
+from packyard.server import registered_formats
 from packyard.storage.db.store import SqlStore
 from tests.conftest import ACTIONS_WEB, ALICE, ALICE_OAUTH, BOB_READ, Clock, seed
 
@@ -245,3 +248,66 @@ def test_uploaded_metadata_is_checked_and_its_checksums_accepted(client: TestCli
     assert put(client, f"{REPO}/{HELLO}/maven-metadata.xml.md5", b"0" * 32).status_code == 400
     served = get(client, f"{REPO}/{HELLO}/maven-metadata.xml").content
     assert served != uploaded  # the server's own, never the upload
+
+
+def deploy_builds(client: TestClient, clock: Clock, count: int) -> str:
+    """`count` SNAPSHOT deploys of 1.1.0-SNAPSHOT, a minute apart; the builds URL."""
+    for number in range(1, count + 1):
+        stamp = f"20261130.10150{number}-{number}"
+        deploy(
+            client,
+            "1.1.0-SNAPSHOT",
+            {f"hello-1.1.0-{stamp}.pom": POM, f"hello-1.1.0-{stamp}.jar": b"build %d" % number},
+        )
+        clock.advance(timedelta(minutes=1))
+    version_id = versions(client)["1.1.0-SNAPSHOT"]
+    return f"/api/v3/_packyard/user/packages/maven/com.example.hello/versions/{version_id}/builds"
+
+
+def test_a_snapshots_builds_are_listed_deleted_and_restored_one_by_one(
+    client: TestClient, clock: Clock
+) -> None:
+    builds_url = deploy_builds(client, clock, 3)
+    headers = {"Authorization": f"Bearer {ALICE}"}
+    listed = client.get(builds_url, headers=headers).json()
+    assert [b["name"] for b in listed] == [f"20261130.10150{n}-{n}" for n in (3, 2, 1)]
+    assert listed[0]["build_number"] == 3 and listed[0]["timestamp"] == "20261130.101503"
+    assert {f["name"] for f in listed[0]["files"]} == {
+        "hello-1.1.0-20261130.101503-3.pom",
+        "hello-1.1.0-20261130.101503-3.jar",
+    }
+    newest = listed[0]["id"]
+    assert client.delete(f"{builds_url}/{newest}", headers=headers).status_code == 204
+    metadata = get(client, f"{REPO}/{HELLO}/1.1.0-SNAPSHOT/maven-metadata.xml").text
+    assert "<buildNumber>2</buildNumber>" in metadata
+    gone = f"{REPO}/{HELLO}/1.1.0-SNAPSHOT/hello-1.1.0-20261130.101503-3.jar"
+    assert get(client, gone).status_code == 404
+    deleted = client.get(builds_url, params={"state": "deleted"}, headers=headers).json()
+    assert [b["id"] for b in deleted] == [newest]
+    assert client.post(f"{builds_url}/{newest}/restore", headers=headers).status_code == 204
+    assert get(client, gone).content == b"build 3"
+    # Strangers see no builds, exactly as no version; BOB_READ may read alice/tools.
+    stranger = client.delete(f"{builds_url}/{newest}", headers={"Authorization": "Bearer x"})
+    assert stranger.status_code == 401
+    alices = builds_url.replace("/_packyard/user/", "/_packyard/users/alice/")
+    bob = {"Authorization": f"Bearer {BOB_READ}"}
+    assert len(client.get(alices, headers=bob).json()) == 3
+    assert client.delete(f"{alices}/{newest}", headers=bob).status_code == 403  # delete:packages
+    assert client.delete(f"{builds_url}/999", headers=headers).status_code == 404
+
+
+def test_the_last_build_cannot_be_deleted_and_purged_builds_free_their_bytes(
+    client: TestClient, clock: Clock, store: SqlStore, settings: Any
+) -> None:
+    builds_url = deploy_builds(client, clock, 2)
+    headers = {"Authorization": f"Bearer {ALICE}"}
+    oldest, newest = sorted(b["id"] for b in client.get(builds_url, headers=headers).json())
+    assert client.delete(f"{builds_url}/{oldest}", headers=headers).status_code == 204
+    last = client.delete(f"{builds_url}/{newest}", headers=headers)
+    assert last.status_code == 400 and "only build" in last.json()["message"]
+    clock.advance(timedelta(days=31))
+    collect_garbage(store, clock.now, timedelta(days=30), registered_formats(settings), None)
+    assert client.get(builds_url, params={"state": "deleted"}, headers=headers).json() == []
+    with store.read() as tx:
+        names = {f.name for f in tx.files.files_of(int(builds_url.split("/")[-2]))}
+    assert names == {"hello-1.1.0-20261130.101502-2.pom", "hello-1.1.0-20261130.101502-2.jar"}
