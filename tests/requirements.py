@@ -88,6 +88,7 @@ SKOPEO = Requirement("skopeo", _APT.format("skopeo"))
 UMOCI = Requirement("umoci", _APT.format("umoci"))
 DOCKER_REGISTRY = Requirement("docker-registry", _APT.format("docker-registry"))
 ORAS = Requirement("oras", "pip install oras (scripts/test installs the test extras)")
+GRADLE = Requirement("gradle", "apt-get install gradle maven (Debian's Gradle 4.4.1, ~111 MB)")
 GIT_AND_CURL = Requirement("git, curl", "apt-get install git curl")
 GIT_CHECKOUT = Requirement("git checkout", "run the suite in a git clone of Packyard")
 
