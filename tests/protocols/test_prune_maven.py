@@ -20,22 +20,22 @@ ARTIFACT = "com/example/snap"
 PACKAGE = "com.example.snap"
 
 
-def builds(server: LiveServer, state: str | None = None) -> list[str]:
+def builds(server: LiveServer, state: str | None = None, package: str = PACKAGE) -> list[str]:
     with Client(token=ALICE, base_url=server.api) as client:
-        versions = {v.name: v.id for v in client.iter_versions("alice", "maven", PACKAGE)}
-        found = client.list_builds("alice", "maven", PACKAGE, versions[SNAPSHOT], state=state)
+        versions = {v.name: v.id for v in client.iter_versions("alice", "maven", package)}
+        found = client.list_builds("alice", "maven", package, versions[SNAPSHOT], state=state)
     return [b.name for b in found]
 
 
-def maven_get(server: LiveServer, path: str) -> httpx.Response:
+def maven_get(server: LiveServer, path: str, artifact: str = ARTIFACT) -> httpx.Response:
     return httpx.get(
-        f"{server.url}/_registry/maven/alice/tools/{ARTIFACT}/{path}",
+        f"{server.url}/_registry/maven/alice/tools/{artifact}/{path}",
         auth=httpx.BasicAuth("alice", ALICE),
     )
 
 
-def newest_build_in_metadata(server: LiveServer) -> str:
-    answer = maven_get(server, f"{SNAPSHOT}/maven-metadata.xml")
+def newest_build_in_metadata(server: LiveServer, artifact: str = ARTIFACT) -> str:
+    answer = maven_get(server, f"{SNAPSHOT}/maven-metadata.xml", artifact)
     assert answer.status_code == 200, answer.text
     text = answer.text
     timestamp = text.split("<timestamp>")[1].split("</timestamp>")[0]
@@ -116,3 +116,31 @@ def test_keep_snapshot_builds_trims_to_the_newest_and_undo_restores(
     with Client(token=ALICE, base_url=live_server.api) as client:
         assert [v.name for v in client.iter_versions("alice", "maven", PACKAGE)] == ["1.0.0"]
     assert maven_get(live_server, f"{SNAPSHOT}/maven-metadata.xml").status_code == 404
+
+
+def test_a_trimmed_snapshot_deleted_whole_comes_back_trimmed_then_whole(
+    live_server: LiveServer, tmp_path: Path
+) -> None:
+    """Two runs undone newest first: the version's restore brings back the one build it
+    held when it went, and the trim's undo the other two."""
+    artifact, package = "com/example/twice", "com.example.twice"
+    with httpx.Client(base_url=live_server.url) as http:
+        deploy_build(http, "alice/tools", ALICE, "", version="1.0.0", artifact=artifact)
+        for stamp in STAMPS:
+            deploy_build(http, "alice/tools", ALICE, stamp, artifact=artifact)
+    state = tmp_path / "state"
+    selection = ("--package-type", "maven", "--package", package)
+    for rules in (["--keep-snapshot-builds", "1"], ["--prerelease"]):
+        done = prune(live_server, state, *selection, *rules)
+        assert done.returncode == 0, done.stdout + done.stderr
+    with Client(token=ALICE, base_url=live_server.api) as client:
+        assert [v.name for v in client.iter_versions("alice", "maven", package)] == ["1.0.0"]
+
+    undone = prune(live_server, state, "undo", "--last")
+    assert undone.returncode == 0 and "1 restored" in undone.stdout, undone.stdout
+    assert builds(live_server, package=package) == [STAMPS[2]]
+    assert newest_build_in_metadata(live_server, artifact) == STAMPS[2]
+    undone = prune(live_server, state, "undo", "--last")
+    assert undone.returncode == 0 and "2 restored" in undone.stdout, undone.stdout
+    assert builds(live_server, package=package) == STAMPS[::-1]
+    assert newest_build_in_metadata(live_server, artifact) == STAMPS[2]
