@@ -2,10 +2,10 @@
 under `keep-snapshot-builds`, the same for each kept SNAPSHOT version's builds).
 
 `make_plan` reads (packages, versions, container manifests, a Packyard's download records and
-SNAPSHOT builds) and decides; it deletes nothing. A plan is written as JSON and applied later exactly as written.
-Container manifests are read as inspections, so planning never counts as a download; if one
-cannot be read, the package is planned with no deletions at all (fail closed), since an
-unread index could be holding any untagged version.
+SNAPSHOT builds) and decides; it deletes nothing. A plan is written as JSON and applied later
+exactly as written. Container manifests are read as inspections, so planning never counts as a
+download; if one cannot be read, the package is planned with no deletions at all (fail
+closed), since an unread index could be holding any untagged version.
 """
 
 from __future__ import annotations
