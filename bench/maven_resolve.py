@@ -425,23 +425,28 @@ def main() -> int:
             name = theirs.name
     finally:
         shutil.rmtree(root, ignore_errors=True)
-    cold_theirs = statistics.median(r[0] for r in rows)
-    cold_ours = statistics.median(r[1] for r in rows)
-    warm = statistics.median(min(r[2], r[3]) for r in rows)
+    theirs_times, ours_times = [r[0] for r in rows], [r[1] for r in rows]
+    warm_times = [min(r[2], r[3]) for r in rows]
     ratio = statistics.median(r[1] / r[0] for r in rows)
     print(
         f"\ncold `mvn compile` of a consumer with {args.dependencies} dependencies, Basic auth "
-        f"on both sides (median of {args.rounds})"
+        f"on both sides ({args.rounds} rounds)"
     )
-    print(f"  {name:15} : {cold_theirs:6.2f} s")
-    print(f"  {'packyard':15} : {cold_ours:6.2f} s")
-    print(f"  {'warm build':15} : {warm:6.2f} s  (nothing to download: Maven's own share of both)")
-    if cold_theirs > warm:
-        print(
-            f"  {'downloads alone':15} : {(cold_ours - warm) / (cold_theirs - warm):6.2f}x "
-            "the time (for reading, not the goal)"
-        )
-    print(f"  ratio           : {ratio:6.2f}x the time (goal: <= {GOAL:.2f}x)")
+    print(f"  {'':28} {'median':>8} {'best':>8}")
+    for label, times in (
+        (name, theirs_times),
+        ("packyard", ours_times),
+        ("warm build (no downloads)", warm_times),
+    ):
+        print(f"  {label:28} {statistics.median(times):6.2f} s {min(times):6.2f} s")
+    # On a busy machine a round can stall either side; the best rounds are the least disturbed.
+    best = min(ours_times) / min(theirs_times)
+    downloads = ""
+    if min(theirs_times) > min(warm_times):
+        share = (min(ours_times) - min(warm_times)) / (min(theirs_times) - min(warm_times))
+        downloads = f"; the downloads alone (less the warm build): {share:.2f}x"
+    print(f"  best against best: {best:.2f}x{downloads}")
+    print(f"  ratio (median of the rounds): {ratio:6.2f}x the time (goal: <= {GOAL:.2f}x)")
     return 0
 
 
