@@ -222,8 +222,9 @@ def test_a_consumer_compiles_against_the_snapshot_s_newest_build(
 def test_a_second_deploy_of_the_release_fails_with_maven_printing_the_409(
     deployed: Deployed, tmp_path: Path
 ) -> None:
+    # Maven 3.8.7 (its wagon transport) prints the status line, not the body.
     run, _ = deploy(deployed.server, tmp_path, RELEASE, "again")
-    assert "status code: 409, reason phrase: Conflict (409)" in failure(run), run.output
+    assert "status: 409 Conflict" in failure(run), run.output
     served = httpx.get(
         f"{registry(deployed.server)}/{HELLO}/{RELEASE}/hello-1.0.0.jar", auth=("mona", MONA)
     )
@@ -278,7 +279,7 @@ def test_a_read_only_token_cannot_deploy(deployed: Deployed, tmp_path: Path) -> 
     )
     assert reader.status_code == 200  # rick reads mona/lib's packages...
     run, _ = deploy(deployed.server, tmp_path, "2.0.0", "rick", token=RICK_READ)
-    assert "status code: 403, reason phrase: Forbidden (403)" in failure(run), run.output
+    assert "status: 403 Forbidden" in failure(run), run.output
     assert "2.0.0" not in version_ids(deployed.server)  # ...and deploys nothing
 
 
