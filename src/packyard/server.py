@@ -27,6 +27,10 @@ from packyard.core.formats import Format, Formats
 from packyard.core.gc import collect_garbage
 from packyard.core.ports import BlobStore, RowsKey, Store
 from packyard.http.asgi import AsgiApp, AsgiScope, Receive, Send
+from packyard.registries.maven.app import PREFIX as MAVEN_PREFIX
+from packyard.registries.maven.app import MavenApp
+from packyard.registries.maven.hooks import MavenFormat
+from packyard.registries.maven.ports import MAVEN_ROWS, MavenRows
 from packyard.registries.npm.app import PREFIX as NPM_PREFIX
 from packyard.registries.npm.app import NpmApp
 from packyard.registries.npm.hooks import NpmFormat
@@ -38,6 +42,7 @@ from packyard.registries.oci.ports import OCI_ROWS, OciRows
 from packyard.registries.wiring import Wiring
 from packyard.storage.blobs.filesystem import FilesystemBlobStore
 from packyard.storage.db.base import Rows, TxState
+from packyard.storage.db.maven import SqlMavenRows
 from packyard.storage.db.npm import SqlNpmRows
 from packyard.storage.db.oci import SqlOciRows
 from packyard.storage.db.store import SqlStore
@@ -70,6 +75,7 @@ REGISTRATIONS = (
         {OCI_ROWS: SqlOciRows},
     ),
     Registration(NPM_PREFIX, NpmApp, lambda _s: NpmFormat(), {NPM_ROWS: SqlNpmRows}),
+    Registration(MAVEN_PREFIX, MavenApp, lambda _s: MavenFormat(), {MAVEN_ROWS: SqlMavenRows}),
 )
 
 
@@ -82,10 +88,10 @@ def build_store(engine: Engine) -> SqlStore:
     return SqlStore(engine, {key: rows for r in REGISTRATIONS for key, rows in r.rows.items()})
 
 
-def _conforms(state: TxState) -> tuple[OciRows, NpmRows]:
+def _conforms(state: TxState) -> tuple[OciRows, NpmRows, MavenRows]:
     """Never called: mypy checks here that each format's storage is the rows it declares
     (the registrations' mapping cannot say which implementation goes with which key)."""
-    return SqlOciRows(state), SqlNpmRows(state)
+    return SqlOciRows(state), SqlNpmRows(state), SqlMavenRows(state)
 
 
 def blob_store(settings: Settings) -> BlobStore:

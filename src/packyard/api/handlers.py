@@ -16,7 +16,7 @@ from packyard.domain.errors import Unprocessable
 from packyard.domain.pagination import PageRequest, last_page, page_request
 from packyard.http.request import Request
 from packyard.http.response import Response
-from packyard.services import accounts, downloads, packages
+from packyard.services import accounts, builds, downloads, packages
 from packyard.services.access import OwnerScope
 from packyard.services.packages import PackageAddress
 
@@ -158,6 +158,43 @@ def version_downloads(call: Call) -> Response:
         ],
     }
     return Response(200, body)
+
+
+def _build_id(call: Call) -> int | None:
+    raw = call.params["build_id"]
+    return int(raw) if raw.isdigit() and raw.isascii() and 0 < int(raw) < 2**31 else None
+
+
+def list_builds(call: Call) -> Response:
+    """Packyard's own: a version's builds (a Maven SNAPSHOT's deploys), newest first."""
+    found = builds.list_builds(
+        call.ctx, _address(call), _version_id(call), call.request.query.get("state")
+    )
+    return Response(
+        200,
+        [
+            {
+                "id": b.id,
+                "name": b.name,
+                "build_number": b.number,
+                **b.properties,
+                "created_at": b.created_at,
+                "deleted_at": b.deleted_at,
+                "files": [{"name": f.name, "size": f.size} for f in b.files],
+            }
+            for b in found
+        ],
+    )
+
+
+def delete_build(call: Call) -> Response:
+    builds.delete_build(call.ctx, _address(call), _version_id(call), _build_id(call))
+    return Response(204)
+
+
+def restore_build(call: Call) -> Response:
+    builds.restore_build(call.ctx, _address(call), _version_id(call), _build_id(call))
+    return Response(204)
 
 
 def docker_conflicts(call: Call) -> Response:

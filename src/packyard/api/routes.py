@@ -163,7 +163,40 @@ EXTENSION_PREFIX = "_packyard"
 
 def _extension_routes(kind: str) -> list[Route]:
     prefix, op_suffix, doc_suffix = _SCOPES[kind]
+    pkg = (EXTENSION_PREFIX, *prefix, "packages", "{package_type}", "{package_name}")
+    builds = (*pkg, "versions", "{package_version_id}", "builds")
+    version_doc = f"get-a-package-version-for-{doc_suffix}"
     return [
+        Route(
+            "GET",
+            builds,
+            h.list_builds,
+            Operation.READ,
+            kind == "user",
+            version_doc,
+            f"packyard/list-builds-for-{op_suffix}",
+            counts_against_quota=True,
+        ),
+        Route(
+            "DELETE",
+            (*builds, "{build_id}"),
+            h.delete_build,
+            Operation.DELETE,
+            True,
+            version_doc,
+            f"packyard/delete-build-for-{op_suffix}",
+            counts_against_quota=True,
+        ),
+        Route(
+            "POST",
+            (*builds, "{build_id}", "restore"),
+            h.restore_build,
+            Operation.RESTORE,
+            True,
+            version_doc,
+            f"packyard/restore-build-for-{op_suffix}",
+            counts_against_quota=True,
+        ),
         Route(
             "GET",
             (
@@ -180,7 +213,7 @@ def _extension_routes(kind: str) -> list[Route]:
             f"get-a-package-for-{doc_suffix}",
             f"packyard/version-downloads-for-{op_suffix}",
             counts_against_quota=True,
-        )
+        ),
     ]
 
 

@@ -11,7 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from packyard.core.ports import Transaction
-from packyard.domain.errors import Forbidden, NotFound, Unauthenticated
+from packyard.domain.errors import Conflict, Forbidden, NotFound, Unauthenticated
+from packyard.domain.formats import traits
 from packyard.domain.permissions import (
     REQUIRED_SCOPES,
     AccessFacts,
@@ -20,6 +21,7 @@ from packyard.domain.permissions import (
     authorize,
     missing_scopes,
     package_role,
+    repository_role,
     required_scopes,
 )
 from packyard.domain.types import (
@@ -48,6 +50,17 @@ class Target:
     name: str
     package: Package | None
     label: str  # how the registry's clients name it, in messages: "repository alice/app"
+    # For a repository-scoped format (Maven, legacy Docker), the repository its URL names:
+    # access is that repository's, and a package of another repository is not this one.
+    repository: Repository | None = None
+
+    @property
+    def repository_scoped(self) -> bool:
+        return not traits(self.package_type).granular
+
+    def elsewhere(self, package: Package) -> bool:
+        """Whether `package` belongs to another repository than the one the URL names."""
+        return self.repository is not None and package.repository_id != self.repository.id
 
 
 def find_target(
@@ -56,13 +69,14 @@ def find_target(
     package_type: PackageType,
     name: str,
     label: str | None = None,
+    repository: Repository | None = None,
 ) -> Target:
     label = label or name
     owner = tx.accounts.find_account_by_login(owner_login)
     if owner is None:
         raise NotFound(f"{label} is not known")
     package = tx.packages.find_package(owner.id, package_type, name)
-    return Target(owner, package_type, name, package, label)
+    return Target(owner, package_type, name, package, label, repository)
 
 
 def readable_package(tx: Transaction, actor: Actor, target: Target) -> Package:
@@ -74,7 +88,7 @@ def readable_package(tx: Transaction, actor: Actor, target: Target) -> Package:
 def _readable(tx: Transaction, actor: Actor, target: Target) -> tuple[Package, AccessFacts]:
     """`readable_package`, with the facts it read (a delete decides on them too)."""
     package = target.package
-    if package is not None:
+    if package is not None and not target.elsewhere(package):
         facts = access_facts(tx, actor, package)
         decision = authorize(actor, package, facts, Operation.READ)
         if decision.allowed:
@@ -106,11 +120,19 @@ def writable_package(tx: Transaction, actor: Actor, target: Target) -> Package |
     if missing_scopes(actor, scopes):
         raise Forbidden(PUBLISH_SCOPES_MESSAGE, scopes)
     package = target.package
-    creator = may_create_in(tx, actor, target.owner)
+    creator = may_create(tx, actor, target)
     if package is None:
         if not creator:
             raise Forbidden(_namespace_message(target))
         return None
+    if target.elsewhere(package):
+        if not creator:
+            raise Forbidden(_namespace_message(target))
+        # GitHub keeps one package per name and owner, whichever repository it came from.
+        raise Conflict(
+            f"{target.label} is published from another repository of {target.owner.login}; "
+            "the same coordinates cannot be published from two repositories"
+        )
     role = package_role(actor, package, access_facts(tx, actor, package))
     if role >= Role.WRITE:
         return package
@@ -134,6 +156,17 @@ def deletable_package(tx: Transaction, actor: Actor, target: Target) -> Package:
     raise Forbidden(f"deleting from {target.label} needs the admin role on it")
 
 
+def may_create(tx: Transaction, actor: Actor, target: Target) -> bool:
+    """Whether the caller may create `target`: in the owner's namespace for granular
+    formats; with write access to the URL's repository for repository-scoped ones."""
+    if not target.repository_scoped:
+        return may_create_in(tx, actor, target.owner)
+    if target.repository is None:
+        return False
+    permission = _repository_permission(tx, actor, target.repository)
+    return repository_role(AccessFacts(repository_permission=permission)) >= Role.WRITE
+
+
 def may_create_in(tx: Transaction, actor: Actor, owner: Account) -> bool:
     """A user creates packages in their own namespace and in organizations they belong to."""
     user = actor.user
@@ -145,6 +178,9 @@ def may_create_in(tx: Transaction, actor: Actor, owner: Account) -> bool:
 
 
 def _namespace_message(target: Target) -> str:
+    if target.repository_scoped:
+        where = target.repository.full_name if target.repository else target.owner.login
+        return f"publishing to {target.label} needs write access to the repository {where}"
     return f"you may not create packages in {target.owner.login}'s namespace"
 
 

@@ -11,6 +11,7 @@ from collections.abc import Iterable, Iterator
 from datetime import datetime
 
 from packyard.core.ports import Transaction
+from packyard.domain.files import BuildRecord
 from packyard.domain.formats import FormatTraits, traits
 from packyard.domain.types import Package, PackageType, Version
 
@@ -31,6 +32,34 @@ class Format:
     ) -> list[int]:
         """Repair what the delete left behind; returns ids of further versions deleted."""
         return []
+
+    def purge(self, tx: Transaction, cutoff: datetime) -> None:
+        """Remove for good what this format deleted inside live versions before `cutoff`
+        (a SNAPSHOT's builds); their bytes then go with GC like any version's."""
+
+    # Builds: a format may keep several inside one version (Maven's SNAPSHOT deploys), each
+    # deleted and restored on its own. The plain format has none.
+    def builds(
+        self, tx: Transaction, package: Package, version: Version, deleted: bool
+    ) -> list[BuildRecord]:
+        """The version's active (or deleted) builds, newest first."""
+        return []
+
+    def find_build(
+        self, tx: Transaction, package: Package, version: Version, build_id: int
+    ) -> BuildRecord | None:
+        return None
+
+    def delete_build(
+        self, tx: Transaction, package: Package, version: Version, build: BuildRecord, now: datetime
+    ) -> bool:
+        """Soft-delete `build`, or raise the format's refusal; False if it is gone."""
+        return False
+
+    def restore_build(
+        self, tx: Transaction, package: Package, version: Version, build: BuildRecord, now: datetime
+    ) -> bool:
+        return False
 
     def extra_references(self, tx: Transaction, recent_since: datetime) -> set[str]:
         """Digests this format needs kept beyond its versions' files."""

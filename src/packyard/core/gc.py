@@ -37,6 +37,8 @@ def collect_garbage(
             return PurgeCounts(packages=0, versions=0)
         with store.write() as tx:
             counts = tx.housekeeping.purge_deleted(cutoff)
+            for fmt in formats:
+                fmt.purge(tx, cutoff)
             if blobs is not None:
                 live = tx.files.file_digests()
                 for fmt in formats:

@@ -16,22 +16,24 @@ from packyard.domain.types import Package, Role, Visibility
 def package_for_publish(
     tx: Transaction, ctx: Context, target: Target, repository_id: int | None = None
 ) -> Package:
-    """The package to publish to, locked; the first publish creates it, private, linked to
-    `repository_id`, with the publisher as its admin (as GitHub does)."""
+    """The package to publish to, locked; the first publish creates it, linked to
+    `repository_id` (as GitHub does): private, with the publisher as its admin; or for a
+    repository-scoped format, in the URL's repository and as visible as it is."""
     package = writable_package(tx, ctx.actor, target)
     if package is not None:
         tx.packages.lock_package(package.id)
         return package
+    repository = target.repository
     package = tx.packages.create_package(
         target.owner.id,
         target.package_type,
         target.name,
-        Visibility.PRIVATE,
-        repository_id,
+        repository.visibility if repository else Visibility.PRIVATE,
+        repository.id if repository else repository_id,
         ctx.now,
     )
     user = ctx.actor.user
-    if user is not None and user.id != target.owner.id:
+    if not target.repository_scoped and user is not None and user.id != target.owner.id:
         tx.packages.set_package_grant(package.id, user.id, None, Role.ADMIN)
     return package
 

@@ -30,3 +30,18 @@ class FileRecord:
     hashes: dict[str, str]
     properties: dict[str, Any]
     created_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class BuildRecord:
+    """One build inside a version that a format keeps several of (a Maven SNAPSHOT's
+    timestamped deploys): deleted and restored on its own, like a version."""
+
+    id: int
+    version_id: int
+    name: str  # `20261130.101500-2`
+    number: int
+    created_at: datetime
+    deleted_at: datetime | None
+    files: tuple[FileRecord, ...]
+    properties: dict[str, Any] = field(default_factory=dict)

@@ -18,6 +18,7 @@ from packyard.domain.types import (
     RepositoryPermission,
     Role,
     Scope,
+    TokenKind,
     Visibility,
 )
 
@@ -130,7 +131,10 @@ def required_scopes(operation: Operation, package: Package) -> tuple[str, ...]:
 def missing_scopes(actor: Actor, scopes: tuple[str, ...]) -> tuple[str, ...]:
     if actor.anonymous:
         return ()
-    return tuple(s for s in scopes if s not in actor.scopes)
+    # `repo` is what a personal token needs to reach a private repository; a workflow's
+    # token reaches its own repository by construction (its role decides the rest).
+    ignored = Scope.REPO if actor.kind is TokenKind.ACTIONS else None
+    return tuple(s for s in scopes if s not in actor.scopes and s != ignored)
 
 
 def authorize(actor: Actor, package: Package, facts: AccessFacts, operation: Operation) -> Decision:

@@ -6,7 +6,7 @@ import json
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import insert, select
+from sqlalchemy import delete, insert, select
 
 from packyard.core.ports import (
     FileRecord,
@@ -83,6 +83,11 @@ class SqlFiles(Rows):
             .order_by(_f.c.id.desc())
         ).first()
         return None if row is None else file_record(row)
+
+    def forget_files(self, file_ids: list[int]) -> None:
+        """Drop file rows for good (a purged build's); GC then reclaims bytes none names."""
+        if file_ids:
+            self.conn.execute(delete(_f).where(_f.c.id.in_(file_ids)))
 
     def file_digests(self) -> set[str]:
         """Every blob a file names. Versions and packages past the restore window are purged

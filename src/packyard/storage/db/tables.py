@@ -274,3 +274,41 @@ npm_versions = Table(
     Column("manifest", Text, nullable=False),  # JSON: the version document, minus `dist`
     Column("deprecated", Text),
 )
+
+# --- the Maven registry -------------------------------------------------------------------
+
+# A Maven package's coordinates: GitHub's name `groupId.artifactId` cannot tell
+# `com.example` + `a.b` from `com.example.a` + `b`, so the split is kept.
+maven_packages = Table(
+    "maven_packages",
+    metadata,
+    Column("package_id", ForeignKey("packages.id", ondelete="CASCADE"), primary_key=True),
+    Column("group_id", String(255), nullable=False),
+    Column("artifact_id", String(255), nullable=False),
+)
+
+# The hashes of the last maven-metadata.xml a client uploaded (artifact level: version ""),
+# so the checksums it uploads next can be checked; the metadata served is generated.
+maven_metadata = Table(
+    "maven_metadata",
+    metadata,
+    Column("package_id", ForeignKey("packages.id", ondelete="CASCADE"), primary_key=True),
+    Column("version", String(255), primary_key=True),
+    Column("hashes", Text, nullable=False),  # JSON: {"md5": hex, "sha1": hex, ...}
+    Column("updated_at", TS, nullable=False),
+)
+
+# A SNAPSHOT version's timestamped deploys; their files are the version's files whose
+# properties name the build. Deleted on their own, restorable for the window, then purged.
+maven_builds = Table(
+    "maven_builds",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("version_id", ForeignKey("package_versions.id", ondelete="CASCADE"), nullable=False),
+    Column("package_id", ForeignKey("packages.id", ondelete="CASCADE"), nullable=False),
+    Column("name", String(64), nullable=False),  # `20261130.101500-2`
+    Column("number", Integer, nullable=False),
+    Column("created_at", TS, nullable=False),
+    Column("deleted_at", TS),
+    UniqueConstraint("version_id", "name", name="uq_maven_builds_version_name"),
+)

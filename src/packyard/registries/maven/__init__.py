@@ -1,0 +1,1 @@
+"""GitHub's Apache Maven registry (also Gradle's), repository-scoped."""

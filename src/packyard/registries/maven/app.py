@@ -1,0 +1,112 @@
+"""GitHub's Maven registry at /_registry/maven/OWNER/REPOSITORY/ (GitHub Enterprise
+Server's path form of maven.pkg.github.com/OWNER/REPOSITORY): the Maven 2 layout, PUT to
+deploy, GET and HEAD to resolve, and `/OWNER/*/` to read across the owner's repositories.
+
+Maven sends every GET without credentials first and retries with Basic after a 401; PUTs
+carry Basic from the start, with `Expect: 100-continue` (the server sends `100 Continue`
+only once the body is read, after the caller is authorized).
+"""
+
+from __future__ import annotations
+
+from urllib.parse import unquote
+
+from packyard.auth.tokens import parse_authorization
+from packyard.core.context import Context
+from packyard.domain.errors import DomainError, NotFound
+from packyard.domain.maven import CHECKSUMS, ArtifactFile, parse_path
+from packyard.domain.types import ANONYMOUS, Actor
+from packyard.http.request import Request
+from packyard.http.response import Blob, Response
+from packyard.http.router import segments
+from packyard.http.threads import body_from_thread
+from packyard.registries.maven import service as maven
+from packyard.registries.maven.errors import TEXT, error_response, server_error
+from packyard.registries.maven.metadata import XML_TYPE
+from packyard.registries.wiring import RegistryApp, Wiring
+from packyard.services.auth import authenticate
+
+PREFIX = "/_registry/maven"
+ALLOWED = "GET, HEAD, PUT"
+# Below OWNER/REPOSITORY, a path names at least artifactId/maven-metadata.xml.
+MIN_SEGMENTS = 4
+
+CONTENT_TYPES = {
+    "pom": XML_TYPE,
+    "xml": XML_TYPE,
+    "module": "application/json",
+    "jar": "application/java-archive",
+    "war": "application/java-archive",
+    "ear": "application/java-archive",
+    "asc": "text/plain",
+}
+OCTETS = "application/octet-stream"
+# Checksums sent as headers as repository managers do, so a client may skip fetching them.
+CHECKSUM_HEADERS = {
+    "md5": "X-Checksum-MD5",
+    "sha1": "X-Checksum-SHA1",
+    "sha256": "X-Checksum-SHA256",
+}
+
+
+class MavenApp(RegistryApp):
+    prefix = PREFIX
+
+    def __init__(self, wiring: Wiring) -> None:
+        super().__init__(wiring)
+
+    def server_error(self) -> Response:
+        return server_error()
+
+    def handle(self, request: Request) -> Response:
+        try:
+            return self._route(request)
+        except DomainError as error:
+            return error_response(error)
+
+    def _route(self, request: Request) -> Response:
+        actor = self._actor(request.headers)
+        parts = [unquote(s) for s in segments(request.raw_path)]
+        if len(parts) < MIN_SEGMENTS:
+            raise NotFound("not a path of a Maven repository: /OWNER/REPOSITORY/group/…")
+        owner, repository, *rest = parts
+        ctx = self.wiring.context(actor)
+        if request.method in ("GET", "HEAD"):
+            address = maven.Address(owner, repository, parse_path(rest))
+            return self._read(ctx, address, request.method == "HEAD")
+        if request.method == "PUT":
+            address = maven.Address(owner, repository, parse_path(rest))
+            maven.deploy(ctx, self.blobs, address, lambda: body_from_thread(request))
+            return Response(200, content=b"", headers={"Content-Type": TEXT})
+        return Response(
+            405,
+            content=b"Method Not Allowed\n",
+            headers={"Content-Type": TEXT, "Allow": ALLOWED},
+        )
+
+    def _read(self, ctx: Context, address: maven.Address, head: bool) -> Response:
+        served = maven.read(ctx, address, head=head)
+        file = served.file
+        if file is None:
+            kind = TEXT if address.path.checksum else XML_TYPE
+            return Response(200, content=served.content, headers={"Content-Type": kind})
+        target = address.path.target
+        extension = target.extension if isinstance(target, ArtifactFile) else ""
+        headers = {
+            "Content-Type": CONTENT_TYPES.get(extension.rpartition(".")[2], OCTETS),
+            "Last-Modified": file.created_at.strftime("%a, %d %b %Y %H:%M:%S GMT"),
+            "ETag": f'"{file.hashes.get("sha1", file.digest)}"',
+        }
+        for algorithm in CHECKSUMS:
+            if algorithm in CHECKSUM_HEADERS and algorithm in file.hashes:
+                headers[CHECKSUM_HEADERS[algorithm]] = file.hashes[algorithm]
+        blobs, digest = self.blobs, file.digest
+        return Response(
+            200,
+            headers=headers,
+            blob=Blob(file.size, lambda start, end: blobs.read(digest, start, end), ranges=True),
+        )
+
+    def _actor(self, headers: dict[str, str]) -> Actor:
+        token = parse_authorization(headers.get("authorization"))
+        return ANONYMOUS if token is None else authenticate(self.store, token, self.clock())

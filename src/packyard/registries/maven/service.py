@@ -1,0 +1,326 @@
+"""The Maven registry's use cases: deploy a file, read a file, a checksum or metadata.
+
+A Maven package is `groupId.artifactId` of type `maven`, in the repository its URL names
+(repository-scoped: access is that repository's). A version is created by the first file
+deployed to it; each later file joins it, and a file already there is a conflict (releases
+are immutable). A SNAPSHOT version holds builds, one per `mvn deploy`, each a set of
+timestamped files. Metadata is generated from live rows; uploaded metadata and checksums
+are checked against what the server computes and never stored.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hmac
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from packyard.core.access import Target, find_target, readable_package, writable_package
+from packyard.core.context import Context
+from packyard.core.files import add_file, hash_bytes, ingest
+from packyard.core.ports import BlobStore, FileRecord, Transaction
+from packyard.core.publish import package_for_publish
+from packyard.domain.errors import BadRequest, Conflict, Forbidden, NotFound, Unauthenticated
+from packyard.domain.files import BuildRecord
+from packyard.domain.maven import (
+    BUILD_PROPERTY,
+    CLASSIFIER_PROPERTY,
+    EXTENSION_PROPERTY,
+    ArtifactFile,
+    Build,
+    MavenPath,
+    MetadataFile,
+    build_value,
+    check_artifact_id,
+)
+from packyard.domain.permissions import REQUIRED_SCOPES, Operation, missing_scopes
+from packyard.domain.types import Package, PackageType, Version
+from packyard.registries.maven.metadata import (
+    SnapshotFile,
+    artifact_metadata,
+    check_uploaded,
+    snapshot_metadata,
+)
+from packyard.registries.maven.ports import MAVEN_ROWS
+
+ANY_REPOSITORY = "*"  # `/OWNER/*/…` reads across the owner's repositories, as on GitHub
+READ_SCOPES_MESSAGE = "reading packages needs a token with read:packages"
+CHECKSUM_MISMATCH = "{name}.{algorithm} does not match the {algorithm} of {name} as stored"
+
+
+@dataclass(frozen=True, slots=True)
+class Address:
+    owner: str
+    repository: str  # a repository's name, or `*`
+    path: MavenPath
+
+
+@dataclass(frozen=True, slots=True)
+class Served:
+    """What a GET answers: a stored file's bytes, or generated text."""
+
+    file: FileRecord | None = None
+    content: bytes = b""
+
+
+def _target(tx: Transaction, address: Address) -> Target:
+    coordinates = address.path.coordinates
+    owner = tx.accounts.find_account_by_login(address.owner)
+    label = f"{coordinates.label} in {address.owner}/{address.repository}"
+    if owner is None:
+        raise NotFound(f"{label} is not known")
+    repository = None
+    if address.repository != ANY_REPOSITORY:
+        repository = tx.accounts.find_repository(owner.id, address.repository)
+        if repository is None:
+            raise NotFound(f"{label} is not known")
+    return find_target(
+        tx, owner.login, PackageType.MAVEN, coordinates.package_name, label, repository
+    )
+
+
+def _check_read_scopes(ctx: Context) -> None:
+    """Scopes before existence: a token that may not read packages learns nothing."""
+    if ctx.actor.anonymous:
+        raise Unauthenticated("authentication required: a token is needed, even to read")
+    scopes = REQUIRED_SCOPES[Operation.READ]
+    if missing_scopes(ctx.actor, scopes):
+        raise Forbidden(READ_SCOPES_MESSAGE, scopes)
+
+
+def _readable(tx: Transaction, ctx: Context, address: Address) -> tuple[Target, Package]:
+    target = _target(tx, address)
+    package = readable_package(tx, ctx.actor, target)
+    stored = tx.rows(MAVEN_ROWS).coordinates(package.id)
+    if stored is not None and stored != address.path.coordinates:
+        raise NotFound(f"{target.label} is not known")
+    return target, package
+
+
+def _version(tx: Transaction, target: Target, package: Package, name: str) -> Version:
+    version = tx.versions.find_version_by_name(package.id, name)
+    if version is None:
+        raise NotFound(f"{target.label} has no version {name}")
+    return version
+
+
+def _visible_files(tx: Transaction, version_id: int) -> list[FileRecord]:
+    """The version's files, less those of its deleted builds."""
+    gone = {b.name for b in tx.rows(MAVEN_ROWS).builds(version_id, True)}
+    files = tx.files.files_of(version_id)
+    return [f for f in files if f.properties.get(BUILD_PROPERTY) not in gone]
+
+
+def _is_download(file: ArtifactFile, found: FileRecord, files: list[FileRecord]) -> bool:
+    """A GET of the version's primary file: its classifier-less artifact, or its pom when
+    the version has no other (`pom` packaging)."""
+    if not file.primary_candidate:
+        return False
+    if file.extension != "pom":
+        return True
+    build = found.properties.get(BUILD_PROPERTY)
+    return not any(
+        f.properties.get(BUILD_PROPERTY) == build
+        and f.properties.get(CLASSIFIER_PROPERTY) is None
+        and f.properties.get(EXTENSION_PROPERTY) not in (None, "pom", "module")
+        and not str(f.properties.get(EXTENSION_PROPERTY)).endswith(".asc")
+        for f in files
+    )
+
+
+# reading ------------------------------------------------------------------------------
+
+
+def read(ctx: Context, address: Address, *, head: bool) -> Served:
+    """A file, a checksum or metadata. A GET of a version's primary file counts one
+    download; checksums, metadata and HEAD don't."""
+    _check_read_scopes(ctx)
+    target = address.path.target
+    if isinstance(target, MetadataFile):
+        with ctx.store.read() as tx:
+            content = _generated_metadata(tx, ctx, address, target)
+        return _checksummed(content, address.path.checksum)
+    counting = not head and address.path.checksum is None
+    with ctx.store.write() if counting else ctx.store.read() as tx:
+        found = _stored_file(tx, ctx, address, target)
+        if counting and _is_download(target, found, _visible_files(tx, found.version_id)):
+            tx.versions.record_download(found.version_id, ctx.now.strftime("%Y-%m-%d"))
+    algorithm = address.path.checksum
+    if algorithm is not None:
+        return Served(content=found.hashes[algorithm].encode())
+    return Served(file=found)
+
+
+def _stored_file(tx: Transaction, ctx: Context, address: Address, file: ArtifactFile) -> FileRecord:
+    target, package = _readable(tx, ctx, address)
+    version = _version(tx, target, package, file.version)
+    for found in _visible_files(tx, version.id):
+        if found.name == file.filename:
+            return found
+    raise NotFound(f"{target.label} {file.version} has no file {file.filename}")
+
+
+def _generated_metadata(
+    tx: Transaction, ctx: Context, address: Address, metadata: MetadataFile
+) -> bytes:
+    target, package = _readable(tx, ctx, address)
+    coordinates = metadata.coordinates
+    if metadata.version is None:
+        times = tx.rows(MAVEN_ROWS).version_times(package.id)
+        if not times:
+            raise NotFound(f"{target.label} has no versions")
+        return artifact_metadata(coordinates, times)
+    version = _version(tx, target, package, metadata.version)
+    builds = tx.rows(MAVEN_ROWS).builds(version.id, False)
+    if not builds:
+        raise NotFound(f"{target.label} {metadata.version} has no timestamped builds")
+    newest = builds[0]
+    return snapshot_metadata(
+        coordinates,
+        metadata.version,
+        newest.properties["timestamp"],
+        newest.number,
+        _snapshot_files(metadata.version, builds),
+    )
+
+
+def _snapshot_files(version: str, builds: list[BuildRecord]) -> list[SnapshotFile]:
+    files = []
+    for build in builds:
+        value = build_value(version, Build(build.properties["timestamp"], build.number))
+        for file in build.files:
+            files.append(
+                SnapshotFile(
+                    file.properties.get(CLASSIFIER_PROPERTY),
+                    str(file.properties[EXTENSION_PROPERTY]),
+                    value,
+                    build.number,
+                    build.created_at,
+                )
+            )
+    return files
+
+
+def _checksummed(content: bytes, algorithm: str | None) -> Served:
+    if algorithm is None:
+        return Served(content=content)
+    return Served(content=hash_bytes(content)[algorithm].encode())
+
+
+# deploying ----------------------------------------------------------------------------
+
+
+def deploy(ctx: Context, blobs: BlobStore, address: Address, body: Callable[[], bytes]) -> None:
+    """A PUT: a file joins its version; a checksum or metadata is checked, not stored.
+    The body is read only once the caller is known to be allowed to deploy here."""
+    if address.repository == ANY_REPOSITORY:
+        raise BadRequest("deploy to a repository's URL, not to OWNER/*")
+    path = address.path
+    check_artifact_id(path.coordinates.artifact_id)
+    if path.checksum is not None:
+        _check_checksum(ctx, address, body)
+    elif isinstance(path.target, MetadataFile):
+        _take_metadata(ctx, address, path.target, body)
+    else:
+        _add_file(ctx, blobs, address, path.target, body)
+
+
+def _add_file(
+    ctx: Context, blobs: BlobStore, address: Address, file: ArtifactFile, body: Callable[[], bytes]
+) -> None:
+    with ctx.store.read() as tx:
+        writable_package(tx, ctx.actor, _target(tx, address))
+    data = body()
+    properties: dict[str, object] = {EXTENSION_PROPERTY: file.extension}
+    if file.classifier:
+        properties[CLASSIFIER_PROPERTY] = file.classifier
+    if file.build:
+        properties[BUILD_PROPERTY] = file.build.name
+    new = ingest(blobs, file.filename, data, properties=properties)
+    with ctx.store.write() as tx:
+        target = _target(tx, address)
+        package = package_for_publish(tx, ctx, target)
+        rows = tx.rows(MAVEN_ROWS)
+        stored = rows.coordinates(package.id)
+        if stored is None:
+            rows.save_coordinates(package.id, file.coordinates)
+        elif stored != file.coordinates:
+            raise Conflict(
+                f"{package.name} is the package of {stored.label}, not of {file.coordinates.label}"
+            )
+        found = tx.versions.find_version_by_name(package.id, file.version)
+        version_id = (
+            found.id if found else tx.versions.create_version(package.id, file.version, ctx.now)
+        )
+        if file.build is not None:
+            _build_for(tx, ctx, package, version_id, file)
+        if any(f.name == file.filename for f in tx.files.files_of(version_id)):
+            raise Conflict(
+                f"{file.filename} is already in {target.label} {file.version}: "
+                "a published file cannot be replaced"
+            )
+        add_file(tx, ctx, package, version_id, new)
+
+
+def _build_for(
+    tx: Transaction, ctx: Context, package: Package, version_id: int, file: ArtifactFile
+) -> None:
+    assert file.build is not None
+    rows = tx.rows(MAVEN_ROWS)
+    for build in rows.builds(version_id, None):
+        if build.name == file.build.name:
+            if build.deleted_at is not None:
+                raise Conflict(f"build {build.name} was deleted: restore it or deploy a new one")
+            return
+    rows.create_build(version_id, package.id, file.build, ctx.now)
+
+
+def _check_checksum(ctx: Context, address: Address, body: Callable[[], bytes]) -> None:
+    path = address.path
+    algorithm = path.checksum
+    assert algorithm is not None
+    with ctx.store.read() as tx:
+        target = _target(tx, address)
+        package = writable_package(tx, ctx.actor, target)
+        # `sha1sum` writes `HEX  NAME`; Maven writes the bare hex.
+        sent = body()[:256].decode("ascii", "replace").strip().split(" ")[0].lower()
+        if package is None:
+            if isinstance(path.target, MetadataFile):
+                return  # a plugin group's metadata, or an artifact not yet deployed
+            raise NotFound(f"{target.label} has no version {path.target.version}")
+        if isinstance(path.target, MetadataFile):
+            expected = _metadata_hashes(tx, ctx, address, path.target, package)
+            name = "maven-metadata.xml"
+        else:
+            found = _stored_file(tx, ctx, address, path.target)
+            expected = [found.hashes.get(algorithm, "")]
+            name = path.target.filename
+    if not any(hmac.compare_digest(sent, e) for e in expected if e):
+        raise BadRequest(CHECKSUM_MISMATCH.format(name=name, algorithm=algorithm))
+
+
+def _metadata_hashes(
+    tx: Transaction, ctx: Context, address: Address, metadata: MetadataFile, package: Package
+) -> list[str]:
+    """What a metadata checksum may be: that of the metadata last uploaded, or of what
+    the server generates."""
+    algorithm = address.path.checksum
+    assert algorithm is not None
+    uploaded = tx.rows(MAVEN_ROWS).metadata_hashes(package.id, metadata.version or "")
+    accepted = [uploaded[algorithm]] if uploaded and algorithm in uploaded else []
+    with contextlib.suppress(NotFound):  # nothing live to generate
+        accepted.append(hash_bytes(_generated_metadata(tx, ctx, address, metadata))[algorithm])
+    return accepted
+
+
+def _take_metadata(
+    ctx: Context, address: Address, metadata: MetadataFile, body: Callable[[], bytes]
+) -> None:
+    with ctx.store.write() as tx:
+        package = writable_package(tx, ctx.actor, _target(tx, address))
+        data = body()
+        check_uploaded(data, metadata.coordinates, metadata.version)
+        if package is not None:
+            tx.rows(MAVEN_ROWS).save_metadata_hashes(
+                package.id, metadata.version or "", hash_bytes(data), ctx.now
+            )
