@@ -89,6 +89,11 @@ UMOCI = Requirement("umoci", _APT.format("umoci"))
 DOCKER_REGISTRY = Requirement("docker-registry", _APT.format("docker-registry"))
 ORAS = Requirement("oras", "pip install oras (scripts/test installs the test extras)")
 MAVEN = Requirement("maven", _APT.format("maven"))
+MAVEN_PLUGINS = Requirement(
+    "maven plugins (~/.m2)",
+    "a ~/.m2/repository holding the plugin versions pinned in tests/protocols/maven/plugins.xml "
+    "(run any build using them once where Maven Central is reachable)",
+)
 GIT_AND_CURL = Requirement("git, curl", "apt-get install git curl")
 GIT_CHECKOUT = Requirement("git checkout", "run the suite in a git clone of Packyard")
 

@@ -10,7 +10,9 @@ has neither a split nor a chained local repository, which would have made this c
 
 from __future__ import annotations
 
+import functools
 import os
+import re
 import shutil
 import subprocess
 import time
@@ -18,7 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from xml.sax.saxutils import escape
 
-from tests.requirements import MAVEN
+from tests.requirements import MAVEN, MAVEN_PLUGINS
 
 TEMPLATES = Path(__file__).parent / "maven"
 M2_REPOSITORY = Path.home() / ".m2" / "repository"
@@ -44,10 +46,30 @@ def render(template: str, destination: Path, values: dict[str, str]) -> Path:
     return destination
 
 
+@functools.cache
+def missing_plugins() -> list[str]:
+    """The jars maven/plugins.xml pins (plugins and a plugin dependency) that ~/.m2 lacks."""
+    coordinates = re.findall(
+        r"<groupId>([^<]+)</groupId>\s*"
+        r"<artifactId>([^<]+)</artifactId>\s*"
+        r"<version>([^<]+)</version>",
+        (TEMPLATES / "plugins.xml").read_text(),
+    )
+    assert len(coordinates) >= 8, coordinates
+    return [
+        f"{artifact}:{version}"
+        for group, artifact, version in coordinates
+        if not M2_REPOSITORY.joinpath(
+            *group.split("."), artifact, version, f"{artifact}-{version}.jar"
+        ).is_file()
+    ]
+
+
 def local_repository(destination: Path) -> Path:
     """A local repository holding the machine's plugins and nothing from Packyard."""
-    if not (M2_REPOSITORY / "org" / "apache" / "maven" / "plugins").is_dir():
-        MAVEN.missing(f"{M2_REPOSITORY} holds no Maven plugins (Maven Central is unreachable)")
+    absent = missing_plugins()
+    if absent:
+        MAVEN_PLUGINS.missing(f"{M2_REPOSITORY} lacks {', '.join(absent)}")
     linked = subprocess.run(
         ["cp", "-al", str(M2_REPOSITORY), str(destination)], capture_output=True, check=False
     )
@@ -80,6 +102,7 @@ class Maven:
 
     @classmethod
     def for_token(cls, directory: Path, username: str, token: str) -> Maven:
+        MAVEN.command("mvn")  # before the plugins: without mvn they are not the first lack
         directory.mkdir(parents=True, exist_ok=True)
         repository = local_repository(directory / "m2")
         settings = directory / "settings.xml"
