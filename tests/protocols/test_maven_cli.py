@@ -26,6 +26,7 @@ WORLD = TEMPLATES / "world.yaml"
 MONA = "ghp_mona_full_00000000000000000000000000"
 MONA_REPO_ONLY = "ghp_mona_repo_only_000000000000000000000"  # no read:packages
 RICK_READ = "ghp_rick_read_00000000000000000000000000"  # read collaborator, no write:packages
+RICK_NO_REPO = "ghp_rick_no_repo_00000000000000000000000"  # read:packages only, no repo
 STAN = "ghp_stan_full_00000000000000000000000000"  # every scope, no access to mona/lib
 
 RELEASE = "1.0.0"
@@ -234,8 +235,20 @@ def test_a_second_deploy_of_the_release_fails_with_maven_printing_the_409(
 
 @pytest.mark.parametrize(
     ("username", "token"),
-    [("stan", STAN), ("mona", MONA_REPO_ONLY)],
-    ids=["a-stranger", "a-token-without-read-packages"],
+    [
+        ("stan", STAN),
+        ("mona", MONA_REPO_ONLY),
+        pytest.param(
+            "rick",
+            RICK_NO_REPO,
+            marks=pytest.mark.xfail(
+                strict=True,
+                reason="server bug: for a reader's token without `repo` an existing package "
+                "answers 403 'the token lacks read:packages', a missing one 404 'not known'",
+            ),
+        ),
+    ],
+    ids=["a-stranger", "a-token-without-read-packages", "a-reader-s-token-without-repo"],
 )
 def test_without_read_access_resolving_fails_as_for_a_coordinate_that_does_not_exist(
     deployed: Deployed, tmp_path: Path, username: str, token: str
