@@ -117,7 +117,6 @@ class Deployed:
     server: LiveServer
     release_jar: bytes
     build_jars: tuple[bytes, bytes]  # builds 1 and 2 of the SNAPSHOT, as built
-    release_project: Path
 
 
 @pytest.fixture(scope="module")
@@ -137,7 +136,7 @@ def deployed(world: LiveServer, tmp_path_factory: pytest.TempPathFactory) -> Dep
         run, project = deploy(world, base / mark, version, mark)
         assert run.ok, run.output
         jars.append((project / "target" / f"hello-{version}.jar").read_bytes())
-    return Deployed(world, jars[0], (jars[1], jars[2]), base / "release" / "project")
+    return Deployed(world, jars[0], (jars[1], jars[2]))
 
 
 @pytest.fixture(scope="module")
