@@ -11,6 +11,8 @@ def test_all_is_sorted_and_complete() -> None:
     assert packyard.client.__all__ == [
         "AsyncClient",
         "BadRequest",
+        "Build",
+        "BuildFile",
         "Client",
         "Conflict",
         "DeleteResult",
@@ -46,9 +48,19 @@ def test_all_is_sorted_and_complete() -> None:
 def test_docstring_examples_run() -> None:
     import doctest
 
-    from packyard.client import _async_client, _client, _flow, errors, models, oci, rest
+    from packyard.client import (
+        _async_client,
+        _client,
+        _flow,
+        errors,
+        extensions,
+        models,
+        oci,
+        rest,
+    )
 
-    for module in (_async_client, _client, _flow, errors, models, oci, rest, packyard.client):
+    modules = (_async_client, _client, _flow, errors, extensions, models, oci, rest)
+    for module in (*modules, packyard.client):
         failures, _ = doctest.testmod(
             module, extraglobs={"client": None, "Client": packyard.client.Client}
         )

@@ -2,6 +2,7 @@
 
     packyard prune --package-type container --keep-last 5 --untagged --dry-run
     packyard prune plan --package-type npm --prerelease --older-than 90d -o plan.json
+    packyard prune --package-type maven --keep-snapshot-builds 3
     packyard prune apply plan.json
     packyard prune undo --last
 
@@ -22,7 +23,15 @@ from typing import Any, NoReturn
 import click
 import yaml
 
-from packyard.cli.prune_view import Bars, err, out, print_plan, print_run, print_undo
+from packyard.cli.prune_view import (
+    Bars,
+    err,
+    out,
+    plan_trims,
+    print_plan,
+    print_run,
+    print_undo,
+)
 from packyard.client import Client, PackyardClientError, RetryPolicy
 from packyard.client.prune import (
     EXIT_OK,
@@ -55,6 +64,7 @@ RULES = (
     "older-than",
     "tags",
     "on-last-version",
+    "keep-snapshot-builds",
 )
 SELECTION = ("package-type", "owner", "package")
 CONNECTION = ("api-url", "registry-url")
@@ -115,6 +125,13 @@ def _policy_options(function: Callable[..., Any]) -> Callable[..., Any]:
         click.option("--older-than", metavar="DURATION", help="Delete versions older than this."),
         click.option("--tags", multiple=True, metavar="PATTERNS", help="Delete matching tags."),
         click.option("--on-last-version", type=click.Choice(ON_LAST_VERSION)),
+        click.option(
+            "--keep-snapshot-builds",
+            type=int,
+            metavar="N",
+            help="Maven, Packyard only: trim each SNAPSHOT version to its N newest builds "
+            "(deletes builds, never versions).",
+        ),
         click.option(
             "--policy",
             "policy_file",
@@ -189,6 +206,8 @@ def _summary(plan: Plan) -> dict[str, int]:
         "packages": len(plan.packages),
         "versions": sum(len(p.versions) for p in plan.packages),
         "to_delete": plan.deletion_count,
+        "builds": sum(len(v.builds) for p in plan.packages for v in p.versions),
+        "builds_to_delete": plan.build_deletion_count,
         "untouched_packages": len(plan.errors),
     }
 
@@ -244,13 +263,15 @@ def prune(ctx: click.Context, /, dry_run: bool, **options: Any) -> None:
 @_policy_options
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), required=True)
 def plan_command(output: Path, **options: Any) -> None:
-    """Write the exact list of versions a policy deletes (ids, names, tags, reasons)."""
+    """Write the exact list of versions (and SNAPSHOT builds) a policy deletes (ids, names,
+    tags, reasons)."""
     report: Path | None = options.pop("report")
     plan = _plan(options)
     output.write_text(json.dumps(plan.to_json(), indent=2) + "\n")
+    builds = f" and {plan.build_deletion_count} SNAPSHOT build(s)" if plan_trims(plan) else ""
     out.print(
-        f"{output}: {plan.deletion_count} version(s) to delete in {len(plan.packages)} "
-        f"package(s); {len(plan.errors)} left untouched"
+        f"{output}: {plan.deletion_count} version(s){builds} to delete in "
+        f"{len(plan.packages)} package(s); {len(plan.errors)} left untouched"
     )
     _write_report(report, {"dry_run": True, "summary": _summary(plan), "plan": plan.to_json()})
     sys.exit(EXIT_PLAN_INCOMPLETE if plan.errors else EXIT_OK)
@@ -261,8 +282,8 @@ def plan_command(output: Path, **options: Any) -> None:
 @_token_option
 @click.option("--report", type=click.Path(dir_okay=False, path_type=Path))
 def apply_command(plan_file: Path, token: str | None, report: Path | None) -> None:
-    """Delete exactly the versions a plan file lists, on the API and registry it was made
-    against (its `api_url` and `registry_url`; GITHUB_API_URL does not move it)."""
+    """Delete exactly the versions and builds a plan file lists, on the API and registry it
+    was made against (its `api_url` and `registry_url`; GITHUB_API_URL does not move it)."""
     try:
         plan = Plan.from_json(json.loads(plan_file.read_text()))
     except (ValueError, PolicyError) as error:

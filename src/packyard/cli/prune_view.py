@@ -8,7 +8,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from packyard.client.prune import Plan, Run, UndoReport
+from packyard.client.prune import PackagePlan, Plan, Run, UndoReport
 
 out = Console(highlight=False)
 if not out.is_terminal:
@@ -62,6 +62,31 @@ def _short(name: str) -> str:
     return name[:19] + "…" if name.startswith("sha256:") and len(name) > 20 else name
 
 
+def plan_trims(plan: Plan) -> bool:
+    """Whether the plan's policy trims SNAPSHOT builds (then its counts name builds too)."""
+    return plan.policy.get("keep-snapshot-builds") is not None
+
+
+def _print_builds(package: PackagePlan) -> None:
+    trimmed = [v for v in package.versions if v.builds]
+    if not trimmed:
+        return
+    table = Table(title=f"SNAPSHOT builds of {package.owner}/{package.name}")
+    for column in ("version", "id", "build", "created", "action", "why"):
+        table.add_column(column, overflow="fold")
+    for version in trimmed:
+        for b in version.builds:
+            table.add_row(
+                version.name,
+                str(b.id),
+                b.name,
+                (b.created_at or "")[:10],
+                "[red]delete[/red]" if b.action == "delete" else "[green]keep[/green]",
+                "; ".join(b.reasons),
+            )
+    out.print(table)
+
+
 def print_plan(plan: Plan) -> None:
     for package in plan.packages:
         table = Table(title=f"{package.owner}/{package.name} ({package.package_type})")
@@ -78,13 +103,15 @@ def print_plan(plan: Plan) -> None:
                 "; ".join(v.reasons),
             )
         out.print(table)
+        _print_builds(package)
         if package.delete_package:
             out.print("[red]the whole package is deleted[/red] (--on-last-version delete-package)")
         if package.error:
             out.print(f"[yellow]left untouched:[/yellow] {package.error}")
+    builds = f" and {plan.build_deletion_count} SNAPSHOT build(s)" if plan_trims(plan) else ""
     out.print(
-        f"{plan.deletion_count} version(s) to delete in {len(plan.packages)} package(s); "
-        f"{len(plan.errors)} package(s) left untouched"
+        f"{plan.deletion_count} version(s){builds} to delete in {len(plan.packages)} "
+        f"package(s); {len(plan.errors)} package(s) left untouched"
     )
 
 
@@ -98,10 +125,16 @@ def print_run(run: Run) -> None:
             else ""
         )
     )
+    if any(e.build_id is not None for e in run.entries):
+        out.print(
+            f"  of them SNAPSHOT builds: {run.count('deleted', builds=True)} deleted, "
+            f"{run.count('gone', builds=True)} already gone, "
+            f"{run.count('failed', builds=True)} failed"
+        )
     for entry in run.entries:
         if entry.outcome in ("failed", "skipped"):
             out.print(
-                f"  {entry.outcome}: {entry.owner}/{entry.package} {entry.name}: {entry.error}"
+                f"  {entry.outcome}: {entry.owner}/{entry.package} {entry.label}: {entry.error}"
             )
     for label, reason in run.package_errors.items():
         out.print(f"  untouched: {label}: {reason}")
@@ -120,4 +153,6 @@ def print_undo(report: UndoReport) -> None:
     for r in report.restorations:
         if r.outcome != "restored":
             what = f"version {r.package_version_id}" if r.package_version_id else "package"
+            if r.build_id is not None:
+                what = f"build {r.build_id} ({r.build}) of {what}"
             out.print(f"  {r.outcome}: {r.package} {what} ({_short(r.name)}): {r.reason}")

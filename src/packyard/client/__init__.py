@@ -31,12 +31,22 @@ from packyard.client.errors import (
     Unauthorized,
     ValidationFailed,
 )
-from packyard.client.models import Owner, Package, PackageVersion, RateLimit, Repository
+from packyard.client.models import (
+    Build,
+    BuildFile,
+    Owner,
+    Package,
+    PackageVersion,
+    RateLimit,
+    Repository,
+)
 from packyard.client.oci import Descriptor, Manifest, RegistryClient
 
 __all__ = [
     "AsyncClient",
     "BadRequest",
+    "Build",
+    "BuildFile",
     "Client",
     "Conflict",
     "DeleteResult",

@@ -6,9 +6,7 @@ import time
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from datetime import date
 from typing import Any, Literal
-from urllib.parse import quote
 
 import httpx
 
@@ -22,7 +20,8 @@ from packyard.client._requests import (
     prepare,
     result,
 )
-from packyard.client._responses import next_link, raise_for
+from packyard.client._responses import next_link
+from packyard.client.extensions import PackyardExtensions
 from packyard.client.models import Package, PackageVersion
 from packyard.client.oci import RegistryClient
 from packyard.client.rest import OPERATIONS, Rest
@@ -78,7 +77,7 @@ class DeleteResult:
     error: errors.PackyardClientError | None = None
 
 
-class Client(Configured):
+class Client(Configured, PackyardExtensions):
     """A client for GitHub's packages API, on api.github.com or on a Packyard.
 
     >>> client = Client(token="ghp_...", base_url="http://127.0.0.1:8080/api/v3")
@@ -255,30 +254,6 @@ class Client(Configured):
             name,
             {"package_type": package_type, "package_name": package_name, "token": token, **where},
         )
-
-    def downloads_since(
-        self, owner: str, package_type: str, package_name: str, since: date
-    ) -> dict[int, int]:
-        """Packyard only: {package_version_id: downloads} of the live versions pulled on
-        `since` (a UTC day) or later. GitHub has no such call; there it raises NotFound."""
-        scope = self.scope_of(owner)
-        prefix = {
-            "user": "/user",
-            "org": f"/orgs/{quote(owner)}",
-            "users": f"/users/{quote(owner)}",
-        }
-        url = (
-            f"{self.base_url}/_packyard{prefix[scope]}/packages/{quote(package_type)}/"
-            f"{quote(package_name, safe='')}/downloads"
-        )
-        response = self._send(
-            "GET",
-            url,
-            {"since": since.isoformat()},
-            "GET /_packyard/packages/downloads",
-        )
-        raise_for(response)
-        return {int(v["id"]): int(v["downloads"]) for v in response.json()["versions"]}
 
     # bulk deletes -------------------------------------------------------------------
 

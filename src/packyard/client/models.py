@@ -152,6 +152,57 @@ class PackageVersion:
 
 
 @dataclass(frozen=True)
+class BuildFile:
+    """One file of a SNAPSHOT build, and its size in bytes.
+
+    >>> BuildFile.from_json({"name": "hello-1.1.0-20261130.101500-2.pom", "size": 812}).size
+    812
+    """
+
+    name: str
+    size: int
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> BuildFile:
+        return cls(name=data["name"], size=int(data.get("size") or 0))
+
+
+@dataclass(frozen=True)
+class Build:
+    """Packyard only: one timestamped build inside a Maven `-SNAPSHOT` version.
+
+    >>> b = Build.from_json({"id": 17, "name": "20261130.101500-2", "build_number": 2,
+    ...     "timestamp": "20261130.101500", "created_at": "2026-11-30T10:15:00Z",
+    ...     "deleted_at": None, "files": [{"name": "hello-1.1.0-20261130.101500-2.jar",
+    ...     "size": 1234}]})
+    >>> (b.id, b.build_number, b.files[0].size)
+    (17, 2, 1234)
+    """
+
+    id: int
+    name: str
+    build_number: int
+    timestamp: str = ""
+    created_at: datetime | None = None
+    deleted_at: datetime | None = None
+    files: list[BuildFile] = field(default_factory=list)
+    raw: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Build:
+        return cls(
+            id=int(data["id"]),
+            name=data["name"],
+            build_number=int(data["build_number"]),
+            timestamp=data.get("timestamp") or "",
+            created_at=_time(data.get("created_at")),
+            deleted_at=_time(data.get("deleted_at")),
+            files=[BuildFile.from_json(f) for f in data.get("files") or []],
+            raw=data,
+        )
+
+
+@dataclass(frozen=True)
 class RateLimit:
     """One resource of `GET /rate_limit`.
 

@@ -23,13 +23,15 @@ from packyard.client.prune.plan import (
     PACKAGE_TYPES,
     PackagePlan,
     Plan,
+    PlannedBuild,
     PlannedVersion,
     Progress,
     Selection,
     make_plan,
 )
 from packyard.client.prune.policy import PackageSelector, Pattern, Policy, PolicyError
-from packyard.client.prune.run import UndoReport, apply_plan, undo_run
+from packyard.client.prune.run import apply_plan
+from packyard.client.prune.undo import UndoReport, undo_run
 
 __all__ = [
     "EXIT_FAILED",
@@ -42,6 +44,7 @@ __all__ = [
     "PackageSelector",
     "Pattern",
     "Plan",
+    "PlannedBuild",
     "PlannedVersion",
     "Policy",
     "PolicyError",

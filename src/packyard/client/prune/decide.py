@@ -21,6 +21,7 @@ from datetime import datetime, timedelta
 from typing import Literal
 
 from packyard import semver
+from packyard.client.prune.builds import is_snapshot
 from packyard.client.prune.policy import Policy, format_duration
 
 Role = Literal["image", "child", "referrer"]
@@ -225,14 +226,14 @@ def _judge(
             j.keep.append(f"keep: --keep-downloaded-within {window}")
         if policy.untagged and tagged and not v.tags:
             j.delete.append("delete: --untagged")
-        if policy.prerelease and _all_prereleases(names(v)):
+        if policy.prerelease and _all_prereleases(package_type, names(v)):
             j.delete.append("delete: --prerelease")
         if policy.older_than is not None and age > policy.older_than:
             j.delete.append(f"delete: --older-than {format_duration(policy.older_than)}")
         hit = [n for n in names(v) if any(p.matches(n) for p in policy.tags)]
         if hit:
             j.delete.append(f"delete: --tags matches {', '.join(hit)}")
-        if not policy.has_delete_rule:
+        if not policy.has_delete_rule and policy.judges_versions:
             j.delete.append("delete: no keep rule protects it")
     return judged
 
@@ -264,8 +265,12 @@ def _in_range(name: str, range_: semver.Range) -> bool:
     return parsed is not None and parsed in range_
 
 
-def _all_prereleases(names: Sequence[str]) -> bool:
-    return bool(names) and all(semver.is_prerelease(n) for n in names)
+def _all_prereleases(package_type: str, names: Sequence[str]) -> bool:
+    """Semver pre-releases; and Maven's SNAPSHOTs, which semver cannot always read
+    (`1.2.3.4-SNAPSHOT`), though Maven never treats one as a release."""
+    return bool(names) and all(
+        semver.is_prerelease(n) or is_snapshot(package_type, n) for n in names
+    )
 
 
 def _downloaded(

@@ -1,4 +1,5 @@
-"""The journal every applied run leaves: what was asked, what happened to each version.
+"""The journal every applied run leaves: what was asked, what happened to each version
+(and to each SNAPSHOT build it trimmed).
 
 A run's file (`runs/ID.json` under the state directory) is rewritten atomically after every
 package, so even an interrupted run can be undone.
@@ -44,6 +45,9 @@ def new_run_id(now: datetime) -> str:
 
 @dataclass
 class Entry:
+    """What happened to a version, a whole package, or one build of a SNAPSHOT version
+    (then `name` is the version's and `build_id`, `build` say which build)."""
+
     owner: str
     package_type: str
     package: str
@@ -52,6 +56,13 @@ class Entry:
     tags: list[str]
     outcome: Outcome
     error: str | None = None
+    build_id: int | None = None
+    build: str | None = None
+
+    @property
+    def label(self) -> str:
+        """`1.1.0-SNAPSHOT`, or `1.1.0-SNAPSHOT build 20261130.101500-2`."""
+        return self.name if self.build_id is None else f"{self.name} build {self.build}"
 
 
 @dataclass
@@ -68,8 +79,14 @@ class Run:
     package_errors: dict[str, str] = field(default_factory=dict)
     undone_at: str | None = None
 
-    def count(self, outcome: Outcome) -> int:
-        return sum(1 for e in self.entries if e.outcome == outcome)
+    def count(self, outcome: Outcome, *, builds: bool | None = None) -> int:
+        """Entries with this outcome: all of them, or only builds (`builds=True`), or
+        only versions and packages (`builds=False`)."""
+        return sum(
+            1
+            for e in self.entries
+            if e.outcome == outcome and (builds is None or (e.build_id is not None) == builds)
+        )
 
     @property
     def exit_code(self) -> int:

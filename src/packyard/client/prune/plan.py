@@ -1,10 +1,11 @@
-"""A prune plan: every selected package, every version, what happens to it and why.
+"""A prune plan: every selected package, every version, what happens to it and why (and,
+under `keep-snapshot-builds`, the same for each kept SNAPSHOT version's builds).
 
-`make_plan` reads (packages, versions, container manifests, a Packyard's download records) and
-decides; it deletes nothing. A plan is written as JSON and applied later exactly as written.
-Container manifests are read as inspections, so planning never counts as a download; if one
-cannot be read, the package is planned with no deletions at all (fail closed), since an
-unread index could be holding any untagged version.
+`make_plan` reads (packages, versions, container manifests, a Packyard's download records and
+SNAPSHOT builds) and decides; it deletes nothing. A plan is written as JSON and applied later
+exactly as written. Container manifests are read as inspections, so planning never counts as a
+download; if one cannot be read, the package is planned with no deletions at all (fail
+closed), since an unread index could be holding any untagged version.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from packyard.client._client import Client
 from packyard.client._requests import GITHUB_API
 from packyard.client.models import PackageVersion
 from packyard.client.oci import RegistryClient
+from packyard.client.prune.builds import BUILD_TYPES, BuildFacts, decide_builds, is_snapshot
 from packyard.client.prune.decide import GRAPH_TYPES, VersionFacts, decide_package
 from packyard.client.prune.policy import PackageSelector, Policy, PolicyError
 
@@ -64,6 +66,18 @@ class Selection:
 
 
 @dataclass
+class PlannedBuild:
+    """One build of a kept SNAPSHOT version (`--keep-snapshot-builds`)."""
+
+    id: int
+    name: str
+    build_number: int
+    created_at: str | None
+    action: Action
+    reasons: list[str]
+
+
+@dataclass
 class PlannedVersion:
     id: int
     name: str
@@ -76,6 +90,13 @@ class PlannedVersion:
     # Containers: what this manifest lists and refers to, for the check before applying.
     children: list[str] = field(default_factory=list)
     subject: str | None = None
+    # A kept SNAPSHOT's active builds, newest first, when the policy trims them.
+    builds: list[PlannedBuild] = field(default_factory=list)
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> PlannedVersion:
+        builds = [PlannedBuild(**b) for b in data.get("builds") or []]
+        return cls(**{**data, "builds": builds})
 
 
 @dataclass
@@ -99,6 +120,13 @@ class PackagePlan:
     def kept(self) -> list[PlannedVersion]:
         return [v for v in self.versions if v.action == "keep"]
 
+    @property
+    def build_deletions(self) -> list[tuple[PlannedVersion, PlannedBuild]]:
+        """The builds to delete, each with its version: only ever of kept versions."""
+        if self.error or self.delete_package:
+            return []
+        return [(v, b) for v in self.kept for b in v.builds if b.action == "delete"]
+
 
 @dataclass
 class Plan:
@@ -111,6 +139,10 @@ class Plan:
     @property
     def deletion_count(self) -> int:
         return sum(len(p.deletions) for p in self.packages)
+
+    @property
+    def build_deletion_count(self) -> int:
+        return sum(len(p.build_deletions) for p in self.packages)
 
     @property
     def errors(self) -> list[PackagePlan]:
@@ -133,7 +165,7 @@ class Plan:
                     owner=p["owner"],
                     package_type=p["package_type"],
                     name=p["name"],
-                    versions=[PlannedVersion(**v) for v in p["versions"]],
+                    versions=[PlannedVersion.from_json(v) for v in p["versions"]],
                     delete_package=bool(p.get("delete_package")),
                     error=p.get("error"),
                 )
@@ -166,6 +198,17 @@ def make_plan(
             "keep-downloaded-within needs a Packyard: GitHub's API does not expose when "
             "versions were downloaded"
         )
+    if policy.keep_snapshot_builds is not None:
+        if selection.package_type not in BUILD_TYPES:
+            raise PolicyError(
+                f"keep-snapshot-builds: only {', '.join(sorted(BUILD_TYPES))} packages have "
+                f"SNAPSHOT builds, not {selection.package_type}"
+            )
+        if client.base_url == GITHUB_API:
+            raise PolicyError(
+                "keep-snapshot-builds needs a Packyard: GitHub's API neither lists nor "
+                "deletes the builds of a SNAPSHOT version"
+            )
     owner = selection.owner or client.authenticated_login()
     if not owner:
         raise PolicyError("owner: this token has no login of its own; name an --owner")
@@ -249,7 +292,37 @@ def _plan_package(
         )
         for v in decision.verdicts
     ]
+    if policy.keep_snapshot_builds is not None and not (plan.error or plan.delete_package):
+        for version in plan.kept:
+            if is_snapshot(package_type, version.name):
+                version.builds = _plan_builds(
+                    client, plan, version, policy.keep_snapshot_builds, progress
+                )
     return plan
+
+
+def _plan_builds(
+    client: Client, plan: PackagePlan, version: PlannedVersion, keep: int, progress: Progress
+) -> list[PlannedBuild]:
+    """A kept SNAPSHOT's active builds, newest first, and which of them go."""
+    progress.begin(f"reading builds of {plan.owner}/{plan.name} {version.name}")
+    try:
+        builds = client.list_builds(plan.owner, plan.package_type, plan.name, version.id)
+    finally:
+        progress.end()
+    facts = [BuildFacts(b.id, b.name, b.build_number) for b in builds]
+    created = {b.id: b.created_at.isoformat() if b.created_at else None for b in builds}
+    return [
+        PlannedBuild(
+            id=v.build.id,
+            name=v.build.name,
+            build_number=v.build.build_number,
+            created_at=created[v.build.id],
+            action="delete" if v.delete else "keep",
+            reasons=[v.reason],
+        )
+        for v in decide_builds(keep, facts)
+    ]
 
 
 def _listed(versions: Iterable[PackageVersion], progress: Progress) -> list[PackageVersion]:

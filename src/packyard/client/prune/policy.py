@@ -136,6 +136,8 @@ class Policy:
     older_than: timedelta | None = None
     tags: tuple[Pattern, ...] = ()
     on_last_version: OnLastVersion = "fail"
+    # Trims builds inside SNAPSHOT versions; neither keeps nor deletes a version.
+    keep_snapshot_builds: int | None = None
     _range: semver.Range | None = field(default=None, init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -153,11 +155,17 @@ class Policy:
                 object.__setattr__(self, "_range", semver.parse_range(self.keep_semver))
             except semver.InvalidRange as error:
                 raise PolicyError(f"keep-semver: {error}") from None
-        if not self.has_keep_rule and not self.has_delete_rule:
+        if self.keep_snapshot_builds is not None and self.keep_snapshot_builds < 1:
+            raise PolicyError(
+                "keep-snapshot-builds: must be 1 or more (a SNAPSHOT version keeps at least "
+                "one build; --prerelease deletes SNAPSHOT versions whole)"
+            )
+        if not self.judges_versions and self.keep_snapshot_builds is None:
             raise PolicyError(
                 "no rules: give a keep rule (keep-last, keep-newer-than, keep-tags, "
-                "keep-semver, keep-downloaded-within) or a delete rule (untagged, "
-                "prerelease, older-than, tags); pruning with none would delete everything"
+                "keep-semver, keep-downloaded-within), a delete rule (untagged, "
+                "prerelease, older-than, tags) or keep-snapshot-builds; pruning with none "
+                "would delete everything"
             )
 
     @property
@@ -178,6 +186,12 @@ class Policy:
     def has_delete_rule(self) -> bool:
         return bool(self.untagged or self.prerelease or self.older_than or self.tags)
 
+    @property
+    def judges_versions(self) -> bool:
+        """False when the only rule is keep-snapshot-builds: then every version is kept,
+        where "no delete rule" would otherwise mean "delete what no keep rule protects"."""
+        return self.has_keep_rule or self.has_delete_rule
+
     @classmethod
     def from_options(cls, options: Mapping[str, Any]) -> Policy:
         """From flag names (`keep-last` or `keep_last`), as the CLI and policy files give them;
@@ -194,7 +208,7 @@ class Policy:
                 values[name] = parse_duration(value, option)
             elif name in ("keep_tags", "tags"):
                 values[name] = parse_patterns(value)
-            elif name == "keep_last":
+            elif name in ("keep_last", "keep_snapshot_builds"):
                 values[name] = _integer(value, option)
             elif name in ("untagged", "prerelease"):
                 if not isinstance(value, bool):

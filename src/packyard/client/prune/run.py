@@ -1,43 +1,28 @@
-"""Applying a plan, and undoing a run from its journal.
+"""Applying a plan: deleting exactly its deletions, and journaling each one.
 
-A run deletes exactly the plan's deletions, parents before their platforms and referrers, a
-few at a time; a 404 is "already gone". `undo_run` restores, through GitHub's restore
-endpoints, what the run deleted and nothing that someone else deleted meanwhile.
+A run deletes the plan's versions, parents before their platforms and referrers, a few at a
+time, then the SNAPSHOT builds it trims; a 404 is "already gone". `undo.py` reverses a run.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
-from typing import Any, Literal
+from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime
 
 from packyard.client import errors
 from packyard.client._client import Client, DeleteResult
 from packyard.client.prune.decide import GRAPH_TYPES
-from packyard.client.prune.journal import (
-    EXIT_FAILED,
-    EXIT_OK,
-    Entry,
-    Journal,
-    Outcome,
-    Run,
-    new_run_id,
-)
+from packyard.client.prune.journal import Entry, Journal, Outcome, Run, new_run_id
 from packyard.client.prune.plan import (
     PackagePlan,
     Plan,
+    PlannedBuild,
     PlannedVersion,
     Progress,
     Quiet,
     read_manifests,
 )
-
-# Server and client clocks differ; a cascade the run caused may be stamped a little outside it.
-CLOCK_SLACK = timedelta(minutes=5)
-RestoreOutcome = Literal["restored", "skipped", "failed"]
-
-# applying ---------------------------------------------------------------------------------
 
 
 def apply_plan(
@@ -70,6 +55,8 @@ def apply_plan(
             run.entries.append(_delete_whole(client, package))
         elif package.deletions:
             run.entries += _delete_versions(client, package, plan, progress, concurrency, run)
+        if package.build_deletions:
+            run.entries += _delete_builds(client, package, progress, concurrency)
         if journal is not None:
             journal.save(run)
     run.finished_at = now().isoformat()
@@ -191,115 +178,30 @@ def _delete_versions(
     return entries
 
 
-# undoing ----------------------------------------------------------------------------------
+def _delete_builds(
+    client: Client, package: PackagePlan, progress: Progress, concurrency: int
+) -> list[Entry]:
+    """The SNAPSHOT builds the plan trims (of versions it keeps), a few at a time."""
+    doomed = package.build_deletions
+    progress.begin(f"deleting SNAPSHOT builds from {package.owner}/{package.name}", len(doomed))
 
-
-@dataclass
-class Restoration:
-    package: str
-    package_version_id: int | None
-    name: str
-    outcome: RestoreOutcome
-    reason: str | None = None
-
-
-@dataclass
-class UndoReport:
-    run_id: str
-    restorations: list[Restoration] = field(default_factory=list)
-
-    @property
-    def exit_code(self) -> int:
-        return EXIT_FAILED if any(r.outcome == "failed" for r in self.restorations) else EXIT_OK
-
-
-def undo_run(
-    client: Client,
-    run: Run,
-    *,
-    journal: Journal | None = None,
-    progress: Progress | None = None,
-    now: Callable[[], datetime] = lambda: datetime.now(UTC),
-) -> UndoReport:
-    """Restore what `run` deleted, deepest first (platforms before their index), and say
-    what could not be restored and why."""
-    progress = progress or Quiet()
-    report = UndoReport(run.run_id)
-    started = datetime.fromisoformat(run.started_at) - CLOCK_SLACK
-    finished = datetime.fromisoformat(run.finished_at or now().isoformat()) + CLOCK_SLACK
-    packages: dict[tuple[str, str, str], list[Entry]] = {}
-    for entry in run.entries:
-        packages.setdefault((entry.owner, entry.package_type, entry.package), []).append(entry)
-    for (owner, package_type, name), entries in packages.items():
-        label = f"{owner}/{name}"
-        whole = [e for e in entries if e.package_version_id is None]
-        if whole and whole[0].outcome == "package-deleted":
-            report.restorations.append(_restore_whole(client, owner, package_type, name))
-            continue
-        wanted = [e for e in entries if e.outcome in ("deleted", "gone")]
-        if not wanted:
-            continue
+    def delete(planned: tuple[PlannedVersion, PlannedBuild]) -> Entry:
+        version, build = planned
+        entry = _entry(package, version, "deleted", None)
+        entry.build_id, entry.build = build.id, build.name
         try:
-            deleted_now = {
-                v.id: v for v in client.iter_versions(owner, package_type, name, state="deleted")
-            }
+            client.delete_build(
+                package.owner, package.package_type, package.name, version.id, build.id
+            )
+        except errors.NotFound:
+            entry.outcome = "gone"
         except errors.PackyardClientError as error:
-            report.restorations += [
-                Restoration(label, e.package_version_id, e.name, "failed", str(error))
-                for e in wanted
-            ]
-            continue
-        progress.begin(f"restoring {label}", total=len(wanted))
-        for entry in reversed(wanted):
-            report.restorations.append(
-                _restore_one(client, entry, deleted_now, started, finished, label)
-            )
-            progress.advance()
+            entry.outcome, entry.error = "failed", str(error)
+        progress.advance()
+        return entry
+
+    try:
+        with ThreadPoolExecutor(max_workers=max(1, concurrency)) as pool:
+            return list(pool.map(delete, doomed))
+    finally:
         progress.end()
-    run.undone_at = now().isoformat()
-    if journal is not None:
-        journal.save(run)
-    return report
-
-
-def _restore_whole(client: Client, owner: str, package_type: str, name: str) -> Restoration:
-    try:
-        client.restore_package(owner, package_type, name)
-    except errors.PackyardClientError as error:
-        return Restoration(f"{owner}/{name}", None, name, "failed", str(error))
-    return Restoration(f"{owner}/{name}", None, name, "restored")
-
-
-def _restore_one(
-    client: Client,
-    entry: Entry,
-    deleted_now: dict[int, Any],
-    started: datetime,
-    finished: datetime,
-    label: str,
-) -> Restoration:
-    version_id = entry.package_version_id
-    assert version_id is not None
-    current = deleted_now.get(version_id)
-    if current is None and entry.outcome == "gone":
-        return Restoration(label, version_id, entry.name, "skipped", "not deleted any more")
-    if current is None:
-        return Restoration(
-            label,
-            version_id,
-            entry.name,
-            "failed",
-            "not among the deleted versions: restored already, or purged after the restore window",
-        )
-    if entry.outcome == "gone":
-        # Gone before this run reached it: restore it only if the run's own cascade took it.
-        deleted_at = current.deleted_at
-        if deleted_at is None or not started <= deleted_at <= finished:
-            return Restoration(
-                label, version_id, entry.name, "skipped", "deleted by someone else, not this run"
-            )
-    try:
-        client.restore_version(entry.owner, entry.package_type, entry.package, version_id)
-    except errors.PackyardClientError as error:
-        return Restoration(label, version_id, entry.name, "failed", str(error))
-    return Restoration(label, version_id, entry.name, "restored")

@@ -15,7 +15,7 @@ import hmac
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from packyard.core.access import Target, find_target, readable_package, writable_package
+from packyard.core.access import Target, readable_package, writable_package
 from packyard.core.context import Context
 from packyard.core.files import add_file, hash_bytes, ingest
 from packyard.core.ports import BlobStore, FileRecord, Transaction
@@ -74,9 +74,9 @@ def _target(tx: Transaction, address: Address) -> Target:
         repository = tx.accounts.find_repository(owner.id, address.repository)
         if repository is None:
             raise NotFound(f"{label} is not known")
-    return find_target(
-        tx, owner.login, PackageType.MAVEN, coordinates.package_name, label, repository
-    )
+    name = coordinates.package_name
+    package = tx.packages.find_package(owner.id, PackageType.MAVEN, name)
+    return Target(owner, PackageType.MAVEN, name, package, label, repository)
 
 
 def _check_read_scopes(ctx: Context) -> None:
@@ -111,7 +111,7 @@ def _visible_files(tx: Transaction, version_id: int) -> list[FileRecord]:
     return [f for f in files if f.properties.get(BUILD_PROPERTY) not in gone]
 
 
-def _is_download(file: ArtifactFile, found: FileRecord, files: list[FileRecord]) -> bool:
+def _is_download(tx: Transaction, file: ArtifactFile, found: FileRecord) -> bool:
     """A GET of the version's primary file: its classifier-less artifact, or its pom when
     the version has no other (`pom` packaging)."""
     if not file.primary_candidate:
@@ -119,6 +119,7 @@ def _is_download(file: ArtifactFile, found: FileRecord, files: list[FileRecord])
     if file.extension != "pom":
         return True
     build = found.properties.get(BUILD_PROPERTY)
+    files = _visible_files(tx, found.version_id)
     return not any(
         f.properties.get(BUILD_PROPERTY) == build
         and f.properties.get(CLASSIFIER_PROPERTY) is None
@@ -143,7 +144,7 @@ def read(ctx: Context, address: Address, *, head: bool) -> Served:
     counting = not head and address.path.checksum is None
     with ctx.store.write() if counting else ctx.store.read() as tx:
         found = _stored_file(tx, ctx, address, target)
-        if counting and _is_download(target, found, _visible_files(tx, found.version_id)):
+        if counting and _is_download(tx, target, found):
             tx.versions.record_download(found.version_id, ctx.now.strftime("%Y-%m-%d"))
     algorithm = address.path.checksum
     if algorithm is not None:
@@ -154,10 +155,11 @@ def read(ctx: Context, address: Address, *, head: bool) -> Served:
 def _stored_file(tx: Transaction, ctx: Context, address: Address, file: ArtifactFile) -> FileRecord:
     target, package = _readable(tx, ctx, address)
     version = _version(tx, target, package, file.version)
-    for found in _visible_files(tx, version.id):
-        if found.name == file.filename:
-            return found
-    raise NotFound(f"{target.label} {file.version} has no file {file.filename}")
+    found = tx.files.find_file(version.id, file.filename)
+    build = found.properties.get(BUILD_PROPERTY) if found else None
+    if found is None or (build and tx.rows(MAVEN_ROWS).build_deleted(version.id, build)):
+        raise NotFound(f"{target.label} {file.version} has no file {file.filename}")
+    return found
 
 
 def _generated_metadata(

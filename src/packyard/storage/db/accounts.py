@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, insert, select, update
+from sqlalchemy import delete, insert, update
 
 from packyard.domain.rules import normalize_name
 from packyard.domain.types import (
@@ -85,12 +85,7 @@ class SqlAccounts(Rows):
         )
 
     def find_repository(self, owner_id: int, name: str) -> Repository | None:
-        r = t.repositories
-        row = self.conn.execute(
-            select(*q.REPOSITORY_COLUMNS).where(
-                r.c.owner_id == owner_id, r.c.name_norm == normalize_name(name)
-            )
-        ).first()
+        row = q.REPOSITORY_BY_NAME.first(self.conn, owner_id=owner_id, name=normalize_name(name))
         return self._repository(row)
 
     def get_repository(self, repository_id: int) -> Repository | None:

@@ -6,7 +6,7 @@ import json
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, insert, select
+from sqlalchemy import bindparam, delete, insert, select
 
 from packyard.core.ports import (
     FileRecord,
@@ -14,7 +14,7 @@ from packyard.core.ports import (
 )
 from packyard.storage.db import tables as t
 from packyard.storage.db.base import Rows
-from packyard.storage.db.compiled import timestamp
+from packyard.storage.db.compiled import Positions, Query, timestamp
 
 _f = t.package_files
 FILE_COLUMNS = (
@@ -28,6 +28,32 @@ FILE_COLUMNS = (
     _f.c.properties,
     _f.c.created_at,
 )
+
+
+F = Positions(FILE_COLUMNS)
+FILE_BY_NAME = Query(
+    select(*FILE_COLUMNS).where(
+        _f.c.version_id == bindparam("version_id"), _f.c.name == bindparam("name")
+    )
+)
+
+
+def file_from_tuple(row: Any) -> FileRecord:
+    """A file from a raw row of `FILE_COLUMNS` (the precompiled path)."""
+    created = timestamp(row[F.created_at])
+    assert created is not None
+    hashes, properties = row[F.hashes], row[F.properties]
+    return FileRecord(
+        id=int(row[F.id]),
+        version_id=int(row[F.version_id]),
+        package_id=int(row[F.package_id]),
+        name=row[F.name],
+        digest=row[F.blob_digest],
+        size=int(row[F.size]),
+        hashes=json.loads(hashes) if hashes else {},
+        properties=json.loads(properties) if properties else {},
+        created_at=created,
+    )
 
 
 def file_record(row: Any) -> FileRecord:
@@ -72,6 +98,10 @@ class SqlFiles(Rows):
             select(*FILE_COLUMNS).where(_f.c.version_id == version_id).order_by(_f.c.id)
         )
         return [file_record(row) for row in rows]
+
+    def find_file(self, version_id: int, name: str) -> FileRecord | None:
+        row = FILE_BY_NAME.first(self.conn, version_id=version_id, name=name)
+        return None if row is None else file_from_tuple(row)
 
     def find_live_file(self, package_id: int, name: str) -> FileRecord | None:
         """A file of one of the package's live versions, by its name."""

@@ -7,23 +7,36 @@ import json
 from collections import defaultdict
 from datetime import datetime
 
-from sqlalchemy import delete, func, insert, select, update
+from sqlalchemy import bindparam, delete, func, insert, select, update
 
 from packyard.domain.files import BuildRecord, FileRecord
 from packyard.domain.maven import BUILD_PROPERTY, Build, Coordinates
 from packyard.storage.db import tables as t
 from packyard.storage.db.base import Rows
-from packyard.storage.db.compiled import timestamp
+from packyard.storage.db.compiled import Query, timestamp
 from packyard.storage.db.files import FILE_COLUMNS, file_record
+
+# Read on every resolve: precompiled.
+_m, _b = t.maven_packages, t.maven_builds
+COORDINATES = Query(
+    select(_m.c.group_id, _m.c.artifact_id).where(_m.c.package_id == bindparam("package_id"))
+)
+BUILD_DELETED = Query(
+    select(_b.c.deleted_at).where(
+        _b.c.version_id == bindparam("version_id"), _b.c.name == bindparam("name")
+    )
+)
 
 
 class SqlMavenRows(Rows):
     def coordinates(self, package_id: int) -> Coordinates | None:
-        m = t.maven_packages
-        row = self.conn.execute(
-            select(m.c.group_id, m.c.artifact_id).where(m.c.package_id == package_id)
-        ).first()
-        return None if row is None else Coordinates(row.group_id, row.artifact_id)
+        row = COORDINATES.first(self.conn, package_id=package_id)
+        return None if row is None else Coordinates(row[0], row[1])
+
+    def build_deleted(self, version_id: int, name: str) -> bool:
+        """Whether the build of that name is deleted (or was never recorded)."""
+        row = BUILD_DELETED.first(self.conn, version_id=version_id, name=name)
+        return row is None or row[0] is not None
 
     def save_coordinates(self, package_id: int, coordinates: Coordinates) -> None:
         self.conn.execute(

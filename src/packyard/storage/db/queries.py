@@ -96,6 +96,12 @@ VERSION_WITH_TAGS = Query(
     .where(v.c.id == bindparam("id"), v.c.package_id == bindparam("package_id"))
     .order_by(vt.c.tag)
 )
+LIVE_VERSION_WITH_TAGS = Query(
+    select(*VERSION_COLUMNS, vt.c.tag)
+    .select_from(v.outerjoin(vt, vt.c.version_id == v.c.id))
+    .where(v.c.package_id == bindparam("package_id"), v.c.live_name == bindparam("name"))
+    .order_by(vt.c.tag)
+)
 TAGS_OF_VERSION = Query(
     select(vt.c.tag).where(vt.c.version_id == bindparam("version_id")).order_by(vt.c.tag)
 )
@@ -170,6 +176,12 @@ REPOSITORY_COLUMNS = (
 )
 R = Positions(REPOSITORY_COLUMNS)
 REPOSITORY_BY_ID = Query(select(*REPOSITORY_COLUMNS).where(t.repositories.c.id == bindparam("id")))
+REPOSITORY_BY_NAME = Query(
+    select(*REPOSITORY_COLUMNS).where(
+        t.repositories.c.owner_id == bindparam("owner_id"),
+        t.repositories.c.name_norm == bindparam("name"),
+    )
+)
 COLLABORATOR_PERMISSION = Query(
     select(t.collaborators.c.permission).where(
         t.collaborators.c.repository_id == bindparam("repository_id"),

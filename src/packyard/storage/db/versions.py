@@ -43,12 +43,12 @@ class SqlVersions(Rows):
         return q.version_from(rows[0], tags)
 
     def find_version_by_name(self, package_id: int, name: str) -> Version | None:
-        v = t.versions
-        rows = self.conn.execute(
-            select(*q.VERSION_COLUMNS).where(v.c.package_id == package_id, v.c.live_name == name)
-        ).all()
-        found = self._versions(rows)
-        return found[0] if found else None
+        """The live version of that name, with its tags, in one read."""
+        rows = q.LIVE_VERSION_WITH_TAGS.rows(self.conn, package_id=package_id, name=name)
+        if not rows:
+            return None
+        tags = [row[-1] for row in rows if row[-1] is not None]
+        return q.version_from(rows[0], tags)
 
     def page_versions(
         self, package_id: int, deleted: bool, offset: int, limit: int
