@@ -22,6 +22,9 @@ import pytest
 from tests.protocols.conftest import LiveServer
 from tests.protocols.maven_support import TEMPLATES, Maven, Run, render
 
+# One worker runs the module: its deploys are set up once (`--dist loadgroup`, scripts/test).
+pytestmark = pytest.mark.xdist_group("maven")
+
 WORLD = TEMPLATES / "world.yaml"
 MONA = "ghp_mona_full_00000000000000000000000000"
 MONA_REPO_ONLY = "ghp_mona_repo_only_000000000000000000000"  # no read:packages
