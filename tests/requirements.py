@@ -72,7 +72,7 @@ class Requirement:
 
 
 # Everything the suite may find missing, with how to get it. `scripts/test` installs the
-# npm packages always, and Debian's OCI tools when it runs as root.
+# npm packages always, and Debian's OCI tools and Maven when it runs as root.
 _NPM_CI = "run `scripts/test` (npm ci in tests/js; needs Node.js 20+ with npm)"
 _APT = "apt-get install {} (scripts/test does, when run as root)"
 POSTGRES = Requirement(
@@ -88,6 +88,12 @@ SKOPEO = Requirement("skopeo", _APT.format("skopeo"))
 UMOCI = Requirement("umoci", _APT.format("umoci"))
 DOCKER_REGISTRY = Requirement("docker-registry", _APT.format("docker-registry"))
 ORAS = Requirement("oras", "pip install oras (scripts/test installs the test extras)")
+MAVEN = Requirement("maven", _APT.format("maven"))
+MAVEN_PLUGINS = Requirement(
+    "maven plugins (~/.m2)",
+    "a ~/.m2/repository holding the plugin versions pinned in tests/protocols/maven/plugins.xml "
+    "(run any build using them once where Maven Central is reachable)",
+)
 GRADLE = Requirement("gradle", "apt-get install gradle maven (Debian's Gradle 4.4.1, ~111 MB)")
 GIT_AND_CURL = Requirement("git, curl", "apt-get install git curl")
 GIT_CHECKOUT = Requirement("git checkout", "run the suite in a git clone of Packyard")

@@ -94,7 +94,9 @@ def _readable(tx: Transaction, actor: Actor, target: Target) -> tuple[Package, A
         if decision.allowed:
             return package, facts
         if not actor.anonymous and decision.denial is Denial.MISSING_SCOPES:
-            raise Forbidden("the token lacks read:packages", decision.accepted_scopes)
+            # The caller may see the package (its repository, say): only scopes are missing.
+            lacking = ", ".join(missing_scopes(actor, decision.accepted_scopes))
+            raise Forbidden(f"the token lacks {lacking}", decision.accepted_scopes)
     if actor.anonymous:
         raise Unauthenticated(REQUIRES_AUTHENTICATION)
     raise not_known(target)
