@@ -104,13 +104,6 @@ def _version(tx: Transaction, target: Target, package: Package, name: str) -> Ve
     return version
 
 
-def _visible_files(tx: Transaction, version_id: int) -> list[FileRecord]:
-    """The version's files, less those of its deleted builds."""
-    gone = {b.name for b in tx.rows(MAVEN_ROWS).builds(version_id, True)}
-    files = tx.files.files_of(version_id)
-    return [f for f in files if f.properties.get(BUILD_PROPERTY) not in gone]
-
-
 def _is_download(tx: Transaction, file: ArtifactFile, found: FileRecord) -> bool:
     """A GET of the version's primary file: its classifier-less artifact, or its pom when
     the version has no other (`pom` packaging)."""
@@ -118,8 +111,9 @@ def _is_download(tx: Transaction, file: ArtifactFile, found: FileRecord) -> bool
         return False
     if file.extension != "pom":
         return True
+    # Its build's other files (the same build, so as live as the pom found).
     build = found.properties.get(BUILD_PROPERTY)
-    files = _visible_files(tx, found.version_id)
+    files = tx.files.files_of(found.version_id)
     return not any(
         f.properties.get(BUILD_PROPERTY) == build
         and f.properties.get(CLASSIFIER_PROPERTY) is None
@@ -141,10 +135,13 @@ def read(ctx: Context, address: Address, *, head: bool) -> Served:
         with ctx.store.read() as tx:
             content = _generated_metadata(tx, ctx, address, target)
         return _checksummed(content, address.path.checksum)
-    counting = not head and address.path.checksum is None
-    with ctx.store.write() if counting else ctx.store.read() as tx:
+    with ctx.store.read() as tx:
         found = _stored_file(tx, ctx, address, target)
-        if counting and _is_download(tx, target, found):
+        counted = not head and address.path.checksum is None and _is_download(tx, target, found)
+    if counted:
+        # A write only for what counts: the pom and checksum reads that make up most of a
+        # resolve never wait for the database's write lock.
+        with ctx.store.write() as tx:
             tx.versions.record_download(found.version_id, ctx.now.strftime("%Y-%m-%d"))
     algorithm = address.path.checksum
     if algorithm is not None:

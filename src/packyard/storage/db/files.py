@@ -37,6 +37,10 @@ FILE_BY_NAME = Query(
     )
 )
 
+FILES_OF = Query(
+    select(*FILE_COLUMNS).where(_f.c.version_id == bindparam("version_id")).order_by(_f.c.id)
+)
+
 
 def file_from_tuple(row: Any) -> FileRecord:
     """A file from a raw row of `FILE_COLUMNS` (the precompiled path)."""
@@ -94,10 +98,7 @@ class SqlFiles(Rows):
         )
 
     def files_of(self, version_id: int) -> list[FileRecord]:
-        rows = self.conn.execute(
-            select(*FILE_COLUMNS).where(_f.c.version_id == version_id).order_by(_f.c.id)
-        )
-        return [file_record(row) for row in rows]
+        return [file_from_tuple(row) for row in FILES_OF.rows(self.conn, version_id=version_id)]
 
     def find_file(self, version_id: int, name: str) -> FileRecord | None:
         row = FILE_BY_NAME.first(self.conn, version_id=version_id, name=name)
