@@ -20,6 +20,7 @@ import zipfile
 from pathlib import Path
 
 import httpx
+import pytest
 
 from tests.conftest import ALICE
 from tests.protocols.conftest import LiveServer
@@ -33,6 +34,18 @@ DEPLOYER_JARS = (
 )
 GROUP = "com.example.gradle"
 TIMEOUT = 300
+
+# Every Gradle run starts a JVM without a daemon (~25 s): the module keeps to one worker
+# (`--dist loadgroup`, scripts/test), beside the rest of the suite.
+pytestmark = pytest.mark.xdist_group("gradle")
+
+
+@pytest.fixture(autouse=True)
+def _one_engine(backend: str) -> None:
+    if backend != "sqlite":
+        # A design decision, not something missing: Gradle's wire is the same whatever
+        # database Packyard runs on, and the mvn suite covers both engines.
+        pytest.skip("Gradle runs against the SQLite server only")
 
 
 def gradle(project: Path, *args: str) -> subprocess.CompletedProcess[str]:
@@ -142,11 +155,6 @@ def test_upload_archives_then_a_gradle_build_resolves_it(
     assert "ghello-1.0.0.jar" in built.stdout
     resolved = app / "deps" / "ghello-1.0.0.jar"
     assert resolved.read_bytes() == (project / "build" / "libs" / "ghello-1.0.0.jar").read_bytes()
-
-    # A release file is immutable: a second upload of 1.0.0 is refused.
-    again = gradle(project, "--offline", "uploadArchives")
-    assert again.returncode != 0
-    assert "409" in again.stdout + again.stderr, again.stdout + again.stderr
 
 
 def test_snapshot_uploads_resolve_to_the_newest_build(
