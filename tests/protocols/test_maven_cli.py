@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import hashlib
 import re
+import subprocess
+import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -342,3 +344,45 @@ def test_the_last_version_of_a_maven_package_cannot_be_deleted(
     assert refused.status_code == 400, refused.text
     assert refused.json()["message"] == LAST_VERSION
     assert version_ids(world, "com.example.solo") == ids
+
+
+def test_prune_keeping_one_snapshot_build_leaves_the_build_mvn_resolves(
+    deployed: Deployed, tmp_path: Path
+) -> None:
+    """`packyard prune --keep-snapshot-builds 1` deletes build 1, never the version; mvn
+    still resolves the SNAPSHOT (build 2); undo brings build 1 back."""
+    server = deployed.server
+    env = {**server.env, "PACKYARD_TOKEN": MONA, "GITHUB_API_URL": server.api}
+    env["PACKYARD_STATE_DIR"] = str(tmp_path / "state")
+    env.pop("GITHUB_TOKEN", None)
+
+    def prune(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, "-m", "packyard.cli.main", "prune", *args],
+            env=env,
+            capture_output=True,
+            text=True,
+            check=False,
+            timeout=120,
+        )
+
+    selection = ("--package-type", "maven", "--package", PACKAGE)
+    done = prune(*selection, "--keep-snapshot-builds", "1")
+    assert done.returncode == 0, done.stdout + done.stderr
+    try:
+        assert sorted(version_ids(server)) == [RELEASE, SNAPSHOT]  # no version went
+        consumed = consume(server, tmp_path / "consumer", SNAPSHOT, "build2")
+        assert consumed.run.ok, consumed.run.output
+        assert newest_jar(consumed).endswith("-2.jar")
+        snapshot_id = version_ids(server)[SNAPSHOT]
+        deleted = httpx.get(
+            f"{server.api}/_packyard/user/packages/maven/{PACKAGE}/versions/{snapshot_id}/builds",
+            params={"state": "deleted"},
+            headers={"Authorization": f"Bearer {MONA}"},
+        ).json()
+        assert [b["build_number"] for b in deleted] == [1]
+        jar = f"{HELLO}/{SNAPSHOT}/hello-1.1.0-{deleted[0]['name']}.jar"
+        assert httpx.get(f"{registry(server)}/{jar}", auth=("mona", MONA)).status_code == 404
+    finally:
+        undone = prune("undo", "--last")
+        assert undone.returncode == 0 and "1 restored" in undone.stdout, undone.stdout

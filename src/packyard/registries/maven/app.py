@@ -13,7 +13,7 @@ from urllib.parse import unquote
 
 from packyard.auth.tokens import parse_authorization
 from packyard.core.context import Context
-from packyard.domain.errors import DomainError, NotFound
+from packyard.domain.errors import DomainError, NotFound, Unauthenticated
 from packyard.domain.maven import CHECKSUMS, ArtifactFile, parse_path
 from packyard.domain.types import ANONYMOUS, Actor
 from packyard.http.request import Request
@@ -30,6 +30,8 @@ PREFIX = "/_registry/maven"
 ALLOWED = "GET, HEAD, PUT"
 # Below OWNER/REPOSITORY, a path names at least artifactId/maven-metadata.xml.
 MIN_SEGMENTS = 4
+# Files up to this size are read whole and sent in one piece; larger ones are streamed.
+INLINE_SIZE = 256 * 1024
 
 CONTENT_TYPES = {
     "pom": XML_TYPE,
@@ -58,6 +60,18 @@ class MavenApp(RegistryApp):
     def server_error(self) -> Response:
         return server_error()
 
+    async def _respond(self, request: Request) -> Response:
+        # Maven sends every GET without credentials first: the challenge needs no database,
+        # so it is answered here, without a hop to a worker thread.
+        if "authorization" not in request.headers:
+            return error_response(Unauthenticated(maven.TOKEN_NEEDED))
+        if request.method in ("GET", "HEAD"):
+            # A resolve is hundreds of reads of a few primary-key rows each: answered inline
+            # on the event loop, as the REST API's reads are (a hop to a worker thread costs
+            # more than the queries). Bytes beyond INLINE_SIZE still stream from the pool.
+            return self.handle(request)
+        return await super()._respond(request)
+
     def handle(self, request: Request) -> Response:
         try:
             return self._route(request)
@@ -73,7 +87,7 @@ class MavenApp(RegistryApp):
         ctx = self.wiring.context(actor)
         if request.method in ("GET", "HEAD"):
             address = maven.Address(owner, repository, parse_path(rest))
-            return self._read(ctx, address, request.method == "HEAD")
+            return self._read(ctx, address, request.method == "HEAD", request.headers)
         if request.method == "PUT":
             address = maven.Address(owner, repository, parse_path(rest))
             maven.deploy(ctx, self.blobs, address, lambda: body_from_thread(request))
@@ -84,7 +98,13 @@ class MavenApp(RegistryApp):
             headers={"Content-Type": TEXT, "Allow": ALLOWED},
         )
 
-    def _read(self, ctx: Context, address: maven.Address, head: bool) -> Response:
+    def _read(
+        self,
+        ctx: Context,
+        address: maven.Address,
+        head: bool,
+        request_headers: dict[str, str],
+    ) -> Response:
         served = maven.read(ctx, address, head=head)
         file = served.file
         if file is None:
@@ -101,6 +121,10 @@ class MavenApp(RegistryApp):
             if algorithm in CHECKSUM_HEADERS and algorithm in file.hashes:
                 headers[CHECKSUM_HEADERS[algorithm]] = file.hashes[algorithm]
         blobs, digest = self.blobs, file.digest
+        if file.size <= INLINE_SIZE and not head and "range" not in request_headers:
+            # Poms, checksums' files and most jars are small: read at once rather than
+            # streamed through hops to the thread pool.
+            return Response(200, headers=headers, content=blobs.read_all(digest))
         return Response(
             200,
             headers=headers,

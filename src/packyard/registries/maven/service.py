@@ -44,6 +44,7 @@ from packyard.registries.maven.metadata import (
 from packyard.registries.maven.ports import MAVEN_ROWS
 
 ANY_REPOSITORY = "*"  # `/OWNER/*/…` reads across the owner's repositories, as on GitHub
+TOKEN_NEEDED = "authentication required: a token is needed, even to read"
 READ_SCOPES_MESSAGE = "reading packages needs a token with read:packages"
 CHECKSUM_MISMATCH = "{name}.{algorithm} does not match the {algorithm} of {name} as stored"
 
@@ -82,7 +83,7 @@ def _target(tx: Transaction, address: Address) -> Target:
 def _check_read_scopes(ctx: Context) -> None:
     """Scopes before existence: a token that may not read packages learns nothing."""
     if ctx.actor.anonymous:
-        raise Unauthenticated("authentication required: a token is needed, even to read")
+        raise Unauthenticated(TOKEN_NEEDED)
     scopes = REQUIRED_SCOPES[Operation.READ]
     if missing_scopes(ctx.actor, scopes):
         raise Forbidden(READ_SCOPES_MESSAGE, scopes)

@@ -27,6 +27,15 @@ BUILD_DELETED = Query(
     )
 )
 
+# Each live version and when its newest file came: artifact-level metadata.
+_v, _f = t.versions, t.package_files
+VERSION_TIMES = Query(
+    select(_v.c.name, func.max(_f.c.created_at))
+    .join(_f, _f.c.version_id == _v.c.id)
+    .where(_v.c.package_id == bindparam("package_id"), _v.c.deleted_at.is_(None))
+    .group_by(_v.c.id, _v.c.name)
+)
+
 
 class SqlMavenRows(Rows):
     def coordinates(self, package_id: int) -> Coordinates | None:
@@ -67,18 +76,11 @@ class SqlMavenRows(Rows):
         )
 
     def version_times(self, package_id: int) -> list[tuple[str, datetime]]:
-        v, f = t.versions, t.package_files
-        rows = self.conn.execute(
-            select(v.c.name, func.max(f.c.created_at).label("last"))
-            .join(f, f.c.version_id == v.c.id)
-            .where(v.c.package_id == package_id, v.c.deleted_at.is_(None))
-            .group_by(v.c.id, v.c.name)
-        ).all()
         result = []
-        for row in rows:
-            last = timestamp(row.last)
-            assert last is not None
-            result.append((row.name, last))
+        for name, last in VERSION_TIMES.rows(self.conn, package_id=package_id):
+            moment = timestamp(last)
+            assert moment is not None
+            result.append((name, moment))
         return result
 
     def create_build(self, version_id: int, package_id: int, build: Build, now: datetime) -> int:
