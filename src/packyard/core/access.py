@@ -169,6 +169,23 @@ def may_create(tx: Transaction, actor: Actor, target: Target) -> bool:
     return repository_role(AccessFacts(repository_permission=permission)) >= Role.WRITE
 
 
+def sees_repository(tx: Transaction, actor: Actor, repository: Repository) -> bool:
+    """Whether the caller may read the repository (public, a member's internal one, or
+    one it has a permission on)."""
+    user_id = actor.user_id
+    org_role = (
+        tx.accounts.org_role(repository.owner.id, user_id)
+        if repository.owner.is_org and user_id is not None
+        else None
+    )
+    facts = AccessFacts(
+        org_role=org_role,
+        repository_permission=_repository_permission(tx, actor, repository),
+        repository_visibility=repository.visibility,
+    )
+    return repository_role(facts) >= Role.READ
+
+
 def may_create_in(tx: Transaction, actor: Actor, owner: Account) -> bool:
     """A user creates packages in their own namespace and in organizations they belong to."""
     user = actor.user

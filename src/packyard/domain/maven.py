@@ -127,8 +127,15 @@ def parse_path(segments: Sequence[str]) -> MavenPath:
     if len(segments) < 4:
         raise MavenInvalid("a Maven artifact's path is group/artifactId/version/file")
     *group, artifact_id, version = segments[:-1]
-    coordinates = Coordinates(".".join(group), artifact_id)
+    coordinates = _coordinates(group, artifact_id)
     return MavenPath(_artifact(coordinates, version, last), checksum)
+
+
+def _coordinates(group: Sequence[str], artifact_id: str) -> Coordinates:
+    coordinates = Coordinates(".".join(group), artifact_id)
+    if len(coordinates.package_name) > MAX_SEGMENT:
+        raise MavenInvalid(f"groupId.artifactId may have at most {MAX_SEGMENT} characters")
+    return coordinates
 
 
 def _checksum(name: str) -> tuple[str, str | None]:
@@ -143,11 +150,11 @@ def _metadata(segments: Sequence[str]) -> MetadataFile:
     # artifact level, since Maven asks for version-level metadata of SNAPSHOTs only.
     if len(segments) >= 3 and is_snapshot(segments[-1]):
         *group, artifact_id, version = segments
-        return MetadataFile(Coordinates(".".join(group), artifact_id), version)
+        return MetadataFile(_coordinates(group, artifact_id), version)
     if len(segments) < 2:
         raise MavenInvalid("maven-metadata.xml sits below a groupId and artifactId")
     *group, artifact_id = segments
-    return MetadataFile(Coordinates(".".join(group), artifact_id), None)
+    return MetadataFile(_coordinates(group, artifact_id), None)
 
 
 def _artifact(coordinates: Coordinates, version: str, filename: str) -> ArtifactFile:

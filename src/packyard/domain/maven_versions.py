@@ -46,13 +46,13 @@ def _is_null(item: Item) -> bool:
 
 
 def _normalize(items: list[Item]) -> None:
-    while items:
-        last = items[-1]
-        if _is_null(last):
-            items.pop()
-        elif not isinstance(last, list):
-            break
-        else:
+    """Drop null items (0, "", empty lists) from the end, looking past sub-lists: Maven's
+    `ListItem.normalize`, so `1.0-alpha` is `[1, [alpha]]` like `1-alpha`."""
+    for index in range(len(items) - 1, -1, -1):
+        item = items[index]
+        if _is_null(item):
+            del items[index]
+        elif not isinstance(item, list):
             break
 
 
@@ -90,6 +90,9 @@ def parse(version: str) -> list[Item]:
                 open_sublist()
             is_digit = False
     if len(text) > start:
+        if not is_digit and current:
+            # Maven 3.8.7: a trailing `.X` qualifier counts as `-X` (1.0.0.X1 < 1.0.0-X2).
+            open_sublist()
         current.append(_item(is_digit, text[start:]))
     for items in reversed(stack):
         _normalize(items)

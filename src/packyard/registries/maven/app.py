@@ -19,7 +19,7 @@ from packyard.domain.types import ANONYMOUS, Actor
 from packyard.http.request import Request
 from packyard.http.response import Blob, Response
 from packyard.http.router import segments
-from packyard.http.threads import body_from_thread
+from packyard.http.threads import body_from_thread, in_thread
 from packyard.registries.maven import service as maven
 from packyard.registries.maven.errors import TEXT, error_response, server_error
 from packyard.registries.maven.metadata import XML_TYPE
@@ -65,47 +65,48 @@ class MavenApp(RegistryApp):
         # so it is answered here, without a hop to a worker thread.
         if "authorization" not in request.headers:
             return error_response(Unauthenticated(maven.TOKEN_NEEDED))
-        if request.method in ("GET", "HEAD"):
-            # A resolve is hundreds of reads of a few primary-key rows each: answered inline
-            # on the event loop, as the REST API's reads are (a hop to a worker thread costs
-            # more than the queries). Bytes beyond INLINE_SIZE still stream from the pool.
-            return self.handle(request)
-        return await super()._respond(request)
+        if request.method not in ("GET", "HEAD"):
+            return await super()._respond(request)
+        # A resolve is hundreds of reads of a few primary-key rows each: answered inline on
+        # the event loop, as the REST API's reads are (a hop to a worker thread costs more
+        # than the queries). Bytes beyond INLINE_SIZE still stream from the pool.
+        try:
+            ctx, address = self._address(request)
+            served = maven.read(ctx, address, head=request.method == "HEAD")
+            response = self._served(address, served, request)
+        except DomainError as error:
+            return error_response(error)
+        if served.download is not None:
+            # Counting is a write: in a worker thread, so a write lock held elsewhere (a
+            # deploy committing) never stalls the event loop.
+            await in_thread(maven.count_download, ctx, served.download)
+        return response
 
     def handle(self, request: Request) -> Response:
+        """In a worker thread: deploys (the body is read from here)."""
         try:
-            return self._route(request)
+            if request.method != "PUT":
+                return Response(
+                    405,
+                    content=b"Method Not Allowed\n",
+                    headers={"Content-Type": TEXT, "Allow": ALLOWED},
+                )
+            ctx, address = self._address(request)
+            maven.deploy(ctx, self.blobs, address, lambda: body_from_thread(request))
+            return Response(200, content=b"", headers={"Content-Type": TEXT})
         except DomainError as error:
             return error_response(error)
 
-    def _route(self, request: Request) -> Response:
+    def _address(self, request: Request) -> tuple[Context, maven.Address]:
         actor = self._actor(request.headers)
         parts = [unquote(s) for s in segments(request.raw_path)]
         if len(parts) < MIN_SEGMENTS:
             raise NotFound("not a path of a Maven repository: /OWNER/REPOSITORY/group/…")
         owner, repository, *rest = parts
-        ctx = self.wiring.context(actor)
-        if request.method in ("GET", "HEAD"):
-            address = maven.Address(owner, repository, parse_path(rest))
-            return self._read(ctx, address, request.method == "HEAD", request.headers)
-        if request.method == "PUT":
-            address = maven.Address(owner, repository, parse_path(rest))
-            maven.deploy(ctx, self.blobs, address, lambda: body_from_thread(request))
-            return Response(200, content=b"", headers={"Content-Type": TEXT})
-        return Response(
-            405,
-            content=b"Method Not Allowed\n",
-            headers={"Content-Type": TEXT, "Allow": ALLOWED},
-        )
+        return self.wiring.context(actor), maven.Address(owner, repository, parse_path(rest))
 
-    def _read(
-        self,
-        ctx: Context,
-        address: maven.Address,
-        head: bool,
-        request_headers: dict[str, str],
-    ) -> Response:
-        served = maven.read(ctx, address, head=head)
+    def _served(self, address: maven.Address, served: maven.Served, request: Request) -> Response:
+        head = request.method == "HEAD"
         file = served.file
         if file is None:
             kind = TEXT if address.path.checksum else XML_TYPE
@@ -121,7 +122,7 @@ class MavenApp(RegistryApp):
             if algorithm in CHECKSUM_HEADERS and algorithm in file.hashes:
                 headers[CHECKSUM_HEADERS[algorithm]] = file.hashes[algorithm]
         blobs, digest = self.blobs, file.digest
-        if file.size <= INLINE_SIZE and not head and "range" not in request_headers:
+        if file.size <= INLINE_SIZE and not head and "range" not in request.headers:
             # Poms, checksums' files and most jars are small: read at once rather than
             # streamed through hops to the thread pool.
             return Response(200, headers=headers, content=blobs.read_all(digest))

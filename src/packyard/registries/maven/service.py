@@ -12,10 +12,11 @@ from __future__ import annotations
 
 import contextlib
 import hmac
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from packyard.core.access import Target, readable_package, writable_package
+from packyard.core.access import Target, readable_package, sees_repository, writable_package
 from packyard.core.context import Context
 from packyard.core.files import add_file, hash_bytes, ingest
 from packyard.core.ports import BlobStore, FileRecord, Transaction
@@ -34,7 +35,7 @@ from packyard.domain.maven import (
     check_artifact_id,
 )
 from packyard.domain.permissions import REQUIRED_SCOPES, Operation, missing_scopes
-from packyard.domain.types import Package, PackageType, Version
+from packyard.domain.types import Actor, Package, PackageType, Version
 from packyard.registries.maven.metadata import (
     SnapshotFile,
     artifact_metadata,
@@ -46,6 +47,9 @@ from packyard.registries.maven.ports import MAVEN_ROWS
 ANY_REPOSITORY = "*"  # `/OWNER/*/…` reads across the owner's repositories, as on GitHub
 TOKEN_NEEDED = "authentication required: a token is needed, even to read"
 READ_SCOPES_MESSAGE = "reading packages needs a token with read:packages"
+# A checksum file holds a hex digest (and, from `sha1sum`, a file name after it).
+MAX_CHECKSUM_BODY = 1024
+HEX = re.compile(r"[0-9a-f]{32,128}")
 CHECKSUM_MISMATCH = "{name}.{algorithm} does not match the {algorithm} of {name} as stored"
 
 
@@ -62,9 +66,12 @@ class Served:
 
     file: FileRecord | None = None
     content: bytes = b""
+    download: int | None = None  # the version a GET of its primary file counts against
 
 
-def _target(tx: Transaction, address: Address) -> Target:
+def _target(tx: Transaction, address: Address, writer: Actor | None = None) -> Target:
+    """The package the address names; for a deploy (`writer`), a repository the writer
+    cannot see is refused as one that does not exist, as reads refuse its packages."""
     coordinates = address.path.coordinates
     owner = tx.accounts.find_account_by_login(address.owner)
     label = f"{coordinates.label} in {address.owner}/{address.repository}"
@@ -73,7 +80,7 @@ def _target(tx: Transaction, address: Address) -> Target:
     repository = None
     if address.repository != ANY_REPOSITORY:
         repository = tx.accounts.find_repository(owner.id, address.repository)
-        if repository is None:
+        if repository is None or (writer and not sees_repository(tx, writer, repository)):
             raise NotFound(f"{label} is not known")
     name = coordinates.package_name
     package = tx.packages.find_package(owner.id, PackageType.MAVEN, name)
@@ -139,15 +146,17 @@ def read(ctx: Context, address: Address, *, head: bool) -> Served:
     with ctx.store.read() as tx:
         found = _stored_file(tx, ctx, address, target)
         counted = not head and address.path.checksum is None and _is_download(tx, target, found)
-    if counted:
-        # A write only for what counts: the pom and checksum reads that make up most of a
-        # resolve never wait for the database's write lock.
-        with ctx.store.write() as tx:
-            tx.versions.record_download(found.version_id, ctx.now.strftime("%Y-%m-%d"))
     algorithm = address.path.checksum
     if algorithm is not None:
         return Served(content=found.hashes[algorithm].encode())
-    return Served(file=found)
+    # Reading never writes: the caller counts the download (`count_download`), so the pom
+    # and checksum reads that make up most of a resolve never wait for a write lock.
+    return Served(file=found, download=found.version_id if counted else None)
+
+
+def count_download(ctx: Context, version_id: int) -> None:
+    with ctx.store.write() as tx:
+        tx.versions.record_download(version_id, ctx.now.strftime("%Y-%m-%d"))
 
 
 def _stored_file(tx: Transaction, ctx: Context, address: Address, file: ArtifactFile) -> FileRecord:
@@ -228,8 +237,7 @@ def deploy(ctx: Context, blobs: BlobStore, address: Address, body: Callable[[], 
 def _add_file(
     ctx: Context, blobs: BlobStore, address: Address, file: ArtifactFile, body: Callable[[], bytes]
 ) -> None:
-    with ctx.store.read() as tx:
-        writable_package(tx, ctx.actor, _target(tx, address))
+    _authorize_deploy(ctx, address)
     data = body()
     properties: dict[str, object] = {EXTENSION_PROPERTY: file.extension}
     if file.classifier:
@@ -238,7 +246,7 @@ def _add_file(
         properties[BUILD_PROPERTY] = file.build.name
     new = ingest(blobs, file.filename, data, properties=properties)
     with ctx.store.write() as tx:
-        target = _target(tx, address)
+        target = _target(tx, address, ctx.actor)
         package = package_for_publish(tx, ctx, target)
         rows = tx.rows(MAVEN_ROWS)
         stored = rows.coordinates(package.id)
@@ -275,15 +283,24 @@ def _build_for(
     rows.create_build(version_id, package.id, file.build, ctx.now)
 
 
+def _authorize_deploy(ctx: Context, address: Address) -> None:
+    """Refuse a caller who may not deploy here before a byte of the body is read (and
+    before any transaction is open while it arrives)."""
+    with ctx.store.read() as tx:
+        writable_package(tx, ctx.actor, _target(tx, address, ctx.actor))
+
+
 def _check_checksum(ctx: Context, address: Address, body: Callable[[], bytes]) -> None:
     path = address.path
     algorithm = path.checksum
     assert algorithm is not None
+    _authorize_deploy(ctx, address)
+    # `sha1sum` writes `HEX  NAME`; Maven writes the bare hex.
+    words = body()[:MAX_CHECKSUM_BODY].decode("ascii", "ignore").split()
+    sent = words[0].lower() if words else ""
     with ctx.store.read() as tx:
-        target = _target(tx, address)
+        target = _target(tx, address, ctx.actor)
         package = writable_package(tx, ctx.actor, target)
-        # `sha1sum` writes `HEX  NAME`; Maven writes the bare hex.
-        sent = body()[:256].decode("ascii", "replace").strip().split(" ")[0].lower()
         if package is None:
             if isinstance(path.target, MetadataFile):
                 return  # a plugin group's metadata, or an artifact not yet deployed
@@ -295,7 +312,7 @@ def _check_checksum(ctx: Context, address: Address, body: Callable[[], bytes]) -
             found = _stored_file(tx, ctx, address, path.target)
             expected = [found.hashes.get(algorithm, "")]
             name = path.target.filename
-    if not any(hmac.compare_digest(sent, e) for e in expected if e):
+    if not HEX.fullmatch(sent) or not any(hmac.compare_digest(sent, e) for e in expected if e):
         raise BadRequest(CHECKSUM_MISMATCH.format(name=name, algorithm=algorithm))
 
 
@@ -316,10 +333,11 @@ def _metadata_hashes(
 def _take_metadata(
     ctx: Context, address: Address, metadata: MetadataFile, body: Callable[[], bytes]
 ) -> None:
+    _authorize_deploy(ctx, address)
+    data = body()
+    check_uploaded(data, metadata.coordinates, metadata.version)
     with ctx.store.write() as tx:
-        package = writable_package(tx, ctx.actor, _target(tx, address))
-        data = body()
-        check_uploaded(data, metadata.coordinates, metadata.version)
+        package = writable_package(tx, ctx.actor, _target(tx, address, ctx.actor))
         if package is not None:
             tx.rows(MAVEN_ROWS).save_metadata_hashes(
                 package.id, metadata.version or "", hash_bytes(data), ctx.now

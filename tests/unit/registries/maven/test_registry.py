@@ -311,3 +311,30 @@ def test_the_last_build_cannot_be_deleted_and_purged_builds_free_their_bytes(
     with store.read() as tx:
         names = {f.name for f in tx.files.files_of(int(builds_url.split("/")[-2]))}
     assert names == {"hello-1.1.0-20261130.101502-2.pom", "hello-1.1.0-20261130.101502-2.jar"}
+
+
+def test_checksum_bodies_that_are_not_hex_are_a_mismatch_not_an_error(client: TestClient) -> None:
+    deploy(client, "1.0.0", {"hello-1.0.0.jar": JAR})
+    for body in ("é".encode(), b"\xff\xfe", b"", b"zz" * 20):
+        for path in ("1.0.0/hello-1.0.0.jar.sha1", "maven-metadata.xml.sha1"):
+            answer = put(client, f"{REPO}/{HELLO}/{path}", body)
+            assert answer.status_code == 400, (path, body, answer.text)
+    spaced = hashlib.sha1(JAR).hexdigest().encode() + b"  hello-1.0.0.jar\n"  # sha1sum's form
+    assert put(client, f"{REPO}/{HELLO}/1.0.0/hello-1.0.0.jar.sha1", spaced).status_code == 200
+
+
+def test_a_deploy_to_a_repository_the_caller_cannot_see_is_one_to_a_missing_repository(
+    client: TestClient,
+) -> None:
+    # bob (write:packages missing) and alice (every scope) are strangers to acme/web.
+    for token in (BOB_READ, ALICE):
+        hidden = put(client, f"/_registry/maven/acme/web/{HELLO}/1.0/hello-1.0.jar", JAR, token)
+        missing = put(client, f"/_registry/maven/acme/nosuch/{HELLO}/1.0/hello-1.0.jar", JAR, token)
+        assert hidden.status_code == missing.status_code == 404
+        assert hidden.text == missing.text.replace("nosuch", "web")
+
+
+def test_coordinates_longer_than_a_package_name_are_refused(client: TestClient) -> None:
+    group = "/".join(["g" * 200] * 2)
+    answer = put(client, f"{REPO}/{group}/a/1.0/a-1.0.jar", JAR)
+    assert answer.status_code == 400
