@@ -86,7 +86,7 @@ class Renderer:
         self.api = api_url.rstrip("/")
         self.web = web_url.rstrip("/")
         self._root = {
-            "current_user_url": f"{self.api}/user",
+            "current_user_url": f"{self.api}/user",  # here only to keep GitHub's key order
             **{key: self.web + suffix for key, suffix in ROOT_WEB_TEMPLATES.items()},
             **{key: self.api + suffix for key, suffix in ROOT_TEMPLATES.items()},
         }
