@@ -1,8 +1,9 @@
 """GitHub's OpenAPI description, from the pinned npm package `@octokit/openapi`.
 
 `scripts/test` installs it under tests/js/node_modules; the file is GitHub's own description
-with octokit's `x-octokit` keys added. We keep the packages operations and the three calls
-cleanup tools make first, plus every component they reach, and validate with openapi-core.
+with octokit's `x-octokit` keys added. We keep the packages operations, the three calls
+cleanup tools make first, the root and `/meta`, plus every component they reach, and
+validate with openapi-core.
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ from werkzeug.datastructures import Headers, ImmutableMultiDict
 from tests.requirements import OPENAPI
 
 SPEC_FILE = Path(__file__).parent / "js/node_modules/@octokit/openapi/generated/api.github.com.json"
-EXTRA_PATHS = ("/user", "/users/{username}", "/rate_limit")
+EXTRA_PATHS = ("/", "/meta", "/user", "/users/{username}", "/rate_limit")
 API_PREFIX = "/api/v3"
 
 

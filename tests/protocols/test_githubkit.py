@@ -211,3 +211,10 @@ def test_users_and_rate_limit(github: Callable[[str | None], GitHub[Any]]) -> No
     org = client.rest.users.get_by_username(username="acme").parsed_data
     assert org.type == "Organization"
     assert client.rest.rate_limit.get().parsed_data.resources.core.limit == 5000
+
+
+def test_root_and_meta(github: Callable[[str | None], GitHub[Any]]) -> None:
+    client = github(None)
+    root = client.rest.meta.root().parsed_data
+    assert root.current_user_url.endswith("/api/v3/user")
+    assert client.rest.meta.get().parsed_data.verifiable_password_authentication is False

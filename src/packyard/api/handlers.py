@@ -16,7 +16,7 @@ from packyard.domain.errors import Unprocessable
 from packyard.domain.pagination import PageRequest, last_page, page_request
 from packyard.http.request import Request
 from packyard.http.response import Response
-from packyard.services import accounts, builds, downloads, packages
+from packyard.services import accounts, builds, downloads, meta, packages
 from packyard.services.access import OwnerScope
 from packyard.services.packages import PackageAddress
 
@@ -211,6 +211,15 @@ def get_authenticated_user(call: Call) -> Response:
 def get_user(call: Call) -> Response:
     account = accounts.get_account(call.ctx, call.params["username"])
     return Response(200, call.render.full_user(account, private=False))
+
+
+def get_root(call: Call) -> Response:
+    """GitHub's root document: URL templates, nothing to look up."""
+    return Response(200, call.render.root(call.request.headers.get("x-github-api-version")))
+
+
+def get_meta(call: Call) -> Response:
+    return Response(200, call.render.api_overview(meta.server_facts()))
 
 
 def get_rate_limit(call: Call) -> Response:

@@ -1,11 +1,12 @@
-"""GitHub's JSON shapes: simple-user, minimal-repository, package, package-version."""
+"""GitHub's JSON shapes: root, api-overview, simple-user, minimal-repository, package,
+package-version."""
 
 from __future__ import annotations
 
 import base64
 from datetime import datetime
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit
 
 from packyard.domain.formats import traits
 from packyard.domain.types import (
@@ -16,8 +17,53 @@ from packyard.domain.types import (
     Visibility,
 )
 from packyard.services.access import PackageView
+from packyard.services.meta import ServerFacts
 
 JSON = dict[str, Any]
+
+# GitHub's root document, `GET /`: its URL templates, in GitHub's order, below the API's URL
+# (`current_user_authorizations_html_url` alone is below the web's). Most name resources
+# Packyard does not serve; GitHub's clients and docs read the document whole, so it is kept
+# whole rather than pruned to what answers.
+ROOT_TEMPLATES = {
+    "current_user_url": "/user",
+    "authorizations_url": "/authorizations",
+    "code_search_url": "/search/code?q={query}{&page,per_page,sort,order}",
+    "commit_search_url": "/search/commits?q={query}{&page,per_page,sort,order}",
+    "emails_url": "/user/emails",
+    "emojis_url": "/emojis",
+    "events_url": "/events",
+    "feeds_url": "/feeds",
+    "followers_url": "/user/followers",
+    "following_url": "/user/following{/target}",
+    "gists_url": "/gists{/gist_id}",
+    "hub_url": "/hub",
+    "issue_search_url": "/search/issues?q={query}{&page,per_page,sort,order}",
+    "issues_url": "/issues",
+    "keys_url": "/user/keys",
+    "label_search_url": "/search/labels?q={query}&repository_id={repository_id}{&page,per_page}",
+    "notifications_url": "/notifications",
+    "organization_url": "/orgs/{org}",
+    "organization_repositories_url": "/orgs/{org}/repos{?type,page,per_page,sort}",
+    "organization_teams_url": "/orgs/{org}/teams",
+    "public_gists_url": "/gists/public",
+    "rate_limit_url": "/rate_limit",
+    "repository_url": "/repos/{owner}/{repo}",
+    "repository_search_url": "/search/repositories?q={query}{&page,per_page,sort,order}",
+    "current_user_repositories_url": "/user/repos{?type,page,per_page,sort}",
+    "starred_url": "/user/starred{/owner}{/repo}",
+    "starred_gists_url": "/gists/starred",
+    "topic_search_url": "/search/topics?q={query}{&page,per_page}",
+    "user_url": "/users/{user}",
+    "user_organizations_url": "/user/orgs",
+    "user_repositories_url": "/users/{user}/repos{?type,page,per_page,sort}",
+    "user_search_url": "/search/users?q={query}{&page,per_page,sort,order}",
+}
+ROOT_WEB_TEMPLATES = {
+    "current_user_authorizations_html_url": "/settings/connections/applications{/client_id}",
+}
+# API version 2026-03-10 drops these two from the root (GitHub's breaking changes).
+ROOT_REMOVED_IN_2026_03_10 = frozenset({"authorizations_url", "hub_url"})
 
 
 def timestamp(value: datetime) -> datetime:
@@ -39,6 +85,29 @@ class Renderer:
     def __init__(self, api_url: str, web_url: str) -> None:
         self.api = api_url.rstrip("/")
         self.web = web_url.rstrip("/")
+        self._root = {
+            "current_user_url": f"{self.api}/user",  # here only to keep GitHub's key order
+            **{key: self.web + suffix for key, suffix in ROOT_WEB_TEMPLATES.items()},
+            **{key: self.api + suffix for key, suffix in ROOT_TEMPLATES.items()},
+        }
+        self._root_2026 = {
+            k: v for k, v in self._root.items() if k not in ROOT_REMOVED_IN_2026_03_10
+        }
+
+    # the server ----------------------------------------------------------------------
+
+    def root(self, api_version: str | None) -> JSON:
+        """`GET /`: GitHub's URL templates, on this server's URLs."""
+        return dict(self._root_2026 if api_version == "2026-03-10" else self._root)
+
+    def api_overview(self, facts: ServerFacts) -> JSON:
+        """`GET /meta`: GHES's answer, kept to what is true of Packyard (its registries are
+        served on the API's host; its IP ranges are not something it knows)."""
+        return {
+            "verifiable_password_authentication": facts.passwords_authenticate,
+            "domains": {"packages": [urlsplit(self.web).hostname or ""]},
+            "installed_version": facts.installed_version,
+        }
 
     # accounts ------------------------------------------------------------------------
 

@@ -244,6 +244,28 @@ ROUTES: list[Route] = [
         "users/get-by-username",
         counts_against_quota=True,
     ),
+    # `/api/v3` and `/api/v3/` both answer the root, as `api.github.com` with and without
+    # its slash do: the router strips slashes, so the empty pattern matches both.
+    Route(
+        "GET",
+        (),
+        h.get_root,
+        None,
+        False,
+        "https://docs.github.com/rest/meta/meta#github-api-root",
+        "meta/root",
+        counts_against_quota=True,
+    ),
+    Route(
+        "GET",
+        ("meta",),
+        h.get_meta,
+        None,
+        False,
+        "https://docs.github.com/rest/meta/meta#get-apiname-meta-information",
+        "meta/get",
+        counts_against_quota=True,
+    ),
     Route(
         "GET",
         ("rate_limit",),

@@ -88,6 +88,11 @@ def token_prefix(token: str) -> str:
     return token[:8]
 
 
+# Accounts have no passwords: Basic's password is a token, as on github.com. `GET /meta`
+# says so (`verifiable_password_authentication`), and a client that reads it must be right.
+PASSWORDS_AUTHENTICATE = False
+
+
 def parse_authorization(header: str | None) -> str | None:
     """The token in `Bearer T`, `token T` or Basic `any:T`; None when no credential is sent.
 
