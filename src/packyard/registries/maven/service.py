@@ -338,7 +338,8 @@ def _take_metadata(
     check_uploaded(data, metadata.coordinates, metadata.version)
     with ctx.store.write() as tx:
         package = writable_package(tx, ctx.actor, _target(tx, address, ctx.actor))
-        if package is not None:
+        if package is not None and tx.packages.lock_package(package.id):
+            # Under the package's lock: two deploys' metadata never race on the row.
             tx.rows(MAVEN_ROWS).save_metadata_hashes(
                 package.id, metadata.version or "", hash_bytes(data), ctx.now
             )
