@@ -98,9 +98,8 @@ def locate_package(
             tx.packages.find_package(owner.id, ptype, rest_name(ptype, owner, name)),
         )
     refuse_fine_grained(actor)
-    known = package_type in PACKAGE_TYPE_VALUES
-    if known:
-        # The login is the URL's: an owner it does not name has no package anyway.
+    if package_type in PACKAGE_TYPE_VALUES:  # an unknown type is a 422, after the owner's 404
+        # The URL's login: an owner it does not name has no package under it anyway.
         name = package_name(PackageType(package_type), login or "", name)
     found, package = tx.packages.find_owner_and_package(login or "", package_type, name)
     owner = check_owner(found, scope)

@@ -29,7 +29,7 @@ _accounts = sa.table("accounts", sa.column("id", sa.Integer), sa.column("login",
 
 def _rename(scoped: bool) -> None:
     """Every npm package's name, scope dropped (`scoped=False`) or the owner's scope put back.
-    Row by row in Python: the same on both engines, and npm packages are few."""
+    Row by row in Python: string surgery is spelled the same on both engines this way."""
     conn = op.get_bind()
     p, a = _packages, _accounts
     rows = conn.execute(
