@@ -70,7 +70,7 @@ def test_anonymous_reads_public_only(api: Api, world: Any) -> None:
     assert "x-oauth-scopes" not in api.get(CLI).headers
     listing = api.get("/users/acme/packages?package_type=npm")
     assert listing.status_code == 200 and listing.json() == []
-    assert api.get("/orgs/acme/packages/npm/%40acme%2Fweb-ui").status_code == 404
+    assert api.get("/orgs/acme/packages/npm/web-ui").status_code == 404
 
 
 def test_fine_grained_tokens_are_refused(api: Api, world: Any) -> None:

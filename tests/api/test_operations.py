@@ -10,7 +10,7 @@ from tests.conftest import ALICE, Api, Clock, seed
 from tests.openapi import operation_paths
 
 CLI = "tools%2Fcli"
-WEB_UI = "%40acme%2Fweb-ui"
+WEB_UI = "web-ui"  # GitHub names npm packages without their scope (the owner)
 
 
 def version_ids(api: Api, path: str, token: str | None = ALICE, **params: Any) -> list[int]:
@@ -96,11 +96,12 @@ def test_org_scope_walk(api: Api, world: Any, dave: str) -> None:
     path = f"/orgs/acme/packages/npm/{WEB_UI}"
     listing = api.get("/orgs/acme/packages", dave, params={"package_type": "npm"})
     assert listing.status_code == 200
-    assert [p["name"] for p in listing.json()] == ["@acme/web-ui"]
-    assert (
-        listing.json()[0]["url"] == "http://testserver/api/v3/orgs/acme/packages/npm/@acme%2Fweb-ui"
-    )
+    assert [p["name"] for p in listing.json()] == ["web-ui"]
+    assert listing.json()[0]["url"] == "http://testserver/api/v3/orgs/acme/packages/npm/web-ui"
     assert api.get(path, dave).status_code == 200
+    # Packyard once named it `@acme/web-ui`: the owner's scope still finds it, another does not.
+    assert api.get("/orgs/acme/packages/npm/%40acme%2Fweb-ui", dave).json()["name"] == "web-ui"
+    assert api.get("/orgs/acme/packages/npm/%40alice%2Fweb-ui", dave).status_code == 404
     ids = version_ids(api, path, dave)
     assert len(ids) == 2
     assert api.get(f"{path}/versions/{ids[0]}", dave).json()["metadata"] == {"package_type": "npm"}

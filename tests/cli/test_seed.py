@@ -127,6 +127,11 @@ def test_token_of_another_user_is_an_error(cli: Any, tmp_path: Path) -> None:
             {"owner": "alice", "package_type": "pip", "name": "x"},
             "packages[0].package_type: must be one of",
         ),
+        (
+            {"owner": "alice", "package_type": "npm", "name": "@bob/x"},
+            "packages[0].name: the scope @bob is not the owner alice: "
+            "npm packages are scoped to their owner",
+        ),
     ],
 )
 def test_package_rules(cli: Any, tmp_path: Path, package: dict[str, Any], message: str) -> None:
@@ -134,6 +139,21 @@ def test_package_rules(cli: Any, tmp_path: Path, package: dict[str, Any], messag
     path.write_text(yaml.safe_dump({"users": [{"login": "alice"}], "packages": [package]}))
     result = cli("seed", str(path))
     assert result.exit_code != 0 and message in result.output, result.output
+
+
+def test_npm_names_lose_their_owners_scope(cli: Any, store: Any, tmp_path: Path) -> None:
+    """The world names its npm package `@acme/web-ui`, as npm does; GitHub's name for it is
+    `web-ui`, and the same package given either way is one package."""
+    assert cli("seed", str(WORLD_FILE)).exit_code == 0
+    path = tmp_path / "short.yaml"
+    path.write_text(
+        yaml.safe_dump({"packages": [{"owner": "acme", "package_type": "npm", "name": "web-ui"}]})
+    )
+    assert cli("seed", str(path)).exit_code == 0
+    p = tables.packages.c
+    with store.engine.connect() as conn:
+        rows = conn.execute(select(p.name, p.name_norm).where(p.package_type == "npm")).all()
+    assert [tuple(r) for r in rows] == [("web-ui", "web-ui")]
 
 
 def test_json_is_yaml(cli: Any, tmp_path: Path) -> None:

@@ -22,7 +22,7 @@ from packyard.domain.types import PackageType, Visibility
 from tests.conftest import ALICE, ALICE_FINE_GRAINED, ALICE_OAUTH, Clock, alice_with, seed
 
 CLI = {"package_type": "container", "package_name": "tools/cli"}
-WEB = {"package_type": "npm", "package_name": "@acme/web-ui"}
+WEB = {"package_type": "npm", "package_name": "web-ui"}
 
 
 def carol(store: Any, clock: Clock) -> str:
@@ -87,7 +87,7 @@ def test_all_27_operations(client_for: Any, world: Any, store: Any, clock: Clock
     # /orgs/{org}, and the org through /users/
     o = client_for(carol(store, clock)).rest.packages
     assert [x.name for x in o.list_packages_for_organization(org="acme", package_type="npm")] == [
-        "@acme/web-ui"
+        "web-ui"
     ]
     web = o.get_package_for_organization(org="acme", **WEB)
     web_versions = o.get_all_package_versions_for_package_owned_by_org(org="acme", **WEB)

@@ -60,9 +60,7 @@ def plan_for(client: Client, clock: Clock, package_type: str, **rules: Any) -> P
 
 @pytest.fixture
 def npm(store: Any, clock: Clock, client_for: Any) -> Client:
-    seed_versions(
-        store, clock, "npm", "@alice/web", ["1.0.0", "1.1.0", "2.0.0-rc.1", "2.0.0", "2.1.0"]
-    )
+    seed_versions(store, clock, "npm", "web", ["1.0.0", "1.1.0", "2.0.0-rc.1", "2.0.0", "2.1.0"])
     client: Client = client_for(ALICE)
     return client
 
@@ -77,7 +75,7 @@ def test_plan_apply_undo_round_trip(npm: Client, clock: Clock, tmp_path: Path) -
     journal = Journal(tmp_path / "runs")
     run = apply_plan(npm, plan, journal=journal, now=clock)
     assert run.exit_code == EXIT_OK and run.count("deleted") == 3
-    assert live(npm, "npm", "@alice/web") == ["2.0.0", "2.1.0"]
+    assert live(npm, "npm", "web") == ["2.0.0", "2.1.0"]
     saved = journal.load(run.run_id)
     assert saved.finished_at is not None and len(saved.entries) == 3
     assert journal.last().run_id == run.run_id
@@ -86,7 +84,7 @@ def test_plan_apply_undo_round_trip(npm: Client, clock: Clock, tmp_path: Path) -
     report = undo_run(npm, saved, journal=journal, now=clock)
     assert [r.outcome for r in report.restorations] == ["restored"] * 3
     assert report.exit_code == EXIT_OK
-    assert live(npm, "npm", "@alice/web") == ["1.0.0", "1.1.0", "2.0.0", "2.0.0-rc.1", "2.1.0"]
+    assert live(npm, "npm", "web") == ["1.0.0", "1.1.0", "2.0.0", "2.0.0-rc.1", "2.1.0"]
     assert journal.load(run.run_id).undone_at is not None
     with pytest.raises(FileNotFoundError):
         journal.last()  # the only run is undone
@@ -103,7 +101,7 @@ def test_a_plan_file_is_applied_exactly(npm: Client, clock: Clock) -> None:
     spared.action = "keep"
     run = apply_plan(npm, loaded, now=clock)
     assert run.count("deleted") == 3
-    assert live(npm, "npm", "@alice/web") == ["1.0.0", "2.1.0"]
+    assert live(npm, "npm", "web") == ["1.0.0", "2.1.0"]
 
 
 def test_gone_before_apply_counts_as_gone_and_undo_leaves_it(
@@ -111,7 +109,7 @@ def test_gone_before_apply_counts_as_gone_and_undo_leaves_it(
 ) -> None:
     plan = plan_for(npm, clock, "npm", older_than="3d")
     target = next(v for v in plan.packages[0].deletions if v.name == "1.0.0")
-    npm.delete_versions("alice", "npm", "@alice/web", [target.id])  # by someone else, earlier
+    npm.delete_versions("alice", "npm", "web", [target.id])  # by someone else, earlier
     clock.advance(timedelta(hours=1))
     run = apply_plan(npm, plan, now=clock)
     assert run.exit_code == EXIT_OK
@@ -134,7 +132,7 @@ def test_undo_reports_what_cannot_be_restored(
         owner = tx.accounts.find_account_by_login("alice")
         from packyard.domain.types import PackageType
 
-        package = tx.packages.find_package(owner.id, PackageType.NPM, "@alice/web")
+        package = tx.packages.find_package(owner.id, PackageType.NPM, "web")
         tx.versions.create_version(package.id, entry.name, clock.now)
     report = undo_run(npm, run, now=clock)
     [restoration] = report.restorations
@@ -175,17 +173,17 @@ def test_selection_by_globs(store: Any, clock: Clock, client_for: Any) -> None:
     client: Client = client_for(ALICE)
     plan = make_plan(
         client,
-        Selection("npm", "alice", PackageSelector.parse(["@alice/app-*", "!@alice/app-legacy"])),
+        Selection("npm", "alice", PackageSelector.parse(["app-*", "!app-legacy"])),
         Policy.from_options({"keep-last": 1}),
         now=clock.now,
     )
-    assert sorted(p.name for p in plan.packages) == ["@alice/app-api", "@alice/app-web"]
+    assert sorted(p.name for p in plan.packages) == ["app-api", "app-web"]
 
 
 def test_keep_downloaded_within_reads_packyards_records(
     npm: Client, clock: Clock, store: Any
 ) -> None:
-    ids = {v.name: v.id for v in npm.iter_versions("alice", "npm", "@alice/web")}
+    ids = {v.name: v.id for v in npm.iter_versions("alice", "npm", "web")}
     with store.write() as tx:
         tx.versions.record_download(ids["1.0.0"], (clock.now - 3 * DAY).date().isoformat())
         tx.versions.record_download(ids["1.1.0"], (clock.now - 30 * DAY).date().isoformat())
@@ -226,11 +224,11 @@ def test_an_organizations_packages(store: Any, clock: Clock, client_for: Any, wo
         client, Selection("npm", "acme"), Policy.from_options({"keep-last": 1}), now=clock.now
     )
     [package] = plan.packages
-    assert package.name == "@acme/web-ui"
+    assert package.name == "web-ui"
     assert [v.name for v in package.deletions] == ["1.0.0"]
     run = apply_plan(client, plan, now=clock)
     assert run.count("deleted") == 1
-    assert [v.name for v in client.iter_versions("acme", "npm", "@acme/web-ui")] == ["1.1.0"]
+    assert [v.name for v in client.iter_versions("acme", "npm", "web-ui")] == ["1.1.0"]
     # Restoring needs write:packages, which this token lacks: undo says so, and restores
     # nothing; with the scope it succeeds.
     [refused] = undo_run(client, run, now=clock).restorations

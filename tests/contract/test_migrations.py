@@ -157,3 +157,68 @@ def test_package_files_are_backfilled(empty_url: str) -> None:
         assert not any(nullable[c] for c in ("tarball_digest", "tarball_size", "shasum"))
     finally:
         engine.dispose()
+
+
+def test_npm_packages_lose_their_scope(empty_url: str) -> None:
+    """0006 renames npm packages from `@owner/name` to `name`, live or deleted, as GitHub
+    names them; other types, and a scope that is not the owner, are left alone."""
+    engine = make_engine(empty_url)
+    try:
+        upgrade(engine, "0005")
+        now = datetime(2026, 3, 1, tzinfo=UTC)
+        packages = [
+            (1, "npm", "@alice/hello", True),
+            (2, "npm", "@Alice/Gone", False),  # deleted: its live_name stays NULL
+            (3, "npm", "@bob/stray", True),
+            (4, "container", "tools/cli", True),
+            (5, "npm", "plain", True),
+        ]
+        with engine.begin() as conn:
+            conn.execute(
+                insert(t.accounts).values(
+                    id=1, login="Alice", login_norm="alice", type="User", created_at=now
+                )
+            )
+            for pid, ptype, name, live in packages:
+                conn.execute(
+                    insert(t.packages).values(
+                        id=pid,
+                        owner_id=1,
+                        package_type=ptype,
+                        name=name,
+                        name_norm=name.lower(),
+                        live_name=name.lower() if live else None,
+                        visibility="private",
+                        inherit_access=True,
+                        version_count=0,
+                        version_generation=0,
+                        created_at=now,
+                        updated_at=now,
+                        deleted_at=None if live else now,
+                    )
+                )
+
+        def names() -> list[tuple[str, str, str | None]]:
+            p = t.packages.c
+            with engine.connect() as conn:
+                rows = conn.execute(select(p.name, p.name_norm, p.live_name).order_by(p.id))
+                return [tuple(r) for r in rows]
+
+        upgrade(engine)
+        assert names() == [
+            ("hello", "hello", "hello"),
+            ("Gone", "gone", None),
+            ("@bob/stray", "@bob/stray", "@bob/stray"),
+            ("tools/cli", "tools/cli", "tools/cli"),
+            ("plain", "plain", "plain"),
+        ]
+        command.downgrade(alembic_config(engine), "0005")
+        assert names() == [
+            ("@Alice/hello", "@alice/hello", "@alice/hello"),
+            ("@Alice/Gone", "@alice/gone", None),
+            ("@bob/stray", "@bob/stray", "@bob/stray"),
+            ("tools/cli", "tools/cli", "tools/cli"),
+            ("@Alice/plain", "@alice/plain", "@alice/plain"),
+        ]
+    finally:
+        engine.dispose()

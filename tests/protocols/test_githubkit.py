@@ -18,7 +18,7 @@ from tests.conftest import ALICE, ALICE_FINE_GRAINED, BOB_READ
 from tests.protocols.conftest import LiveServer
 
 CLI = quote("tools/cli", safe="")  # githubkit puts names into paths as given
-WEB_UI = quote("@acme/web-ui", safe="")
+WEB_UI = "web-ui"  # GitHub names npm packages without their scope (the owner)
 
 
 @pytest.fixture(scope="module")
@@ -124,7 +124,7 @@ def test_org_scope(github: Callable[[str | None], GitHub[Any]], carol: str) -> N
     packages = github(carol).rest.packages
     at_acme = {"package_type": "npm", "package_name": WEB_UI, "org": "acme"}
     listed = packages.list_packages_for_organization(org="acme", package_type="npm")
-    assert [p.name for p in listed.parsed_data] == ["@acme/web-ui"]
+    assert [p.name for p in listed.parsed_data] == ["web-ui"]
     assert packages.get_package_for_organization(**at_acme).parsed_data.id == (
         listed.parsed_data[0].id
     )

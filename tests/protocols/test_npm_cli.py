@@ -94,13 +94,22 @@ def test_publish_install_tags_and_the_rest_api(live_server: LiveServer, tmp_path
     assert npm(tmp_path, config, "dist-tag", "rm", "@alice/hello", "stable").returncode == 0
     assert "stable" not in npm(tmp_path, config, "dist-tag", "ls", "@alice/hello").stdout
 
-    # One truth: npm's versions are the REST API's, and the tarball GET counted downloads.
+    # One truth: npm's versions are the REST API's, under GitHub's name for the package:
+    # `hello`, its scope being its owner. This is the request GitHub's cleanup action sends.
+    auth = {"Authorization": f"Bearer {ALICE}"}
     versions = httpx.get(
-        f"{live_server.api}/users/alice/packages/npm/%40alice%2Fhello/versions",
-        headers={"Authorization": f"Bearer {ALICE}"},
+        f"{live_server.api}/users/alice/packages/npm/hello/versions", headers=auth
     ).json()
     assert sorted(v["name"] for v in versions) == ["1.0.0", "1.0.1", "2.0.0-beta.1"]
     assert all(v["metadata"] == {"package_type": "npm"} for v in versions)
+    found = httpx.get(f"{live_server.api}/users/alice/packages/npm/hello", headers=auth).json()
+    assert found["name"] == "hello"
+    assert found["url"] == f"{live_server.api}/users/alice/packages/npm/hello"
+    # Packyard named it `@alice/hello` once: the owner's scope still finds it.
+    scoped = httpx.get(
+        f"{live_server.api}/users/alice/packages/npm/%40alice%2Fhello/versions", headers=auth
+    ).json()
+    assert sorted(v["id"] for v in scoped) == sorted(v["id"] for v in versions)
 
 
 def test_strangers_and_readers(live_server: LiveServer, tmp_path: Path) -> None:
@@ -138,7 +147,7 @@ def test_deprecate_unpublish_and_rest_deletes(live_server: LiveServer, tmp_path:
     )
 
     api = httpx.Client(base_url=live_server.api, headers={"Authorization": f"Bearer {ALICE}"})
-    path = "/users/alice/packages/npm/%40alice%2Flifecycle/versions"
+    path = "/users/alice/packages/npm/lifecycle/versions"
     try:
         # A REST delete of the `latest` version: npm can no longer install it, and `latest`
         # moves to the highest remaining release.
@@ -171,7 +180,7 @@ def test_deprecate_unpublish_and_rest_deletes(live_server: LiveServer, tmp_path:
         # And of the whole package, the package delete.
         everything = npm(tmp_path, config, "unpublish", name, "--force")
         assert everything.returncode == 0, everything.stderr
-        assert api.get("/users/alice/packages/npm/%40alice%2Flifecycle").status_code == 404
+        assert api.get("/users/alice/packages/npm/lifecycle").status_code == 404
     finally:
         api.close()
 
@@ -188,7 +197,7 @@ def test_republish_public_installs_and_etags(live_server: LiveServer, tmp_path: 
 
     assert publish("1.0.0").returncode == 0 and publish("1.0.1").returncode == 0
     api = httpx.Client(base_url=live_server.api, headers={"Authorization": f"Bearer {ALICE}"})
-    path = "/users/alice/packages/npm/%40alice%2Fpublic-one/versions"
+    path = "/users/alice/packages/npm/public-one/versions"
     try:
         old = {v["name"]: v["id"] for v in api.get(path).json()}["1.0.0"]
         assert api.delete(f"{path}/{old}").status_code == 204

@@ -9,6 +9,7 @@ from typing import Any
 
 from tests.conftest import ALICE, ALICE_FINE_GRAINED, BOB_READ
 from tests.protocols.conftest import LiveServer
+from tests.protocols.test_npm_cli import npm, npmrc, package
 from tests.requirements import OCTOKIT
 
 JS = Path(__file__).parents[1] / "js"
@@ -190,7 +191,7 @@ def test_org_packages(live_server: LiveServer) -> None:
         "tokens", "create", "carol", "--scopes", "read:packages,write:packages,delete:packages"
     )
     carol = created.stdout.strip()
-    web = {"package_type": "npm", "package_name": "@acme/web-ui"}
+    web = {"package_type": "npm", "package_name": "web-ui"}
     versions = run(
         live_server,
         [
@@ -257,3 +258,32 @@ def test_org_packages(live_server: LiveServer) -> None:
     )
     assert user_scope["delete"]["status"] == 400  # 6,000 downloads on a public version
     assert user_scope["restore"]["status"] == 404
+
+
+def test_npm_packages_go_by_githubs_names(live_server: LiveServer, tmp_path: Path) -> None:
+    """After `npm publish` of `@alice/hello`, scripts written for GitHub find it as `hello`:
+    GitHub names an npm package without its scope, which is its owner."""
+    config = npmrc(live_server, tmp_path, ALICE)
+    for version in ("1.0.0", "1.1.0"):
+        published = npm(package(tmp_path / f"src-{version}", version), config, "publish")
+        assert published.returncode == 0, published.stderr
+    hello = {"package_type": "npm", "package_name": "hello"}
+    results = run(
+        live_server,
+        [
+            call(
+                "versions",
+                "getAllPackageVersionsForPackageOwnedByUser",
+                username="alice",
+                **hello,
+            ),
+            call("mine", "getAllPackageVersionsForPackageOwnedByAuthenticatedUser", **hello),
+            call("get", "getPackageForUser", username="alice", **hello),
+            call("list", "listPackagesForUser", username="alice", package_type="npm"),
+        ],
+    )
+    assert sorted(v["name"] for v in results["versions"]["data"]) == ["1.0.0", "1.1.0"]
+    assert results["mine"]["data"] == results["versions"]["data"]
+    assert results["get"]["data"]["name"] == "hello"
+    assert results["get"]["data"]["version_count"] == 2
+    assert "hello" in [p["name"] for p in results["list"]["data"]]

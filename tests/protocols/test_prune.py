@@ -199,7 +199,7 @@ def test_plan_then_apply_and_exit_codes(live_server: LiveServer, tmp_path: Path)
         )
     )
     assert live_server.packyard("seed", str(seed_file)).returncode == 0
-    policy.write_text("package-type: npm\nowner: alice\npackage: ['@alice/lib']\nkeep-last: 1\n")
+    policy.write_text("package-type: npm\nowner: alice\npackage: ['lib']\nkeep-last: 1\n")
     planned = prune(live_server, state, "plan", "--policy", str(policy), "-o", str(plan_file))
     assert planned.returncode == 0, planned.stdout + planned.stderr
     plan = json.loads(plan_file.read_text())
@@ -301,14 +301,14 @@ def test_prune_finishes_through_rate_limits(limited_server: LiveServer, tmp_path
     )
     assert server.packyard("seed", str(seed_file)).returncode == 0
     done = prune(
-        server, tmp_path / "state", "--package-type", "npm", "--package", "@alice/many",
+        server, tmp_path / "state", "--package-type", "npm", "--package", "many",
         "--keep-last", "5", "--report", str(tmp_path / "report.json"),
     )  # fmt: skip
     assert done.returncode == 0, done.stdout + done.stderr
     run = json.loads((tmp_path / "report.json").read_text())["run"]
     assert [e["outcome"] for e in run["entries"]] == ["deleted"] * 25
     with Client(token=ALICE, base_url=server.api) as client:
-        left = [v.name for v in client.iter_versions("alice", "npm", "@alice/many")]
+        left = [v.name for v in client.iter_versions("alice", "npm", "many")]
         # The limits were really met: the quota shows the run's spending.
         assert client.rest.rate_limit.get()["core"].limit == 12
     assert sorted(left) == [f"1.0.{i}" for i in range(25, 30)]

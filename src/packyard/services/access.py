@@ -9,6 +9,7 @@ from packyard.core.access import access_facts
 from packyard.core.delete import PACKAGE_NOT_FOUND
 from packyard.core.ports import Transaction
 from packyard.domain.errors import Forbidden, NotFound, Unprocessable
+from packyard.domain.formats import package_name
 from packyard.domain.permissions import (
     Decision,
     Denial,
@@ -33,6 +34,7 @@ FINE_GRAINED_FORBIDDEN = (
     "Use a personal access token (classic) instead."
 )
 PACKAGE_TYPES = ", ".join(t.value for t in PackageType)
+PACKAGE_TYPE_VALUES = frozenset(t.value for t in PackageType)
 
 
 class OwnerScope(enum.Enum):
@@ -90,11 +92,25 @@ def locate_package(
     if scope is OwnerScope.AUTHENTICATED_USER:
         owner = resolve_owner(tx, actor, scope, login)
         ptype = parse_package_type(package_type)
-        return owner, ptype, tx.packages.find_package(owner.id, ptype, name)
+        return (
+            owner,
+            ptype,
+            tx.packages.find_package(owner.id, ptype, rest_name(ptype, owner, name)),
+        )
     refuse_fine_grained(actor)
+    if package_type in PACKAGE_TYPE_VALUES:  # an unknown type is a 422, after the owner's 404
+        # The URL's login: an owner it does not name has no package under it anyway.
+        name = package_name(PackageType(package_type), login or "", name)
     found, package = tx.packages.find_owner_and_package(login or "", package_type, name)
     owner = check_owner(found, scope)
     return owner, parse_package_type(package_type), package
+
+
+def rest_name(package_type: PackageType, owner: Account, name: str) -> str:
+    """The package a REST URL's name addresses: GitHub's name, which for npm has no scope.
+    For compatibility (Packyard named npm packages `@owner/name` once), an npm name scoped
+    with its owner finds the package too."""
+    return package_name(package_type, owner.login, name)
 
 
 def parse_package_type(value: str | None) -> PackageType:

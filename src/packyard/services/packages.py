@@ -37,6 +37,7 @@ from packyard.services.access import (
     locate_package,
     parse_package_type,
     resolve_owner,
+    rest_name,
     view,
 )
 
@@ -171,9 +172,10 @@ def delete_package(ctx: Context, address: PackageAddress) -> None:
 def restore_package(ctx: Context, address: PackageAddress, token: str | None) -> None:
     with ctx.store.write() as tx:
         owner, package_type = _locate(tx, ctx, address)
+        name = rest_name(package_type, owner, address.package_name)
         candidates = [
             p
-            for p in tx.packages.find_deleted_packages(owner.id, package_type, address.package_name)
+            for p in tx.packages.find_deleted_packages(owner.id, package_type, name)
             if is_restorable(p.deleted_at, ctx.now, ctx.restore_window)
         ]
         if token is not None:
@@ -182,7 +184,7 @@ def restore_package(ctx: Context, address: PackageAddress, token: str | None) ->
             tx, ctx.actor, candidates[0] if candidates else None, Operation.RESTORE
         )
         tx.packages.lock_package(package.id)  # deleted, as expected: the lock is what matters
-        if tx.packages.find_package(owner.id, package_type, address.package_name) is not None:
+        if tx.packages.find_package(owner.id, package_type, name) is not None:
             raise Conflict(PACKAGE_EXISTS)
         if len(candidates) > 1:
             raise Conflict(SEVERAL_DELETED)
@@ -217,7 +219,8 @@ def list_versions(
         owner, package_type, package = _find(tx, ctx, address)
         if package is None and deleted:
             # Admins may list what a deleted package held, to choose what to restore.
-            gone = tx.packages.find_deleted_packages(owner.id, package_type, address.package_name)
+            name = rest_name(package_type, owner, address.package_name)
+            gone = tx.packages.find_deleted_packages(owner.id, package_type, name)
             package = gone[0] if gone else None
         operation = Operation.LIST_DELETED if deleted else Operation.READ
         package = authorized_package(tx, ctx.actor, package, operation)

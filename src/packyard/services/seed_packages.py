@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from packyard.core.ports import Transaction
-from packyard.domain.formats import traits
+from packyard.domain.formats import split_scope, traits
 from packyard.domain.types import (
     Account,
     AccountType,
@@ -72,6 +72,17 @@ class PackagesLoader:
             if name is not None:
                 c.error(f"{path}.name", "must not be empty")
             return
+        scope, short = split_scope(name)
+        if traits(ptype).owner_scoped and scope is not None and owner is not None:
+            # The file may give npm's `@owner/name`; GitHub, and Packyard, name it `name`.
+            if scope.lower() != owner.login.lower():
+                c.error(
+                    f"{path}.name",
+                    f"the scope @{scope} is not the owner {owner.login}: "
+                    f"{ptype.value} packages are scoped to their owner",
+                )
+                owner = None  # still check the versions; store nothing
+            name = short
         versions = self._versions(doc, path, ptype)
         if owner is None:
             return

@@ -67,8 +67,11 @@ class Packument:
 
 
 def _target(tx: Transaction, name: str) -> Target:
+    """npm's `@owner/name` is the package `name` of `owner`, as GitHub stores and shows it;
+    npm's own messages keep the scoped name."""
     owner_login, _short = split_name(name)
-    return find_target(tx, owner_login, PackageType.NPM, name)
+    short = name.split("/", 1)[1]  # as sent: split_name's parts are lowercased
+    return find_target(tx, owner_login, PackageType.NPM, short, label=name)
 
 
 def _readable(tx: Transaction, ctx: Context, name: str) -> Package:
