@@ -342,3 +342,13 @@ def test_examples_in_docstrings_run() -> None:
     for module in (policy_module, semver, ratepoints, prune_package):
         failures, _ = doctest.testmod(module)
         assert failures == 0, module.__name__
+
+
+def test_npm_patterns_may_carry_the_owners_scope() -> None:
+    selector = PackageSelector.parse(["@alice/lib*", "!@ALICE/lib-old"]).unscoped("alice")
+    assert [n for n in ("lib", "lib-new", "lib-old", "other") if selector.selects(n)] == [
+        "lib",
+        "lib-new",
+    ]
+    # Another owner's scope is not this owner's package.
+    assert not PackageSelector.parse(["@bob/lib"]).unscoped("alice").selects("lib")

@@ -212,11 +212,15 @@ def make_plan(
     owner = selection.owner or client.authenticated_login()
     if not owner:
         raise PolicyError("owner: this token has no login of its own; name an --owner")
+    selector = selection.packages
+    if selection.package_type == "npm":
+        # npm spells an owner's package `@owner/name`; GitHub's API names it `name`.
+        selector = selector.unscoped(owner)
     progress.begin(f"listing {selection.package_type} packages of {owner}")
     names = [
         p.name
         for p in client.iter_packages(owner, selection.package_type)
-        if selection.packages.selects(p.name)
+        if selector.selects(p.name)
     ]
     progress.end()
     inspector = client.inspector() if selection.package_type in GRAPH_TYPES else None

@@ -115,6 +115,22 @@ class PackageSelector:
                     include.append(pattern)
         return cls(tuple(include), tuple(exclude))
 
+    def unscoped(self, owner: str) -> PackageSelector:
+        """The same patterns with npm's `@owner/` dropped from names that carry it.
+
+        >>> PackageSelector.parse(["@alice/lib", "!@Alice/old"]).unscoped("alice").selects("lib")
+        True
+        """
+        scope = f"@{owner.lower()}/"
+
+        def drop(patterns: tuple[Pattern, ...]) -> tuple[Pattern, ...]:
+            return tuple(
+                Pattern(p.text[len(scope) :]) if p.text.lower().startswith(scope) else p
+                for p in patterns
+            )
+
+        return PackageSelector(drop(self.include), drop(self.exclude))
+
     def selects(self, name: str) -> bool:
         if any(p.matches(name) for p in self.exclude):
             return False
