@@ -29,7 +29,7 @@ def snapshot(store: Any) -> dict[str, list[tuple[Any, ...]]]:
 def test_seed_is_idempotent(cli: Any, store: Any) -> None:
     first = cli("seed", str(WORLD_FILE))
     assert first.exit_code == 0, first.output
-    assert "4 users" in first.output
+    assert "seeded 4 users, 1 org, 2 repositories" in first.output  # one org, not "1 orgs"
     state = snapshot(store)
     assert cli("seed", str(WORLD_FILE)).exit_code == 0
     assert snapshot(store) == state

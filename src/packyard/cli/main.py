@@ -119,11 +119,15 @@ def seed(file: Path, data_dir: Path | None) -> None:
         for line in error.errors:
             click.echo(f"{file}: {line}", err=True)
         _fail(f"{len(error.errors)} error(s); nothing was loaded")
-    click.echo(
-        f"seeded {report.users} users, {report.orgs} orgs, {report.repositories} "
-        f"repositories, {report.tokens} tokens, {report.packages} packages, "
-        f"{report.versions} versions"
+    counts = (
+        (report.users, "user", "users"),
+        (report.orgs, "org", "orgs"),
+        (report.repositories, "repository", "repositories"),
+        (report.tokens, "token", "tokens"),
+        (report.packages, "package", "packages"),
+        (report.versions, "version", "versions"),
     )
+    click.echo("seeded " + ", ".join(f"{n} {one if n == 1 else many}" for n, one, many in counts))
 
 
 @main.group()
