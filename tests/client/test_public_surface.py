@@ -15,8 +15,10 @@ def test_all_is_sorted_and_complete() -> None:
         "BuildFile",
         "Client",
         "Conflict",
+        "ContainerMetadata",
         "DeleteResult",
         "Descriptor",
+        "DockerMetadata",
         "DownloadLimitError",
         "Forbidden",
         "HTTPStatusError",
@@ -39,6 +41,7 @@ def test_all_is_sorted_and_complete() -> None:
         "TransportError",
         "Unauthorized",
         "ValidationFailed",
+        "VersionMetadata",
     ]
     for name in packyard.client.__all__:
         doc = getattr(packyard.client, name).__doc__ or ""
@@ -54,12 +57,13 @@ def test_docstring_examples_run() -> None:
         _flow,
         errors,
         extensions,
+        links,
         models,
         oci,
         rest,
     )
 
-    modules = (_async_client, _client, _flow, errors, extensions, models, oci, rest)
+    modules = (_async_client, _client, _flow, errors, extensions, links, models, oci, rest)
     for module in (*modules, packyard.client):
         failures, _ = doctest.testmod(
             module, extraglobs={"client": None, "Client": packyard.client.Client}

@@ -34,11 +34,14 @@ from packyard.client.errors import (
 from packyard.client.models import (
     Build,
     BuildFile,
+    ContainerMetadata,
+    DockerMetadata,
     Owner,
     Package,
     PackageVersion,
     RateLimit,
     Repository,
+    VersionMetadata,
 )
 from packyard.client.oci import Descriptor, Manifest, RegistryClient
 
@@ -49,8 +52,10 @@ __all__ = [
     "BuildFile",
     "Client",
     "Conflict",
+    "ContainerMetadata",
     "DeleteResult",
     "Descriptor",
+    "DockerMetadata",
     "DownloadLimitError",
     "Forbidden",
     "HTTPStatusError",
@@ -73,4 +78,5 @@ __all__ = [
     "TransportError",
     "Unauthorized",
     "ValidationFailed",
+    "VersionMetadata",
 ]

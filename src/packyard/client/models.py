@@ -6,58 +6,89 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from packyard.client.links import Owner, Repository, _time
 
-def _time(value: Any) -> datetime | None:
-    if not value:
-        return None
-    return datetime.fromisoformat(str(value).replace("Z", "+00:00"))
+__all__ = [
+    "Build",
+    "BuildFile",
+    "ContainerMetadata",
+    "DockerMetadata",
+    "Owner",
+    "Package",
+    "PackageVersion",
+    "RateLimit",
+    "Repository",
+    "VersionMetadata",
+]
 
 
 @dataclass(frozen=True)
-class Owner:
-    """A user or an organization, as `owner` fields and `GET /users/{login}` show it.
+class ContainerMetadata:
+    """`metadata.container` of a container version (githubkit's `…PropContainer`).
 
-    >>> Owner.from_json({"login": "acme", "id": 7, "type": "Organization"}).is_org
-    True
+    >>> ContainerMetadata(tags=["latest"]).tags
+    ['latest']
     """
 
-    login: str
-    id: int
-    type: str
-    raw: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
+    tags: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class DockerMetadata:
+    """`metadata.docker` of a docker version (githubkit's `…PropDocker`).
+
+    GitHub's schema declares the list as `tag` and requires `tags`; servers send `tags`.
+    Both names read the same list here.
+
+    >>> DockerMetadata(tag=["1.0"]).tags
+    ['1.0']
+    """
+
+    tag: list[str] = field(default_factory=list)
 
     @property
-    def is_org(self) -> bool:
-        return self.type == "Organization"
-
-    @classmethod
-    def from_json(cls, data: dict[str, Any]) -> Owner:
-        return cls(login=data["login"], id=int(data["id"]), type=data.get("type", "User"), raw=data)
+    def tags(self) -> list[str]:
+        return self.tag
 
 
 @dataclass(frozen=True)
-class Repository:
-    """A package's linked repository (GitHub's minimal-repository).
+class VersionMetadata:
+    """A version's `metadata` (githubkit's `PackageVersionPropMetadata`): `container` and
+    `docker` are None for the types that have no such block, where githubkit has `UNSET`.
 
-    >>> Repository.from_json({"id": 1, "name": "web", "full_name": "acme/web"}).full_name
-    'acme/web'
+    >>> m = VersionMetadata.from_json({"package_type": "npm"})
+    >>> (m.package_type, m.container, m.docker)
+    ('npm', None, None)
     """
 
-    id: int
-    name: str
-    full_name: str
-    private: bool = False
+    package_type: str
+    container: ContainerMetadata | None = None
+    docker: DockerMetadata | None = None
     raw: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
 
     @classmethod
-    def from_json(cls, data: dict[str, Any]) -> Repository:
+    def from_json(cls, data: dict[str, Any]) -> VersionMetadata:
+        container = data.get("container")
+        docker = data.get("docker")
         return cls(
-            id=int(data["id"]),
-            name=data["name"],
-            full_name=data["full_name"],
-            private=bool(data.get("private", False)),
+            package_type=data.get("package_type", ""),
+            container=ContainerMetadata(list(container.get("tags") or []))
+            if isinstance(container, dict)
+            else None,
+            # GitHub's schema names docker's list `tag` in one place and `tags` in another.
+            docker=DockerMetadata(list(docker.get("tags") or docker.get("tag") or []))
+            if isinstance(docker, dict)
+            else None,
             raw=data,
         )
+
+    @property
+    def tags(self) -> list[str]:
+        """The container or docker tags; empty for the untagged types."""
+        return [
+            *(self.container.tags if self.container else []),
+            *(self.docker.tags if self.docker else []),
+        ]
 
 
 @dataclass(frozen=True)
@@ -107,9 +138,13 @@ class Package:
 class PackageVersion:
     """One version; `tags` are the container or docker tags (empty for other types).
 
+    `metadata` is githubkit's shape of the same facts, for code written against githubkit.
+
     >>> v = PackageVersion.from_json({"id": 3, "name": "sha256:ab", "metadata": {
     ...     "package_type": "container", "container": {"tags": ["latest"]}}})
     >>> v.tags
+    ['latest']
+    >>> v.metadata.container.tags if v.metadata and v.metadata.container else None
     ['latest']
     """
 
@@ -125,21 +160,26 @@ class PackageVersion:
     updated_at: datetime | None = None
     deleted_at: datetime | None = None
     raw: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
+    # githubkit's shape; after `raw` so positional construction keeps working.
+    metadata: VersionMetadata | None = None
+    package_html_url: str | None = None
+
+    @property
+    def license_(self) -> str | None:
+        """githubkit's Python name for `license` (a keyword-shadowing rename)."""
+        return self.license
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> PackageVersion:
-        metadata = data.get("metadata") or {}
-        package_type = metadata.get("package_type")
-        tags: list[str] = []
-        for kind in ("container", "docker"):
-            block = metadata.get(kind) or {}
-            # GitHub's schema names docker's list `tag` in one place and `tags` in another.
-            tags.extend(block.get("tags") or block.get("tag") or [])
+        block = data.get("metadata")
+        metadata = VersionMetadata.from_json(block) if isinstance(block, dict) else None
         return cls(
             id=int(data["id"]),
             name=data["name"],
-            package_type=package_type,
-            tags=tags,
+            package_type=(metadata.package_type or None) if metadata else None,
+            tags=metadata.tags if metadata else [],
+            metadata=metadata,
+            package_html_url=data.get("package_html_url"),
             url=data.get("url"),
             html_url=data.get("html_url"),
             license=data.get("license"),
