@@ -43,7 +43,7 @@ def test_fresh_clone_install_serve_seed_delete(tmp_path: Path, backend: str) -> 
     clone = tmp_path / "clone"
     subprocess.run(["git", "clone", "-q", str(ROOT), str(clone)], check=True)
     # Uncommitted work is what is under test: bring it along.
-    for path in ("README.md", "pyproject.toml", "src", "examples"):
+    for path in ("README.md", "pyproject.toml", "constraints.txt", "src", "examples"):
         source = ROOT / path
         target = clone / path
         if source.is_dir():
