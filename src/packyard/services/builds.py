@@ -16,8 +16,7 @@ from packyard.domain.files import BuildRecord
 from packyard.domain.permissions import Operation
 from packyard.domain.rules import is_restorable
 from packyard.domain.types import Package, Version
-from packyard.services.access import authorized_package, locate_package
-from packyard.services.packages import PackageAddress
+from packyard.services.packages import PackageAddress, live_package
 
 BUILD_NOT_FOUND = "Build not found."
 
@@ -29,12 +28,7 @@ def _version(
     version_id: int | None,
     operation: Operation,
 ) -> tuple[Package, Version]:
-    _owner, _type, found = locate_package(
-        tx, ctx.actor, address.scope, address.login, address.package_type, address.package_name
-    )
-    package = authorized_package(tx, ctx.actor, found, operation)
-    if operation is not Operation.READ and not tx.packages.lock_package(package.id):
-        raise NotFound(VERSION_NOT_FOUND)
+    package = live_package(tx, ctx, address, operation)
     version = tx.versions.find_version(package.id, version_id) if version_id else None
     if version is None or version.deleted_at is not None:
         raise NotFound(VERSION_NOT_FOUND)

@@ -103,9 +103,11 @@ def _find(
     )
 
 
-def _live_package(
+def live_package(
     tx: Transaction, ctx: Context, address: PackageAddress, operation: Operation
 ) -> Package:
+    """The live package the address names, if the caller may do `operation` on it; locked
+    for every operation but a read."""
     _owner, _type, package = _find(tx, ctx, address)
     package = authorized_package(tx, ctx.actor, package, operation)
     if operation is not Operation.READ and not tx.packages.lock_package(package.id):
@@ -159,13 +161,13 @@ def _administers_owner(tx: Transaction, ctx: Context, owner: Account) -> bool:
 
 def get_package(ctx: Context, address: PackageAddress) -> PackageView:
     with ctx.store.read() as tx:
-        package = _live_package(tx, ctx, address, Operation.READ)
+        package = live_package(tx, ctx, address, Operation.READ)
         return view(tx, package)
 
 
 def delete_package(ctx: Context, address: PackageAddress) -> None:
     with ctx.store.write() as tx:
-        package = _live_package(tx, ctx, address, Operation.DELETE)
+        package = live_package(tx, ctx, address, Operation.DELETE)
         core_delete.delete_package(tx, ctx, package)
 
 
@@ -230,7 +232,7 @@ def list_versions(
 
 def get_version(ctx: Context, address: PackageAddress, version_id: int | None) -> VersionPage:
     with ctx.store.read() as tx:
-        package = _live_package(tx, ctx, address, Operation.READ)
+        package = live_package(tx, ctx, address, Operation.READ)
         version = tx.versions.find_version(package.id, version_id) if version_id else None
         if version is None or version.deleted_at is not None:
             raise NotFound(VERSION_NOT_FOUND)
@@ -255,7 +257,7 @@ def delete_version(ctx: Context, address: PackageAddress, version_id: int | None
 
 def restore_version(ctx: Context, address: PackageAddress, version_id: int | None) -> None:
     with ctx.store.write() as tx:
-        package = _live_package(tx, ctx, address, Operation.RESTORE)
+        package = live_package(tx, ctx, address, Operation.RESTORE)
         version = tx.versions.find_version(package.id, version_id) if version_id else None
         if version is None or not is_restorable(version.deleted_at, ctx.now, ctx.restore_window):
             raise NotFound(VERSION_NOT_FOUND)

@@ -14,7 +14,7 @@ from urllib.parse import unquote
 from packyard.auth.tokens import parse_authorization
 from packyard.core.context import Context
 from packyard.domain.errors import DomainError, NotFound, Unauthenticated
-from packyard.domain.maven import CHECKSUMS, ArtifactFile, parse_path
+from packyard.domain.maven import ArtifactFile, parse_path
 from packyard.domain.types import ANONYMOUS, Actor
 from packyard.http.request import Request
 from packyard.http.response import Blob, Response
@@ -118,9 +118,9 @@ class MavenApp(RegistryApp):
             "Last-Modified": file.created_at.strftime("%a, %d %b %Y %H:%M:%S GMT"),
             "ETag": f'"{file.hashes.get("sha1", file.digest)}"',
         }
-        for algorithm in CHECKSUMS:
-            if algorithm in CHECKSUM_HEADERS and algorithm in file.hashes:
-                headers[CHECKSUM_HEADERS[algorithm]] = file.hashes[algorithm]
+        for algorithm, header in CHECKSUM_HEADERS.items():
+            if algorithm in file.hashes:
+                headers[header] = file.hashes[algorithm]
         blobs, digest = self.blobs, file.digest
         if file.size <= INLINE_SIZE and not head and "range" not in request.headers:
             # Poms, checksums' files and most jars are small: read at once rather than

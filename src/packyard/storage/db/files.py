@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
@@ -42,36 +43,21 @@ FILES_OF = Query(
 )
 
 
-def file_from_tuple(row: Any) -> FileRecord:
-    """A file from a raw row of `FILE_COLUMNS` (the precompiled path)."""
-    created = timestamp(row[F.created_at])
+def file_record(row: Sequence[Any], at: int = 0) -> FileRecord:
+    """A file from a row holding `FILE_COLUMNS` from position `at` on (a raw row of the
+    precompiled path, or a Core row whose select put other columns first)."""
+    created = timestamp(row[at + F.created_at])
     assert created is not None
-    hashes, properties = row[F.hashes], row[F.properties]
+    hashes, properties = row[at + F.hashes], row[at + F.properties]
     return FileRecord(
-        id=int(row[F.id]),
-        version_id=int(row[F.version_id]),
-        package_id=int(row[F.package_id]),
-        name=row[F.name],
-        digest=row[F.blob_digest],
-        size=int(row[F.size]),
+        id=int(row[at + F.id]),
+        version_id=int(row[at + F.version_id]),
+        package_id=int(row[at + F.package_id]),
+        name=row[at + F.name],
+        digest=row[at + F.blob_digest],
+        size=int(row[at + F.size]),
         hashes=json.loads(hashes) if hashes else {},
         properties=json.loads(properties) if properties else {},
-        created_at=created,
-    )
-
-
-def file_record(row: Any) -> FileRecord:
-    created = timestamp(row.created_at)
-    assert created is not None
-    return FileRecord(
-        id=int(row.id),
-        version_id=int(row.version_id),
-        package_id=int(row.package_id),
-        name=row.name,
-        digest=row.blob_digest,
-        size=int(row.size),
-        hashes=json.loads(row.hashes) if row.hashes else {},
-        properties=json.loads(row.properties) if row.properties else {},
         created_at=created,
     )
 
@@ -98,11 +84,11 @@ class SqlFiles(Rows):
         )
 
     def files_of(self, version_id: int) -> list[FileRecord]:
-        return [file_from_tuple(row) for row in FILES_OF.rows(self.conn, version_id=version_id)]
+        return [file_record(row) for row in FILES_OF.rows(self.conn, version_id=version_id)]
 
     def find_file(self, version_id: int, name: str) -> FileRecord | None:
         row = FILE_BY_NAME.first(self.conn, version_id=version_id, name=name)
-        return None if row is None else file_from_tuple(row)
+        return None if row is None else file_record(row)
 
     def find_live_file(self, package_id: int, name: str) -> FileRecord | None:
         """A file of one of the package's live versions, by its name."""

@@ -14,7 +14,7 @@ from packyard.domain.maven import BUILD_PROPERTY, Build, Coordinates
 from packyard.storage.db import tables as t
 from packyard.storage.db.base import Rows
 from packyard.storage.db.compiled import Query, timestamp
-from packyard.storage.db.files import FILE_COLUMNS, file_record
+from packyard.storage.db.files import FILES_OF, file_record
 
 # Read on every resolve: precompiled.
 _m, _b = t.maven_packages, t.maven_builds
@@ -126,12 +126,8 @@ class SqlMavenRows(Rows):
         return records
 
     def _files_by_build(self, version_id: int) -> dict[str, list[FileRecord]]:
-        f = t.package_files
         grouped: dict[str, list[FileRecord]] = defaultdict(list)
-        rows = self.conn.execute(
-            select(*FILE_COLUMNS).where(f.c.version_id == version_id).order_by(f.c.id)
-        )
-        for row in rows:
+        for row in FILES_OF.rows(self.conn, version_id=version_id):
             record = file_record(row)
             build = record.properties.get(BUILD_PROPERTY)
             if build:

@@ -10,6 +10,16 @@ from packyard.storage.db.base import Rows
 from packyard.storage.db.compiled import timestamp
 from packyard.storage.db.files import FILE_COLUMNS, file_record
 
+# An npm version's own columns; its tarball's `FILE_COLUMNS` follow them in each row.
+_VERSION_COLUMNS = (
+    t.versions.c.id.label("v_id"),
+    t.versions.c.name.label("v_name"),
+    t.versions.c.created_at.label("v_created_at"),
+    t.npm_versions.c.manifest,
+    t.npm_versions.c.deprecated,
+)
+FILE_AT = len(_VERSION_COLUMNS)
+
 
 class SqlNpmRows(Rows):
     def save_npm_version(
@@ -28,14 +38,7 @@ class SqlNpmRows(Rows):
         """The package's live versions, oldest first, each with its tarball."""
         v, n, f = t.versions, t.npm_versions, t.package_files
         rows = self.conn.execute(
-            select(
-                v.c.id.label("v_id"),
-                v.c.name.label("v_name"),
-                v.c.created_at.label("v_created_at"),
-                n.c.manifest,
-                n.c.deprecated,
-                *FILE_COLUMNS,
-            )
+            select(*_VERSION_COLUMNS, *FILE_COLUMNS)
             .join(n, n.c.version_id == v.c.id)
             .join(f, f.c.version_id == v.c.id)
             .where(v.c.package_id == package_id, v.c.deleted_at.is_(None))
@@ -46,7 +49,7 @@ class SqlNpmRows(Rows):
                 version_id=int(row.v_id),
                 version=row.v_name,
                 manifest=row.manifest,
-                tarball=file_record(row),
+                tarball=file_record(row, at=FILE_AT),
                 deprecated=row.deprecated,
                 created_at=timestamp(row.v_created_at),
             )
