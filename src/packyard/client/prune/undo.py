@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from functools import partial
 from typing import Literal
 
 from packyard.client import errors
@@ -114,6 +115,27 @@ def _restoration(
     )
 
 
+def _restore_one(
+    label: str,
+    entry: Entry,
+    deleted_at: datetime | None,
+    still_deleted: bool,
+    window: _Window,
+    kind: str,
+    restore: Callable[[], None],
+) -> Restoration:
+    """One journal entry undone: refused for its reason (someone else's delete, restored
+    since, past the window), else restored, or failed with the server's words."""
+    refusal = _refusal(entry, still_deleted, deleted_at, window, kind)
+    if refusal is not None:
+        return _restoration(label, entry, *refusal)
+    try:
+        restore()
+    except errors.PackyardClientError as error:
+        return _restoration(label, entry, "failed", str(error))
+    return _restoration(label, entry, "restored")
+
+
 def _refusal(
     entry: Entry, deleted: bool, deleted_at: datetime | None, window: _Window, what: str
 ) -> tuple[RestoreOutcome, str] | None:
@@ -147,16 +169,23 @@ def _restore_versions(
         version_id = entry.package_version_id
         assert version_id is not None
         current = deleted_now.get(version_id)
-        deleted_at = current.deleted_at if current else None
-        refusal = _refusal(entry, current is not None, deleted_at, window, "version")
-        if refusal is not None:
-            done.append(_restoration(label, entry, *refusal))
-        else:
-            try:
-                client.restore_version(entry.owner, entry.package_type, entry.package, version_id)
-                done.append(_restoration(label, entry, "restored"))
-            except errors.PackyardClientError as error:
-                done.append(_restoration(label, entry, "failed", str(error)))
+        done.append(
+            _restore_one(
+                label,
+                entry,
+                current.deleted_at if current else None,
+                current is not None,
+                window,
+                "version",
+                partial(
+                    client.restore_version,
+                    entry.owner,
+                    entry.package_type,
+                    entry.package,
+                    version_id,
+                ),
+            )
+        )
         progress.advance()
     progress.end()
     return done
@@ -188,18 +217,24 @@ def _restore_builds(
         for entry in reversed(wanted):
             assert entry.build_id is not None
             current = deleted_now.get(entry.build_id)
-            deleted_at = current.deleted_at if current else None
-            refusal = _refusal(entry, current is not None, deleted_at, window, "build")
-            if refusal is not None:
-                done.append(_restoration(label, entry, *refusal))
-            else:
-                try:
-                    client.restore_build(
-                        entry.owner, entry.package_type, entry.package, version_id, entry.build_id
-                    )
-                    done.append(_restoration(label, entry, "restored"))
-                except errors.PackyardClientError as error:
-                    done.append(_restoration(label, entry, "failed", str(error)))
+            done.append(
+                _restore_one(
+                    label,
+                    entry,
+                    current.deleted_at if current else None,
+                    current is not None,
+                    window,
+                    "build",
+                    partial(
+                        client.restore_build,
+                        entry.owner,
+                        entry.package_type,
+                        entry.package,
+                        version_id,
+                        entry.build_id,
+                    ),
+                )
+            )
             progress.advance()
     progress.end()
     return done
