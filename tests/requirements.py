@@ -95,6 +95,9 @@ MAVEN_PLUGINS = Requirement(
     "(run any build using them once where Maven Central is reachable)",
 )
 GRADLE = Requirement("gradle", "apt-get install gradle maven (Debian's Gradle 4.4.1, ~111 MB)")
+RUBY = Requirement("ruby", _APT.format("ruby ruby-dev"))
+BUNDLER = Requirement("bundler", _APT.format("bundler"))
+NGINX = Requirement("nginx", _APT.format("nginx"))
 GIT_AND_CURL = Requirement("git, curl", "apt-get install git curl")
 GIT_CHECKOUT = Requirement("git checkout", "run the suite in a git clone of Packyard")
 
