@@ -8,6 +8,7 @@ create packages here" as for a name nobody has taken.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from packyard.core.ports import Transaction
@@ -100,6 +101,15 @@ def _readable(tx: Transaction, actor: Actor, target: Target) -> tuple[Package, A
     if actor.anonymous:
         raise Unauthenticated(REQUIRES_AUTHENTICATION)
     raise not_known(target)
+
+
+def readable_packages(tx: Transaction, actor: Actor, packages: Iterable[Package]) -> list[Package]:
+    """Those of `packages` the caller may read (an index or a listing of several)."""
+    return [
+        p
+        for p in packages
+        if authorize(actor, p, access_facts(tx, actor, p), Operation.READ).allowed
+    ]
 
 
 def not_known(target: Target) -> NotFound:

@@ -12,6 +12,9 @@ from packyard.core.ports import NewFile, Transaction
 from packyard.domain.errors import Conflict
 from packyard.domain.types import Package, Role, Visibility
 
+# The REST API's `license` column holds this much; a longer list is cut, never refused.
+MAX_LICENSE_LENGTH = 255
+
 
 def package_for_publish(
     tx: Transaction, ctx: Context, target: Target, repository_id: int | None = None
@@ -49,3 +52,32 @@ def publish_version(
     for file in files:
         add_file(tx, ctx, package, version_id, file)
     return version_id
+
+
+def version_for(
+    tx: Transaction,
+    ctx: Context,
+    package: Package,
+    name: str,
+    description: str | None = None,
+    license: str | None = None,
+) -> int:
+    """The live version `name`, for a format whose versions hold several files pushed one
+    by one (Maven's artifacts, a gem's platforms): the first file creates it, with the
+    `description` and `license` the REST API shows."""
+    found = tx.versions.find_version_by_name(package.id, name)
+    if found is not None:
+        return found.id
+    if license is not None:
+        license = license[:MAX_LICENSE_LENGTH]
+    return tx.versions.create_version(package.id, name, ctx.now, description, license)
+
+
+def add_new_file(
+    tx: Transaction, ctx: Context, package: Package, version_id: int, file: NewFile, conflict: str
+) -> int:
+    """`file` joins the version; a file of that name already there is a `Conflict` saying
+    `conflict` (a published file is never replaced, whatever the format)."""
+    if tx.files.find_file(version_id, file.name) is not None:
+        raise Conflict(conflict)
+    return add_file(tx, ctx, package, version_id, file)

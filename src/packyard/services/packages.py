@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from packyard.core import delete as core_delete
-from packyard.core.access import access_facts
+from packyard.core.access import readable_packages
 from packyard.core.context import Context
 from packyard.core.delete import PACKAGE_NOT_FOUND, VERSION_NOT_FOUND, audit
 from packyard.core.ports import Transaction
@@ -15,7 +15,7 @@ from packyard.domain.pagination import (
     PageRequest,
     exceeds_package_list_window,
 )
-from packyard.domain.permissions import Operation, authorize
+from packyard.domain.permissions import Operation
 from packyard.domain.rules import (
     is_restorable,
 )
@@ -139,12 +139,15 @@ def list_packages(
                 owner.id, ptype, visibilities, page.offset, page.per_page
             )
         else:
-            visible = [
-                p
-                for p in tx.packages.list_packages(owner.id, ptype)
-                if (wanted is None or p.visibility is wanted)
-                and authorize(ctx.actor, p, access_facts(tx, ctx.actor, p), Operation.READ).allowed
-            ]
+            visible = readable_packages(
+                tx,
+                ctx.actor,
+                (
+                    p
+                    for p in tx.packages.list_packages(owner.id, ptype)
+                    if wanted is None or p.visibility is wanted
+                ),
+            )
             total = len(visible)
             packages = visible[page.offset : page.offset + page.per_page]
         return PackagePage(owner, [view(tx, p) for p in packages], total)

@@ -18,9 +18,9 @@ from dataclasses import dataclass
 
 from packyard.core.access import Target, readable_package, sees_repository, writable_package
 from packyard.core.context import Context
-from packyard.core.files import add_file, hash_bytes, ingest
+from packyard.core.files import hash_bytes, ingest
 from packyard.core.ports import BlobStore, FileRecord, Transaction
-from packyard.core.publish import package_for_publish
+from packyard.core.publish import add_new_file, package_for_publish, version_for
 from packyard.domain.errors import BadRequest, Conflict, Forbidden, NotFound, Unauthenticated
 from packyard.domain.files import BuildRecord
 from packyard.domain.maven import (
@@ -256,18 +256,18 @@ def _add_file(
             raise Conflict(
                 f"{package.name} is the package of {stored.label}, not of {file.coordinates.label}"
             )
-        found = tx.versions.find_version_by_name(package.id, file.version)
-        version_id = (
-            found.id if found else tx.versions.create_version(package.id, file.version, ctx.now)
-        )
+        version_id = version_for(tx, ctx, package, file.version)
         if file.build is not None:
             _build_for(tx, ctx, package, version_id, file)
-        if any(f.name == file.filename for f in tx.files.files_of(version_id)):
-            raise Conflict(
-                f"{file.filename} is already in {target.label} {file.version}: "
-                "a published file cannot be replaced"
-            )
-        add_file(tx, ctx, package, version_id, new)
+        add_new_file(
+            tx,
+            ctx,
+            package,
+            version_id,
+            new,
+            f"{file.filename} is already in {target.label} {file.version}: "
+            "a published file cannot be replaced",
+        )
 
 
 def _build_for(

@@ -101,6 +101,20 @@ class SqlFiles(Rows):
         ).first()
         return None if row is None else file_record(row)
 
+    def live_files(self, package_ids: Sequence[int]) -> list[FileRecord]:
+        """Every file of the packages' live versions, in the order they were published
+        (what an index of several packages lists)."""
+        if not package_ids:
+            return []
+        v = t.versions
+        rows = self.conn.execute(
+            select(*FILE_COLUMNS)
+            .join(v, v.c.id == _f.c.version_id)
+            .where(_f.c.package_id.in_(package_ids), v.c.deleted_at.is_(None))
+            .order_by(_f.c.id)
+        ).all()
+        return [file_record(row) for row in rows]
+
     def forget_files(self, file_ids: list[int]) -> None:
         """Drop file rows for good (a purged build's); GC then reclaims bytes none names."""
         if file_ids:

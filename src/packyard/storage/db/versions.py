@@ -217,7 +217,14 @@ class SqlVersions(Rows):
             )
         return True
 
-    def create_version(self, package_id: int, name: str, now: datetime) -> int:
+    def create_version(
+        self,
+        package_id: int,
+        name: str,
+        now: datetime,
+        description: str | None = None,
+        license: str | None = None,
+    ) -> int:
         v = t.versions
         version_id = self.conn.execute(
             insert(v)
@@ -226,6 +233,8 @@ class SqlVersions(Rows):
                 name=name,
                 live_name=name,
                 download_count=0,
+                description=description,
+                license=license,
                 created_at=now,
                 updated_at=now,
             )
