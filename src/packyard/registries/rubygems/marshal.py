@@ -23,8 +23,9 @@ MAJOR, MINOR = 4, 8
 # Marshal's `w_long` writes -123..122 in one byte (offset by 5); other values as 1-4
 # little-endian bytes after a byte that counts them (negative for negative numbers).
 _SMALL = 122
-# A Fixnum outside 32 signed bits is written as a Bignum (marshal.c's `RSHIFT(num, 31)`).
-_FIXNUM_BITS = 31
+# A Fixnum outside 31 signed bits is written as a Bignum: marshal.c shifts the tagged VALUE
+# (2n + 1) by 31, so n must fit in 30 bits and a sign.
+_FIXNUM_BITS = 30
 _BYTE = 8
 
 
