@@ -18,6 +18,7 @@ import base64
 import binascii
 import datetime
 import io
+import re
 import tarfile
 import zlib
 from collections.abc import Mapping
@@ -28,6 +29,7 @@ import yaml
 
 from packyard.domain.rubygems import (
     MAX_METADATA_SIZE,
+    MAX_PLATFORM_LENGTH,
     REQUIREMENT_OPERATORS,
     RUBY_PLATFORM,
     Dependency,
@@ -59,6 +61,9 @@ _KNOWN_CLASSES = frozenset(
 )
 _RUNTIME, _DEVELOPMENT = ":runtime", ":development"
 _DATE_LENGTH = len("YYYY-MM-DD")
+# Gem::Platform.new reads any string as some platform ("x86 linux" is "linux"): only a
+# string a platform could be spelled with is read at all.
+_PLATFORM_STRING = re.compile(rf"[A-Za-z0-9_.-]{{1,{MAX_PLATFORM_LENGTH}}}")
 # Gem::Specification#platform= reads these old constants' values as other platforms.
 _LEGACY_PLATFORMS = {
     "mswin32": "x86-mswin32",
@@ -95,7 +100,7 @@ def _metadata(data: bytes) -> bytes:
             assert stream is not None  # a regular file always has its data
             return _gunzip(stream.read())
     except tarfile.TarError:
-        raise GemInvalid("not a .gem: a .gem is a tar archive, and this is not one") from None
+        raise GemInvalid("not a .gem: it is not a tar archive") from None
 
 
 def _gunzip(compressed: bytes) -> bytes:
@@ -256,8 +261,8 @@ def _platform(value: Any) -> str:
         return platform_text((parts[0], parts[1] or "", parts[2])) or RUBY_PLATFORM
     if value is None or value == "" or value == RUBY_PLATFORM:
         return RUBY_PLATFORM
-    if not isinstance(value, str):
-        raise GemInvalid("the gemspec's platform is not a string or a Gem::Platform")
+    if not isinstance(value, str) or not _PLATFORM_STRING.fullmatch(value):
+        raise GemInvalid(f"the gemspec's platform {value!r} is not a platform")
     # As Gem::Specification#platform= reads a string: Gem::Platform.new(it).to_s.
     return platform_text(platform_parts(_LEGACY_PLATFORMS.get(value, value)))
 
