@@ -146,7 +146,9 @@ def gemspec_rz(spec: GemSpec) -> bytes:
         _RUBYFORGE_PROJECT,
         email,
         list(spec.authors),
-        spec.description,
+        # `gem generate_index` (and rubygems.org) `sanitize` a spec first, and
+        # Gem::Specification#description= reads nil as "".
+        spec.description or "",
         spec.homepage,
         _HAS_RDOC,
         _platform(spec.platform),
