@@ -26,6 +26,7 @@ from packyard.config import Settings
 from packyard.core.formats import Format, Formats
 from packyard.core.gc import collect_garbage
 from packyard.core.ports import BlobStore, RowsKey, Store
+from packyard.domain.types import PackageType
 from packyard.http.asgi import AsgiApp, AsgiScope, Receive, Send
 from packyard.registries.maven.app import PREFIX as MAVEN_PREFIX
 from packyard.registries.maven.app import MavenApp
@@ -39,6 +40,8 @@ from packyard.registries.oci.app import PREFIX as OCI_PREFIX
 from packyard.registries.oci.app import OciApp
 from packyard.registries.oci.hooks import OciFormat
 from packyard.registries.oci.ports import OCI_ROWS, OciRows
+from packyard.registries.rubygems.app import PREFIX as RUBYGEMS_PREFIX
+from packyard.registries.rubygems.app import RubyGemsApp
 from packyard.registries.wiring import Wiring
 from packyard.storage.blobs.filesystem import FilesystemBlobStore
 from packyard.storage.db.base import Rows, TxState
@@ -76,6 +79,8 @@ REGISTRATIONS = (
     ),
     Registration(NPM_PREFIX, NpmApp, lambda _s: NpmFormat(), {NPM_ROWS: SqlNpmRows}),
     Registration(MAVEN_PREFIX, MavenApp, lambda _s: MavenFormat(), {MAVEN_ROWS: SqlMavenRows}),
+    # A gem's spec lives in its files' properties: no rows of its own, the plain hooks.
+    Registration(RUBYGEMS_PREFIX, RubyGemsApp, lambda _s: Format(PackageType.RUBYGEMS), {}),
 )
 
 
