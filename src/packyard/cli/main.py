@@ -73,7 +73,14 @@ def main() -> None:
     type=int,
     help="Server processes sharing the same store.",
 )
-def serve(host: str, port: int, data_dir: Path | None, workers: int) -> None:
+@click.option(
+    "--access-log/--no-access-log",
+    default=False,
+    show_default=True,
+    envvar="PACKYARD_ACCESS_LOG",
+    help="Log one line per request (method, path, status) on stderr.",
+)
+def serve(host: str, port: int, data_dir: Path | None, workers: int, access_log: bool) -> None:
     """Start the server (REST API under /api/v3)."""
     import os
 
@@ -95,8 +102,9 @@ def serve(host: str, port: int, data_dir: Path | None, workers: int) -> None:
         host=host,
         port=port,
         workers=workers,
-        log_level="warning",
-        access_log=False,
+        # uvicorn's access lines are logged at INFO: the level opens for them only.
+        log_level="info" if access_log else "warning",
+        access_log=access_log,
         lifespan="on",
     )
 
