@@ -32,6 +32,8 @@ class Settings:
     # GitHub lets a manifest that a live, tagged index lists be deleted; Packyard refuses
     # unless told to behave exactly as GitHub does.
     github_exact: bool = False
+    # The legacy Docker registry's port (`docker.pkg.github.com`'s names); None is off.
+    docker_port: int | None = None
 
     @property
     def resolved_database_url(self) -> str:
@@ -69,6 +71,7 @@ def settings_from_env(
         if secondary_points is not None
         else None,
         github_exact=env.get("PACKYARD_GITHUB_EXACT", "").lower() in ("1", "true", "yes"),
+        docker_port=int(env["PACKYARD_DOCKER_PORT"]) if env.get("PACKYARD_DOCKER_PORT") else None,
     )
 
 

@@ -39,12 +39,14 @@ from packyard.registries.npm.ports import NPM_ROWS, NpmRows
 from packyard.registries.oci.app import PREFIX as OCI_PREFIX
 from packyard.registries.oci.app import OciApp
 from packyard.registries.oci.hooks import OciFormat
-from packyard.registries.oci.ports import OCI_ROWS, OciRows
+from packyard.registries.oci.naming import LEGACY_DOCKER
+from packyard.registries.oci.ports import DOCKER_ROWS, OCI_ROWS, DockerRows, OciRows
 from packyard.registries.rubygems.app import PREFIX as RUBYGEMS_PREFIX
 from packyard.registries.rubygems.app import RubyGemsApp
 from packyard.registries.wiring import Wiring
 from packyard.storage.blobs.filesystem import FilesystemBlobStore
 from packyard.storage.db.base import Rows, TxState
+from packyard.storage.db.docker import SqlDockerRows
 from packyard.storage.db.maven import SqlMavenRows
 from packyard.storage.db.npm import SqlNpmRows
 from packyard.storage.db.oci import SqlOciRows
@@ -67,6 +69,20 @@ class Registration:
     app: Callable[[Wiring], AsgiApp]
     format: Callable[[Settings], Format]
     rows: Mapping[RowsKey[Any], Callable[[TxState], Rows]]
+    # A registration that shares its prefix with another serves only the requests it claims
+    # (and is asked first).
+    claims: Callable[[Settings, AsgiScope], bool] | None = None
+
+
+def legacy_docker_request(settings: Settings, scope: AsgiScope) -> bool:
+    """Through `--docker-port`, or to a host named `docker.…` (GitHub's subdomain)."""
+    server = scope.get("server")
+    if settings.docker_port is not None and server and server[1] == settings.docker_port:
+        return True
+    for name, value in scope.get("headers", ()):
+        if name == b"host":
+            return bool(value.startswith(b"docker."))
+    return False
 
 
 # One line per format with a registry; the other package types get the plain core format.
@@ -75,7 +91,16 @@ REGISTRATIONS = (
         OCI_PREFIX,
         OciApp,
         lambda s: OciFormat(protect_children=not s.github_exact),
-        {OCI_ROWS: SqlOciRows},
+        {OCI_ROWS: SqlOciRows, DOCKER_ROWS: SqlDockerRows},
+    ),
+    # The legacy Docker registry: the same OCI code with GitHub's older names, on its own
+    # port (or a `docker.` host), since Docker clients always talk to /v2/ at the root.
+    Registration(
+        OCI_PREFIX,
+        lambda w: OciApp(w, LEGACY_DOCKER),
+        lambda s: OciFormat(protect_children=not s.github_exact, package_type=PackageType.DOCKER),
+        {},
+        claims=legacy_docker_request,
     ),
     Registration(NPM_PREFIX, NpmApp, lambda _s: NpmFormat(), {NPM_ROWS: SqlNpmRows}),
     Registration(MAVEN_PREFIX, MavenApp, lambda _s: MavenFormat(), {MAVEN_ROWS: SqlMavenRows}),
@@ -93,10 +118,10 @@ def build_store(engine: Engine) -> SqlStore:
     return SqlStore(engine, {key: rows for r in REGISTRATIONS for key, rows in r.rows.items()})
 
 
-def _conforms(state: TxState) -> tuple[OciRows, NpmRows, MavenRows]:
+def _conforms(state: TxState) -> tuple[OciRows, DockerRows, NpmRows, MavenRows]:
     """Never called: mypy checks here that each format's storage is the rows it declares
     (the registrations' mapping cannot say which implementation goes with which key)."""
-    return SqlOciRows(state), SqlNpmRows(state), SqlMavenRows(state)
+    return SqlOciRows(state), SqlDockerRows(state), SqlNpmRows(state), SqlMavenRows(state)
 
 
 def blob_store(settings: Settings) -> BlobStore:
@@ -113,9 +138,13 @@ def create_app(
     blobs = blob_store(settings)
     rest = RestApi(settings, store, formats, clock)
     wiring = Wiring(store, blobs, settings.base_url, clock, settings.restore_window, formats)
-    mounts: list[tuple[str, AsgiApp]] = [
-        (API_PREFIX, rest),
-        *((r.prefix, r.app(wiring)) for r in REGISTRATIONS),
+    mounts: list[tuple[str, AsgiApp, Callable[[Settings, AsgiScope], bool] | None]] = [
+        (API_PREFIX, rest, None),
+        # Those that claim requests first: they share their prefix with one that does not.
+        *(
+            (r.prefix, r.app(wiring), r.claims)
+            for r in sorted(REGISTRATIONS, key=lambda r: r.claims is None)
+        ),
     ]
 
     async def ping(_request: Request) -> Response:
@@ -137,8 +166,10 @@ def create_app(
     async def app(scope: AsgiScope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http":
             path: str = scope["path"]
-            for prefix, mounted in mounts:
-                if path == prefix or path.startswith(prefix + "/"):
+            for prefix, mounted, claims in mounts:
+                if (path == prefix or path.startswith(prefix + "/")) and (
+                    claims is None or claims(settings, scope)
+                ):
                     await mounted(scope, receive, send)
                     return
         await web(scope, receive, send)

@@ -29,6 +29,7 @@ from packyard.domain.oci import (
 from packyard.domain.types import ANONYMOUS, Actor
 from packyard.registries.oci import blobs as oci_blobs
 from packyard.registries.oci import service as registry
+from packyard.registries.oci.naming import CONTAINER, RepoName
 from packyard.server import registered_formats
 from packyard.services.auth import authenticate
 from packyard.storage.blobs.filesystem import FilesystemBlobStore
@@ -37,6 +38,11 @@ from tests.conftest import ALICE, ALICE_OAUTH, BOB_READ, Api, Clock
 FORMATS = registered_formats(Settings())
 CONFIG = b"{}"
 LAYER = b"layer bytes" * 100
+
+
+def ghcr(name: str) -> RepoName:
+    """A name as the container registry's endpoint hands it to the services."""
+    return RepoName(name, CONTAINER)
 
 
 def sha(data: bytes) -> str:
@@ -86,7 +92,7 @@ def test_push_pull_and_the_rest_api_view(
     store: Any, clock: Clock, blobs: Any, world: Any, api: Api
 ) -> None:
     alice = ctx(store, clock, ALICE)
-    name = "alice/web/app"
+    name = ghcr("alice/web/app")
     config, layer = push_blob(alice, blobs, name, CONFIG), push_blob(alice, blobs, name, LAYER)
     assert oci_blobs.blob_size(alice, blobs, name, layer) == len(LAYER)
     content = image(config, layer)
@@ -136,7 +142,7 @@ def test_tags_move_and_indexes_need_their_children(
     store: Any, clock: Clock, blobs: Any, world: Any
 ) -> None:
     alice = ctx(store, clock, ALICE)
-    name = "alice/multi"
+    name = ghcr("alice/multi")
     config = push_blob(alice, blobs, name, CONFIG)
     layer = push_blob(alice, blobs, name, LAYER)
     one = registry.put_manifest(alice, blobs, name, "latest", image(config, layer), None)
@@ -160,7 +166,7 @@ def test_tags_move_and_indexes_need_their_children(
 
 def test_refusals(store: Any, clock: Clock, blobs: Any, world: Any) -> None:
     alice = ctx(store, clock, ALICE)
-    name = "alice/secret"
+    name = ghcr("alice/secret")
     config = push_blob(alice, blobs, name, CONFIG)
     with pytest.raises(ManifestBlobUnknown):
         registry.put_manifest(alice, blobs, name, "v1", image(config, sha(b"missing")), None)
@@ -180,7 +186,7 @@ def test_refusals(store: Any, clock: Clock, blobs: Any, world: Any) -> None:
         oci_blobs.finish_upload(alice, blobs, name, upload, sha(b"not abc"), b"")
     assert not blobs.exists(sha(b"not abc"))
     with pytest.raises(NameInvalid):
-        registry.list_tags(alice, "Alice/Secret", None, None)
+        registry.list_tags(alice, ghcr("Alice/Secret"), None, None)
     with pytest.raises(BlobUnknown):
         oci_blobs.blob_size(alice, blobs, name, sha(b"never pushed"))
     with pytest.raises(ManifestUnknown):
@@ -195,7 +201,7 @@ def test_refusals(store: Any, clock: Clock, blobs: Any, world: Any) -> None:
     with pytest.raises(Forbidden):
         oci_blobs.start_upload(ctx(store, clock, ALICE_OAUTH), blobs, name)
     with pytest.raises(Forbidden) as free_name:
-        oci_blobs.start_upload(ctx(store, clock, BOB_READ), blobs, "alice/other")
+        oci_blobs.start_upload(ctx(store, clock, BOB_READ), blobs, ghcr("alice/other"))
     with pytest.raises(Forbidden) as private:
         oci_blobs.start_upload(ctx(store, clock, BOB_READ), blobs, name)
     assert private.value.message == free_name.value.message
@@ -203,12 +209,12 @@ def test_refusals(store: Any, clock: Clock, blobs: Any, world: Any) -> None:
 
 def test_mount_across_repositories(store: Any, clock: Clock, blobs: Any, world: Any) -> None:
     alice = ctx(store, clock, ALICE)
-    layer = push_blob(alice, blobs, "alice/one", LAYER)
-    config = push_blob(alice, blobs, "alice/one", CONFIG)
-    registry.put_manifest(alice, blobs, "alice/one", "v1", image(config, layer), None)
-    assert oci_blobs.mount_blob(alice, blobs, "alice/two", layer, "alice/one") == len(LAYER)
-    assert oci_blobs.blob_size(alice, blobs, "alice/two", layer) == len(LAYER)
-    assert oci_blobs.mount_blob(alice, blobs, "alice/two", layer, "bob/nothing") is None
+    layer = push_blob(alice, blobs, ghcr("alice/one"), LAYER)
+    config = push_blob(alice, blobs, ghcr("alice/one"), CONFIG)
+    registry.put_manifest(alice, blobs, ghcr("alice/one"), "v1", image(config, layer), None)
+    assert oci_blobs.mount_blob(alice, blobs, ghcr("alice/two"), layer, "alice/one") == len(LAYER)
+    assert oci_blobs.blob_size(alice, blobs, ghcr("alice/two"), layer) == len(LAYER)
+    assert oci_blobs.mount_blob(alice, blobs, ghcr("alice/two"), layer, "bob/nothing") is None
 
 
 @pytest.mark.parametrize(("counted_before", "deletable"), [(4_999, True), (5_000, False)])
@@ -224,7 +230,7 @@ def test_a_pull_feeds_the_5000_download_rule(
     from packyard.storage.db.tables import packages, versions
 
     alice = ctx(store, clock, ALICE)
-    name = "alice/popular"
+    name = ghcr("alice/popular")
     config, layer = push_blob(alice, blobs, name, CONFIG), push_blob(alice, blobs, name, LAYER)
     record = registry.put_manifest(alice, blobs, name, "v1", image(config, layer), None)
     registry.put_manifest(
@@ -264,7 +270,7 @@ def test_first_push_links_the_source_repository(
     store: Any, clock: Clock, blobs: Any, world: Any, api: Api
 ) -> None:
     alice = ctx(store, clock, ALICE)
-    name = "alice/linked"
+    name = ghcr("alice/linked")
     config_bytes = json.dumps(
         {
             "architecture": "amd64",
@@ -293,7 +299,7 @@ def test_gc_reclaims_only_what_nothing_needs_past_the_window(
     clock.now = datetime.now(UTC)  # blob files carry real modification times
     window = timedelta(days=30)
     alice = ctx(store, clock, ALICE)
-    name = "alice/gc"
+    name = ghcr("alice/gc")
     config = push_blob(alice, blobs, name, CONFIG)
     shared = push_blob(alice, blobs, name, LAYER)
     only_old = push_blob(alice, blobs, name, b"only in the old image")
@@ -330,8 +336,8 @@ def test_gc_never_races_a_push(store: Any, clock: Clock, blobs: Any, world: Any)
 
     clock.now = datetime.now(UTC)
     alice = ctx(store, clock, ALICE)
-    layer = push_blob(alice, blobs, "alice/racing", LAYER)  # its manifest is not pushed yet
-    upload = oci_blobs.start_upload(alice, blobs, "alice/racing")
+    layer = push_blob(alice, blobs, ghcr("alice/racing"), LAYER)  # its manifest is not pushed yet
+    upload = oci_blobs.start_upload(alice, blobs, ghcr("alice/racing"))
     counts = collect_garbage(store, clock.now, timedelta(days=30), FORMATS, blobs)
     assert (counts.blobs, counts.uploads) == (0, 0)
     assert blobs.exists(layer) and blobs.upload_size(upload) == 0
@@ -345,7 +351,7 @@ def test_gc_keeps_an_upload_still_being_written(
     from packyard.core.gc import collect_garbage
 
     alice = ctx(store, clock, ALICE)
-    name = "alice/slow"
+    name = ghcr("alice/slow")
     upload = oci_blobs.start_upload(alice, blobs, name)  # the row says: a month ago
     window = timedelta(days=30)
     counts = collect_garbage(store, clock.now + window + timedelta(days=1), window, FORMATS, blobs)
@@ -365,16 +371,18 @@ def test_a_link_lives_only_while_its_own_repository_names_the_blob(
     clock.now = datetime.now(UTC)  # blob files carry real modification times
     window = timedelta(days=30)
     alice = ctx(store, clock, ALICE)
-    config = push_blob(alice, blobs, "alice/first", CONFIG)
-    layer = push_blob(alice, blobs, "alice/first", LAYER)
-    first = registry.put_manifest(alice, blobs, "alice/first", "v1", image(config, layer), None)
+    config = push_blob(alice, blobs, ghcr("alice/first"), CONFIG)
+    layer = push_blob(alice, blobs, ghcr("alice/first"), LAYER)
+    first = registry.put_manifest(
+        alice, blobs, ghcr("alice/first"), "v1", image(config, layer), None
+    )
     for digest in (config, layer):
-        assert oci_blobs.mount_blob(alice, blobs, "alice/second", digest, "alice/first")
-    registry.put_manifest(alice, blobs, "alice/second", "v1", image(config, layer), None)
-    registry.delete_manifest(alice, "alice/first", first.digest)
+        assert oci_blobs.mount_blob(alice, blobs, ghcr("alice/second"), digest, "alice/first")
+    registry.put_manifest(alice, blobs, ghcr("alice/second"), "v1", image(config, layer), None)
+    registry.delete_manifest(alice, ghcr("alice/first"), first.digest)
 
     counts = collect_garbage(store, clock.now + window + timedelta(days=1), window, FORMATS, blobs)
     assert counts.versions == 1
     with pytest.raises(BlobUnknown):
-        oci_blobs.blob_size(alice, blobs, "alice/first", layer)
-    assert oci_blobs.blob_size(alice, blobs, "alice/second", layer) == len(LAYER)
+        oci_blobs.blob_size(alice, blobs, ghcr("alice/first"), layer)
+    assert oci_blobs.blob_size(alice, blobs, ghcr("alice/second"), layer) == len(LAYER)

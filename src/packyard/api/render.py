@@ -12,6 +12,7 @@ from packyard.domain.formats import traits
 from packyard.domain.types import (
     Account,
     Package,
+    PackageType,
     Repository,
     Version,
     Visibility,
@@ -288,7 +289,14 @@ class Renderer:
         for version in versions:
             metadata: JSON = {"package_type": type_name}
             if tagged:
-                metadata[type_name] = {"tags": list(version.tags)}
+                tags = list(version.tags)
+                # GitHub sends a docker version's tags as `tag` (what its clients read),
+                # while its own schema requires `tags`: both, so both hold.
+                metadata[type_name] = (
+                    {"tag": tags, "tags": tags}
+                    if package.package_type is PackageType.DOCKER
+                    else {"tags": tags}
+                )
             body: JSON = {
                 "id": version.id,
                 "name": version.name,

@@ -80,33 +80,47 @@ def main() -> None:
     envvar="PACKYARD_ACCESS_LOG",
     help="Log one line per request (method, path, status) on stderr.",
 )
-def serve(host: str, port: int, data_dir: Path | None, workers: int, access_log: bool) -> None:
-    """Start the server (REST API under /api/v3)."""
+@click.option(
+    "--docker-port",
+    type=int,
+    default=None,
+    envvar="PACKYARD_DOCKER_PORT",
+    help="Also serve the legacy Docker registry (names OWNER/REPOSITORY/IMAGE) on this port.",
+)
+def serve(
+    host: str,
+    port: int,
+    data_dir: Path | None,
+    workers: int,
+    access_log: bool,
+    docker_port: int | None,
+) -> None:
+    """Start the server (REST API under /api/v3).
+
+    \b
+    Examples:
+      packyard serve --port 8080
+      packyard serve --port 8080 --docker-port 8081 --access-log
+    """
     import os
 
-    import uvicorn
+    from packyard.cli.serving import run
 
+    if docker_port is not None:
+        os.environ["PACKYARD_DOCKER_PORT"] = str(docker_port)
     settings = _settings(data_dir, host, port)
     with _store(settings):  # migrations run once here, before any worker starts
         pass
     # Workers re-create the app from the environment, so hand them the resolved settings.
     os.environ["PACKYARD_DATA_DIR"] = str(settings.data_dir)
     os.environ.setdefault("PACKYARD_BASE_URL", settings.base_url)
+    legacy = f", legacy Docker registry on port {docker_port}" if docker_port else ""
     click.echo(
-        f"Packyard on {settings.base_url} (API {settings.api_url}), "
+        f"Packyard on {settings.base_url} (API {settings.api_url}){legacy}, "
         f"data in {settings.database_url or settings.data_dir}",
         err=True,
     )
-    uvicorn.run(
-        "packyard.asgi:app",
-        host=host,
-        port=port,
-        workers=workers,
-        # uvicorn's access lines are logged at INFO: the level opens for them only.
-        log_level="info" if access_log else "warning",
-        access_log=access_log,
-        lifespan="on",
-    )
+    run(host, port, docker_port, workers, access_log)
 
 
 @main.command()
@@ -266,6 +280,52 @@ def gc(data_dir: Path | None) -> None:
         f"purged {counts.packages} packages and {counts.versions} versions; reclaimed "
         f"{counts.blobs} blobs and {counts.uploads} abandoned uploads"
     )
+
+
+@main.group()
+def migrate() -> None:
+    """Moves between registries, as GitHub ran them."""
+
+
+@migrate.command("docker")
+@click.option("--owner", default=None, help="Only this user's or organization's images.")
+@data_dir_option
+def migrate_docker(owner: str | None, data_dir: Path | None) -> None:
+    """Move legacy Docker images (package_type docker) to the container registry.
+
+    Each OWNER/REPOSITORY/IMAGE becomes the container package OWNER/IMAGE with the same
+    versions, digests, tags, downloads and repository link; the legacy name keeps pulling
+    it. An image whose container name is taken stays, and is listed by GET
+    /user/docker/conflicts until the blocking package is deleted and this runs again.
+    Exits 3 when conflicts remain.
+
+    \b
+    Examples:
+      packyard migrate docker
+      packyard migrate docker --owner acme
+    """
+    from packyard.core.context import Context
+    from packyard.domain.errors import NotFound
+    from packyard.domain.types import ANONYMOUS
+    from packyard.registries.oci.migrate import migrate_docker as run_migration
+    from packyard.server import registered_formats
+
+    settings = _settings(data_dir)
+    with _store(settings) as store:
+        ctx = Context(
+            store, ANONYMOUS, _now(), settings.restore_window, registered_formats(settings)
+        )
+        try:
+            report = run_migration(ctx, owner)
+        except NotFound as error:
+            raise click.ClickException(error.message) from None
+    for line in report.moved:
+        click.echo(f"moved {line}")
+    for name in report.conflicts:
+        click.echo(f"conflict: {name} stays; its container name is taken", err=True)
+    click.echo(f"{len(report.moved)} moved, {len(report.conflicts)} conflicts")
+    if report.conflicts:
+        raise SystemExit(3)
 
 
 @main.group()

@@ -72,6 +72,11 @@ class Format:
     def forget_uploads(self, tx: Transaction, upload_ids: list[str]) -> None:
         """GC cancelled these abandoned uploads' bytes: drop what this format kept of them."""
 
+    def migration_conflicts(self, tx: Transaction, owner_id: int) -> list[Package]:
+        """The owner's packages of this type whose move to another registry failed because
+        their new name was taken (GitHub's `docker/conflicts`)."""
+        return []
+
 
 class Formats:
     """The registered formats, one per package type; unregistered types get the plain one."""

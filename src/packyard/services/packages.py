@@ -280,8 +280,10 @@ def restore_version(ctx: Context, address: PackageAddress, version_id: int | Non
 
 
 def docker_conflicts(ctx: Context, scope: OwnerScope, login: str | None) -> list[PackageView]:
-    """Packyard never migrated a Docker registry, so nothing ever conflicted."""
+    """The owner's `docker` packages the caller may read whose move to the container
+    registry (`packyard migrate docker`) found their container name taken."""
     with ctx.store.read() as tx:
-        resolve_owner(tx, ctx.actor, scope, login)
+        owner = resolve_owner(tx, ctx.actor, scope, login)
         enforce_listing(ctx.actor, Operation.READ)
-        return []
+        conflicted = ctx.formats[PackageType.DOCKER].migration_conflicts(tx, owner.id)
+        return [view(tx, p) for p in readable_packages(tx, ctx.actor, conflicted)]

@@ -21,6 +21,7 @@ from packyard.http.request import Request
 from packyard.http.response import Response
 from packyard.http.router import Route, Router
 from packyard.registries.oci.errors import ErrorCode, RegistryError, error_response, server_error
+from packyard.registries.oci.naming import CONTAINER, Naming
 from packyard.registries.oci.routes import (
     ANONYMOUS_TOKEN,
     PREFIX,
@@ -39,8 +40,9 @@ __all__ = ["PREFIX", "OciApp"]
 class OciApp(RegistryApp):
     prefix = PREFIX
 
-    def __init__(self, wiring: Wiring) -> None:
+    def __init__(self, wiring: Wiring, naming: Naming = CONTAINER) -> None:
         super().__init__(wiring)
+        self.naming = naming
         self.service = self.base_url.split("://", 1)[-1].rstrip("/")
         self.router: Router[Route[Handler, Needs]] = Router(ROUTES)
 
@@ -59,7 +61,7 @@ class OciApp(RegistryApp):
             route, params = found
             name, action = params.get("name", ""), route.needs.action
             ctx = self.wiring.context(actor)
-            return route.handler(Call(ctx, request, params, route.needs, self.blobs))
+            return route.handler(Call(ctx, request, params, route.needs, self.blobs, self.naming))
         except (RegistryError, DomainError) as error:
             return error_response(error, self._challenge(name, action))
 

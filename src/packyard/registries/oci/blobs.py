@@ -14,6 +14,7 @@ from packyard.domain.digests import DigestMismatch
 from packyard.domain.errors import DomainError
 from packyard.domain.oci import BlobUnknown, DigestInvalid, UploadOffsetInvalid, UploadUnknown
 from packyard.domain.rules import normalize_name
+from packyard.registries.oci.naming import RepoName, link_name
 from packyard.registries.oci.ports import OCI_ROWS
 from packyard.registries.oci.targets import (
     deletable,
@@ -23,41 +24,41 @@ from packyard.registries.oci.targets import (
 )
 
 
-def blob_size(ctx: Context, blobs: BlobStore, name: str, digest: str) -> int:
+def blob_size(ctx: Context, blobs: BlobStore, name: RepoName, digest: str) -> int:
     digest = digest_param(digest)
     with ctx.store.read() as tx:
-        target = resolve(tx, name)
+        target = resolve(tx, ctx, name)
         readable_or_pushable(tx, ctx, target)  # a pusher asks before it uploads
-        size = tx.rows(OCI_ROWS).linked_blob_size(target.owner.id, target.name, digest)
+        size = tx.rows(OCI_ROWS).linked_blob_size(target.owner.id, link_name(target), digest)
     if size is None or not blobs.exists(digest):
         raise BlobUnknown(f"blob {digest} is not in {name}")
     return size
 
 
-def start_upload(ctx: Context, blobs: BlobStore, name: str) -> str:
+def start_upload(ctx: Context, blobs: BlobStore, name: RepoName) -> str:
     with ctx.store.write() as tx:
-        target = resolve(tx, name)
+        target = resolve(tx, ctx, name)
         writable_package(tx, ctx.actor, target)
         upload_id = blobs.start_upload()
-        tx.rows(OCI_ROWS).create_upload(upload_id, target.owner.id, target.name, ctx.now)
+        tx.rows(OCI_ROWS).create_upload(upload_id, target.owner.id, link_name(target), ctx.now)
     return upload_id
 
 
-def _upload_of(tx: Transaction, ctx: Context, name: str, upload_id: str) -> Target:
-    target = resolve(tx, name)
+def _upload_of(tx: Transaction, ctx: Context, name: RepoName, upload_id: str) -> Target:
+    target = resolve(tx, ctx, name)
     writable_package(tx, ctx.actor, target)
     found = tx.rows(OCI_ROWS).find_upload(upload_id) if len(upload_id) == 32 else None
-    if found is None or found != (target.owner.id, normalize_name(target.name)):
+    if found is None or found != (target.owner.id, normalize_name(link_name(target))):
         raise UploadUnknown(f"no upload {upload_id} in {name}")
     return target
 
 
-def _gone(upload_id: str, name: str) -> UploadUnknown:
+def _gone(upload_id: str, name: RepoName) -> UploadUnknown:
     # The row outlived its bytes: cancelled elsewhere, or swept as abandoned.
     return UploadUnknown(f"no upload {upload_id} in {name}")
 
 
-def upload_size(ctx: Context, blobs: BlobStore, name: str, upload_id: str) -> int:
+def upload_size(ctx: Context, blobs: BlobStore, name: RepoName, upload_id: str) -> int:
     with ctx.store.read() as tx:
         _upload_of(tx, ctx, name, upload_id)
     try:
@@ -67,7 +68,7 @@ def upload_size(ctx: Context, blobs: BlobStore, name: str, upload_id: str) -> in
 
 
 def append_upload(
-    ctx: Context, blobs: BlobStore, name: str, upload_id: str, data: bytes, offset: int | None
+    ctx: Context, blobs: BlobStore, name: RepoName, upload_id: str, data: bytes, offset: int | None
 ) -> int:
     with ctx.store.read() as tx:
         _upload_of(tx, ctx, name, upload_id)
@@ -83,7 +84,7 @@ def append_upload(
 
 
 def finish_upload(
-    ctx: Context, blobs: BlobStore, name: str, upload_id: str, digest: str, data: bytes
+    ctx: Context, blobs: BlobStore, name: RepoName, upload_id: str, digest: str, data: bytes
 ) -> int:
     """The last chunk (possibly empty), the digest check, and the blob linked to the
     repository, or nothing at all."""
@@ -101,44 +102,46 @@ def finish_upload(
         raise DigestInvalid(str(mismatch)) from None
     with ctx.store.write() as tx:
         target = _upload_of(tx, ctx, name, upload_id)  # still theirs, still pushable
-        tx.rows(OCI_ROWS).link_blob(target.owner.id, target.name, digest, size, ctx.now)
+        tx.rows(OCI_ROWS).link_blob(target.owner.id, link_name(target), digest, size, ctx.now)
         tx.rows(OCI_ROWS).delete_upload(upload_id)
     return size
 
 
-def cancel_upload(ctx: Context, blobs: BlobStore, name: str, upload_id: str) -> None:
+def cancel_upload(ctx: Context, blobs: BlobStore, name: RepoName, upload_id: str) -> None:
     with ctx.store.write() as tx:
         _upload_of(tx, ctx, name, upload_id)
         tx.rows(OCI_ROWS).delete_upload(upload_id)
     blobs.cancel(upload_id)
 
 
-def mount_blob(ctx: Context, blobs: BlobStore, name: str, digest: str, source: str) -> int | None:
+def mount_blob(
+    ctx: Context, blobs: BlobStore, name: RepoName, digest: str, source: str
+) -> int | None:
     """Link a blob the caller can read in `source` into `name`; None if it cannot be."""
     digest = digest_param(digest)
     with ctx.store.write() as tx:
-        target = resolve(tx, name)
+        target = resolve(tx, ctx, name)
         writable_package(tx, ctx.actor, target)
         try:
-            origin = resolve(tx, source)
+            origin = resolve(tx, ctx, name.sibling(source))
             readable_or_pushable(tx, ctx, origin)
         except DomainError:
             return None  # mount refused: the client uploads instead, learning nothing
-        size = tx.rows(OCI_ROWS).linked_blob_size(origin.owner.id, origin.name, digest)
+        size = tx.rows(OCI_ROWS).linked_blob_size(origin.owner.id, link_name(origin), digest)
         if size is None or not blobs.touch(digest):
             return None
-        tx.rows(OCI_ROWS).link_blob(target.owner.id, target.name, digest, size, ctx.now)
+        tx.rows(OCI_ROWS).link_blob(target.owner.id, link_name(target), digest, size, ctx.now)
         return size
 
 
-def delete_blob(ctx: Context, name: str, digest: str) -> None:
+def delete_blob(ctx: Context, name: RepoName, digest: str) -> None:
     """Unlink a blob from the repository; its bytes go when nothing references them."""
     digest = digest_param(digest)
     with ctx.store.write() as tx:
-        target = resolve(tx, name)
+        target = resolve(tx, ctx, name)
         if target.package is None:
             readable_or_pushable(tx, ctx, target)  # the pusher, before any manifest
         else:
             deletable(tx, ctx, target)
-        if not tx.rows(OCI_ROWS).unlink_blob(target.owner.id, target.name, digest):
+        if not tx.rows(OCI_ROWS).unlink_blob(target.owner.id, link_name(target), digest):
             raise BlobUnknown(f"blob {digest} is not in {name}")

@@ -20,13 +20,21 @@ from packyard.core.formats import Format
 from packyard.core.ports import Transaction
 from packyard.domain.errors import Conflict
 from packyard.domain.types import Package, PackageType, Version
-from packyard.registries.oci.ports import OCI_ROWS
+from packyard.registries.oci.ports import DOCKER_ROWS, OCI_ROWS
 
 
 class OciFormat(Format):
-    def __init__(self, *, protect_children: bool = True) -> None:
-        super().__init__(PackageType.CONTAINER)
+    """The container format, and (with `package_type=DOCKER`) the legacy Docker registry's:
+    one OCI format whose manifests, deletes and GC are the same for both."""
+
+    def __init__(
+        self, *, protect_children: bool = True, package_type: PackageType = PackageType.CONTAINER
+    ) -> None:
+        super().__init__(package_type)
         self.protect_children = protect_children
+        # The blob links and uploads are shared by both types' repositories: one of the two
+        # instances looks after them for GC.
+        self.sweeps_links = package_type is PackageType.CONTAINER
 
     def before_delete(self, tx: Transaction, package: Package, version: Version) -> None:
         if not self.protect_children:
@@ -52,12 +60,26 @@ class OciFormat(Format):
         return deleted
 
     def extra_references(self, tx: Transaction, recent_since: datetime) -> set[str]:
+        if not self.sweeps_links:
+            return set()
         return tx.rows(OCI_ROWS).recently_linked_blobs(recent_since)
 
     def forget_unreferenced(self, tx: Transaction, cutoff: datetime) -> None:
-        tx.rows(OCI_ROWS).forget_stale_blob_links(cutoff)
+        if self.sweeps_links:
+            tx.rows(OCI_ROWS).forget_stale_blob_links(cutoff)
 
     def forget_uploads(self, tx: Transaction, upload_ids: list[str]) -> None:
+        if not self.sweeps_links:
+            return
         rows = tx.rows(OCI_ROWS)
         for upload_id in upload_ids:
             rows.delete_upload(upload_id)
+
+    def migration_conflicts(self, tx: Transaction, owner_id: int) -> list[Package]:
+        if self.package_type is not PackageType.DOCKER:
+            return []
+        found = (
+            tx.packages.find_package(owner_id, PackageType.DOCKER, name)
+            for name in tx.rows(DOCKER_ROWS).conflicted_packages(owner_id)
+        )
+        return [p for p in found if p is not None]

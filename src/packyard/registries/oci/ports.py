@@ -40,3 +40,19 @@ class OciRows(Protocol):
 
 
 OCI_ROWS: RowsKey[OciRows] = RowsKey("oci")
+
+
+class DockerRows(Protocol):
+    """Legacy Docker images' move to the container registry. Implemented by
+    `storage/db/docker.py`; registered by `server.py`."""
+
+    def migrated_image(self, repository_id: int, image: str) -> str | None: ...
+    def record_migration(
+        self, repository_id: int, image: str, package_id: int, migrated: bool, now: datetime
+    ) -> None: ...
+    def conflicted_packages(self, owner_id: int) -> list[str]: ...
+    def docker_packages(self, owner_id: int | None) -> list[tuple[int, str]]: ...
+    def move_links(self, owner_id: int, old: str, new: str) -> None: ...
+
+
+DOCKER_ROWS: RowsKey[DockerRows] = RowsKey("docker")

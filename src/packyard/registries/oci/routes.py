@@ -25,6 +25,7 @@ from packyard.http.threads import batches_from_thread, body_from_thread
 from packyard.registries.oci import blobs as oci_blobs
 from packyard.registries.oci import service as registry
 from packyard.registries.oci.errors import JSON, ErrorCode, RegistryError
+from packyard.registries.oci.naming import Naming, RepoName
 from packyard.services.auth import issue_oci_token
 
 PREFIX = "/v2"
@@ -70,10 +71,11 @@ class Call:
     params: Params
     needs: Needs
     blobs: BlobStore
+    naming: Naming
 
     @property
-    def name(self) -> str:
-        return self.params.get("name", "")
+    def name(self) -> RepoName:
+        return RepoName(self.params.get("name", ""), self.naming)
 
     @property
     def reference(self) -> str:
@@ -214,7 +216,7 @@ def tags(call: Call) -> Response:
         headers["Link"] = (
             f'<{PREFIX}/{call.name}/tags/list?n={n}&last={quote(found[-1])}>; rel="next"'
         )
-    return Response(200, {"name": call.name, "tags": found}, headers)
+    return Response(200, {"name": call.name.text, "tags": found}, headers)
 
 
 # uploads ------------------------------------------------------------------------------
@@ -278,12 +280,12 @@ def _append(call: Call, upload_id: str, offset: int | None) -> int:
     return size
 
 
-def _created(name: str, digest: str) -> Response:
+def _created(name: RepoName, digest: str) -> Response:
     headers = {"Location": f"{PREFIX}/{name}/blobs/{digest}", "Docker-Content-Digest": digest}
     return Response(201, headers=headers)
 
 
-def _progress(name: str, upload_id: str, size: int, status: int) -> Response:
+def _progress(name: RepoName, upload_id: str, size: int, status: int) -> Response:
     headers = {
         "Location": f"{PREFIX}/{name}/blobs/uploads/{upload_id}",
         "Range": f"0-{max(0, size - 1)}",

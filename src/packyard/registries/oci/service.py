@@ -40,6 +40,7 @@ from packyard.domain.rules import (
     exceeds_public_download_limit,
 )
 from packyard.domain.types import Package
+from packyard.registries.oci.naming import RepoName, link_name
 from packyard.registries.oci.ports import OCI_ROWS
 from packyard.registries.oci.targets import deletable, digest_param, readable_or_pushable, resolve
 
@@ -47,7 +48,7 @@ from packyard.registries.oci.targets import deletable, digest_param, readable_or
 def put_manifest(
     ctx: Context,
     blobs: BlobStore,
-    name: str,
+    name: RepoName,
     reference: str,
     content: bytes,
     content_type: str | None,
@@ -68,7 +69,7 @@ def put_manifest(
         digest, tag = "sha256:" + hashlib.sha256(content).hexdigest(), reference
     # Authorize, then write bytes, then write rows: nobody else's bytes reach the store.
     with ctx.store.read() as tx:
-        writable_package(tx, ctx.actor, resolve(tx, name))
+        writable_package(tx, ctx.actor, resolve(tx, ctx, name))
     if not blobs.touch(digest):
         blobs.put(content, digest)
     files = [stored_or_none(blobs, digest, len(content), "manifest", parsed.media_type)]
@@ -76,7 +77,7 @@ def put_manifest(
         files.append(stored_or_none(blobs, blob.digest, blob.size, blob.kind, blob.media_type))
     labels = _config_labels(blobs, parsed)
     with ctx.store.write() as tx:
-        target = resolve(tx, name)
+        target = resolve(tx, ctx, name)
         # The package first (locked, or created): a collector purging its versions locks it
         # before the links below, so both take their locks in one order.
         package = package_for_publish(
@@ -85,7 +86,7 @@ def put_manifest(
         # Relinked now, so a collector sweeping old, unreferenced links concurrently spares
         # them (it re-reads each link's age as it deletes it).
         linked = tx.rows(OCI_ROWS).relink_blobs(
-            target.owner.id, target.name, [b.digest for b in parsed.required_blobs], ctx.now
+            target.owner.id, link_name(target), [b.digest for b in parsed.required_blobs], ctx.now
         )
         for blob, file in zip(parsed.required_blobs, files[1:], strict=True):
             if blob.digest not in linked or file is None:
@@ -107,7 +108,9 @@ def put_manifest(
             )
         if tag is not None:
             tx.versions.move_tag(package.id, tag, record.version_id, ctx.now)
-        tx.rows(OCI_ROWS).link_blob(target.owner.id, target.name, digest, len(content), ctx.now)
+        tx.rows(OCI_ROWS).link_blob(
+            target.owner.id, link_name(target), digest, len(content), ctx.now
+        )
     return record
 
 
@@ -148,7 +151,7 @@ def _source_repository(tx: Transaction, target: Target, annotations: dict[str, s
 def get_manifest(
     ctx: Context,
     blobs: BlobStore,
-    name: str,
+    name: RepoName,
     reference: str,
     *,
     count_download: bool,
@@ -173,7 +176,7 @@ def get_manifest(
 
     with ctx.store.write() if count_download else ctx.store.read() as tx:
         _package, record = open_file(
-            tx, ctx, resolve(tx, name), find, count_download=count_download
+            tx, ctx, resolve(tx, ctx, name), find, count_download=count_download
         )
     return record, blobs.read_all(record.digest)
 
@@ -185,18 +188,18 @@ def accepts(accepted: list[str], media_type: str) -> bool:
     return any(a in (media_type, "*/*", "application/*") for a in accepted)
 
 
-def list_tags(ctx: Context, name: str, last: str | None, n: int | None) -> list[str]:
+def list_tags(ctx: Context, name: RepoName, last: str | None, n: int | None) -> list[str]:
     with ctx.store.read() as tx:
-        package = readable_package(tx, ctx.actor, resolve(tx, name))
+        package = readable_package(tx, ctx.actor, resolve(tx, ctx, name))
         return tx.versions.list_tags(package.id, last, n)
 
 
-def delete_manifest(ctx: Context, name: str, reference: str) -> None:
+def delete_manifest(ctx: Context, name: RepoName, reference: str) -> None:
     """By digest: delete that version (a REST-visible delete, restorable, under the
     download rule; the REST API's last-tagged-version rule does not apply). By tag: only
     the tag goes."""
     with ctx.store.write() as tx:
-        package = deletable(tx, ctx, resolve(tx, name))
+        package = deletable(tx, ctx, resolve(tx, ctx, name))
         if ":" not in reference:
             if not tx.versions.untag(package.id, reference):
                 raise ManifestUnknown(f"no tag {reference} in {name}")
@@ -211,11 +214,11 @@ def delete_manifest(ctx: Context, name: str, reference: str) -> None:
 
 
 def referrers(
-    ctx: Context, name: str, digest: str, artifact_type: str | None
+    ctx: Context, name: RepoName, digest: str, artifact_type: str | None
 ) -> list[ReferrerRecord]:
     digest = digest_param(digest)
     with ctx.store.read() as tx:
-        target = resolve(tx, name)
+        target = resolve(tx, ctx, name)
         if target.package is None:
             readable_or_pushable(tx, ctx, target)
             return []  # nothing refers to anything in a repository with no manifests yet

@@ -1,11 +1,10 @@
-"""`/v2/OWNER/NAME...` as the core sees it, and who may touch a repository's blobs."""
+"""`/v2/NAME...` as the core sees it, and who may touch a repository's blobs."""
 
 from __future__ import annotations
 
 from packyard.core.access import (
     Target,
     deletable_package,
-    find_target,
     not_known,
     readable_package,
     writable_package,
@@ -14,24 +13,15 @@ from packyard.core.context import Context
 from packyard.core.ports import Transaction
 from packyard.domain.digests import InvalidDigest, parse_digest
 from packyard.domain.errors import Forbidden
-from packyard.domain.oci import (
-    DigestInvalid,
-    NameInvalid,
-    is_valid_repository_name,
-    split_repository,
-)
-from packyard.domain.types import Package, PackageType
+from packyard.domain.oci import DigestInvalid
+from packyard.domain.types import Package
+from packyard.registries.oci.naming import RepoName
 
 
-def resolve(tx: Transaction, name: str) -> Target:
-    """`/v2/OWNER/NAME...` resolved: the owner, the package name, the package if it exists."""
-    if not is_valid_repository_name(name):
-        raise NameInvalid(f"invalid repository name: {name!r}")
-    try:
-        owner_login, package_name = split_repository(name)
-    except ValueError:
-        raise NameInvalid(f"repository names are OWNER/NAME: {name!r}") from None
-    return find_target(tx, owner_login, PackageType.CONTAINER, package_name, f"repository {name}")
+def resolve(tx: Transaction, ctx: Context, name: RepoName) -> Target:
+    """`/v2/NAME...` resolved by the naming of the endpoint it came through: the owner, the
+    package name, the package if it exists."""
+    return name.resolve(tx, ctx.actor)
 
 
 def readable_or_pushable(tx: Transaction, ctx: Context, target: Target) -> None:

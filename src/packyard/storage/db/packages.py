@@ -200,6 +200,16 @@ class SqlPackages(Rows):
             ).rowcount
         )
 
+    def retype_package(self, package_id: int, package_type: PackageType, now: datetime) -> None:
+        """The package, with its id, versions and files, is now of `package_type` (a legacy
+        Docker image moved to the container registry)."""
+        p = t.packages
+        self.conn.execute(
+            update(p)
+            .where(p.c.id == package_id)
+            .values(package_type=package_type.value, updated_at=now)
+        )
+
     def restore_package(self, package_id: int, now: datetime) -> bool:
         p = t.packages
         return bool(

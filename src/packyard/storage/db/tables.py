@@ -262,6 +262,20 @@ oci_references = Table(
     Index("ix_oci_references_digest", "package_id", "digest"),
 )
 
+# Legacy Docker images (`package_type=docker`) and their move to the container registry:
+# one row per image a migration tried, keyed by the legacy name's repository and image.
+# `migrated`: the package is now the container package of the same id, and the legacy name
+# still reaches it; otherwise its container name was taken (GitHub's "docker conflicts").
+docker_migrations = Table(
+    "docker_migrations",
+    metadata,
+    Column("repository_id", ForeignKey("repositories.id", ondelete="CASCADE"), primary_key=True),
+    Column("image", String(255), primary_key=True),  # normalized
+    Column("package_id", ForeignKey("packages.id", ondelete="CASCADE"), nullable=False),
+    Column("migrated", Boolean, nullable=False),
+    Column("attempted_at", TS, nullable=False),
+)
+
 # --- the npm registry ---------------------------------------------------------------------
 
 # An npm version: its package.json as published; its tarball is the version's file.
