@@ -14,6 +14,8 @@ are files, and the event loop must not wait on either. Blob bodies are read by t
 
 from __future__ import annotations
 
+import re
+
 from packyard.auth.tokens import parse_authorization
 from packyard.domain.errors import DomainError
 from packyard.domain.types import ANONYMOUS, Actor
@@ -36,6 +38,10 @@ from packyard.services.auth import authenticate
 
 __all__ = ["PREFIX", "OciApp"]
 
+# A Host header fit to be put in a challenge (a name or address, and a port): anything else
+# is not echoed back.
+HOST = re.compile(r"[A-Za-z0-9.\-]{1,253}(:[0-9]{1,5})?|\[[0-9A-Fa-f:.]{2,45}\](:[0-9]{1,5})?")
+
 
 class OciApp(RegistryApp):
     prefix = PREFIX
@@ -43,6 +49,9 @@ class OciApp(RegistryApp):
     def __init__(self, wiring: Wiring, naming: Naming = CONTAINER) -> None:
         super().__init__(wiring)
         self.naming = naming
+        # The legacy endpoint has a port (or host) of its own: its challenges send clients
+        # to the token endpoint on the host they reached, which may be the only one they can.
+        self.realm_from_host = naming is not CONTAINER
         self.service = self.base_url.split("://", 1)[-1].rstrip("/")
         self.router: Router[Route[Handler, Needs]] = Router(ROUTES)
 
@@ -63,7 +72,7 @@ class OciApp(RegistryApp):
             ctx = self.wiring.context(actor)
             return route.handler(Call(ctx, request, params, route.needs, self.blobs, self.naming))
         except (RegistryError, DomainError) as error:
-            return error_response(error, self._challenge(name, action))
+            return error_response(error, self._challenge(name, action, request))
 
     def _actor(self, headers: dict[str, str]) -> Actor:
         token = parse_authorization(headers.get("authorization"))
@@ -71,6 +80,10 @@ class OciApp(RegistryApp):
             return ANONYMOUS
         return authenticate(self.store, token, self.clock(), oci_tokens=True)
 
-    def _challenge(self, name: str, action: Action) -> str:
+    def _challenge(self, name: str, action: Action, request: Request) -> str:
         scope = f',scope="repository:{name}:{action}"' if name else ""
-        return f'Bearer realm="{self.base_url}/v2/token",service="{self.service}"{scope}'
+        base, service = self.base_url, self.service
+        host = request.headers.get("host")
+        if self.realm_from_host and host and HOST.fullmatch(host):
+            base, service = f"{self.base_url.split('://', 1)[0]}://{host}", host
+        return f'Bearer realm="{base}/v2/token",service="{service}"{scope}'

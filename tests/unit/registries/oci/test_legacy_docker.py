@@ -239,3 +239,23 @@ def test_migration_moves_images_and_reports_conflicts_in_every_scope(
     assert api.get("/user/docker/conflicts", ALICE).json() == []
     assert pull(legacy, "alice/tools/taken", "v1").content == manifest()
     assert run() == ([], ["acme/web/app"])  # run again: nothing more to move
+
+
+def test_the_legacy_endpoint_sends_clients_to_its_own_host_for_tokens(
+    legacy: TestClient, ghcr: TestClient
+) -> None:
+    challenge = legacy.get("/v2/").headers["www-authenticate"]
+    assert challenge.startswith('Bearer realm="http://docker.testserver/v2/token"')
+    assert (
+        ghcr.get("/v2/")
+        .headers["www-authenticate"]
+        .startswith('Bearer realm="http://testserver/v2/token"')
+    )
+    token = legacy.get("/v2/token", auth=("alice", ALICE)).json()["token"]
+    assert legacy.get("/v2/", headers=auth(token)).status_code == 200
+
+
+def test_a_host_header_unfit_for_a_challenge_is_not_echoed(legacy: TestClient) -> None:
+    answer = legacy.get("/v2/", headers={"Host": 'docker.evil", realm="x'})
+    assert answer.status_code == 401
+    assert answer.headers["www-authenticate"].startswith('Bearer realm="http://testserver/v2/')
