@@ -455,6 +455,17 @@ def test_a_token_without_delete_packages_cannot_yank(pushed: Pushed, tmp_path: P
     reader = GemMachine.at(tmp_path, f"Bearer {MONA_READ}")
     refused = reader.yank(host(pushed.server), "pky_yank", YANK_2.version)
     assert "0.2.0" in versions(pushed.server, "pky_yank"), refused.output
+    answer = httpx.request(
+        "DELETE",
+        f"{host(pushed.server)}/api/v1/gems/yank",
+        content=b"gem_name=pky_yank&version=0.2.0",
+        headers={
+            "Authorization": f"Bearer {MONA_READ}",
+            "Content-Type": "application/x-www-form-urlencoded",
+        },
+    )
+    assert answer.status_code == 403, answer.text
+    assert answer.text.strip() in refused.output  # what `gem yank` printed
 
 
 @pytest.fixture
