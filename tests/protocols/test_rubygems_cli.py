@@ -260,6 +260,9 @@ def test_bundle_install_from_packyard_and_require(bundled: Bundled) -> None:
     said = bundled.bundle.says("pky_greeter")
     assert said.ok, said.output
     assert said.output.strip() == f"{GREETER.says} + {HELLO_11_LINUX.says}"
+    # Bundler's own word for the index it read: "gem metadata" (compact index or dependency
+    # API), not "source index" (the full index it falls back to).
+    assert "Fetching gem metadata from" in bundled.installed, bundled.installed
     assert "pky_hello (1.1.0-x86_64-linux)" in bundled.bundle.lockfile()
 
 
