@@ -322,6 +322,7 @@ def test_gem_install_of_a_private_gem_without_credentials_fails(
     machine = GemMachine.at(tmp_path)
     anonymous = machine.install(source(pushed.server, None, None), "pky_hello", version="1.0.0")
     assert not anonymous.ok, anonymous.output
+    assert "Could not find a valid gem 'pky_hello' (= 1.0.0)" in anonymous.output
     assert not machine.cached(HELLO_1).exists()
 
 
@@ -419,6 +420,7 @@ def test_gem_yank_deletes_the_version_everywhere_and_rest_restores_it(
     before = versions(server, "pky_yank")
     yanked = mona.yank(host(server), "pky_yank", YANK_1.version)
     try:
+        assert "Successfully deleted gem: pky_yank (0.1.0)" in yanked.output, yanked.output
         # `gem yank` exits 0 whatever the answer (RubyGems 3.3): the REST API tells.
         assert sorted(versions(server, "pky_yank")) == ["0.2.0"], yanked.output
         assert versions(server, "pky_yank", "deleted") == {"0.1.0": before["0.1.0"]}
