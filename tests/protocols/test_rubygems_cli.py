@@ -20,7 +20,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.protocols.conftest import LiveServer
+from tests.protocols.conftest import LiveServer, serving
 from tests.protocols.rubygems_support import (
     TEMPLATES,
     AccessLog,
@@ -108,6 +108,16 @@ class Pushed:
 def gems(tmp_path_factory: pytest.TempPathFactory) -> dict[GemSource, Built]:
     """Every gem the module pushes, built once (`gem build` takes ~0.2 s a gem)."""
     return build((*PUSHED, BARE, DENIED), tmp_path_factory.mktemp("gems"))
+
+
+@pytest.fixture(scope="module")
+def live_server(
+    live_database: str, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[LiveServer]:
+    """conftest's server with its access log on: server.log shows what each client asked."""
+    data = tmp_path_factory.mktemp("data")
+    with serving(live_database, data, {"PACKYARD_ACCESS_LOG": "1"}) as server:
+        yield server
 
 
 @pytest.fixture(scope="module")
@@ -268,7 +278,7 @@ def test_bundle_install_from_packyard_and_require(bundled: Bundled) -> None:
 
 def test_bundle_install_uses_the_compact_index(bundled: Bundled) -> None:
     asked = bundled.requests
-    assert asked, "server.log has no access-log lines: is uvicorn's access log on?"
+    assert asked, "server.log has no access-log lines: is PACKYARD_ACCESS_LOG on?"
     assert "GET versions" in asked, asked
     assert {"GET info/pky_greeter", "GET info/pky_hello"} <= set(asked), asked
     assert not [path for path in asked if "specs.4.8" in path], asked  # no full index
