@@ -334,6 +334,13 @@ def test_gem_install_of_a_private_gem_without_credentials_fails(
     assert not anonymous.ok, anonymous.output
     assert "Could not find a valid gem 'pky_hello' (= 1.0.0)" in anonymous.output
     assert not machine.cached(HELLO_1).exists()
+    # Anonymous callers learn nothing either: a private gem answers as one not there.
+    mine, nothing = (
+        httpx.get(f"{host(pushed.server)}/gems/{name}-1.0.0.gem")
+        for name in ("pky_hello", ABSENT.name)
+    )
+    assert mine.status_code in (401, 404), mine.status_code
+    assert (mine.status_code, mine.text) == (nothing.status_code, nothing.text)
 
 
 def test_a_public_gem_installs_without_credentials(pushed: Pushed, tmp_path: Path) -> None:
