@@ -90,3 +90,10 @@ def open_file(
     if count_download:
         tx.versions.record_download(file.version_id, ctx.now.strftime("%Y-%m-%d"))
     return package, file
+
+
+def count_download(ctx: Context, version_id: int) -> None:
+    """One download of the version, on its own (a registry that found the file in a read
+    counts in a write of its own, off the event loop)."""
+    with ctx.store.write() as tx:
+        tx.versions.record_download(version_id, ctx.now.strftime("%Y-%m-%d"))

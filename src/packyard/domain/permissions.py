@@ -116,7 +116,12 @@ def package_role(actor: Actor, package: Package, facts: AccessFacts) -> Role:
         return role
     role = max(role, facts.grant)
     if package.inherit_access and package.repository_id is not None:
-        role = max(role, repository_role(facts))
+        # A linked package "inherits the repository's access permissions, but not its
+        # visibility" (GitHub): its collaborators' roles, not the read a public (or, for
+        # members, internal) repository gives everyone.
+        role = max(
+            role, repository_role(AccessFacts(repository_permission=facts.repository_permission))
+        )
     return role
 
 

@@ -116,3 +116,21 @@ def test_actions_permissions_become_scopes() -> None:
     assert "delete:packages" in scopes_for_actions("write")
     assert scopes_for_actions("read") == frozenset({"read:packages"})
     assert scopes_for_actions(None) == frozenset()
+
+
+@pytest.mark.parametrize("ptype", [PackageType.CONTAINER, PackageType.NPM, PackageType.RUBYGEMS])
+def test_a_linked_package_inherits_permissions_but_not_visibility(ptype: PackageType) -> None:
+    # GitHub: linked "automatically inherits the linked repository's access permissions,
+    # but not its visibility". A private package of a public repository stays private.
+    private = pkg(ptype=ptype, repository_id=5)
+    public_repo = AccessFacts(repository_visibility=Visibility.PUBLIC)
+    assert package_role(actor(BOB), private, public_repo) is Role.NONE
+    internal_repo = AccessFacts(org_role=OrgRole.MEMBER, repository_visibility=Visibility.INTERNAL)
+    assert package_role(actor(BOB), pkg(ACME, ptype, repository_id=5), internal_repo) is Role.NONE
+    collaborator = AccessFacts(
+        repository_permission=RepositoryPermission.WRITE, repository_visibility=Visibility.PUBLIC
+    )
+    assert package_role(actor(BOB), private, collaborator) is Role.WRITE
+    # Repository-scoped packages have the repository's visibility as their own.
+    maven = pkg(ptype=PackageType.MAVEN, visibility=Visibility.PUBLIC, repository_id=5)
+    assert package_role(actor(BOB), maven, public_repo) is Role.READ

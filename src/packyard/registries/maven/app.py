@@ -13,6 +13,7 @@ from urllib.parse import unquote
 
 from packyard.auth.tokens import parse_authorization
 from packyard.core.context import Context
+from packyard.core.files import count_download
 from packyard.domain.errors import DomainError, NotFound, Unauthenticated
 from packyard.domain.maven import ArtifactFile, parse_path
 from packyard.domain.types import ANONYMOUS, Actor
@@ -79,7 +80,7 @@ class MavenApp(RegistryApp):
         if served.download is not None:
             # Counting is a write: in a worker thread, so a write lock held elsewhere (a
             # deploy committing) never stalls the event loop.
-            await in_thread(maven.count_download, ctx, served.download)
+            await in_thread(count_download, ctx, served.download)
         return response
 
     def handle(self, request: Request) -> Response:

@@ -154,11 +154,6 @@ def read(ctx: Context, address: Address, *, head: bool) -> Served:
     return Served(file=found, download=found.version_id if counted else None)
 
 
-def count_download(ctx: Context, version_id: int) -> None:
-    with ctx.store.write() as tx:
-        tx.versions.record_download(version_id, ctx.now.strftime("%Y-%m-%d"))
-
-
 def _stored_file(tx: Transaction, ctx: Context, address: Address, file: ArtifactFile) -> FileRecord:
     target, package = _readable(tx, ctx, address)
     version = _version(tx, target, package, file.version)

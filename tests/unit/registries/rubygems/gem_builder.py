@@ -93,14 +93,15 @@ def gemspec_yaml(
 
 
 def _tar(members: dict[str, bytes], compress: bool = False) -> bytes:
+    """The same bytes for the same members, every time (mtimes 0, the gzip header's too)."""
     out = io.BytesIO()
-    with tarfile.open(fileobj=out, mode="w:gz" if compress else "w") as tar:
+    with tarfile.open(fileobj=out, mode="w") as tar:
         for name, data in members.items():
             info = tarfile.TarInfo(name)
             info.size = len(data)
             info.mode = 0o644
             tar.addfile(info, io.BytesIO(data))
-    return out.getvalue()
+    return gzip.compress(out.getvalue(), mtime=0) if compress else out.getvalue()
 
 
 def gem_from_yaml(spec_yaml: str, name: str = "hello") -> bytes:
