@@ -36,6 +36,8 @@ from packyard.registries.npm.app import PREFIX as NPM_PREFIX
 from packyard.registries.npm.app import NpmApp
 from packyard.registries.npm.hooks import NpmFormat
 from packyard.registries.npm.ports import NPM_ROWS, NpmRows
+from packyard.registries.nuget.app import PREFIX as NUGET_PREFIX
+from packyard.registries.nuget.app import NuGetApp
 from packyard.registries.oci.app import PREFIX as OCI_PREFIX
 from packyard.registries.oci.app import OciApp
 from packyard.registries.oci.hooks import OciFormat
@@ -106,6 +108,8 @@ REGISTRATIONS = (
     Registration(MAVEN_PREFIX, MavenApp, lambda _s: MavenFormat(), {MAVEN_ROWS: SqlMavenRows}),
     # A gem's spec lives in its files' properties: no rows of its own, the plain hooks.
     Registration(RUBYGEMS_PREFIX, RubyGemsApp, lambda _s: Format(PackageType.RUBYGEMS), {}),
+    # A package's manifest lives in its .nupkg's properties: no rows of its own either.
+    Registration(NUGET_PREFIX, NuGetApp, lambda _s: Format(PackageType.NUGET), {}),
 )
 
 

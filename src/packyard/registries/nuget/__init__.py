@@ -1,0 +1,1 @@
+"""GitHub's NuGet registry: the v3 protocol at /_registry/nuget/OWNER/."""

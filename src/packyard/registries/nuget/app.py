@@ -1,0 +1,231 @@
+"""GitHub's NuGet registry at /_registry/nuget/OWNER/ (GitHub Enterprise Server's path form
+of nuget.pkg.github.com/OWNER/index.json): the v3 protocol nuget.exe and `dotnet nuget`
+speak — the service index, push and delete, registrations, the flat container and search.
+The addresses are drawn in `documents.py`.
+
+GitHub asks for a token even for public packages, and so does this registry: every request
+without credentials is answered 401 with a Basic challenge, which is what makes nuget.config's
+`packageSourceCredentials` be sent at all (the client tries without them first). A token
+comes as Basic's password (any user name), as a Bearer token, or as the API key
+(`X-NuGet-ApiKey`); when both are sent, `Authorization` decides, so a placeholder API key
+beside real credentials does no harm.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from packyard.auth.tokens import parse_authorization
+from packyard.core.context import Context
+from packyard.core.ports import BlobStore
+from packyard.domain.errors import DomainError, NotFound, Unauthenticated
+from packyard.domain.nuget import (
+    DEFAULT_SEARCH_TAKE,
+    MAX_NUPKG_SIZE,
+    MAX_SEARCH_TAKE,
+    NuGetInvalid,
+    wants_semver2,
+)
+from packyard.domain.types import Actor
+from packyard.http.request import Request
+from packyard.http.response import Blob, Response
+from packyard.http.router import Params, Route, Router
+from packyard.http.threads import batches_from_thread
+from packyard.registries.nuget import documents
+from packyard.registries.nuget import service as nuget
+from packyard.registries.nuget.errors import error_response, server_error, text
+from packyard.registries.nuget.nupkg import package_of_push
+from packyard.registries.wiring import RegistryApp, Wiring
+from packyard.services.auth import authenticate
+
+PREFIX = "/_registry/nuget"
+OCTETS = "application/octet-stream"
+XML = "application/xml"
+API_KEY_HEADER = "x-nuget-apikey"
+# A push's multipart form around the package: boundaries and a part's headers.
+MAX_FORM_OVERHEAD = 64 * 1024
+# The body is read in batches this large, so an oversized push is refused early.
+READ_BATCH = 1024 * 1024
+TRUE = "true"
+
+
+@dataclass(frozen=True, slots=True)
+class Call:
+    ctx: Context
+    request: Request
+    params: Params
+    blobs: BlobStore
+    feed: documents.Feed
+
+    @property
+    def owner(self) -> str:
+        return self.params["owner"]
+
+
+Handler = Callable[[Call], Response]
+
+
+# handlers -----------------------------------------------------------------------------
+
+
+def service_index(call: Call) -> Response:
+    nuget.feed_owner(call.ctx, call.owner)
+    return Response(200, documents.service_index(call.feed))
+
+
+def registration_index(call: Call) -> Response:
+    package_id = call.params["id"]
+    found = nuget.versions(call.ctx, call.owner, package_id)
+    return Response(200, documents.registration_index(call.feed, found[0].spec.id, found))
+
+
+def registration_leaf(call: Call) -> Response:
+    leaf = call.params["leaf"]
+    if not leaf.endswith(".json"):
+        raise NotFound(f"{leaf} is not known")
+    found = nuget.version(call.ctx, call.owner, call.params["id"], leaf.removesuffix(".json"))
+    return Response(200, documents.registration_leaf(call.feed, found))
+
+
+def flat_versions(call: Call) -> Response:
+    found = nuget.versions(call.ctx, call.owner, call.params["id"])
+    return Response(200, documents.flat_versions(found))
+
+
+def package_file(call: Call) -> Response:
+    """A `.nupkg` (each GET counts one download of its version) or a `.nuspec`."""
+    name = call.params["file"]
+    file = nuget.package_file(
+        call.ctx,
+        call.owner,
+        call.params["id"],
+        call.params["version"],
+        name,
+        count_download=call.request.method == "GET",
+    )
+    blobs, digest = call.blobs, file.digest
+    return Response(
+        200,
+        headers={
+            "Content-Type": XML if name.lower().endswith(".nuspec") else OCTETS,
+            "ETag": f'"{file.hashes.get("sha256", digest)}"',
+        },
+        blob=Blob(file.size, lambda start, end: blobs.read(digest, start, end), ranges=True),
+    )
+
+
+def search(call: Call) -> Response:
+    query = call.request.query
+    skip = _count(query.get("skip", ""), 0, "skip")
+    take = min(_count(query.get("take", ""), DEFAULT_SEARCH_TAKE, "take"), MAX_SEARCH_TAKE)
+    found = nuget.search(
+        call.ctx,
+        call.owner,
+        query.get("q", ""),
+        slice(skip, skip + take),
+        prerelease=query.get("prerelease", "").lower() == TRUE,
+        semver2=wants_semver2(query.get("semVerLevel", "")),
+    )
+    return Response(200, documents.search_results(call.feed, found.total, found.found))
+
+
+def _count(value: str, default: int, name: str) -> int:
+    if not value:
+        return default
+    if not value.isdigit():
+        raise NuGetInvalid(f"{name} must be a whole number, not {value!r}")
+    return int(value)
+
+
+def push(call: Call) -> Response:
+    spec = nuget.push(
+        call.ctx, call.blobs, call.owner, lambda: _package_of(call.request, MAX_NUPKG_SIZE)
+    )
+    return text(201, f"Your package {spec.id} {spec.version} was pushed.")
+
+
+def _package_of(request: Request, limit: int) -> bytes:
+    """The pushed `.nupkg`, refused as soon as the body passes what a package of `limit`
+    bytes in its form can be, so an oversized push is never held whole."""
+    too_large = NuGetInvalid(f"The package is larger than the limit of {limit} bytes.")
+    length = request.headers.get("content-length", "")
+    if length.isdigit() and int(length) > limit + MAX_FORM_OVERHEAD:
+        raise too_large
+    batches, size = [], 0
+    for batch in batches_from_thread(request, READ_BATCH):
+        size += len(batch)
+        if size > limit + MAX_FORM_OVERHEAD:
+            raise too_large
+        batches.append(batch)
+    package = package_of_push(request.headers.get("content-type", ""), b"".join(batches))
+    if len(package) > limit:
+        raise too_large
+    return package
+
+
+def delete(call: Call) -> Response:
+    nuget.delete(call.ctx, call.owner, call.params["id"], call.params["version"])
+    return Response(204, content=b"")
+
+
+# the table ----------------------------------------------------------------------------
+
+OWNER = "{owner}"
+PUBLISH = (OWNER, "api", "v2", "package")
+
+
+def readable(pattern: tuple[str, ...], handler: Handler) -> list[Route[Handler, None]]:
+    """GET, and HEAD (answered with GET's headers), of one path."""
+    return [Route(method, (OWNER, *pattern), handler, None) for method in ("GET", "HEAD")]
+
+
+ROUTES: list[Route[Handler, None]] = [
+    *readable(("index.json",), service_index),
+    # The router ignores a trailing `/`: `PUT …/api/v2/package/`, as some clients send it,
+    # is this route too. GitHub's own publish address is the feed's root: taken as well.
+    Route("PUT", PUBLISH, push, None),
+    Route("PUT", (OWNER,), push, None),
+    Route("DELETE", (*PUBLISH, "{id}", "{version}"), delete, None),
+    *readable(("registration", "{id}", "index.json"), registration_index),
+    *readable(("registration", "{id}", "{leaf}"), registration_leaf),
+    *readable(("download", "{id}", "index.json"), flat_versions),
+    *readable(("download", "{id}", "{version}", "{file}"), package_file),
+    *readable(("query",), search),
+]
+
+
+class NuGetApp(RegistryApp):
+    prefix = PREFIX
+
+    def __init__(self, wiring: Wiring) -> None:
+        super().__init__(wiring)
+        self.router = Router(ROUTES)
+
+    def server_error(self) -> Response:
+        return server_error()
+
+    def handle(self, request: Request) -> Response:
+        try:
+            actor = self._actor(request.headers)
+            if actor.anonymous:
+                # GitHub answers every anonymous request so, public packages too; clients
+                # then send the source's credentials.
+                raise Unauthenticated("authentication required")
+            ctx = self.wiring.context(actor)
+            found = self.router.match(request.method, request.raw_path)
+            if found is None:
+                if self.router.knows(request.raw_path):
+                    return text(405, "Method Not Allowed")
+                raise NotFound("not found")
+            route, params = found
+            feed = documents.Feed(f"{self.base_url}{PREFIX}/{params['owner']}")
+            return route.handler(Call(ctx, request, params, self.blobs, feed))
+        except DomainError as error:
+            return error_response(error)
+
+    def _actor(self, headers: dict[str, str]) -> Actor:
+        token = parse_authorization(headers.get("authorization"))
+        if token is None:
+            token = headers.get(API_KEY_HEADER) or None
+        return authenticate(self.store, token, self.clock())
