@@ -172,7 +172,14 @@ def test_pushes_are_three_versions_linked_to_the_repository_in_the_nuspec(
 def test_a_push_says_the_package_was_pushed(pushed: Pushed) -> None:
     said = pushed.said[HELLO_BETA].output
     assert "Your package was pushed." in said, said
-    assert re.search(r"^\s+Created http://\S+/_registry/nuget/mona/ ", said, re.M), said
+    assert re.search(r"^\s+Created http://\S+ \d+ms$", said, re.M), said
+
+
+def test_a_push_goes_to_the_owner_s_root_as_on_github(pushed: Pushed) -> None:
+    # GitHub's PackagePublish resource is https://nuget.pkg.github.com/OWNER/ (seen on the
+    # wire), so a script that PUTs there by hand works against Packyard too.
+    said = pushed.said[HELLO_BETA].output
+    assert f"  PUT {pushed.server.url}{PREFIX}\n" in said, said
 
 
 def test_a_second_push_of_a_version_is_a_409_nuget_prints(pushed: Pushed, tmp_path: Path) -> None:
