@@ -148,9 +148,9 @@ def pack(root: Path, packages: list[Package]) -> list[Package]:
   <files><file src="content/*.txt" target="content" /></files>
 </package>
 """)
-        nuget(
-            root / "packer", "pack", f"{package.id}.nuspec", "-OutputDirectory", ".", cwd=directory
-        )
+        # A machine each: two first runs at once would both write the user's NuGet.Config.
+        machine = directory / "machine"
+        nuget(machine, "pack", f"{package.id}.nuspec", "-OutputDirectory", ".", cwd=directory)
         data = (directory / f"{package.id}.{VERSION}.nupkg").read_bytes()
         return Package(package.id, package.dependencies, data)
 
