@@ -98,6 +98,12 @@ GRADLE = Requirement("gradle", "apt-get install gradle maven (Debian's Gradle 4.
 RUBY = Requirement("ruby", _APT.format("ruby ruby-dev"))
 BUNDLER = Requirement("bundler", _APT.format("bundler"))
 NGINX = Requirement("nginx", _APT.format("nginx"))
+MONO = Requirement(
+    "mono",
+    "apt-get install mono-runtime and the libmono-*-cil assemblies scripts/test lists for "
+    "nuget.exe (scripts/test does, when run as root)",
+)
+NUGET_EXE = Requirement("nuget-exe (npm)", _NPM_CI)
 GIT_AND_CURL = Requirement("git, curl", "apt-get install git curl")
 GIT_CHECKOUT = Requirement("git checkout", "run the suite in a git clone of Packyard")
 
