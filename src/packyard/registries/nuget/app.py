@@ -187,6 +187,7 @@ ROUTES: list[Route[Handler, None]] = [
     Route("PUT", PUBLISH, push, None),
     Route("PUT", (OWNER,), push, None),
     Route("DELETE", (*PUBLISH, "{id}", "{version}"), delete, None),
+    Route("DELETE", (OWNER, "{id}", "{version}"), delete, None),
     *readable(("registration", "{id}", "index.json"), registration_index),
     *readable(("registration", "{id}", "{leaf}"), registration_leaf),
     *readable(("download", "{id}", "index.json"), flat_versions),

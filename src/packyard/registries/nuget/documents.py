@@ -5,7 +5,8 @@ container's version list, and search results.
 Every address is under the feed's root, `{base}/_registry/nuget/OWNER`:
 
     index.json                                       the service index
-    api/v2/package                                   PackagePublish: PUT, DELETE {id}/{version}
+    (the root itself)                                PackagePublish: PUT, DELETE {id}/{version}
+                                                     (as GitHub's; api/v2/package answers too)
     registration/{lowerid}/index.json                RegistrationsBaseUrl (every version of it)
     registration/{lowerid}/{lowerversion}.json       a registration leaf
     download/{lowerid}/index.json                    PackageBaseAddress: the versions
@@ -68,7 +69,8 @@ class Feed:
 
     @property
     def publish(self) -> str:
-        return f"{self.root}/api/v2/package"
+        # GitHub's PackagePublish is the feed's root: `nuget push` PUTs to `…/OWNER/`.
+        return self.root
 
     @property
     def registrations(self) -> str:

@@ -80,7 +80,7 @@ def get(client: TestClient, path: str, token: str | None = ALICE) -> httpx.Respo
 
 
 def delete(client: TestClient, path: str, token: str = ALICE) -> httpx.Response:
-    return client.delete(f"{PUBLISH}/{path}", headers={"X-NuGet-ApiKey": token})
+    return client.delete(f"{BASE}/{path}", headers={"X-NuGet-ApiKey": token})
 
 
 def rest(client: TestClient, method: str, path: str, token: str = ALICE) -> httpx.Response:
@@ -106,7 +106,7 @@ def test_the_service_index_lists_what_nuget_exe_needs(client: TestClient) -> Non
     assert answer.status_code == 200
     resources = {r["@type"]: r["@id"] for r in answer.json()["resources"]}
     assert answer.json()["version"] == "3.0.0"
-    assert resources["PackagePublish/2.0.0"] == f"{ROOT}/api/v2/package"
+    assert resources["PackagePublish/2.0.0"] == ROOT  # GitHub's: nuget push PUTs to OWNER/
     for version in ("", "/3.0.0-beta", "/3.0.0-rc", "/3.4.0", "/3.6.0"):
         assert resources["RegistrationsBaseUrl" + version] == f"{ROOT}/registration/"
     assert resources["PackageBaseAddress/3.0.0"] == f"{ROOT}/download/"
