@@ -37,8 +37,14 @@ from packyard.domain.types import (
 )
 
 REQUIRES_AUTHENTICATION = "authentication required"
+READ_SCOPES_MESSAGE = "reading packages needs a token with read:packages"
 PUBLISH_SCOPES_MESSAGE = "publishing needs a token with read:packages and write:packages"
 DELETE_SCOPES_MESSAGE = "deleting needs a token with read:packages and delete:packages"
+_SCOPES_MESSAGES = {
+    Operation.READ: READ_SCOPES_MESSAGE,
+    Operation.PUBLISH: PUBLISH_SCOPES_MESSAGE,
+    Operation.DELETE: DELETE_SCOPES_MESSAGE,
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,6 +84,21 @@ def find_target(
         raise NotFound(f"{label} is not known")
     package = tx.packages.find_package(owner.id, package_type, name)
     return Target(owner, package_type, name, package, label, repository)
+
+
+def check_scopes(
+    actor: Actor, operation: Operation, *, anonymous: str | None = REQUIRES_AUTHENTICATION
+) -> None:
+    """Before existence is looked at: a token whose scopes cannot `operation` anywhere is
+    refused so (and learns nothing of what exists); an anonymous caller is asked to log in
+    with the message `anonymous`, or passes when it is None (to see what is public)."""
+    if actor.anonymous:
+        if anonymous is not None:
+            raise Unauthenticated(anonymous)
+        return
+    scopes = REQUIRED_SCOPES[operation]
+    if missing_scopes(actor, scopes):
+        raise Forbidden(_SCOPES_MESSAGES[operation], scopes)
 
 
 def readable_package(tx: Transaction, actor: Actor, target: Target) -> Package:

@@ -16,12 +16,18 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from packyard.core.access import Target, readable_package, sees_repository, writable_package
+from packyard.core.access import (
+    Target,
+    check_scopes,
+    readable_package,
+    sees_repository,
+    writable_package,
+)
 from packyard.core.context import Context
 from packyard.core.files import hash_bytes, ingest
 from packyard.core.ports import BlobStore, FileRecord, Transaction
 from packyard.core.publish import add_new_file, package_for_publish, version_for
-from packyard.domain.errors import BadRequest, Conflict, Forbidden, NotFound, Unauthenticated
+from packyard.domain.errors import BadRequest, Conflict, NotFound
 from packyard.domain.files import BuildRecord
 from packyard.domain.maven import (
     BUILD_PROPERTY,
@@ -34,7 +40,7 @@ from packyard.domain.maven import (
     build_value,
     check_artifact_id,
 )
-from packyard.domain.permissions import REQUIRED_SCOPES, Operation, missing_scopes
+from packyard.domain.permissions import Operation
 from packyard.domain.types import Actor, Package, PackageType, Version
 from packyard.registries.maven.metadata import (
     SnapshotFile,
@@ -46,7 +52,6 @@ from packyard.registries.maven.ports import MAVEN_ROWS
 
 ANY_REPOSITORY = "*"  # `/OWNER/*/…` reads across the owner's repositories, as on GitHub
 TOKEN_NEEDED = "authentication required: a token is needed, even to read"
-READ_SCOPES_MESSAGE = "reading packages needs a token with read:packages"
 # A checksum file holds a hex digest (and, from `sha1sum`, a file name after it).
 MAX_CHECKSUM_BODY = 1024
 HEX = re.compile(r"[0-9a-f]{32,128}")
@@ -85,15 +90,6 @@ def _target(tx: Transaction, address: Address, writer: Actor | None = None) -> T
     name = coordinates.package_name
     package = tx.packages.find_package(owner.id, PackageType.MAVEN, name)
     return Target(owner, PackageType.MAVEN, name, package, label, repository)
-
-
-def _check_read_scopes(ctx: Context) -> None:
-    """Scopes before existence: a token that may not read packages learns nothing."""
-    if ctx.actor.anonymous:
-        raise Unauthenticated(TOKEN_NEEDED)
-    scopes = REQUIRED_SCOPES[Operation.READ]
-    if missing_scopes(ctx.actor, scopes):
-        raise Forbidden(READ_SCOPES_MESSAGE, scopes)
 
 
 def _readable(tx: Transaction, ctx: Context, address: Address) -> tuple[Target, Package]:
@@ -137,7 +133,7 @@ def _is_download(tx: Transaction, file: ArtifactFile, found: FileRecord) -> bool
 def read(ctx: Context, address: Address, *, head: bool) -> Served:
     """A file, a checksum or metadata. A GET of a version's primary file counts one
     download; checksums, metadata and HEAD don't."""
-    _check_read_scopes(ctx)
+    check_scopes(ctx.actor, Operation.READ, anonymous=TOKEN_NEEDED)
     target = address.path.target
     if isinstance(target, MetadataFile):
         with ctx.store.read() as tx:

@@ -16,6 +16,7 @@ from urllib.parse import urlsplit
 
 from packyard.core.access import (
     Target,
+    check_scopes,
     deletable_package,
     find_target,
     readable_package,
@@ -28,7 +29,7 @@ from packyard.core.delete import delete_version_by_rules
 from packyard.core.files import ingest, open_file
 from packyard.core.ports import BlobStore, FileRecord, Transaction
 from packyard.core.publish import add_new_file, package_for_publish, version_for
-from packyard.domain.errors import Conflict, Forbidden, NotFound, Unauthenticated
+from packyard.domain.errors import Conflict, NotFound
 from packyard.domain.nuget import (
     NUPKG_SUFFIX,
     NuGetInvalid,
@@ -40,7 +41,7 @@ from packyard.domain.nuget import (
     shown_in_search,
     version_key,
 )
-from packyard.domain.permissions import REQUIRED_SCOPES, Operation, missing_scopes
+from packyard.domain.permissions import Operation
 from packyard.domain.types import Package, PackageType, Version
 from packyard.registries.nuget.documents import Found, Listed
 from packyard.registries.nuget.nupkg import read_nupkg
@@ -49,8 +50,6 @@ NUGET = PackageType.NUGET
 SPEC_PROPERTY = "nuspec"  # a .nupkg file's properties: {"nuspec": Nuspec.to_json()}
 # Every download a version has had: the day before any.
 ALL_TIME = "0001-01-01"
-READ_SCOPES_MESSAGE = "reading packages needs a token with read:packages"
-PUSH_SCOPES_MESSAGE = "pushing packages needs a token with read:packages and write:packages"
 # How many of a repository URL's path segments name a repository: OWNER/REPO.
 REPOSITORY_PATH_SEGMENTS = 2
 
@@ -73,18 +72,10 @@ def listed(file: FileRecord, downloads: int = 0) -> Listed:
 # reading ------------------------------------------------------------------------------
 
 
-def _check_read_scopes(ctx: Context) -> None:
-    if ctx.actor.anonymous:
-        raise Unauthenticated("authentication required")
-    scopes = REQUIRED_SCOPES[Operation.READ]
-    if missing_scopes(ctx.actor, scopes):
-        raise Forbidden(READ_SCOPES_MESSAGE, scopes)
-
-
 def feed_owner(ctx: Context, owner_login: str) -> str:
     """The feed's owner as it spells its login; the service index of a feed nobody owns
     is not found."""
-    _check_read_scopes(ctx)
+    check_scopes(ctx.actor, Operation.READ)
     with ctx.store.read() as tx:
         owner = tx.accounts.find_account_by_login(owner_login)
     if owner is None:
@@ -106,7 +97,7 @@ def _is_nupkg(file: FileRecord) -> bool:
 def versions(ctx: Context, owner_login: str, package_id: str) -> list[Listed]:
     """The package's live versions (a registration, the flat container's list); what a
     caller may not read is refused as what does not exist."""
-    _check_read_scopes(ctx)
+    check_scopes(ctx.actor, Operation.READ)
     with ctx.store.read() as tx:
         package = readable_package(tx, ctx.actor, find_target(tx, owner_login, NUGET, package_id))
         found = _in_order(tx.files.live_files([package.id]))
@@ -150,7 +141,7 @@ def package_file(
         stored, count_download = nuspec_filename(package_id, lowered), False
     else:
         raise NotFound(f"{package_id} {version_text} has no file {filename}")
-    _check_read_scopes(ctx)
+    check_scopes(ctx.actor, Operation.READ)
     with ctx.store.write() if count_download else ctx.store.read() as tx:
         target = find_target(tx, owner_login, NUGET, package_id)
         _package, file = open_file(
@@ -174,7 +165,7 @@ def search(
 ) -> SearchPage:
     """The owner's packages the caller may read with a version the client may be shown,
     whose newest such version matches `query`; by id."""
-    _check_read_scopes(ctx)
+    check_scopes(ctx.actor, Operation.READ)
     with ctx.store.read() as tx:
         owner = tx.accounts.find_account_by_login(owner_login)
         if owner is None:
@@ -211,15 +202,6 @@ def _with_downloads(tx: Transaction, package: Package, shown: list[Listed]) -> l
 # pushing ------------------------------------------------------------------------------
 
 
-def _check_push_scopes(ctx: Context) -> None:
-    """Before a byte of the body is read: who may not push anywhere is told so."""
-    if ctx.actor.anonymous:
-        raise Unauthenticated("authentication required")
-    scopes = REQUIRED_SCOPES[Operation.PUBLISH]
-    if missing_scopes(ctx.actor, scopes):
-        raise Forbidden(PUSH_SCOPES_MESSAGE, scopes)
-
-
 def _repository_of(
     tx: Transaction, ctx: Context, target: Target, spec: Nuspec, link: bool
 ) -> int | None:
@@ -251,7 +233,8 @@ def _repository_of(
 
 def push(ctx: Context, blobs: BlobStore, owner_login: str, body: Callable[[], bytes]) -> Nuspec:
     """`nuget push`: authorize, read and check the package, store its bytes, then rows."""
-    _check_push_scopes(ctx)
+    # Before a byte of the body is read: who may not push anywhere is told so.
+    check_scopes(ctx.actor, Operation.PUBLISH)
     data = body()
     spec, manifest = read_nupkg(data)
     filename = nupkg_filename(spec.id, spec.version)

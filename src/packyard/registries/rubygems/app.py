@@ -30,7 +30,7 @@ from packyard.http.router import Params, Route, Router
 from packyard.http.threads import body_from_thread, in_thread
 from packyard.registries.rubygems import indexes
 from packyard.registries.rubygems import service as gems
-from packyard.registries.rubygems.errors import TEXT, error_response, server_error, text
+from packyard.registries.text_errors import TEXT, error_response, server_error, text
 from packyard.registries.wiring import RegistryApp, Wiring
 from packyard.services.auth import authenticate
 

@@ -16,6 +16,7 @@ from urllib.parse import urlsplit
 
 from packyard.core.access import (
     Target,
+    check_scopes,
     deletable_package,
     find_target,
     readable_package,
@@ -28,8 +29,8 @@ from packyard.core.delete import delete_version_by_rules
 from packyard.core.files import ingest, open_file
 from packyard.core.ports import BlobStore, FileRecord, Transaction
 from packyard.core.publish import add_new_file, package_for_publish, version_for
-from packyard.domain.errors import Conflict, Forbidden, NotFound, Unauthenticated
-from packyard.domain.permissions import REQUIRED_SCOPES, Operation, missing_scopes
+from packyard.domain.errors import Conflict, NotFound, Unauthenticated
+from packyard.domain.permissions import Operation
 from packyard.domain.rubygems import (
     GemInvalid,
     GemSpec,
@@ -45,8 +46,6 @@ SPEC_PROPERTY = "spec"  # a .gem file's properties: {"spec": GemSpec.to_json()}
 REPUSH = (
     "Repushing of gem versions is not allowed.\nPlease use `gem yank` to remove bad gem releases."
 )
-READ_SCOPES_MESSAGE = "reading packages needs a token with read:packages"
-PUSH_SCOPES_MESSAGE = "pushing gems needs a token with read:packages and write:packages"
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,20 +70,12 @@ def _owner(tx: Transaction, login: str) -> Account:
     return owner
 
 
-def _check_read_scopes(ctx: Context) -> None:
-    """A token that may not read packages learns nothing (anonymous callers see what is
-    public)."""
-    scopes = REQUIRED_SCOPES[Operation.READ]
-    if missing_scopes(ctx.actor, scopes):
-        raise Forbidden(READ_SCOPES_MESSAGE, scopes)
-
-
 def catalog(
     ctx: Context, owner_login: str, names: Collection[str] | None = None
 ) -> list[IndexedGem]:
     """Every live gem file of the owner's that the caller may read, in publish order;
     only those of `names` when given (the dependency API's question)."""
-    _check_read_scopes(ctx)
+    check_scopes(ctx.actor, Operation.READ, anonymous=None)
     with ctx.store.read() as tx:
         owner = _owner(tx, owner_login)
         packages = tx.packages.list_packages(owner.id, GEMS)
@@ -98,7 +89,7 @@ def catalog(
 def gem_info(ctx: Context, owner_login: str, name: str) -> list[IndexedGem]:
     """One gem's live files (the compact index's `info/NAME`): what a caller may not read
     is refused as what does not exist."""
-    _check_read_scopes(ctx)
+    check_scopes(ctx.actor, Operation.READ, anonymous=None)
     with ctx.store.read() as tx:
         target = find_target(tx, owner_login, GEMS, name)
         package = readable_package(tx, ctx.actor, target)
@@ -112,7 +103,7 @@ def gem_file(ctx: Context, owner_login: str, filename: str, *, count_download: b
     """A `.gem` (or, for the quick index, the `.gem` a gemspec is of) by its file name,
     `NAME-VERSION[-PLATFORM].gem`; a GET of the gem counts one download of its version.
     The name is found by trying each place the file name may split (names hold `-`)."""
-    _check_read_scopes(ctx)
+    check_scopes(ctx.actor, Operation.READ, anonymous=None)
     with ctx.store.write() if count_download else ctx.store.read() as tx:
         for name in gem_names_of_filename(filename):
             target = find_target(tx, owner_login, GEMS, name)
@@ -139,15 +130,6 @@ def _target(tx: Transaction, owner_login: str, name: str) -> Target:
     return find_target(tx, owner_login, GEMS, name)
 
 
-def _check_push_scopes(ctx: Context) -> None:
-    """Before a byte of the body is read: who may not push anywhere is told so."""
-    if ctx.actor.anonymous:
-        raise Unauthenticated("authentication required")
-    scopes = REQUIRED_SCOPES[Operation.PUBLISH]
-    if missing_scopes(ctx.actor, scopes):
-        raise Forbidden(PUSH_SCOPES_MESSAGE, scopes)
-
-
 def _linked_repository(tx: Transaction, ctx: Context, target: Target, spec: GemSpec) -> int | None:
     """The repository `metadata["github_repo"]` names (`ssh://github.com/OWNER/REPO`, any
     host; the path decides), which the first push links the package to."""
@@ -172,7 +154,8 @@ def _linked_repository(tx: Transaction, ctx: Context, target: Target, spec: GemS
 
 def push(ctx: Context, blobs: BlobStore, owner_login: str, body: Callable[[], bytes]) -> Pushed:
     """`gem push`: authorize, read and check the gem, store its bytes, then the rows."""
-    _check_push_scopes(ctx)
+    # Before a byte of the body is read: who may not push anywhere is told so.
+    check_scopes(ctx.actor, Operation.PUBLISH)
     data = body()
     spec = read_gem(data)
     with ctx.store.read() as tx:

@@ -1,9 +1,10 @@
-"""The one table from domain errors to RubyGems' answers: a status and a `text/plain`
-message, which `gem` prints as it is and Bundler shows with the status.
+"""Errors as GitHub's Maven, RubyGems and NuGet registries answer them: a status and a
+`text/plain` message, which those clients print (Maven 3.8 the status line, `gem` the body,
+nuget.exe a warning), and a Basic challenge, which they answer with their configured
+credentials. One table from domain errors to statuses serves all three.
 
 A missing or refused credential is answered with the words GitHub's registries use, so a
-user's search for them finds GitHub's advice; with a Basic challenge, which Bundler answers
-by asking for the source's credentials.
+user's search for them finds GitHub's advice.
 """
 
 from __future__ import annotations
@@ -34,7 +35,7 @@ STATUS_BY_ERROR: dict[type[DomainError], int] = {
     Forbidden: 403,
     Conflict: 409,
     BadRequest: 400,
-    Unprocessable: 422,
+    Unprocessable: 422,  # Maven: GitHub's answer to an upper-case artifactId
     RateLimited: 429,
 }
 
@@ -47,16 +48,26 @@ def text(status: int, message: str, headers: dict[str, str] | None = None) -> Re
     )
 
 
-def error_response(error: DomainError) -> Response:
+def text_error(
+    error: DomainError, *, unauthenticated: str | None = NOT_AUTHENTICATED
+) -> tuple[int, str, dict[str, str]]:
+    """The status, message and headers `error` is answered with; a 401 says
+    `unauthenticated` (GitHub's words), or the error's own message when that is None."""
     status = nearest(STATUS_BY_ERROR, error) or 500
     headers: dict[str, str] = {}
     message = error.message
     if status == 401:
         headers["WWW-Authenticate"] = CHALLENGE
-        message = NOT_AUTHENTICATED
+        message = unauthenticated or message
     if isinstance(error, RateLimited):
         headers["Retry-After"] = str(error.retry_after)
-    return text(status, message, headers)
+    return status, message, headers
+
+
+def error_response(
+    error: DomainError, *, unauthenticated: str | None = NOT_AUTHENTICATED
+) -> Response:
+    return text(*text_error(error, unauthenticated=unauthenticated))
 
 
 def server_error() -> Response:
