@@ -19,26 +19,23 @@ time each server spent on the cold resolve, which a busy machine disturbs far le
 from __future__ import annotations
 
 import argparse
-import base64
 import hashlib
 import io
 import os
-import pwd
 import shutil
-import statistics
 import subprocess
 import sys
 import tempfile
 import time
 import zipfile
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import httpx
-from _support import free_port, packyard_server, seeded_data_dir, wait
+from _support import Side, alternate, nginx_side, packyard_side, report, user_with_token
 
 TOKEN = "ghp_bench_maven_00000000000000000000000000"
 OWNER, REPOSITORY = "bench", "packages"
@@ -164,138 +161,35 @@ def deploy(url: str, token: str, artifacts: list[Artifact]) -> None:
                 put(f"{metadata}.{algorithm}", digest)
 
 
-@dataclass
-class Side:
-    name: str
-    url: str
-    pids: set[int]  # the server's processes, for the CPU time they spend serving a resolve
-
-
-def children(pid: int) -> set[int]:
-    """Processes whose parent is `pid` (Linux's /proc; empty elsewhere)."""
-    found = set()
-    for entry in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            parent = int(entry.read_text().rsplit(")", 1)[1].split()[1])
-        except (OSError, IndexError, ValueError):
-            continue
-        if parent == pid:
-            found.add(int(entry.parent.name))
-    return found
-
-
-def cpu_seconds(pids: set[int]) -> float:
-    """User and system CPU time the processes have used so far (Linux's /proc)."""
-    ticks = 0
-    for pid in pids:
-        try:
-            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        ticks += int(fields[11]) + int(fields[12])
-    return ticks / os.sysconf("SC_CLK_TCK")
-
-
 def world() -> dict[str, Any]:
-    return {
-        "users": [{"login": OWNER}],
-        "repositories": [{"owner": OWNER, "name": REPOSITORY, "visibility": "private"}],
-        "tokens": [
-            {
-                "user": OWNER,
-                "token": TOKEN,
-                "kind": "classic",
-                "scopes": ["read:packages", "write:packages", "repo"],
-            }
-        ],
-    }
+    return user_with_token(
+        OWNER, TOKEN, ("read:packages", "write:packages", "repo"), private_repository=REPOSITORY
+    )
 
 
-@contextmanager
-def packyard(root: Path, artifacts: list[Artifact]) -> Iterator[Side]:
-    data = root / "packyard"
-    seeded_data_dir(data, world())
-    before = children(os.getpid())
-    with packyard_server(data) as base:
+def deployed(artifacts: list[Artifact]) -> Callable[[str], str]:
+    def publish(base: str) -> str:
         url = f"{base}/_registry/maven/{OWNER}/{REPOSITORY}"
         deploy(url, TOKEN, artifacts)
-        yield Side("packyard", url, children(os.getpid()) - before)
+        return url
+
+    return publish
 
 
-def nginx_version(binary: str) -> str:
-    done = subprocess.run([binary, "-v"], capture_output=True, text=True, check=False)
-    return done.stderr.strip().rsplit("/", 1)[-1] or "?"
-
-
-@contextmanager
-def nginx(root: Path, artifacts: list[Artifact]) -> Iterator[Side]:
-    """Debian's nginx in the foreground, one worker (as Packyard runs one), its own config."""
-    binary = shutil.which("nginx") or (
-        "/usr/sbin/nginx" if Path("/usr/sbin/nginx").exists() else None
-    )
-    if binary is None:
-        raise SystemExit(
+def nginx(root: Path, artifacts: list[Artifact]) -> AbstractContextManager[Side]:
+    return nginx_side(
+        root,
+        user=OWNER,
+        token=TOKEN,
+        fill=lambda served, _: write_static(served / OWNER / REPOSITORY, artifacts),
+        url=f"{OWNER}/{REPOSITORY}",
+        probe=f"{OWNER}/{REPOSITORY}/{artifacts[0].file('pom')}",  # the challenge Maven will meet
+        types="application/java-archive jar; text/xml xml pom; text/plain sha1 md5;",
+        missing=(
             "bench/maven_resolve.py: nginx is NOT installed, so there is nothing to compare "
             "against: apt-get install nginx (bench/run-maven does, when run as root)"
-        )
-    prefix = root / "nginx"
-    served = prefix / "html"
-    write_static(served / OWNER / REPOSITORY, artifacts)
-    for temp in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi"):
-        (prefix / temp).mkdir(parents=True, exist_ok=True)
-    sha = base64.b64encode(hashlib.sha1(TOKEN.encode()).digest()).decode()
-    (prefix / "htpasswd").write_text(f"{OWNER}:{{SHA}}{sha}\n")
-    port = free_port()
-    # As root, nginx's workers would switch to `nobody` and could not read a 0700 temp dir.
-    user = f"user {pwd.getpwuid(os.geteuid()).pw_name};" if os.geteuid() == 0 else ""
-    (prefix / "nginx.conf").write_text(f"""
-{user}
-daemon off;
-master_process on;
-worker_processes 1;
-pid {prefix / "nginx.pid"};
-error_log {prefix / "error.log"} error;
-events {{ worker_connections 1024; }}
-http {{
-  types {{ application/java-archive jar; text/xml xml pom; text/plain sha1 md5; }}
-  default_type application/octet-stream;
-  access_log off;
-  sendfile on;
-  tcp_nopush on;
-  keepalive_timeout 65;
-  client_body_temp_path {prefix / "client_body"};
-  proxy_temp_path {prefix / "proxy"};
-  fastcgi_temp_path {prefix / "fastcgi"};
-  uwsgi_temp_path {prefix / "uwsgi"};
-  scgi_temp_path {prefix / "scgi"};
-  server {{
-    listen 127.0.0.1:{port};
-    root {served};
-    auth_basic "bench";
-    auth_basic_user_file {prefix / "htpasswd"};
-  }}
-}}
-""")
-    process = subprocess.Popen(
-        [binary, "-p", str(prefix), "-e", str(prefix / "error.log"), "-c", "nginx.conf"],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
+        ),
     )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        try:
-            wait(base + "/")
-        except RuntimeError:
-            process.kill()
-            _, err = process.communicate()
-            raise SystemExit(f"nginx did not start: {err.decode()}") from None
-        probe = httpx.get(f"{base}/{OWNER}/{REPOSITORY}/{artifacts[0].file('pom')}")
-        assert probe.status_code == 401, probe.status_code  # the challenge Maven will meet
-        pids = {process.pid, *children(process.pid)}
-        yield Side(f"nginx {nginx_version(binary)}", f"{base}/{OWNER}/{REPOSITORY}", pids)
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
 
 
 def consumer(project: Path, artifacts: list[Artifact]) -> None:
@@ -420,62 +314,40 @@ def main() -> int:
     if shutil.which("mvn") is None:
         raise SystemExit("mvn is not installed: apt-get install maven")
     root = Path(tempfile.mkdtemp(prefix="packyard-maven-bench-"))
-    # side name → "cold" / "warm" / "cpu" → one figure a round
-    results: dict[str, dict[str, list[float]]] = {}
-    ratios: list[float] = []
     try:
         artifacts = generate(args.dependencies)
         local = local_repository(root, args.m2)
         project = root / "consumer"
         consumer(project, artifacts)
-        with nginx(root, artifacts) as theirs, packyard(root, artifacts) as ours:
-            # One untimed build from each first: the OS's caches, SQLite's pages and Python's
-            # lazy imports warm for both, whichever side a round starts with.
-            for side in (theirs, ours):
-                resolve_cold(project, local, side, artifacts)
-                results[side.name] = {"cold": [], "warm": [], "cpu": []}
-            print(f"\n{'round':>5} {theirs.name:>14} {'packyard':>10} {'ratio':>7}")
-            for round_ in range(args.rounds):
-                for side in (theirs, ours) if round_ % 2 == 0 else (ours, theirs):
-                    figures = results[side.name]
-                    cpu = cpu_seconds(side.pids)
-                    figures["cold"].append(resolve_cold(project, local, side, artifacts))
-                    figures["cpu"].append(cpu_seconds(side.pids) - cpu)
-                    figures["warm"].append(mvn(project, local, side.url))
-                mine, its = results[ours.name]["cold"][-1], results[theirs.name]["cold"][-1]
-                ratios.append(mine / its)
-                print(f"{round_ + 1:5} {its:12.2f} s {mine:8.2f} s {mine / its:6.2f}x", flush=True)
-            name = theirs.name
+        with (
+            nginx(root, artifacts) as theirs,
+            packyard_side(root, world(), deployed(artifacts)) as ours,
+        ):
+            measured = alternate(
+                theirs,
+                ours,
+                args.rounds,
+                lambda side: resolve_cold(project, local, side, artifacts),
+                # The same build warm (nothing to download), right after the cold one.
+                also={"warm": lambda side: mvn(project, local, side.url)},
+            )
     finally:
         shutil.rmtree(root, ignore_errors=True)
-    theirs_times, ours_times = results[name]["cold"], results["packyard"]["cold"]
-    warm_times = [
-        min(pair) for pair in zip(results[name]["warm"], results["packyard"]["warm"], strict=True)
-    ]
-    print(
-        f"\ncold `mvn compile` of a consumer with {args.dependencies} dependencies, Basic auth "
-        f"on both sides ({args.rounds} rounds)"
+    theirs_warm, ours_warm = (
+        measured.figures[side]["warm"] for side in (measured.theirs, measured.ours)
     )
-    print(f"  {'':28} {'median':>8} {'best':>8}")
-    for label, times in (
-        (name, theirs_times),
-        ("packyard", ours_times),
-        ("warm build (no downloads)", warm_times),
-    ):
-        print(f"  {label:28} {statistics.median(times):6.2f} s {min(times):6.2f} s")
-    print(
-        "  server CPU per cold resolve: "
-        + ", ".join(f"{side} {statistics.median(results[side]['cpu']):.2f} s" for side in results)
+    report(
+        measured,
+        f"cold `mvn compile` of a consumer with {args.dependencies} dependencies, Basic auth "
+        "on both sides",
+        "cold resolve",
+        GOAL,
+        constant=(
+            "warm build (no downloads)",
+            "the downloads alone (less the warm build)",
+            [min(pair) for pair in zip(theirs_warm, ours_warm, strict=True)],
+        ),
     )
-    # On a busy machine a round can stall either side; the best rounds are the least disturbed.
-    best = min(ours_times) / min(theirs_times)
-    downloads = ""
-    if min(theirs_times) > min(warm_times):
-        share = (min(ours_times) - min(warm_times)) / (min(theirs_times) - min(warm_times))
-        downloads = f"; the downloads alone (less the warm build): {share:.2f}x"
-    print(f"  best against best: {best:.2f}x{downloads}")
-    ratio = statistics.median(ratios)
-    print(f"  ratio (median of the rounds): {ratio:6.2f}x the time (goal: <= {GOAL:.2f}x)")
     return 0
 
 

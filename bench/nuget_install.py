@@ -21,28 +21,23 @@ the install, which a busy machine disturbs far less than time.
 from __future__ import annotations
 
 import argparse
-import base64
-import hashlib
 import json
 import os
-import pwd
 import shutil
-import statistics
 import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 from xml.sax.saxutils import quoteattr
 
 import httpx
-from _support import free_port, packyard_server, seeded_data_dir, wait
-from maven_resolve import children, cpu_seconds, nginx_version
+from _support import Side, alternate, nginx_side, packyard_side, report, user_with_token
 
 TOKEN = "ghp_bench_nuget_00000000000000000000000000"
 OWNER = "bench"
@@ -237,108 +232,35 @@ def push(base: str, packages: list[Package]) -> None:
                 raise SystemExit(f"push {package.id}: {response.status_code} {response.text}")
 
 
-@dataclass
-class Side:
-    name: str
-    source: str  # the service index
-    pids: set[int]  # the server's processes, for the CPU time they spend serving an install
-
-
 def world() -> dict[str, Any]:
-    return {
-        "users": [{"login": OWNER}],
-        "repositories": [{"owner": OWNER, "name": "packages", "visibility": "private"}],
-        "tokens": [
-            {
-                "user": OWNER,
-                "token": TOKEN,
-                "kind": "classic",
-                "scopes": ["read:packages", "write:packages", "repo"],
-            }
-        ],
-    }
+    return user_with_token(
+        OWNER, TOKEN, ("read:packages", "write:packages", "repo"), private_repository="packages"
+    )
 
 
-@contextmanager
-def packyard(root: Path, packages: list[Package]) -> Iterator[Side]:
-    data = root / "packyard"
-    seeded_data_dir(data, world())
-    before = children(os.getpid())
-    with packyard_server(data) as base:
+def pushed(packages: list[Package]) -> Callable[[str], str]:
+    def publish(base: str) -> str:
         feed = f"{base}/_registry/nuget/{OWNER}"
         push(feed, packages)
-        yield Side("packyard", f"{feed}/index.json", children(os.getpid()) - before)
+        return f"{feed}/index.json"
+
+    return publish
 
 
-@contextmanager
-def nginx(root: Path, packages: list[Package]) -> Iterator[Side]:
-    """Debian's nginx in the foreground, one worker (as Packyard runs one), its own config."""
-    binary = shutil.which("nginx") or (
-        "/usr/sbin/nginx" if Path("/usr/sbin/nginx").exists() else None
-    )
-    if binary is None:
-        raise SystemExit(
+def nginx(root: Path, packages: list[Package]) -> AbstractContextManager[Side]:
+    return nginx_side(
+        root,
+        user=OWNER,
+        token=TOKEN,
+        fill=lambda served, base: write_static(served / OWNER, f"{base}/{OWNER}", packages),
+        url=f"{OWNER}/index.json",
+        probe=f"{OWNER}/index.json",  # the challenge nuget.exe will meet
+        types="application/json json; application/octet-stream nupkg;",
+        missing=(
             "bench/nuget_install.py: nginx is NOT installed, so there is nothing to compare "
             "against: apt-get install nginx (bench/run-nuget does, when run as root)"
-        )
-    prefix = root / "nginx"
-    served = prefix / "html"
-    port = free_port()
-    base = f"http://127.0.0.1:{port}"
-    write_static(served / OWNER, f"{base}/{OWNER}", packages)
-    for temp in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi"):
-        (prefix / temp).mkdir(parents=True, exist_ok=True)
-    sha = base64.b64encode(hashlib.sha1(TOKEN.encode()).digest()).decode()
-    (prefix / "htpasswd").write_text(f"{OWNER}:{{SHA}}{sha}\n")
-    # As root, nginx's workers would switch to `nobody` and could not read a 0700 temp dir.
-    user = f"user {pwd.getpwuid(os.geteuid()).pw_name};" if os.geteuid() == 0 else ""
-    (prefix / "nginx.conf").write_text(f"""
-{user}
-daemon off;
-master_process on;
-worker_processes 1;
-pid {prefix / "nginx.pid"};
-error_log {prefix / "error.log"} error;
-events {{ worker_connections 1024; }}
-http {{
-  types {{ application/json json; application/octet-stream nupkg; }}
-  default_type application/octet-stream;
-  access_log off;
-  sendfile on;
-  tcp_nopush on;
-  keepalive_timeout 65;
-  client_body_temp_path {prefix / "client_body"};
-  proxy_temp_path {prefix / "proxy"};
-  fastcgi_temp_path {prefix / "fastcgi"};
-  uwsgi_temp_path {prefix / "uwsgi"};
-  scgi_temp_path {prefix / "scgi"};
-  server {{
-    listen 127.0.0.1:{port};
-    root {served};
-    auth_basic "bench";
-    auth_basic_user_file {prefix / "htpasswd"};
-  }}
-}}
-""")
-    process = subprocess.Popen(
-        [binary, "-p", str(prefix), "-e", str(prefix / "error.log"), "-c", "nginx.conf"],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
+        ),
     )
-    try:
-        try:
-            wait(base + "/")
-        except RuntimeError:
-            process.kill()
-            _, err = process.communicate()
-            raise SystemExit(f"nginx did not start: {err.decode()}") from None
-        probe = httpx.get(f"{base}/{OWNER}/index.json")
-        assert probe.status_code == 401, probe.status_code  # the challenge nuget.exe will meet
-        pids = {process.pid, *children(process.pid)}
-        yield Side(f"nginx {nginx_version(binary)}", f"{base}/{OWNER}/index.json", pids)
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
 
 
 def config(directory: Path, source: str) -> Path:
@@ -362,7 +284,7 @@ def config(directory: Path, source: str) -> Path:
 def install_cold(root: Path, side: Side, packages: list[Package]) -> float:
     machine = root / "machine"
     shutil.rmtree(machine, ignore_errors=True)
-    settings = config(machine, side.source)
+    settings = config(machine, side.url)
     out = machine / "out"
     elapsed = nuget(
         machine,
@@ -391,57 +313,35 @@ def main() -> int:
     args = parser.parse_args()
     mono()
     root = Path(tempfile.mkdtemp(prefix="packyard-nuget-bench-"))
-    # side name → "cold" / "cpu" → one figure a round
-    results: dict[str, dict[str, list[float]]] = {}
-    starts: list[float] = []
-    ratios: list[float] = []
+    starts: list[float] = []  # `nuget help`, once a round
+
+    def start() -> None:
+        shutil.rmtree(root / "idle", ignore_errors=True)
+        starts.append(nuget(root / "idle", "help"))
+
     try:
         packages = pack(root, graph(args.packages))
-        with nginx(root, packages) as theirs, packyard(root, packages) as ours:
-            # One untimed install from each first: the OS's caches, SQLite's pages and
-            # Python's lazy imports warm for both, whichever side a round starts with.
-            for side in (theirs, ours):
-                install_cold(root, side, packages)
-                results[side.name] = {"cold": [], "cpu": []}
-            print(f"\n{'round':>5} {theirs.name:>14} {'packyard':>10} {'ratio':>7}")
-            for round_ in range(args.rounds):
-                for side in (theirs, ours) if round_ % 2 == 0 else (ours, theirs):
-                    figures = results[side.name]
-                    cpu = cpu_seconds(side.pids)
-                    figures["cold"].append(install_cold(root, side, packages))
-                    figures["cpu"].append(cpu_seconds(side.pids) - cpu)
-                shutil.rmtree(root / "idle", ignore_errors=True)
-                starts.append(nuget(root / "idle", "help"))
-                mine, its = results[ours.name]["cold"][-1], results[theirs.name]["cold"][-1]
-                ratios.append(mine / its)
-                print(f"{round_ + 1:5} {its:12.2f} s {mine:8.2f} s {mine / its:6.2f}x", flush=True)
-            name = theirs.name
+        with (
+            nginx(root, packages) as theirs,
+            packyard_side(root, world(), pushed(packages)) as ours,
+        ):
+            measured = alternate(
+                theirs,
+                ours,
+                args.rounds,
+                lambda side: install_cold(root, side, packages),
+                each_round=start,
+            )
     finally:
         shutil.rmtree(root, ignore_errors=True)
-    theirs_times, ours_times = results[name]["cold"], results["packyard"]["cold"]
-    print(
-        f"\ncold `nuget install` of {args.packages} packages (one and its dependencies), "
-        f"Basic auth on both sides ({args.rounds} rounds)"
+    report(
+        measured,
+        f"cold `nuget install` of {args.packages} packages (one and its dependencies), "
+        "Basic auth on both sides",
+        "cold install",
+        GOAL,
+        constant=("nuget.exe start (help)", "less nuget.exe's start", starts),
     )
-    print(f"  {'':28} {'median':>8} {'best':>8}")
-    for label, times in (
-        (name, theirs_times),
-        ("packyard", ours_times),
-        ("nuget.exe start (help)", starts),
-    ):
-        print(f"  {label:28} {statistics.median(times):6.2f} s {min(times):6.2f} s")
-    print(
-        "  server CPU per cold install: "
-        + ", ".join(f"{side} {statistics.median(results[side]['cpu']):.2f} s" for side in results)
-    )
-    best = min(ours_times) / min(theirs_times)
-    served = ""
-    if min(theirs_times) > min(starts):
-        share = (min(ours_times) - min(starts)) / (min(theirs_times) - min(starts))
-        served = f"; less nuget.exe's start: {share:.2f}x"
-    print(f"  best against best: {best:.2f}x{served}")
-    ratio = statistics.median(ratios)
-    print(f"  ratio (median of the rounds): {ratio:6.2f}x the time (goal: <= {GOAL:.2f}x)")
     return 0
 
 

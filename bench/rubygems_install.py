@@ -20,25 +20,21 @@ sends them (`POST api/v1/gems`, the raw .gem, the token as the Authorization hea
 from __future__ import annotations
 
 import argparse
-import base64
-import hashlib
 import json
 import os
-import pwd
 import shutil
-import statistics
 import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import httpx
-from _support import free_port, packyard_server, seeded_data_dir, wait
+from _support import Side, alternate, nginx_side, packyard_side, report, user_with_token
 
 TOKEN = "ghp_bench_rubygems_00000000000000000000000"
 OWNER = "bench"
@@ -113,50 +109,8 @@ def clean_env(**values: str) -> dict[str, str]:
     return {**env, **values}
 
 
-@dataclass
-class Side:
-    name: str
-    url: str  # the Gemfile's source, with a trailing slash
-    pids: set[int]  # the server's processes, for the CPU time they spend serving an install
-
-
-def children(pid: int) -> set[int]:
-    """Processes whose parent is `pid` (Linux's /proc; empty elsewhere)."""
-    found = set()
-    for entry in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            parent = int(entry.read_text().rsplit(")", 1)[1].split()[1])
-        except (OSError, IndexError, ValueError):
-            continue
-        if parent == pid:
-            found.add(int(entry.parent.name))
-    return found
-
-
-def cpu_seconds(pids: set[int]) -> float:
-    """User and system CPU time the processes have used so far (Linux's /proc)."""
-    ticks = 0
-    for pid in pids:
-        try:
-            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        ticks += int(fields[11]) + int(fields[12])
-    return ticks / os.sysconf("SC_CLK_TCK")
-
-
 def world() -> dict[str, Any]:
-    return {
-        "users": [{"login": OWNER}],
-        "tokens": [
-            {
-                "user": OWNER,
-                "token": TOKEN,
-                "kind": "classic",
-                "scopes": ["read:packages", "write:packages"],
-            }
-        ],
-    }
+    return user_with_token(OWNER, TOKEN, ("read:packages", "write:packages"))
 
 
 def push(url: str, built: dict[Gem, bytes]) -> None:
@@ -175,102 +129,49 @@ def push(url: str, built: dict[Gem, bytes]) -> None:
                 raise SystemExit(f"push {gem.file_name}: {response.status_code} {response.text}")
 
 
-@contextmanager
-def packyard(root: Path, built: dict[Gem, bytes]) -> Iterator[Side]:
-    data = root / "packyard"
-    seeded_data_dir(data, world())
-    before = children(os.getpid())
-    with packyard_server(data) as base:
+def pushed(built: dict[Gem, bytes]) -> Callable[[str], str]:
+    def publish(base: str) -> str:
         url = f"{base}/_registry/rubygems/{OWNER}/"
         push(url, built)
-        yield Side("packyard", url, children(os.getpid()) - before)
+        return url
+
+    return publish
 
 
-def nginx_version(binary: str) -> str:
-    done = subprocess.run([binary, "-v"], capture_output=True, text=True, check=False)
-    return done.stderr.strip().rsplit("/", 1)[-1] or "?"
+def generated_index(root: Path, built: dict[Gem, bytes]) -> Callable[[Path, str], None]:
+    """What nginx serves: `gem generate_index`'s tree for the same .gem files."""
+
+    def fill(served: Path, _: str) -> None:
+        index = served / OWNER
+        (index / "gems").mkdir(parents=True)
+        for gem, data in built.items():
+            (index / "gems" / gem.file_name).write_bytes(data)
+        generated = subprocess.run(
+            ["gem", "generate_index", "--directory", str(index)],
+            capture_output=True,
+            text=True,
+            env=clean_env(HOME=str(root / "generate-home")),
+            check=False,
+        )
+        if generated.returncode != 0:
+            raise SystemExit(f"gem generate_index failed:\n{generated.stdout}\n{generated.stderr}")
+
+    return fill
 
 
-@contextmanager
-def nginx(root: Path, built: dict[Gem, bytes]) -> Iterator[Side]:
-    """Debian's nginx in the foreground, one worker (as Packyard runs one), its own config,
-    serving `gem generate_index`'s tree for the same .gem files."""
-    binary = shutil.which("nginx") or (
-        "/usr/sbin/nginx" if Path("/usr/sbin/nginx").exists() else None
-    )
-    if binary is None:
-        raise SystemExit(
+def nginx(root: Path, built: dict[Gem, bytes]) -> AbstractContextManager[Side]:
+    return nginx_side(
+        root,
+        user=OWNER,
+        token=TOKEN,
+        fill=generated_index(root, built),
+        url=f"{OWNER}/",
+        probe=f"{OWNER}/specs.4.8.gz",  # the check Bundler's requests pass
+        missing=(
             "bench/rubygems_install.py: nginx is NOT installed, so there is nothing to compare "
             "against: apt-get install nginx"
-        )
-    prefix = root / "nginx"
-    index = prefix / "html" / OWNER
-    (index / "gems").mkdir(parents=True)
-    for gem, data in built.items():
-        (index / "gems" / gem.file_name).write_bytes(data)
-    generated = subprocess.run(
-        ["gem", "generate_index", "--directory", str(index)],
-        capture_output=True,
-        text=True,
-        env=clean_env(HOME=str(root / "generate-home")),
-        check=False,
+        ),
     )
-    if generated.returncode != 0:
-        raise SystemExit(f"gem generate_index failed:\n{generated.stdout}\n{generated.stderr}")
-    for temp in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi"):
-        (prefix / temp).mkdir(parents=True, exist_ok=True)
-    sha = base64.b64encode(hashlib.sha1(TOKEN.encode()).digest()).decode()
-    (prefix / "htpasswd").write_text(f"{OWNER}:{{SHA}}{sha}\n")
-    port = free_port()
-    # As root, nginx's workers would switch to `nobody` and could not read a 0700 temp dir.
-    user = f"user {pwd.getpwuid(os.geteuid()).pw_name};" if os.geteuid() == 0 else ""
-    (prefix / "nginx.conf").write_text(f"""
-{user}
-daemon off;
-master_process on;
-worker_processes 1;
-pid {prefix / "nginx.pid"};
-error_log {prefix / "error.log"} error;
-events {{ worker_connections 1024; }}
-http {{
-  default_type application/octet-stream;
-  access_log off;
-  sendfile on;
-  tcp_nopush on;
-  keepalive_timeout 65;
-  client_body_temp_path {prefix / "client_body"};
-  proxy_temp_path {prefix / "proxy"};
-  fastcgi_temp_path {prefix / "fastcgi"};
-  uwsgi_temp_path {prefix / "uwsgi"};
-  scgi_temp_path {prefix / "scgi"};
-  server {{
-    listen 127.0.0.1:{port};
-    root {prefix / "html"};
-    auth_basic "bench";
-    auth_basic_user_file {prefix / "htpasswd"};
-  }}
-}}
-""")
-    process = subprocess.Popen(
-        [binary, "-p", str(prefix), "-e", str(prefix / "error.log"), "-c", "nginx.conf"],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        try:
-            wait(base + "/")
-        except RuntimeError:
-            process.kill()
-            _, err = process.communicate()
-            raise SystemExit(f"nginx did not start: {err.decode()}") from None
-        probe = httpx.get(f"{base}/{OWNER}/specs.4.8.gz")
-        assert probe.status_code == 401, probe.status_code  # the check Bundler's requests pass
-        pids = {process.pid, *children(process.pid)}
-        yield Side(f"nginx {nginx_version(binary)}", f"{base}/{OWNER}/", pids)
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
 
 
 def gemfile(project: Path, gems: list[Gem]) -> None:
@@ -320,48 +221,25 @@ def main() -> int:
         if shutil.which(tool) is None:
             raise SystemExit(f"{tool} is not installed: apt-get install ruby bundler")
     root = Path(tempfile.mkdtemp(prefix="packyard-rubygems-bench-"))
-    results: dict[str, dict[str, list[float]]] = {}  # side → "cold" / "cpu" → one a round
-    ratios: list[float] = []
     try:
         gems = generate(args.gems)
         built = build(gems, root / "built")
         project = root / "project"
         gemfile(project, gems)
-        with nginx(root, built) as theirs, packyard(root, built) as ours:
-            # One untimed install from each first: the OS's caches, SQLite's pages and
-            # Python's lazy imports warm for both, whichever side a round starts with.
-            for side in (theirs, ours):
-                bundle_install(project, side, gems)
-                results[side.name] = {"cold": [], "cpu": []}
-            print(f"\n{'round':>5} {theirs.name:>14} {'packyard':>10} {'ratio':>7}")
-            for round_ in range(args.rounds):
-                for side in (theirs, ours) if round_ % 2 == 0 else (ours, theirs):
-                    cpu = cpu_seconds(side.pids)
-                    results[side.name]["cold"].append(bundle_install(project, side, gems))
-                    results[side.name]["cpu"].append(cpu_seconds(side.pids) - cpu)
-                mine, its = results[ours.name]["cold"][-1], results[theirs.name]["cold"][-1]
-                ratios.append(mine / its)
-                print(f"{round_ + 1:5} {its:12.2f} s {mine:8.2f} s {mine / its:6.2f}x", flush=True)
-            name = theirs.name
+        with nginx(root, built) as theirs, packyard_side(root, world(), pushed(built)) as ours:
+            measured = alternate(
+                theirs, ours, args.rounds, lambda side: bundle_install(project, side, gems)
+            )
     finally:
         shutil.rmtree(root, ignore_errors=True)
     dependent = sum(1 for gem in gems if gem.depends_on)
-    print(
-        f"\ncold `bundle install` of a Gemfile needing {args.gems} gems ({dependent} of them "
-        f"depend on another), Basic auth on both sides ({args.rounds} rounds)"
+    report(
+        measured,
+        f"cold `bundle install` of a Gemfile needing {args.gems} gems ({dependent} of them "
+        "depend on another), Basic auth on both sides",
+        "cold install",
+        GOAL,
     )
-    print(f"  {'':28} {'median':>8} {'best':>8}")
-    for label in (name, "packyard"):
-        times = results[label]["cold"]
-        print(f"  {label:28} {statistics.median(times):6.2f} s {min(times):6.2f} s")
-    print(
-        "  server CPU per cold install: "
-        + ", ".join(f"{side} {statistics.median(results[side]['cpu']):.2f} s" for side in results)
-    )
-    best = min(results["packyard"]["cold"]) / min(results[name]["cold"])
-    print(f"  best against best: {best:.2f}x")
-    ratio = statistics.median(ratios)
-    print(f"  ratio (median of the rounds): {ratio:6.2f}x the time (goal: <= {GOAL:.2f}x)")
     return 0
 
 
