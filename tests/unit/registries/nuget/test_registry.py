@@ -5,8 +5,6 @@ them. The real nuget.exe is in tests/protocols."""
 from __future__ import annotations
 
 import base64
-from collections.abc import Iterator
-from typing import Any
 
 import httpx
 import pytest
@@ -17,36 +15,16 @@ from packyard.registries.nuget import app as nuget_app
 from packyard.storage.db import tables as t
 from packyard.storage.db.store import SqlStore
 from tests.conftest import ALICE, BOB_READ, Clock, seed
+from tests.unit.registries.conftest import CAROL, rest, version_ids
 from tests.unit.registries.nuget.nupkg_builder import multipart, nupkg
 
 ROOT = "http://testserver/_registry/nuget/alice"
 BASE = "/_registry/nuget/alice"
 PUBLISH = f"{BASE}/api/v2/package"
-CAROL = "ghp_carol_full_0000000000000000000000000"  # every scope; no access to alice's
 NOT_AUTHENTICATED = (
     "Your request could not be authenticated by the GitHub Packages service. "
     "Please ensure your access token is valid and has the appropriate scopes configured.\n"
 )
-
-
-@pytest.fixture
-def client(app: Any, world: Any, store: SqlStore, clock: Clock) -> Iterator[TestClient]:
-    seed(
-        store,
-        {
-            "tokens": [
-                {
-                    "user": "carol",
-                    "token": CAROL,
-                    "kind": "classic",
-                    "scopes": ["read:packages", "write:packages", "delete:packages", "repo"],
-                }
-            ]
-        },
-        clock.now,
-    )
-    with TestClient(app, base_url="http://testserver") as c:
-        yield c
 
 
 def basic(token: str) -> str:
@@ -83,14 +61,8 @@ def delete(client: TestClient, path: str, token: str = ALICE) -> httpx.Response:
     return client.delete(f"{BASE}/{path}", headers={"X-NuGet-ApiKey": token})
 
 
-def rest(client: TestClient, method: str, path: str, token: str = ALICE) -> httpx.Response:
-    return client.request(method, f"/api/v3{path}", headers={"Authorization": f"Bearer {token}"})
-
-
 def versions(client: TestClient, name: str, state: str = "active") -> dict[str, int]:
-    listed = rest(client, "GET", f"/user/packages/nuget/{name}/versions?state={state}")
-    assert listed.status_code == 200, listed.text
-    return {v["name"]: v["id"] for v in listed.json()}
+    return version_ids(client, "nuget", name, state)
 
 
 def registered(client: TestClient, lower_id: str, token: str = ALICE) -> list[str]:

@@ -7,8 +7,6 @@ from __future__ import annotations
 import gzip
 import hashlib
 import zlib
-from collections.abc import Iterator
-from typing import Any
 
 import httpx
 import pytest
@@ -17,32 +15,12 @@ from starlette.testclient import TestClient
 
 from packyard.storage.db import tables as t
 from packyard.storage.db.store import SqlStore
-from tests.conftest import ALICE, BOB_READ, Clock, seed
+from tests.conftest import ALICE, BOB_READ
+from tests.unit.registries.conftest import CAROL, rest, version_ids
 from tests.unit.registries.rubygems.gem_builder import gem, gem_from_yaml
 
 BASE = "/_registry/rubygems/alice"
-CAROL = "ghp_carol_full_0000000000000000000000000"  # every scope; no access to alice's gems
 NOT_AUTHENTICATED = "Your request could not be authenticated by the GitHub Packages service."
-
-
-@pytest.fixture
-def client(app: Any, world: Any, store: SqlStore, clock: Clock) -> Iterator[TestClient]:
-    seed(
-        store,
-        {
-            "tokens": [
-                {
-                    "user": "carol",
-                    "token": CAROL,
-                    "kind": "classic",
-                    "scopes": ["read:packages", "write:packages", "delete:packages", "repo"],
-                }
-            ]
-        },
-        clock.now,
-    )
-    with TestClient(app, base_url="http://testserver") as c:
-        yield c
 
 
 def push(
@@ -64,14 +42,8 @@ def get(client: TestClient, path: str, token: str | None = ALICE, **headers: str
     return client.get(f"{BASE}/{path}", auth=auth, headers=headers)
 
 
-def rest(client: TestClient, method: str, path: str, token: str = ALICE) -> httpx.Response:
-    return client.request(method, f"/api/v3{path}", headers={"Authorization": f"Bearer {token}"})
-
-
 def versions(client: TestClient, name: str, state: str = "active") -> dict[str, int]:
-    listed = rest(client, "GET", f"/user/packages/rubygems/{name}/versions?state={state}")
-    assert listed.status_code == 200, listed.text
-    return {v["name"]: v["id"] for v in listed.json()}
+    return version_ids(client, "rubygems", name, state)
 
 
 def info_lines(client: TestClient, name: str, token: str | None = ALICE) -> list[str]:
