@@ -35,14 +35,14 @@ from __future__ import annotations
 
 import functools
 import hashlib
-import os
 import re
 import subprocess
-import time
 from dataclasses import dataclass
 from pathlib import Path
 from xml.sax.saxutils import escape, quoteattr
 
+from tests.protocols import clients_support
+from tests.protocols.clients_support import Run, timed
 from tests.requirements import MONO, NUGET_EXE
 
 TEMPLATES = Path(__file__).parent / "nuget"
@@ -51,8 +51,6 @@ NUGET_TIMEOUT = 180
 SOURCE = "github"  # the key GitHub's docs give the source in nuget.config
 # Inherited variables that would point NuGet or mono at the host's caches, config or keys.
 _DROPPED_PREFIXES = ("NUGET_", "XDG_", "MONO_", "DOTNET_")
-# A uvicorn access-log line (and Python's http.server's): `"GET /path HTTP/1.1" 200`.
-_ACCESS = re.compile(r'"(?P<method>[A-Z]+) (?P<path>\S+) HTTP/[\d.]+" (?P<status>\d{3})')
 
 
 @functools.cache
@@ -86,13 +84,7 @@ def nuget_command() -> list[str]:
 
 def clean_env(**values: str) -> dict[str, str]:
     """The host's environment without its NuGet, mono and XDG settings, plus `values`."""
-    env = {
-        name: value for name, value in os.environ.items() if not name.startswith(_DROPPED_PREFIXES)
-    }
-    # Loopback must never go through a proxy the host may name.
-    env["no_proxy"] = env["NO_PROXY"] = "127.0.0.1,localhost"
-    env.setdefault("LANG", "C.UTF-8")
-    return {**env, **values}
+    return clients_support.clean_env(_DROPPED_PREFIXES, **values)
 
 
 @dataclass(frozen=True)
@@ -147,22 +139,6 @@ class Packed:
     @property
     def sha512(self) -> str:
         return hashlib.sha512(self.data).hexdigest()
-
-
-@dataclass(frozen=True)
-class Run:
-    returncode: int
-    output: str
-    seconds: float
-
-    @property
-    def ok(self) -> bool:
-        return self.returncode == 0
-
-    def error(self) -> str:
-        """What nuget.exe printed as the reason it failed."""
-        assert not self.ok, self.output
-        return self.output.strip()
 
 
 @dataclass(frozen=True)
@@ -232,17 +208,7 @@ class NuGetMachine:
 
     def run(self, *args: str, cwd: Path | None = None) -> Run:
         command = [*nuget_command(), *args, "-NonInteractive"]
-        started = time.monotonic()
-        done = subprocess.run(
-            command,
-            cwd=cwd or self.root,
-            env=self.env(),
-            capture_output=True,
-            text=True,
-            timeout=NUGET_TIMEOUT,
-            check=False,
-        )
-        return Run(done.returncode, done.stdout + done.stderr, time.monotonic() - started)
+        return timed(command, self.env(), cwd or self.root, NUGET_TIMEOUT)
 
     def pack(self, spec: NuSpec, directory: Path) -> Packed:
         """`nuget pack` of `spec` in `directory`; the .nupkg lands there too."""
@@ -290,32 +256,3 @@ def found(run: Run) -> list[tuple[str, str]]:
         (match["id"], match["version"])
         for match in re.finditer(r"^> (?P<id>\S+) \| (?P<version>\S+) \|", run.output, re.M)
     ]
-
-
-@dataclass(frozen=True)
-class Request:
-    method: str
-    path: str
-    status: int
-
-
-@dataclass
-class AccessLog:
-    """The requests a server logged (uvicorn's access log) from a point on."""
-
-    path: Path
-    start: int = 0
-
-    @classmethod
-    def from_now(cls, path: Path) -> AccessLog:
-        return cls(path, path.stat().st_size if path.exists() else 0)
-
-    def requests(self, prefix: str = "") -> list[Request]:
-        with self.path.open("rb") as log:
-            log.seek(self.start)
-            text = log.read().decode("utf-8", "replace")
-        return [
-            Request(found["method"], found["path"].removeprefix(prefix), int(found["status"]))
-            for found in _ACCESS.finditer(text)
-            if found["path"].startswith(prefix)
-        ]

@@ -25,14 +25,14 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import re
 import subprocess
-import time
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from tests.protocols import clients_support
+from tests.protocols.clients_support import Run, timed
 from tests.requirements import BUNDLER, RUBY
 
 TEMPLATES = Path(__file__).parent / "rubygems"
@@ -40,21 +40,11 @@ GEM_TIMEOUT = 120
 # Inherited variables that would point a client at the host's gems, config or keys.
 _DROPPED_PREFIXES = ("GEM_", "BUNDLE_", "BUNDLER_", "RUBYGEMS_", "XDG_")
 _DROPPED = {"RUBYOPT", "RUBYLIB", "RUBY_ROOT", "RUBY_ENGINE", "RUBY_VERSION"}
-# A uvicorn access-log line (and Python's http.server's): `"GET /path HTTP/1.1" 200`.
-_ACCESS = re.compile(r'"(?P<method>[A-Z]+) (?P<path>\S+) HTTP/[\d.]+" (?P<status>\d{3})')
 
 
 def clean_env(**values: str) -> dict[str, str]:
     """The host's environment without its Ruby settings, plus `values`."""
-    env = {
-        name: value
-        for name, value in os.environ.items()
-        if not name.startswith(_DROPPED_PREFIXES) and name not in _DROPPED
-    }
-    # Loopback must never go through a proxy the host may name.
-    env["no_proxy"] = env["NO_PROXY"] = "127.0.0.1,localhost"
-    env.setdefault("LANG", "C.UTF-8")
-    return {**env, **values}
+    return clients_support.clean_env(_DROPPED_PREFIXES, _DROPPED, **values)
 
 
 def rb(text: str) -> str:
@@ -163,30 +153,9 @@ def build(sources: Iterable[GemSource], directory: Path) -> dict[GemSource, Buil
     return built
 
 
-@dataclass(frozen=True)
-class Run:
-    returncode: int
-    output: str  # stdout then stderr: `gem` says some things on each
-    seconds: float
-
-    @property
-    def ok(self) -> bool:
-        return self.returncode == 0
-
-
 def run(command: list[str], env: Mapping[str, str], cwd: Path | None = None) -> Run:
-    started = time.monotonic()
-    done = subprocess.run(
-        command,
-        cwd=cwd,
-        env=dict(env),
-        stdin=subprocess.DEVNULL,  # a prompt (sign in, OTP) fails rather than hangs
-        capture_output=True,
-        text=True,
-        timeout=GEM_TIMEOUT,
-        check=False,
-    )
-    return Run(done.returncode, done.stdout + done.stderr, time.monotonic() - started)
+    # stdin is /dev/null: a prompt (sign in, OTP) fails rather than hangs.
+    return timed(command, env, cwd, GEM_TIMEOUT, stdin=subprocess.DEVNULL)
 
 
 @dataclass(frozen=True)
@@ -326,39 +295,3 @@ class Bundle:
 
     def lockfile(self) -> str:
         return (self.directory / "Gemfile.lock").read_text()
-
-
-@dataclass(frozen=True)
-class Request:
-    method: str
-    path: str
-    status: int
-
-
-@dataclass
-class AccessLog:
-    """The requests a server logged (uvicorn's access log) from a point on."""
-
-    path: Path
-    start: int = 0
-
-    @classmethod
-    def from_now(cls, path: Path) -> AccessLog:
-        return cls(path, path.stat().st_size if path.exists() else 0)
-
-    def requests(self) -> list[Request]:
-        with self.path.open("rb") as log:
-            log.seek(self.start)
-            text = log.read().decode("utf-8", "replace")
-        return [
-            Request(found["method"], found["path"], int(found["status"]))
-            for found in _ACCESS.finditer(text)
-        ]
-
-    def paths(self, prefix: str) -> list[str]:
-        """`METHOD path-after-prefix` of each request under `prefix`."""
-        return [
-            f"{r.method} {r.path.removeprefix(prefix)}"
-            for r in self.requests()
-            if r.path.startswith(prefix)
-        ]

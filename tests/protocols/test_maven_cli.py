@@ -21,6 +21,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from tests.protocols import clients_support
 from tests.protocols.conftest import LiveServer
 from tests.protocols.maven_support import TEMPLATES, Maven, Run, render
 
@@ -48,16 +49,11 @@ def registry(server: LiveServer) -> str:
 
 
 def rest(server: LiveServer, token: str = MONA) -> httpx.Client:
-    return httpx.Client(
-        base_url=server.api, headers={"Authorization": f"Bearer {token}"}, timeout=30
-    )
+    return clients_support.rest(server, token)
 
 
 def version_ids(server: LiveServer, package: str = PACKAGE) -> dict[str, int]:
-    with rest(server) as api:
-        listed = api.get(f"/user/packages/maven/{package}/versions")
-    assert listed.status_code == 200, listed.text
-    return {version["name"]: version["id"] for version in listed.json()}
+    return clients_support.version_ids(server, MONA, "maven", package)
 
 
 def deploy(
@@ -126,8 +122,7 @@ class Deployed:
 
 @pytest.fixture(scope="module")
 def world(live_server: LiveServer) -> LiveServer:
-    seeded = live_server.packyard("seed", str(WORLD))
-    assert seeded.returncode == 0, seeded.stderr
+    clients_support.seed(live_server, WORLD)
     return live_server
 
 

@@ -19,14 +19,14 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.protocols.conftest import LiveServer, serving
+from tests.protocols import clients_support
+from tests.protocols.clients_support import AccessLog, Run, serving_logged
+from tests.protocols.conftest import LiveServer
 from tests.protocols.nuget_support import (
     TEMPLATES,
-    AccessLog,
     NuGetMachine,
     NuSpec,
     Packed,
-    Run,
     found,
     installed,
 )
@@ -62,16 +62,11 @@ def machine(
 
 
 def rest(server: LiveServer, token: str = MONA) -> httpx.Client:
-    return httpx.Client(
-        base_url=server.api, headers={"Authorization": f"Bearer {token}"}, timeout=30
-    )
+    return clients_support.rest(server, token)
 
 
 def version_ids(server: LiveServer, package: str, state: str = "active") -> dict[str, int]:
-    with rest(server) as api:
-        listed = api.get(f"/user/packages/nuget/{package}/versions", params={"state": state})
-    assert listed.status_code == 200, listed.text
-    return {version["name"]: version["id"] for version in listed.json()}
+    return clients_support.version_ids(server, MONA, "nuget", package, state)
 
 
 def downloads(server: LiveServer, package: str) -> dict[str, int]:
@@ -97,9 +92,7 @@ def packed(tmp_path_factory: pytest.TempPathFactory) -> dict[NuSpec, Packed]:
 def world(live_database: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
     """A server of the module's own, logging each request (what nuget.exe asked is seen)."""
     data = tmp_path_factory.mktemp("nuget-data")
-    with serving(live_database, data, {"PACKYARD_ACCESS_LOG": "1"}) as server:
-        seeded = server.packyard("seed", str(TEMPLATES / "world.yaml"))
-        assert seeded.returncode == 0, seeded.stderr
+    with serving_logged(live_database, data, TEMPLATES / "world.yaml") as server:
         yield server
 
 
@@ -125,10 +118,6 @@ def pushed(
     return Pushed(world, packed, said)
 
 
-def log_of(server: LiveServer) -> Path:
-    return Path(server.env["PACKYARD_DATA_DIR"]) / "server.log"
-
-
 @dataclass(frozen=True)
 class Installed:
     run: Run
@@ -141,7 +130,7 @@ def hello_installed(pushed: Pushed, tmp_path_factory: pytest.TempPathFactory) ->
     """`nuget install Pky.Hello -Version 1.1.0` on a fresh machine (and so Pky.Base)."""
     root = tmp_path_factory.mktemp("consumer")
     consumer = machine(pushed.server, root / "machine")
-    log = AccessLog.from_now(log_of(pushed.server))
+    log = AccessLog.of(pushed.server)
     run = consumer.install(HELLO_11.id, HELLO_11.version, root / "out")
     assert run.ok, run.output
     asked = [f"{r.method} {r.path} {r.status}" for r in log.requests(PREFIX)]

@@ -20,10 +20,11 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.protocols.conftest import LiveServer, serving
+from tests.protocols import clients_support
+from tests.protocols.clients_support import AccessLog, serving_logged
+from tests.protocols.conftest import LiveServer
 from tests.protocols.rubygems_support import (
     TEMPLATES,
-    AccessLog,
     Built,
     Bundle,
     GemMachine,
@@ -72,17 +73,12 @@ def source(server: LiveServer, user: str | None = "mona", token: str | None = MO
 
 
 def rest(server: LiveServer, token: str = MONA) -> httpx.Client:
-    return httpx.Client(
-        base_url=server.api, headers={"Authorization": f"Bearer {token}"}, timeout=30
-    )
+    return clients_support.rest(server, token)
 
 
 def versions(server: LiveServer, name: str, state: str = "active") -> dict[str, int]:
     """The REST API's versions of mona's gem `name`: version → id."""
-    with rest(server) as api:
-        listed = api.get(f"/user/packages/rubygems/{name}/versions", params={"state": state})
-    assert listed.status_code == 200, listed.text
-    return {version["name"]: version["id"] for version in listed.json()}
+    return clients_support.version_ids(server, MONA, "rubygems", name, state)
 
 
 def wire(server: LiveServer, path: str, user: str = "mona", token: str = MONA) -> httpx.Response:
@@ -111,20 +107,11 @@ def gems(tmp_path_factory: pytest.TempPathFactory) -> dict[GemSource, Built]:
 
 
 @pytest.fixture(scope="module")
-def live_server(
-    live_database: str, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[LiveServer]:
-    """conftest's server with its access log on: server.log shows what each client asked."""
+def world(live_database: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+    """A server of the module's own, logging each request (what each client asked is seen)."""
     data = tmp_path_factory.mktemp("data")
-    with serving(live_database, data, {"PACKYARD_ACCESS_LOG": "1"}) as server:
+    with serving_logged(live_database, data, TEMPLATES / "world.yaml") as server:
         yield server
-
-
-@pytest.fixture(scope="module")
-def world(live_server: LiveServer) -> LiveServer:
-    seeded = live_server.packyard("seed", str(TEMPLATES / "world.yaml"))
-    assert seeded.returncode == 0, seeded.stderr
-    return live_server
 
 
 @pytest.fixture(scope="module")
@@ -137,8 +124,7 @@ def pushed(
         pushing = mona.push(host(world), gems[gem].path)
         assert pushing.ok, pushing.output
         said[gem] = pushing.output
-    made_public = world.packyard("seed", str(TEMPLATES / "public.yaml"))
-    assert made_public.returncode == 0, made_public.stderr
+    clients_support.seed(world, TEMPLATES / "public.yaml")  # pky_public made public
     return Pushed(world, gems, said)
 
 
@@ -248,10 +234,6 @@ class Bundled:
     requests: list[str]  # what it asked the registry, as `METHOD path-below-the-namespace`
 
 
-def log_of(server: LiveServer) -> Path:
-    return Path(server.env["PACKYARD_DATA_DIR"]) / "server.log"
-
-
 @pytest.fixture(scope="module")
 def bundled(pushed: Pushed, tmp_path_factory: pytest.TempPathFactory) -> Bundled:
     """`bundle install` of a Gemfile needing pky_greeter (and so pky_hello), the credentials
@@ -260,7 +242,7 @@ def bundled(pushed: Pushed, tmp_path_factory: pytest.TempPathFactory) -> Bundled
     bundle = Bundle.project(tmp_path_factory.mktemp("app"), url, {"pky_greeter": None})
     configured = bundle.configure_credentials(url, f"mona:{MONA}")
     assert configured.ok, configured.output
-    log = AccessLog.from_now(log_of(pushed.server))
+    log = AccessLog.of(pushed.server)
     installed = bundle.install()
     assert installed.ok, installed.output
     return Bundled(bundle, installed.output, log.paths("/_registry/rubygems/mona/"))
