@@ -136,6 +136,22 @@ def version_ids(
     return {version["name"]: version["id"] for version in listed.json()}
 
 
+@contextmanager
+def deleted(
+    server: LiveServer, token: str, package_type: str, package: str, version_id: int
+) -> Iterator[None]:
+    """The version `version_id` of the user's `package`, deleted through REST; restored
+    afterwards, whether or not the test restored it already (that answer is not checked)."""
+    versions = f"/user/packages/{package_type}/{package}/versions"
+    with rest(server, token) as api:
+        gone = api.delete(f"{versions}/{version_id}")
+        assert gone.status_code == 204, gone.text
+        try:
+            yield
+        finally:
+            api.post(f"{versions}/{version_id}/restore")
+
+
 def seed(server: LiveServer, world: Path) -> None:
     """`packyard seed` of `world` into `server`'s database."""
     seeded = server.packyard("seed", str(world))

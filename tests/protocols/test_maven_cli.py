@@ -302,13 +302,8 @@ def test_a_read_only_token_cannot_deploy(deployed: Deployed, tmp_path: Path) -> 
 def release_deleted(deployed: Deployed) -> Iterator[int]:
     """The release's version id, deleted through REST; restored afterwards if a test did not."""
     version_id = version_ids(deployed.server)[RELEASE]
-    with rest(deployed.server) as api:
-        deleted = api.delete(f"/user/packages/maven/{PACKAGE}/versions/{version_id}")
-        assert deleted.status_code == 204, deleted.text
-        try:
-            yield version_id
-        finally:
-            api.post(f"/user/packages/maven/{PACKAGE}/versions/{version_id}/restore")
+    with clients_support.deleted(deployed.server, MONA, "maven", PACKAGE, version_id):
+        yield version_id
 
 
 def test_a_deleted_release_stops_resolving_and_a_restored_one_resolves_with_the_same_sha1(

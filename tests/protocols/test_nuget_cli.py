@@ -254,13 +254,8 @@ def test_nuget_delete_is_the_rest_api_s_version_delete(pushed: Pushed, tmp_path:
 def hello_deleted(pushed: Pushed) -> Iterator[int]:
     """Pky.Hello 1.1.0's version id, deleted through REST; restored afterwards if a test did not."""
     version_id = version_ids(pushed.server, HELLO_11.id)[HELLO_11.version]
-    with rest(pushed.server) as api:
-        deleted = api.delete(f"/user/packages/nuget/{HELLO_11.id}/versions/{version_id}")
-        assert deleted.status_code == 204, deleted.text
-        try:
-            yield version_id
-        finally:
-            api.post(f"/user/packages/nuget/{HELLO_11.id}/versions/{version_id}/restore")
+    with clients_support.deleted(pushed.server, MONA, "nuget", HELLO_11.id, version_id):
+        yield version_id
 
 
 def test_a_deleted_version_stops_installing_and_a_restored_one_installs_with_the_same_sha512(

@@ -476,13 +476,8 @@ def test_a_token_without_delete_packages_cannot_yank(pushed: Pushed, tmp_path: P
 def hello_deleted(pushed: Pushed) -> Iterator[int]:
     """pky_hello 1.0.0's id, deleted through REST; restored afterwards if a test did not."""
     version_id = versions(pushed.server, "pky_hello")["1.0.0"]
-    with rest(pushed.server) as api:
-        deleted = api.delete(f"/user/packages/rubygems/pky_hello/versions/{version_id}")
-        assert deleted.status_code == 204, deleted.text
-        try:
-            yield version_id
-        finally:
-            api.post(f"/user/packages/rubygems/pky_hello/versions/{version_id}/restore")
+    with clients_support.deleted(pushed.server, MONA, "rubygems", "pky_hello", version_id):
+        yield version_id
 
 
 def test_a_deleted_version_fails_to_install_and_a_restored_one_installs_the_same_bytes(
