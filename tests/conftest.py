@@ -23,8 +23,9 @@ from starlette.testclient import TestClient
 
 from packyard.config import Settings
 from packyard.http import Request, dump_json
-from packyard.server import build_store, create_app
+from packyard.server import blob_store, build_store, create_app, registered_formats
 from packyard.services.seed import load_seed
+from packyard.services.seed_content import ContentPorts
 from packyard.storage.db.engine import make_engine
 from packyard.storage.db.migrate import upgrade
 from packyard.storage.db.store import SqlStore
@@ -237,10 +238,31 @@ def seed(store: SqlStore, document: dict[str, Any] | str, now: datetime) -> None
     load_seed(store, document, now)
 
 
-@pytest.fixture
-def world(store: SqlStore, clock: Clock) -> dict[str, Any]:
+def content_ports(settings: Settings) -> ContentPorts:
+    """What a seed's `content:` needs: the formats and the blob store the app serves from."""
+    return ContentPorts(registered_formats(settings), blob_store(settings))
+
+
+@pytest.fixture(scope="session")
+def _world_blobs(_sqlite_template: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The world's images and tarballs, seeded once: each test's seed then finds its bytes
+    stored (as a second push of a layer does) instead of writing and fsyncing them again."""
+    data_dir = tmp_path_factory.mktemp("world-blobs")
+    shutil.copy(_sqlite_template, data_dir / "packyard.db")
+    engine = make_engine(f"sqlite+pysqlite:///{data_dir / 'packyard.db'}")
+    settings = Settings(data_dir=data_dir, database_url=None, base_url="http://x", gc_interval=None)
     document = yaml.safe_load(WORLD_FILE.read_text())
-    load_seed(store, document, clock.now)
+    load_seed(build_store(engine), document, datetime.now(UTC), content_ports(settings))
+    engine.dispose()
+    return data_dir / "blobs"
+
+
+@pytest.fixture
+def world(store: SqlStore, clock: Clock, settings: Settings, _world_blobs: Path) -> dict[str, Any]:
+    """examples/world.yaml, its images and tarballs in the app's blob store."""
+    shutil.copytree(_world_blobs, settings.data_dir / "blobs", dirs_exist_ok=True)
+    document = yaml.safe_load(WORLD_FILE.read_text())
+    load_seed(store, document, clock.now, content_ports(settings))
     return dict(document)
 
 

@@ -139,7 +139,8 @@ def test_users_and_rate_limit(api: Api, world: Any) -> None:
 def test_asgi_path_end_to_end(asgi_api: Api, world: Any) -> None:
     """The whole ASGI app, raw path included: %2F stays one segment."""
     response = asgi_api.get(f"{CLI}/versions", ALICE)
-    assert response.status_code == 200 and len(response.json()) == 3
+    # tools/cli: three images, and the multi-platform one's two platforms and attestation
+    assert response.status_code == 200 and len(response.json()) == 6
     assert asgi_api.get("/users/alice/packages/container/tools/cli", ALICE).status_code == 404
     assert asgi_api.client.get("/_packyard/ping").text == "ok"
 

@@ -62,23 +62,27 @@ def test_user_scope_walk(api: Api, world: Any, prefix: str, owner_path: str) -> 
     assert package["html_url"] == (
         f"http://testserver/{owner_path}/packages/container/package/{CLI}"
     )
-    assert package["version_count"] == 3
+    # Three images; the multi-platform one brings two platforms and an attestation.
+    assert package["version_count"] == 6
     assert package["repository"]["full_name"] == "alice/tools"
 
     path = f"{prefix}/packages/container/{CLI}"
     got = api.get(path, ALICE)
     assert got.status_code == 200 and got.json()["id"] == package["id"]
 
-    ids = version_ids(api, path)
-    assert len(ids) == 3
-    newest = api.get(f"{path}/versions/{ids[0]}", ALICE).json()
+    listed = api.get(f"{path}/versions", ALICE).json()
+    ids = [v["id"] for v in listed]
+    assert len(ids) == 6
+    # The newest image is the multi-platform one: its index carries the tags.
+    index = next(v["id"] for v in listed if v["metadata"]["container"]["tags"])
+    newest = api.get(f"{path}/versions/{index}", ALICE).json()
     assert newest["metadata"] == {
         "package_type": "container",
         "container": {"tags": ["1.0.0", "latest"]},
     }
-    assert newest["html_url"] == f"http://testserver/{owner_path}/packages/container/{CLI}/{ids[0]}"
+    assert newest["html_url"] == f"http://testserver/{owner_path}/packages/container/{CLI}/{index}"
 
-    untagged = ids[2]
+    untagged = ids[-1]  # the oldest: the build nobody tagged, which nothing lists
     assert api.delete(f"{path}/versions/{untagged}", ALICE).status_code == 204
     assert untagged not in version_ids(api, path)
     deleted = api.get(f"{path}/versions", ALICE, params={"state": "deleted"}).json()

@@ -73,15 +73,17 @@ def tags_or_none(v: Any) -> Any:
 
 def test_a_container_version(alice: Client) -> None:
     versions = alice.rest.packages.get_all_package_versions_for_package_owned_by_user(**CLI)
-    first = versions[0]
+    # The newest versions are the multi-platform image: its index is the tagged one.
+    first = next(v for v in versions if v.tags)
     assert same(tags_of, first) == ["1.0.0", "latest"] == first.tags
     assert same(lambda v: v.metadata.package_type, first) == "container"
     assert same(lambda v: (v.license_, v.description), first) == ("MIT", "the first release")
     assert same(lambda v: isinstance(v.created_at, datetime), first)
     same(lambda v: (v.id, v.name, v.url, v.html_url, v.package_html_url, v.updated_at), first)
     assert same(lambda v: bool(v.metadata.docker), first) is False
-    assert same(tags_of, versions[2]) == []
-    assert same(lambda v: bool(v.deleted_at), versions[2]) is False
+    untagged = versions[-1]  # the oldest: the build nobody tagged
+    assert same(tags_of, untagged) == []
+    assert same(lambda v: bool(v.deleted_at), untagged) is False
 
 
 def test_an_npm_version_has_no_container_block(alice: Client) -> None:
@@ -119,7 +121,7 @@ def test_a_package_with_owner_and_repository(alice: Client) -> None:
         "alice",
     )
     assert same(lambda p: (p.version_count, p.visibility, p.package_type), package) == (
-        3,
+        6,  # three images; the multi-platform one's two platforms and attestation
         "public",
         "container",
     )

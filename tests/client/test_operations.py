@@ -51,10 +51,11 @@ def test_all_27_operations(client_for: Any, world: Any, store: Any, clock: Clock
         x.name for x in p.list_packages_for_user(username="alice", package_type="container")
     ] == ["tools/cli"]
     package = p.get_package_for_user(username="alice", **CLI)
-    assert package.version_count == 3 and package.repository is not None
+    # Three images; the multi-platform one brings two platforms and an attestation.
+    assert package.version_count == 6 and package.repository is not None
     versions = p.get_all_package_versions_for_package_owned_by_user(username="alice", **CLI)
-    assert versions[0].tags == ["1.0.0", "latest"]
-    untagged = versions[2].id
+    assert next(v for v in versions if v.tags).tags == ["1.0.0", "latest"]
+    untagged = versions[-1].id  # the oldest: the build nobody tagged, nothing lists
     assert (
         p.get_package_version_for_user(username="alice", package_version_id=untagged, **CLI).tags
         == []

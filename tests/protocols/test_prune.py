@@ -170,15 +170,7 @@ def test_prune_keeps_multi_arch_images_whole_and_undo_restores(
 def test_plan_then_apply_and_exit_codes(live_server: LiveServer, tmp_path: Path) -> None:
     state = tmp_path / "state"
     plan_file = tmp_path / "plan.json"
-    # The world's tools/cli versions are seeded: no manifests behind them, so fail closed.
-    planned = prune(
-        live_server, state, "plan", "--package-type", "container", "--package", "tools/cli",
-        "--untagged", "-o", str(plan_file),
-    )  # fmt: skip
-    assert planned.returncode == 3, planned.stdout + planned.stderr
-    assert json.loads(plan_file.read_text())["packages"][0]["error"]
-
-    # An npm plan written, then applied exactly; a policy file gives the rules.
+    # Versions seeded without content have no manifests behind them: fail closed.
     policy = tmp_path / "retention.yml"
     seed_file = tmp_path / "lib.json"
     seed_file.write_text(
@@ -187,18 +179,35 @@ def test_plan_then_apply_and_exit_codes(live_server: LiveServer, tmp_path: Path)
                 "packages": [
                     {
                         "owner": "alice",
+                        "package_type": "container",
+                        "name": "made-up",
+                        "versions": [
+                            {"name": "sha256:" + "1" * 64, "tags": ["latest"]},
+                            {"name": "sha256:" + "2" * 64},
+                        ],
+                    },
+                    {
+                        "owner": "alice",
                         "package_type": "npm",
                         "name": "@alice/lib",
                         "versions": [
                             {"name": "1.0.0", "created_at": "2026-01-01T00:00:00Z"},
                             {"name": "1.1.0", "created_at": "2026-02-01T00:00:00Z"},
                         ],
-                    }
+                    },
                 ]
             }
         )
     )
     assert live_server.packyard("seed", str(seed_file)).returncode == 0
+    planned = prune(
+        live_server, state, "plan", "--package-type", "container", "--package", "made-up",
+        "--untagged", "-o", str(plan_file),
+    )  # fmt: skip
+    assert planned.returncode == 3, planned.stdout + planned.stderr
+    assert json.loads(plan_file.read_text())["packages"][0]["error"]
+
+    # An npm plan written, then applied exactly; a policy file gives the rules.
     policy.write_text("package-type: npm\nowner: alice\npackage: ['lib']\nkeep-last: 1\n")
     planned = prune(live_server, state, "plan", "--policy", str(policy), "-o", str(plan_file))
     assert planned.returncode == 0, planned.stdout + planned.stderr

@@ -127,16 +127,24 @@ def serve(
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @data_dir_option
 def seed(file: Path, data_dir: Path | None) -> None:
-    """Load a seed file (YAML or JSON) in one transaction; loading twice changes nothing."""
+    """Load a seed file (YAML or JSON) in one transaction; loading twice changes nothing.
+
+    Versions that ask for `content:` get real bytes (images, tarballs) in the data
+    directory's blob store, published as their registries' clients would.
+    """
+    from packyard.server import blob_store, registered_formats
     from packyard.services.seed import SeedError, load_seed
+    from packyard.services.seed_content import ContentPorts
 
     try:
         document = yaml.safe_load(file.read_text())
     except yaml.YAMLError as error:
         _fail(f"{file}: not valid YAML or JSON: {error}")
+    settings = _settings(data_dir)
     try:
-        with _store(_settings(data_dir)) as store:
-            report = load_seed(store, document, _now())
+        with _store(settings) as store:
+            content = ContentPorts(registered_formats(settings), blob_store(settings))
+            report = load_seed(store, document, _now(), content)
     except SeedError as error:
         for line in error.errors:
             click.echo(f"{file}: {line}", err=True)

@@ -8,12 +8,57 @@ A format overrides only the hooks it needs; the composition root registers one o
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
 from datetime import datetime
+from typing import TYPE_CHECKING, Protocol
 
-from packyard.core.ports import Transaction
+from packyard.core.ports import BlobStore, Transaction
 from packyard.domain.files import BuildRecord
 from packyard.domain.formats import FormatTraits, traits
 from packyard.domain.types import Package, PackageType, Version
+
+if TYPE_CHECKING:  # the context holds the formats: a type only, never an import cycle
+    from packyard.core.context import Context
+
+
+class ContentInvalid(ValueError):
+    """A seed file's `content:` that the format cannot build; the message says why."""
+
+
+@dataclass(frozen=True, slots=True)
+class ContentRequest:
+    """A seed file's `content:` for one version (shared/spec/seed-format.md), read: what a
+    format builds as real bytes, the way its clients would have pushed them."""
+
+    owner: str  # the owner's login
+    package: str  # the package's name, as the REST API names it
+    version: str | None  # the file's version name; None where the content names it (a digest)
+    kind: str
+    platforms: tuple[str, ...] = ()
+    attestation: bool = False
+    files: tuple[tuple[str, str], ...] = ()  # (path, text), as the file lists them
+    description: str | None = None
+    license: str | None = None
+
+
+class Content(Protocol):
+    """Bytes a format built for one seeded version, ready to be published through the
+    format's own publish path (the one its clients' pushes take)."""
+
+    @property
+    def version(self) -> str:
+        """The version these bytes are: a manifest's digest, an npm version number."""
+        ...
+
+    @property
+    def extra_versions(self) -> int:
+        """How many versions beyond `version` it publishes (an index's platforms, ...)."""
+        ...
+
+    def publish(self, ctx: Context, blobs: BlobStore) -> None:
+        """Publish as the format's clients do, as `ctx.actor`; publishing again (a second
+        load of the same seed) changes nothing."""
+        ...
 
 
 class Format:
@@ -71,6 +116,11 @@ class Format:
 
     def forget_uploads(self, tx: Transaction, upload_ids: list[str]) -> None:
         """GC cancelled these abandoned uploads' bytes: drop what this format kept of them."""
+
+    def build_content(self, request: ContentRequest) -> Content:
+        """Real bytes for a seeded version (`packyard seed`'s `content:`), built without
+        touching the store; `ContentInvalid` if this format cannot build what is asked."""
+        raise ContentInvalid(f"{self.package_type.value} versions cannot be given content")
 
     def migration_conflicts(self, tx: Transaction, owner_id: int) -> list[Package]:
         """The owner's packages of this type whose move to another registry failed because

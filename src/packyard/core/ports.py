@@ -137,8 +137,12 @@ class VersionRows(Protocol):
     def version_counts(self, package_id: int) -> tuple[int, int]: ...
     def downloads_since(self, package_id: int, day: str) -> list[tuple[int, str, int]]: ...
     def upsert_version(
-        self, package_id: int, name: str, values: dict[str, Any], tags: Sequence[str]
-    ) -> int: ...
+        self, package_id: int, name: str, values: dict[str, Any], tags: Sequence[str] | None
+    ) -> int:
+        """A seeded version, matched by name, with exactly `tags`; None leaves a live
+        version's tags as they are (a format's own, such as npm's dist-tags)."""
+        ...
+
     def create_version(
         self,
         package_id: int,

@@ -45,10 +45,15 @@ def publish_version(
     tx: Transaction, ctx: Context, package: Package, name: str, files: Sequence[NewFile]
 ) -> int:
     """A new live version named `name` holding `files`; a live version of that name is a
-    conflict (versions are immutable, whatever the format)."""
-    if tx.versions.find_version_by_name(package.id, name) is not None:
+    conflict (versions are immutable, whatever the format) — unless it holds no file: a
+    seeded version (metadata only) takes the content of the first publish that names it,
+    keeping its id, dates, tags and downloads, as the seed format promises."""
+    found = tx.versions.find_version_by_name(package.id, name)
+    if found is not None and (not files or tx.files.files_of(found.id)):
         raise Conflict(f"cannot publish over the previously published version {name}")
-    version_id = tx.versions.create_version(package.id, name, ctx.now)
+    version_id = (
+        found.id if found is not None else tx.versions.create_version(package.id, name, ctx.now)
+    )
     for file in files:
         add_file(tx, ctx, package, version_id, file)
     return version_id

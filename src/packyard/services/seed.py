@@ -23,6 +23,7 @@ from packyard.domain.types import (
     TokenKind,
     Visibility,
 )
+from packyard.services.seed_content import ContentPorts
 from packyard.services.seed_packages import PackagesLoader
 from packyard.services.seed_schema import SeedChecker, SeedReport, enum_values
 
@@ -35,15 +36,19 @@ class SeedError(DomainError):
         self.errors = errors
 
 
-def load_seed(store: Store, document: Any, now: datetime) -> SeedReport:
-    """Validate the whole document, then apply it in one transaction, or change nothing."""
+def load_seed(
+    store: Store, document: Any, now: datetime, content: ContentPorts | None = None
+) -> SeedReport:
+    """Validate the whole document, then apply it in one transaction, or change nothing.
+    With `content` (the registered formats and the blob store), versions may ask for real
+    bytes (`content:`); without, such a file is refused."""
     check = SeedChecker(now)
     root = check.mapping(document if document is not None else {}, "", "")
     if root is None:
         raise SeedError(check.errors)
     report = SeedReport()
     with store.write() as tx:
-        _Loader(tx, check, report).load(root)
+        _Loader(tx, check, report, content).load(root)
         if check.errors:
             # Raising inside the transaction rolls every write back.
             raise SeedError(check.errors)
@@ -55,15 +60,16 @@ class _Loader:
     tx: Transaction
     check: SeedChecker
     report: SeedReport
+    content: ContentPorts | None
 
     def load(self, root: dict[str, Any]) -> None:
         self._users(root)
         self._orgs(root)
         self._repositories(root)
         self._tokens(root)
-        PackagesLoader(self.tx, self.check, self.report, self._account, self._repository_id).load(
-            root
-        )
+        PackagesLoader(
+            self.tx, self.check, self.report, self._account, self._repository_id, self.content
+        ).load(root)
 
     def _account(self, login: Any, path: str, want: AccountType | None = None) -> Account | None:
         name = self.check.string(login, path)

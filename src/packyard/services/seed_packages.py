@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from packyard.core.ports import Transaction
@@ -16,6 +16,12 @@ from packyard.domain.types import (
     Role,
     Visibility,
 )
+from packyard.services.seed_content import (
+    ContentPorts,
+    PendingContent,
+    publish_contents,
+    read_content,
+)
 from packyard.services.seed_schema import SeedChecker, SeedReport, enum_values
 
 
@@ -26,12 +32,28 @@ class PackagesLoader:
     report: SeedReport
     account: Callable[..., Account | None]  # the seed's account by login, checked
     repository_id: Callable[[Any, str], int | None]  # a repository by full name, checked
+    ports: ContentPorts | None = None  # what `content:` needs; None: a file may not ask
+    pending: list[PendingContent] = field(default_factory=list)
+    # Each package with content, as the file gives it (owner id, type, name, values).
+    with_content: list[tuple[int, PackageType, str, dict[str, Any]]] = field(default_factory=list)
+    # Each version with content: (package id, name, values, tags), as the file gives it.
+    content_versions: list[tuple[int, str, dict[str, Any], list[str] | None]] = field(
+        default_factory=list
+    )
 
     def load(self, root: dict[str, Any]) -> None:
         for path, item in self.check.items(root, "packages", ""):
             doc = self.check.mapping(item, path, "packages")
             if doc is not None:
                 self._package(doc, path)
+        if self.pending and self.ports is not None and not self.check.errors:
+            publish_contents(self.tx, self.ports, self.pending, self.check)
+            # A publish touches `updated_at` (a package's, a tagged version's): the file's
+            # wins, as always, and loading twice leaves the same state.
+            for owner_id, ptype, name, values in self.with_content:
+                self.tx.packages.upsert_package(owner_id, ptype, name, values)
+            for package_id, version_name, version_values, tags in self.content_versions:
+                self.tx.versions.upsert_version(package_id, version_name, version_values, tags)
 
     def _package(self, doc: dict[str, Any], path: str) -> None:
         c = self.check
@@ -83,30 +105,39 @@ class PackagesLoader:
                 )
                 owner = None  # still check the versions; store nothing
             name = short
-        versions = self._versions(doc, path, ptype)
+        versions = self._versions(doc, path, ptype, owner.login if owner else "", name)
+        if deleted is not None and any(v["content"] for v in versions):
+            c.error(f"{path}.deleted_at", "a deleted package's versions cannot be given content")
         if owner is None:
             return
         updated = max([created, *(v["values"]["updated_at"] for v in versions)])
-        package_id = self.tx.packages.upsert_package(
-            owner.id,
-            ptype,
-            name,
-            {
-                "visibility": visibility.value,
-                "repository_id": repository_id,
-                "inherit_access": inherit,
-                "created_at": created,
-                "updated_at": updated,
-                "deleted_at": deleted,
-            },
-        )
+        values = {
+            "visibility": visibility.value,
+            "repository_id": repository_id,
+            "inherit_access": inherit,
+            "created_at": created,
+            "updated_at": updated,
+            "deleted_at": deleted,
+        }
+        package_id = self.tx.packages.upsert_package(owner.id, ptype, name, values)
         self.report.packages += 1
         self._access(doc, path, package_id)
+        # The file says nothing of an npm version's dist-tags: they are left as publishes
+        # set them.
+        tagged = traits(ptype).tagged
         for version in versions:
-            self.tx.versions.upsert_version(
-                package_id, version["name"], version["values"], version["tags"]
-            )
+            tags = version["tags"] if tagged else None
+            self.tx.versions.upsert_version(package_id, version["name"], version["values"], tags)
             self.report.versions += 1
+            content = version["content"]
+            if content is not None:
+                self.report.versions += content.extra_versions
+                self.pending.append(
+                    PendingContent(version["path"], owner, content, version["values"]["created_at"])
+                )
+                self.content_versions.append((package_id, version["name"], version["values"], tags))
+        if any(v["content"] for v in versions):
+            self.with_content.append((owner.id, ptype, name, values))
 
     def _access(self, doc: dict[str, Any], path: str, package_id: int) -> None:
         for apath, aitem in self.check.items(doc, "access", path):
@@ -131,7 +162,9 @@ class PackagesLoader:
                 if repo_id is not None:
                     self.tx.packages.set_package_grant(package_id, None, repo_id, role)
 
-    def _versions(self, doc: dict[str, Any], path: str, ptype: PackageType) -> list[dict[str, Any]]:
+    def _versions(
+        self, doc: dict[str, Any], path: str, ptype: PackageType, owner: str, package: str
+    ) -> list[dict[str, Any]]:
         c = self.check
         result: list[dict[str, Any]] = []
         seen_names: set[str] = set()
@@ -149,6 +182,32 @@ class PackagesLoader:
                 c.error(f"{vpath}.download_count", "must be a non-negative integer")
                 downloads = 0
             tags = self._tags(version.get("tags"), f"{vpath}.tags", ptype)
+            description = c.string(version.get("description"), f"{vpath}.description")
+            license = c.string(version.get("license"), f"{vpath}.license")
+            content = None
+            if "content" in version:
+                content = read_content(
+                    c,
+                    self.ports,
+                    version["content"],
+                    f"{vpath}.content",
+                    ptype,
+                    {
+                        "owner": owner,
+                        "package": package,
+                        "version": name,
+                        "description": description,
+                        "license": license,
+                    },
+                )
+                if deleted is not None:
+                    c.error(f"{vpath}.deleted_at", "a version with content cannot be deleted")
+                if content is not None and name is not None and name != content.version:
+                    c.error(f"{vpath}.name", f"the content is {content.version}, not {name}")
+                if content is not None:
+                    name = content.version
+            elif "name" not in version:
+                c.error(f"{vpath}.name", "required key is missing")
             if not name:
                 if name is not None:
                     c.error(f"{vpath}.name", "must not be empty")
@@ -165,14 +224,16 @@ class PackagesLoader:
             result.append(
                 {
                     "name": name,
+                    "path": vpath,
+                    "content": content,
                     "tags": tags,
                     "values": {
                         "download_count": downloads,
                         "created_at": created,
                         "updated_at": updated,
                         "deleted_at": deleted,
-                        "description": c.string(version.get("description"), f"{vpath}.description"),
-                        "license": c.string(version.get("license"), f"{vpath}.license"),
+                        "description": description,
+                        "license": license,
                     },
                 }
             )

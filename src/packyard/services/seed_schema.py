@@ -41,7 +41,17 @@ _KEYS: dict[str, set[str]] = {
         "deleted_at",
         "description",
         "license",
+        "content",
     },
+    # Real bytes for the version (seed_content.py): a kind alone (`content: tarball`), or
+    #   kind: image | tarball       image: container versions; tarball: npm versions
+    #   platforms: [linux/amd64]    image: one manifest per platform; two or more make an
+    #                               index (the version), each platform an untagged version
+    #   attestation: true           image: an in-toto attestation whose subject is the image
+    #                               (the referrers API lists it), an untagged version
+    #   files: {PATH: TEXT}         the layer's files / the tarball's, beside package.json
+    # An image's version `name` may be left out: it is the image's digest (given, it must be).
+    "content": {"kind", "platforms", "attestation", "files"},
 }
 _REQUIRED: dict[str, set[str]] = {
     "users": {"login"},
@@ -52,7 +62,8 @@ _REQUIRED: dict[str, set[str]] = {
     "tokens": {"token", "kind"},
     "packages": {"owner", "package_type", "name"},
     "packages.access": {"role"},
-    "packages.versions": {"name"},
+    # `name`, unless `content` names the version (seed_packages.py checks it there).
+    "content": {"kind"},
 }
 
 

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from packyard.core.formats import Format
+from packyard.core.formats import Content, ContentRequest, Format
 from packyard.core.ports import Transaction
 from packyard.domain.npm import is_prerelease, semver_key
 from packyard.domain.types import Package, PackageType, Version
+from packyard.registries.npm.examples import build_tarball
 from packyard.registries.npm.ports import NPM_ROWS
 
 
@@ -20,6 +21,9 @@ class NpmFormat(Format):
     ) -> list[int]:
         repair_latest(tx, package, now)
         return []
+
+    def build_content(self, request: ContentRequest) -> Content:
+        return build_tarball(request)
 
 
 def repair_latest(tx: Transaction, package: Package, now: datetime) -> None:

@@ -16,10 +16,11 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from packyard.core.formats import Format
+from packyard.core.formats import Content, ContentInvalid, ContentRequest, Format
 from packyard.core.ports import Transaction
 from packyard.domain.errors import Conflict
 from packyard.domain.types import Package, PackageType, Version
+from packyard.registries.oci.examples import build_image
 from packyard.registries.oci.ports import DOCKER_ROWS, OCI_ROWS
 
 
@@ -74,6 +75,12 @@ class OciFormat(Format):
         rows = tx.rows(OCI_ROWS)
         for upload_id in upload_ids:
             rows.delete_upload(upload_id)
+
+    def build_content(self, request: ContentRequest) -> Content:
+        if self.package_type is not PackageType.CONTAINER:
+            # A legacy image's /v2/ name needs its repository: not built (yet).
+            raise ContentInvalid("docker versions cannot be given content; container ones can")
+        return build_image(request)
 
     def migration_conflicts(self, tx: Transaction, owner_id: int) -> list[Package]:
         if self.package_type is not PackageType.DOCKER:

@@ -146,14 +146,20 @@ class FilesystemBlobStore:
             with path.open("rb") as handle:
                 while chunk := handle.read(CHUNK):
                     hasher.update(chunk)
+                if hasher.hexdigest() != expected.hex:
+                    raise DigestMismatch(f"content does not match {digest}")
+                size = os.fstat(handle.fileno()).st_size
+                target = self._path(expected)
+                if self.touch(digest):
+                    # The same bytes are stored already (a layer pushed to a second
+                    # repository, a seed loaded again): this upload is not needed, and
+                    # the touch keeps a sweep from judging the stored blob by its old age.
+                    path.unlink(missing_ok=True)
+                    return size
                 os.fsync(handle.fileno())
         except FileNotFoundError:
             raise UnknownUpload(upload_id) from None
-        if hasher.hexdigest() != expected.hex:
-            raise DigestMismatch(f"content does not match {digest}")
-        target = self._path(expected)
         target.parent.mkdir(parents=True, exist_ok=True)
-        size = path.stat().st_size
         # rename is atomic: readers see no blob or the whole blob. The same digest committed
         # twice at once is harmless: both files hold the same bytes.
         os.replace(path, target)

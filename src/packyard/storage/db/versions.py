@@ -139,7 +139,7 @@ class SqlVersions(Rows):
         )
 
     def upsert_version(
-        self, package_id: int, name: str, values: dict[str, Any], tags: Sequence[str]
+        self, package_id: int, name: str, values: dict[str, Any], tags: Sequence[str] | None
     ) -> int:
         v = t.versions
         live = values.get("deleted_at") is None
@@ -151,7 +151,7 @@ class SqlVersions(Rows):
         row = {
             **values,
             "live_name": name if live else None,
-            "deleted_tags": None if live else json.dumps(list(tags)),
+            "deleted_tags": None if live else json.dumps(list(tags or [])),
         }
         if existing is not None:
             self.conn.execute(update(v).where(v.c.id == existing).values(**row))
@@ -163,7 +163,8 @@ class SqlVersions(Rows):
                 ).scalar_one()
             )
         vt = t.version_tags
-        self.conn.execute(delete(vt).where(vt.c.version_id == version_id))
+        if tags is not None or not live:  # None: a live version keeps the tags it has
+            self.conn.execute(delete(vt).where(vt.c.version_id == version_id))
         if live and tags:
             # A tag names one version: seeding it here moves it from wherever it was.
             self.conn.execute(delete(vt).where(vt.c.package_id == package_id, vt.c.tag.in_(tags)))
