@@ -63,17 +63,22 @@ def test_user_scope(github: Callable[[str | None], GitHub[Any]]) -> None:
     assert package.repository is not None and package.repository.full_name == "alice/tools"
     own = packages.list_packages_for_authenticated_user(package_type="container").parsed_data
     assert [p.id for p in own] == [package.id]
-    assert packages.get_package_for_user(**at_alice).parsed_data.version_count == 3
+    # Three images; the multi-platform one brings two platforms and an attestation.
+    assert packages.get_package_for_user(**at_alice).parsed_data.version_count == 6
     assert packages.get_package_for_authenticated_user(**mine).parsed_data.id == package.id
     versions = packages.get_all_package_versions_for_package_owned_by_user(**at_alice).parsed_data
-    assert len(versions) == 3
-    assert versions[0].metadata is not None and versions[0].metadata.container is not None
-    assert versions[0].metadata.container.tags == ["1.0.0", "latest"]
+    assert len(versions) == 6
+    # The newest image is the multi-platform one: its index carries the tags.
+    index = next(
+        v for v in versions if v.metadata and v.metadata.container and v.metadata.container.tags
+    )
+    assert index.metadata is not None and index.metadata.container is not None
+    assert index.metadata.container.tags == ["1.0.0", "latest"]
     own_versions = packages.get_all_package_versions_for_package_owned_by_authenticated_user(
         **mine, state="active"
     ).parsed_data
     assert [v.id for v in own_versions] == [v.id for v in versions]
-    untagged = versions[2].id
+    untagged = versions[-1].id  # the oldest: the build nobody tagged, which nothing lists
     got = packages.get_package_version_for_user(**at_alice, package_version_id=untagged)
     assert got.parsed_data.name.startswith("sha256:")
     assert (
@@ -100,7 +105,7 @@ def test_user_scope(github: Callable[[str | None], GitHub[Any]]) -> None:
         assert restore(**where, package_version_id=untagged).status_code == 204
 
     # GitHub's refusal: this public version was downloaded 6,000 times.
-    tagged = versions[0].id
+    tagged = index.id
     assert (
         status_of(
             lambda: packages.delete_package_version_for_user(**at_alice, package_version_id=tagged)

@@ -47,8 +47,9 @@ def test_seed_operation_and_friends(live_server: LiveServer) -> None:
         ],
     )["versions"]
     assert listed["status"] == 200
-    ids = {v["name"]: v["id"] for v in listed["data"]}
-    tagged, _, untagged = list(ids.values())
+    # The tagged index of the multi-platform image, and the oldest: the build nobody tagged.
+    tagged = next(v["id"] for v in listed["data"] if v["metadata"]["container"]["tags"])
+    untagged = listed["data"][-1]["id"]
     results = run(
         live_server,
         [
