@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import base64
 import json
-from collections.abc import Iterator
 from typing import Any
 
 import httpx
@@ -24,12 +23,6 @@ NAME = "@alice/hello"
 URL = "/_registry/npm/@alice%2fhello"
 TARBALL = b"a tarball's bytes"
 AUTH = {"Authorization": f"Bearer {ALICE}"}
-
-
-@pytest.fixture
-def client(app: Any, world: Any) -> Iterator[TestClient]:
-    with TestClient(app, base_url="http://testserver") as c:
-        yield c
 
 
 def document(version: str = "1.0.0", **changes: Any) -> dict[str, Any]:

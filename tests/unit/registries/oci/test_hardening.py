@@ -8,7 +8,6 @@ import base64
 import hashlib
 import json
 import re
-from collections.abc import Iterator
 from typing import Any
 
 import httpx
@@ -18,12 +17,11 @@ from starlette.testclient import TestClient
 
 from packyard.domain import oci
 from packyard.registries.oci.errors import error_response
-from packyard.storage.db.store import SqlStore
-from tests.conftest import ALICE, Clock, seed
+from tests.conftest import ALICE
+from tests.unit.registries.conftest import CAROL
 
 OCI_MANIFEST = "application/vnd.oci.image.manifest.v1+json"
 REPO = "/v2/alice/app"
-CAROL = "ghp_carol_full_0000000000000000000000000"  # every scope; nothing of alice's
 CONFIG, LAYER = b"{}", b"a layer"
 
 
@@ -36,31 +34,17 @@ def basic(token: str) -> dict[str, str]:
 
 
 @pytest.fixture
-def client(app: Any, world: Any, store: SqlStore, clock: Clock) -> Iterator[TestClient]:
-    seed(
-        store,
-        {
-            "tokens": [
-                {
-                    "user": "carol",
-                    "token": CAROL,
-                    "kind": "classic",
-                    "scopes": ["read:packages", "write:packages", "delete:packages"],
-                }
-            ]
-        },
-        clock.now,
-    )
-    with TestClient(app, base_url="http://testserver") as c:
-        for blob in (CONFIG, LAYER):
-            pushed = c.post(
-                f"{REPO}/blobs/uploads/",
-                params={"digest": sha(blob)},
-                content=blob,
-                headers=basic(ALICE),
-            )
-            assert pushed.status_code == 201
-        yield c
+def client(client: TestClient) -> TestClient:
+    """The shared app (with carol), and alice's config and layer in alice/app."""
+    for blob in (CONFIG, LAYER):
+        pushed = client.post(
+            f"{REPO}/blobs/uploads/",
+            params={"digest": sha(blob)},
+            content=blob,
+            headers=basic(ALICE),
+        )
+        assert pushed.status_code == 201
+    return client
 
 
 def descriptor(data: bytes, size: int | None = None, kind: str = "layer.v1.tar") -> dict[str, Any]:
