@@ -85,10 +85,15 @@ def parse(text: str) -> Version | None:
     return _version(match.group(1), match.group(2), match.group(3), match.group(4))
 
 
-def _version(major: str, minor: str | None, patch: str | None, pre: str | None) -> Version:
-    return Version(
-        int(major), int(minor or 0), int(patch or 0), tuple(pre.split(".")) if pre else ()
-    )
+def _version(major: str, minor: str | None, patch: str | None, pre: str | None) -> Version | None:
+    """None for numbers too long to be numbers (Python refuses ints of over 4,300 digits
+    from text): such a name is no version, not a reason to fail whoever reads it."""
+    try:
+        return Version(
+            int(major), int(minor or 0), int(patch or 0), tuple(pre.split(".")) if pre else ()
+        )
+    except ValueError:
+        return None
 
 
 def is_valid(text: str) -> bool:

@@ -10,11 +10,16 @@ from datetime import datetime
 from packyard import semver
 from packyard.domain.errors import BadRequest, Conflict, NotFound
 from packyard.domain.files import FileRecord
+from packyard.domain.types import Account, AccountType
 
 # npm's rules for a scoped name: lowercase URL-safe characters, at most 214 in all.
 SCOPED_NAME = re.compile(r"@([a-z0-9][a-z0-9-]*)/([a-z0-9][a-z0-9._-]*)")
 MAX_NAME_LENGTH = 214
 TAG = re.compile(r"[A-Za-z][A-Za-z0-9._-]{0,63}")
+# node-semver's bounds, which npm's CLI and registry enforce: a version is at most 256
+# characters, and each of its three numbers at most Number.MAX_SAFE_INTEGER.
+MAX_VERSION_LENGTH = 256
+MAX_SAFE_INTEGER = 2**53 - 1
 
 
 class NpmNotFound(NotFound):
@@ -37,9 +42,21 @@ def split_name(name: str) -> tuple[str, str]:
     return match.group(1), match.group(2)
 
 
+def unclaimed_owner(login: str) -> Account:
+    """A stand-in for a scope no account has, so that its names are checked (and refused)
+    exactly as an owner's untaken names are. Id 0 is no row's: nothing is ever found under
+    it, and no caller is it."""
+    return Account(id=0, login=login, type=AccountType.USER)
+
+
 def is_valid_version(version: str) -> bool:
-    """npm takes strict semver versions only (no `v`, all three numbers)."""
-    return semver.is_valid(version)
+    """npm takes strict semver versions only (no `v`, all three numbers), within
+    node-semver's bounds: a longer one, or one whose numbers a JavaScript number cannot hold,
+    is one npm itself refuses (and would make every reader of the packument choke on it)."""
+    if len(version) > MAX_VERSION_LENGTH:
+        return False
+    match = semver.STRICT.fullmatch(version)
+    return match is not None and all(int(n) <= MAX_SAFE_INTEGER for n in match.groups()[:3])
 
 
 def is_valid_tag(tag: str) -> bool:
@@ -68,13 +85,30 @@ def integrity(sha512_hex: str) -> str:
 
 
 def semver_key(version: str) -> tuple[int, int, int, int, tuple[semver.Identifier, ...]]:
-    """Sort key in semver precedence: releases above their pre-releases."""
+    """Sort key in semver precedence: releases above their pre-releases. A stored version
+    npm would refuse (from before the bounds above) sorts below every version rather than
+    failing whoever reads the packument."""
+    if not is_valid_version(version):
+        return (-1, 0, 0, 0, ())
     return semver.sort_key(version)
 
 
 def is_prerelease(version: str) -> bool:
-    parsed = semver.parse_strict(version)
+    parsed = semver.parse_strict(version) if is_valid_version(version) else None
     return parsed is not None and bool(parsed.prerelease)
+
+
+def deprecation(value: object) -> str | None:
+    """A version's `deprecated` as sent: a message, or "" / null for none."""
+    if value is None or value == "":
+        return None
+    if not isinstance(value, str):
+        raise NpmInvalid("deprecated must be a string")
+    try:
+        value.encode()
+    except UnicodeEncodeError:  # a lone surrogate from a `\ud800` escape: no database takes it
+        raise NpmInvalid("deprecated is not valid Unicode") from None
+    return value
 
 
 @dataclass(frozen=True, slots=True)

@@ -29,6 +29,11 @@ NAME_COMPONENT = r"[a-z0-9]+(?:(?:\.|_|__|-+)[a-z0-9]+)*"
 NAME_PATTERN = re.compile(rf"{NAME_COMPONENT}(?:/{NAME_COMPONENT})*")
 TAG_PATTERN = re.compile(r"[a-zA-Z0-9_][a-zA-Z0-9._-]{0,127}")
 MAX_NAME_LENGTH = 255
+# distribution's limit on a manifest's body (maxManifestBodySize): larger ones are refused
+# before they are read whole, let alone parsed.
+MAX_MANIFEST_SIZE = 4 * 1024 * 1024
+# A descriptor's size is an int64 in the image spec (and a BIGINT here).
+MAX_DESCRIPTOR_SIZE = 2**63 - 1
 
 
 class ManifestInvalid(ValueError):
@@ -103,8 +108,8 @@ def _descriptor(data: Any, kind: str, where: str) -> Reference:
         parse_digest(digest)
     except InvalidDigest as error:
         raise ManifestInvalid(f"{where}.digest: {error}") from None
-    if not isinstance(size, int) or isinstance(size, bool) or size < 0:
-        raise ManifestInvalid(f"{where}.size must be a non-negative integer")
+    if not isinstance(size, int) or isinstance(size, bool) or not 0 <= size <= MAX_DESCRIPTOR_SIZE:
+        raise ManifestInvalid(f"{where}.size must be an integer from 0 to 2^63-1")
     if not isinstance(media_type, str) or not media_type:
         raise ManifestInvalid(f"{where}.mediaType is missing")
     platform = data.get("platform")
@@ -123,15 +128,27 @@ def _descriptor(data: Any, kind: str, where: str) -> Reference:
 def parse_manifest(content: bytes, content_type: str | None) -> ParsedManifest:
     """Parse and check a pushed manifest; the media type comes from the body, else the
     request's Content-Type, and the two must agree when both are given."""
+    if len(content) > MAX_MANIFEST_SIZE:
+        raise ManifestInvalid(f"a manifest is at most {MAX_MANIFEST_SIZE} bytes")
     try:
         document = json.loads(content)
-    except (UnicodeDecodeError, json.JSONDecodeError) as error:
-        raise ManifestInvalid(f"not JSON: {error}") from None
+    # ValueError: not UTF-8, not JSON, a number of thousands of digits; RecursionError:
+    # arrays or objects nested deeper than the parser recurses.
+    except (ValueError, RecursionError) as error:
+        raise ManifestInvalid(f"not JSON: {type(error).__name__}") from None
     if not isinstance(document, dict):
         raise ManifestInvalid("a manifest must be a JSON object")
+    try:
+        # Its strings reach the database (annotations, media types): a lone surrogate from
+        # a `\ud800` escape would fail the insert.
+        json.dumps(document, ensure_ascii=False).encode()
+    except (UnicodeEncodeError, RecursionError):
+        raise ManifestInvalid("a manifest must be valid Unicode") from None
     if document.get("schemaVersion") != 2:
         raise ManifestInvalid("schemaVersion must be 2")
     declared = document.get("mediaType")
+    if declared is not None and not isinstance(declared, str):
+        raise ManifestInvalid("mediaType must be a string")
     header = (content_type or "").split(";")[0].strip() or None
     if declared is not None and header is not None and declared != header:
         raise ManifestInvalid(f"mediaType {declared!r} does not match Content-Type {header!r}")
@@ -218,6 +235,14 @@ class DigestInvalid(BadRequest):
 
 class ManifestRejected(BadRequest):
     """A manifest that does not parse or breaks the spec's rules (MANIFEST_INVALID)."""
+
+
+class ManifestTooLarge(BadRequest):
+    """A manifest body over MAX_MANIFEST_SIZE, refused before it is read whole."""
+
+
+class PaginationNumberInvalid(BadRequest):
+    """`n` of a tags listing that is not a count the registry serves."""
 
 
 class ManifestBlobUnknown(BadRequest):

@@ -54,14 +54,23 @@ class Call:
     def name(self) -> str:
         return self.params["name"]
 
-    def document(self, empty: bytes = b"{}") -> Any:
+    def value(self, empty: bytes) -> Any:
         """The request's JSON body (`empty` when there is none); only for routes that say so."""
         if not self.needs.body:
             raise RuntimeError("this route did not declare that it reads a body")
         try:
             return json.loads(body_from_thread(self.request) or empty)
-        except ValueError:  # JSONDecodeError, and bytes that are not UTF-8
+        # JSONDecodeError, bytes that are not UTF-8, a number of thousands of digits; and
+        # arrays nested deeper than the parser recurses.
+        except (ValueError, RecursionError):
             raise NpmInvalid("the request body is not JSON") from None
+
+    def document(self) -> dict[str, Any]:
+        """The request's JSON object (`{}` when there is none)."""
+        document = self.value(b"{}")
+        if not isinstance(document, dict):
+            raise NpmInvalid("the request body must be a JSON object")
+        return document
 
 
 Handler = Callable[[Call], Response]
@@ -187,8 +196,10 @@ def dist_tags(call: Call) -> Response:
 
 
 def set_dist_tag(call: Call) -> Response:
-    chosen = call.document(b'""')
-    return Response(201, npm.set_dist_tag(call.ctx, call.name, call.params["tag"], str(chosen)))
+    chosen = call.value(b'""')
+    if not isinstance(chosen, str):
+        raise NpmInvalid("a dist-tag names a version: a JSON string")
+    return Response(201, npm.set_dist_tag(call.ctx, call.name, call.params["tag"], chosen))
 
 
 def remove_dist_tag(call: Call) -> Response:
@@ -196,7 +207,13 @@ def remove_dist_tag(call: Call) -> Response:
 
 
 def _document(base_url: str, name: str, record: NpmVersionRecord) -> dict[str, Any]:
-    document: dict[str, Any] = json.loads(record.manifest)
+    try:
+        stored = json.loads(record.manifest)
+    except ValueError:  # a row no publish of this version wrote: the version's name stands
+        stored = None
+    document: dict[str, Any] = (
+        stored if isinstance(stored, dict) else {"name": name, "version": record.version}
+    )
     integrity, shasum = npm.tarball_hashes(record.tarball)
     document.update(
         {

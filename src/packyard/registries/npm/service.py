@@ -13,7 +13,6 @@ from typing import Any
 from packyard.core.access import (
     Target,
     deletable_package,
-    find_target,
     readable_package,
     writable_package,
 )
@@ -26,16 +25,19 @@ from packyard.domain.npm import (
     NpmInvalid,
     NpmNotFound,
     NpmVersionRecord,
+    deprecation,
     integrity,
     is_valid_tag,
+    is_valid_version,
     semver_key,
     split_name,
     stored_tarball_name,
     tarball_filename,
+    unclaimed_owner,
 )
 from packyard.domain.rules import VersionDeletion
 from packyard.domain.types import Package, PackageType
-from packyard.registries.npm.documents import parse_publish
+from packyard.registries.npm.documents import parse_dist_tags, parse_publish
 from packyard.registries.npm.ports import NPM_ROWS
 
 # Keys of a version document the abbreviated ("corgi") packument keeps.
@@ -68,10 +70,18 @@ class Packument:
 
 def _target(tx: Transaction, name: str) -> Target:
     """npm's `@owner/name` is the package `name` of `owner`, as GitHub stores and shows it;
-    npm's own messages keep the scoped name."""
+    npm's own messages keep the scoped name.
+
+    A scope no account has is answered as an owner's name nobody took: asked to log in,
+    "not known", "you may not create packages in its namespace", never a 404 where a private
+    package answers 401 or 403."""
     owner_login, _short = split_name(name)
     short = name.split("/", 1)[1]  # as sent: split_name's parts are lowercased
-    return find_target(tx, owner_login, PackageType.NPM, short, label=name)
+    owner = tx.accounts.find_account_by_login(owner_login)
+    if owner is None:
+        return Target(unclaimed_owner(owner_login), PackageType.NPM, short, None, name)
+    package = tx.packages.find_package(owner.id, PackageType.NPM, short)
+    return Target(owner, PackageType.NPM, short, package, name)
 
 
 def _readable(tx: Transaction, ctx: Context, name: str) -> Package:
@@ -98,11 +108,11 @@ def publish(ctx: Context, blobs: BlobStore, name: str, document: dict[str, Any])
     with ctx.store.read() as tx:
         writable_package(tx, ctx.actor, _target(tx, name))
     prepared = parse_publish(name, document)
+    tags = parse_dist_tags(document)
     files: list[NewFile] = []
     for item in prepared:
         filename = stored_tarball_name(name, tarball_filename(name, item.version))
         files.append(ingest(blobs, filename, item.tarball, item.hashes))
-    tags = document.get("dist-tags") or {}
     with ctx.store.write() as tx:
         package = package_for_publish(tx, ctx, _target(tx, name))
         for item, file in zip(prepared, files, strict=True):
@@ -120,12 +130,18 @@ def publish(ctx: Context, blobs: BlobStore, name: str, document: dict[str, Any])
 
 
 def packument(ctx: Context, name: str) -> Packument:
+    """The live versions and dist-tags. A stored version npm would refuse (published before
+    Packyard refused them) is left out, and the tags naming it, so that npm can read the rest;
+    the REST API still lists it, to be deleted."""
     with ctx.store.read() as tx:
         package = _readable(tx, ctx, name)
-        versions = sorted(
-            tx.rows(NPM_ROWS).npm_versions(package.id), key=lambda r: semver_key(r.version)
-        )
-        return Packument(package, versions, tx.rows(NPM_ROWS).dist_tags(package.id))
+        rows = tx.rows(NPM_ROWS).npm_versions(package.id)
+        tags = tx.rows(NPM_ROWS).dist_tags(package.id)
+    versions = sorted(
+        (r for r in rows if is_valid_version(r.version)), key=lambda r: semver_key(r.version)
+    )
+    shown = {r.version for r in versions}
+    return Packument(package, versions, {t: v for t, v in tags.items() if v in shown})
 
 
 def tarball(ctx: Context, name: str, filename: str) -> FileRecord:
@@ -174,12 +190,26 @@ def update(ctx: Context, name: str, document: dict[str, Any], *, unpublish: bool
     if not isinstance(versions, dict):
         raise NpmInvalid("versions must be an object")
     with ctx.store.write() as tx:
-        target, package = _existing_writable(tx, ctx, name)
-        live = tx.rows(NPM_ROWS).npm_versions(package.id)
+        target = _target(tx, name)
+        package = writable_package(tx, ctx.actor, target)
+        live = tx.rows(NPM_ROWS).npm_versions(package.id) if package else []
+        known = {r.version for r in live}
+        # npm's registry tells a publish from a packument put back by what it names: a
+        # version it does not have is a publish, which needs its tarball.
+        for version in versions:
+            if version not in known:
+                filename = tarball_filename(name, version[:300])
+                raise NpmInvalid(f"no tarball {filename} attached for {version[:300]}")
+        if package is None:
+            raise NpmNotFound(f"{name} is not in this registry")
+        wanted = {
+            r.version_id: deprecation(sent.get("deprecated"))
+            for r in live
+            if isinstance(sent := versions.get(r.version), dict)
+        }
         for record in live:
-            sent = versions.get(record.version)
-            if isinstance(sent, dict) and sent.get("deprecated", None) != record.deprecated:
-                tx.rows(NPM_ROWS).set_deprecated(record.version_id, sent.get("deprecated"))
+            if record.version_id in wanted and wanted[record.version_id] != record.deprecated:
+                tx.rows(NPM_ROWS).set_deprecated(record.version_id, wanted[record.version_id])
         dropped = [r.version_id for r in live if r.version not in versions]
         if not unpublish or not dropped:
             return

@@ -33,6 +33,7 @@ class ErrorCode(enum.StrEnum):
     MANIFEST_UNKNOWN = "MANIFEST_UNKNOWN"
     NAME_INVALID = "NAME_INVALID"
     NAME_UNKNOWN = "NAME_UNKNOWN"
+    PAGINATION_NUMBER_INVALID = "PAGINATION_NUMBER_INVALID"
     SIZE_INVALID = "SIZE_INVALID"
     UNAUTHORIZED = "UNAUTHORIZED"
     DENIED = "DENIED"
@@ -54,6 +55,7 @@ ERRORS: dict[ErrorCode, tuple[int, str]] = {
     ErrorCode.MANIFEST_UNKNOWN: (404, "manifest unknown to registry"),
     ErrorCode.NAME_INVALID: (400, "invalid repository name"),
     ErrorCode.NAME_UNKNOWN: (404, "repository name not known to registry"),
+    ErrorCode.PAGINATION_NUMBER_INVALID: (400, "invalid number of results requested"),
     ErrorCode.SIZE_INVALID: (400, "provided length did not match content length"),
     ErrorCode.UNAUTHORIZED: (401, "authentication required"),
     ErrorCode.DENIED: (403, "requested access to the resource is denied"),
@@ -91,6 +93,9 @@ def registry_error(error: DomainError) -> RegistryError:
     if isinstance(error, Conflict):
         # The spec has no code for it: Packyard's protection of a tagged index's platforms.
         return RegistryError(ErrorCode.DENIED, message=error.message, status=409)
+    if isinstance(error, oci.ManifestTooLarge):
+        # The distribution spec's answer to a manifest over the registry's limit.
+        return RegistryError(ErrorCode.SIZE_INVALID, message=error.message, status=413)
     code = nearest(CODE_BY_ERROR, error)
     if code is None:
         return RegistryError(ErrorCode.UNSUPPORTED, message=error.message)
@@ -108,6 +113,7 @@ CODE_BY_ERROR: dict[type[DomainError], ErrorCode] = {
     oci.ManifestRejected: ErrorCode.MANIFEST_INVALID,
     oci.ManifestBlobUnknown: ErrorCode.MANIFEST_BLOB_UNKNOWN,
     oci.TagInvalid: ErrorCode.MANIFEST_INVALID,
+    oci.PaginationNumberInvalid: ErrorCode.PAGINATION_NUMBER_INVALID,
     oci.Denied: ErrorCode.DENIED,
     Forbidden: ErrorCode.DENIED,
     Unauthenticated: ErrorCode.UNAUTHORIZED,

@@ -17,11 +17,16 @@ from urllib.parse import quote, unquote
 from packyard.auth.tokens import OCI_TOKEN_SECONDS, parse_authorization
 from packyard.core.context import Context
 from packyard.core.ports import BlobStore
-from packyard.domain.oci import OCI_INDEX
+from packyard.domain.oci import (
+    MAX_MANIFEST_SIZE,
+    OCI_INDEX,
+    ManifestTooLarge,
+    PaginationNumberInvalid,
+)
 from packyard.http.request import Request
 from packyard.http.response import Blob, Response
 from packyard.http.router import Matcher, Params, Route
-from packyard.http.threads import batches_from_thread, body_from_thread
+from packyard.http.threads import batches_from_thread
 from packyard.registries.oci import blobs as oci_blobs
 from packyard.registries.oci import service as registry
 from packyard.registries.oci.errors import JSON, ErrorCode, RegistryError
@@ -81,10 +86,22 @@ class Call:
     def reference(self) -> str:
         return self.params.get("reference", "")
 
-    def body(self) -> bytes:
+    def manifest(self) -> bytes:
+        """The whole body, a manifest: refused unread when it says it is larger than
+        MAX_MANIFEST_SIZE, and once it grows past it when it does not say."""
         if self.needs.body is not Body.WHOLE:
             raise RuntimeError("this route did not declare that it reads a whole body")
-        return body_from_thread(self.request)
+        too_large = ManifestTooLarge(f"a manifest is at most {MAX_MANIFEST_SIZE} bytes")
+        declared = self.request.headers.get("content-length", "")
+        if declared.isascii() and declared.isdigit() and int(declared) > MAX_MANIFEST_SIZE:
+            raise too_large
+        parts, size = [], 0
+        for batch in batches_from_thread(self.request, 64 * 1024):
+            size += len(batch)
+            if size > MAX_MANIFEST_SIZE:
+                raise too_large
+            parts.append(batch)
+        return b"".join(parts)
 
     def batches(self) -> Iterator[bytes]:
         if self.needs.body is not Body.STREAM:
@@ -153,7 +170,7 @@ def get_manifest(call: Call) -> Response:
 def put_manifest(call: Call) -> Response:
     media_type = call.request.headers.get("content-type")
     record = registry.put_manifest(
-        call.ctx, call.blobs, call.name, call.reference, call.body(), media_type
+        call.ctx, call.blobs, call.name, call.reference, call.manifest, media_type
     )
     headers = {
         "Location": f"{PREFIX}/{call.name}/manifests/{record.digest}",
@@ -205,14 +222,32 @@ def referrers(call: Call) -> Response:
     return Response(200, index, headers)
 
 
+MAX_TAGS_PAGE = 10_000  # `n` beyond it is distribution's PAGINATION_NUMBER_INVALID
+
+
+def page_size(value: str | None) -> int | None:
+    """`n` of a tags listing: absent, or a count of ASCII digits up to MAX_TAGS_PAGE (Python's
+    int() also reads `١٠` and thousands of digits: neither is a page size)."""
+    if not value:
+        return None
+    if not (value.isascii() and value.isdigit()) or len(value) > 6:
+        raise PaginationNumberInvalid(f"n must be a number from 0 to {MAX_TAGS_PAGE}")
+    n = int(value)
+    if n > MAX_TAGS_PAGE:
+        raise PaginationNumberInvalid(f"n must be a number from 0 to {MAX_TAGS_PAGE}")
+    return n
+
+
 def tags(call: Call) -> Response:
     query = call.request.query
-    n = int(query["n"]) if query.get("n", "").isdigit() else None
+    n = page_size(query.get("n"))
     last = query.get("last") or None
     found = registry.list_tags(call.ctx, call.name, last, n)
     headers = {"Content-Type": JSON}
     more = n is not None and len(found) == n and found
     if more and registry.list_tags(call.ctx, call.name, found[-1], 1):
+        # Built from what was validated only: the name resolved (the spec's grammar), `n` a
+        # number, the last tag one that was pushed (TAG_PATTERN): no query text is echoed.
         headers["Link"] = (
             f'<{PREFIX}/{call.name}/tags/list?n={n}&last={quote(found[-1])}>; rel="next"'
         )

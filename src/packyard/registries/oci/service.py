@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Callable
 
 from packyard.core.access import (
     Target,
@@ -50,26 +51,33 @@ def put_manifest(
     blobs: BlobStore,
     name: RepoName,
     reference: str,
-    content: bytes,
+    body: bytes | Callable[[], bytes],
     content_type: str | None,
 ) -> ManifestRecord:
+    """`body` is the manifest, or reads it (bounded by MAX_MANIFEST_SIZE): it is read only
+    once the caller may push here, so that nobody else's manifest costs the server work."""
+    if ":" in reference:
+        wanted = parse_digest(digest_param(reference))
+        tag = None
+    elif not is_valid_tag(reference):
+        raise TagInvalid(f"invalid tag {reference[:200]!r}")
+    else:
+        wanted, tag = None, reference
+    # Authorize, then read and parse, then write bytes, then write rows: nobody else's bytes
+    # reach the store.
+    with ctx.store.read() as tx:
+        writable_package(tx, ctx.actor, resolve(tx, ctx, name))
+    content = body() if callable(body) else body
     try:
         parsed = parse_manifest(content, content_type)
     except ManifestInvalid as error:
         raise ManifestRejected(str(error)) from None
-    if ":" in reference:
-        wanted = parse_digest(digest_param(reference))
+    if wanted is not None:
         digest = f"{wanted.algorithm}:{hashlib.new(wanted.algorithm, content).hexdigest()}"
         if digest != reference:
             raise DigestInvalid(f"the manifest's digest is {digest}, not {reference}")
-        tag = None
     else:
-        if not is_valid_tag(reference):
-            raise TagInvalid(f"invalid tag {reference!r}")
-        digest, tag = "sha256:" + hashlib.sha256(content).hexdigest(), reference
-    # Authorize, then write bytes, then write rows: nobody else's bytes reach the store.
-    with ctx.store.read() as tx:
-        writable_package(tx, ctx.actor, resolve(tx, ctx, name))
+        digest = "sha256:" + hashlib.sha256(content).hexdigest()
     if not blobs.touch(digest):
         blobs.put(content, digest)
     files = [stored_or_none(blobs, digest, len(content), "manifest", parsed.media_type)]

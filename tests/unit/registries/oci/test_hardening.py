@@ -1,0 +1,185 @@
+"""`/v2/` against what no OCI client sends: manifests nested 100,000 deep, sizes no int64
+holds, 200,000 layers, page sizes out of range, hostile query text — each the spec's 4xx,
+never a 500, and a manifest's size refused before it is parsed (after who may push)."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+import re
+from typing import Any
+
+import httpx
+import orjson
+import pytest
+from starlette.testclient import TestClient
+
+from packyard.domain import oci
+from packyard.registries.oci.errors import error_response
+from tests.conftest import ALICE
+from tests.unit.registries.conftest import CAROL
+
+OCI_MANIFEST = "application/vnd.oci.image.manifest.v1+json"
+REPO = "/v2/alice/app"
+CONFIG, LAYER = b"{}", b"a layer"
+
+
+def sha(data: bytes) -> str:
+    return "sha256:" + hashlib.sha256(data).hexdigest()
+
+
+def basic(token: str) -> dict[str, str]:
+    return {"Authorization": "Basic " + base64.b64encode(f"x:{token}".encode()).decode()}
+
+
+@pytest.fixture
+def client(client: TestClient) -> TestClient:
+    """The shared app (with carol), and alice's config and layer in alice/app."""
+    for blob in (CONFIG, LAYER):
+        pushed = client.post(
+            f"{REPO}/blobs/uploads/",
+            params={"digest": sha(blob)},
+            content=blob,
+            headers=basic(ALICE),
+        )
+        assert pushed.status_code == 201
+    return client
+
+
+def descriptor(data: bytes, size: int | None = None, kind: str = "layer.v1.tar") -> dict[str, Any]:
+    return {
+        "mediaType": f"application/vnd.oci.image.{kind}",
+        "digest": sha(data),
+        "size": len(data) if size is None else size,
+    }
+
+
+def manifest(layers: list[dict[str, Any]] | None = None, **extra: Any) -> dict[str, Any]:
+    return {
+        "schemaVersion": 2,
+        "mediaType": OCI_MANIFEST,
+        "config": descriptor(CONFIG, kind="config.v1+json"),
+        "layers": [descriptor(LAYER)] if layers is None else layers,
+        **extra,
+    }
+
+
+def put(client: TestClient, body: Any, reference: str = "v1", token: str = ALICE) -> httpx.Response:
+    content = body if isinstance(body, bytes) else json.dumps(body).encode()
+    headers = {"Content-Type": OCI_MANIFEST, **basic(token)}
+    return client.put(f"{REPO}/manifests/{reference}", content=content, headers=headers)
+
+
+def code(answer: httpx.Response) -> tuple[int, str]:
+    return answer.status_code, answer.json()["errors"][0]["code"]
+
+
+def test_a_plain_manifest_is_still_taken(client: TestClient) -> None:
+    assert put(client, manifest()).status_code == 201
+
+
+HUGE = 2**63
+SURROGATE = b'"\\ud800"'
+
+
+@pytest.mark.parametrize(
+    ("shape", "body"),
+    [
+        ("nested 100,000 deep", b"[" * 100_000 + b"]" * 100_000),
+        ("nested 100,000 deep in a field", b'{"a":' + b"[" * 100_000 + b"]" * 100_000 + b"}"),
+        ("a layer of 2^63 bytes", manifest([descriptor(LAYER, HUGE)])),
+        ("a layer of -1 bytes", manifest([descriptor(LAYER, -1)])),
+        ("a config of 10^30 bytes", manifest(config=descriptor(CONFIG, 10**30))),
+        ("a number of 5,000 digits", b'{"schemaVersion": ' + b"2" * 5000 + b"}"),
+        ("mediaType: a list", manifest(mediaType=[OCI_MANIFEST])),
+        (
+            "an annotation: a lone surrogate",
+            json.dumps(manifest(annotations={"a": "X"})).encode().replace(b'"X"', SURROGATE),
+        ),
+    ],
+)
+def test_a_malformed_manifest_is_manifest_invalid(
+    client: TestClient, shape: str, body: Any
+) -> None:
+    assert code(put(client, body)) == (400, "MANIFEST_INVALID"), shape
+
+
+def test_a_manifest_over_4_mb_is_refused_before_it_is_parsed(client: TestClient) -> None:
+    """200,000 layers (31 MB): distribution's 4 MB limit, the spec's 413."""
+    layers = [descriptor(LAYER)] * 200_000
+    body = json.dumps(manifest(layers)).encode()
+    assert len(body) > oci.MAX_MANIFEST_SIZE
+    assert code(put(client, body)) == (413, "SIZE_INVALID")
+    listed = client.get(f"{REPO}/tags/list", headers=basic(ALICE))
+    assert code(listed) == (404, "NAME_UNKNOWN")  # no manifest, so no package yet
+
+
+def test_a_manifest_of_exactly_4_mb_is_read(client: TestClient) -> None:
+    body = json.dumps(manifest(annotations={"pad": ""})).encode()
+    padded = body.replace(
+        b'"pad": ""', b'"pad": "' + b"x" * (oci.MAX_MANIFEST_SIZE - len(body)) + b'"'
+    )
+    assert len(padded) == oci.MAX_MANIFEST_SIZE
+    assert put(client, padded).status_code == 201
+
+
+def test_who_may_push_is_asked_before_the_size(client: TestClient) -> None:
+    """A stranger's oversized manifest is the stranger's refusal, not a size error: the
+    body is not read."""
+    body = b"x" * (oci.MAX_MANIFEST_SIZE + 1)
+    assert code(put(client, body, token=CAROL)) == (403, "DENIED")
+
+
+def test_the_size_error_renders_as_the_spec_says() -> None:
+    response = error_response(oci.ManifestTooLarge("too large"), "challenge")
+    assert response.status == 413
+    assert orjson.loads(response.payload())["errors"][0]["code"] == "SIZE_INVALID"
+
+
+# tags/list ----------------------------------------------------------------------------
+
+
+@pytest.fixture
+def tagged(client: TestClient) -> TestClient:
+    for tag in ("a", "b", "c"):
+        assert put(client, manifest(), tag).status_code == 201
+    return client
+
+
+@pytest.mark.parametrize(
+    "n", ["-1", "99999999999999999999", "1" * 5000, "10001", "١٠", "1.5", "0x10", " 1"]
+)
+def test_a_page_size_out_of_range_is_pagination_number_invalid(tagged: TestClient, n: str) -> None:
+    answer = tagged.get(f"{REPO}/tags/list", params={"n": n}, headers=basic(ALICE))
+    assert code(answer) == (400, "PAGINATION_NUMBER_INVALID")
+
+
+LINK = re.compile(r'</v2/alice/app/tags/list\?n=\d+&last=[A-Za-z0-9_][A-Za-z0-9._-]*>; rel="next"')
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "n=1",
+        "n=1&last=",
+        "n=1&x=%3E%3B%20rel%3D%22next%22%2C%20%3Chttp%3A%2F%2Fevil.example%2F",
+        "n=1&last=%E2%98%83&x=%E2%98%83",
+        "n=1&last=%FF",
+    ],
+)
+def test_link_is_built_only_from_validated_values(tagged: TestClient, query: str) -> None:
+    answer = tagged.get(f"{REPO}/tags/list?{query}", headers=basic(ALICE))
+    assert answer.status_code == 200
+    link = answer.headers.get("link")
+    assert link is None or LINK.fullmatch(link), link
+
+
+def test_pages_follow_their_links(tagged: TestClient) -> None:
+    seen, url = [], f"{REPO}/tags/list?n=2"
+    while url:
+        answer = tagged.get(url, headers=basic(ALICE))
+        seen += answer.json()["tags"]
+        link = answer.headers.get("link")
+        url = link[1 : link.index(">")] if link else ""
+    assert seen == ["a", "b", "c"]
