@@ -9,13 +9,14 @@ from collections.abc import Callable
 from datetime import datetime
 
 from packyard.api.errors import error_body, status_for
-from packyard.api.handlers import Call
+from packyard.api.handlers import Call, version_downloads
 from packyard.api.ratelimit import RateLimiter, SecondaryLimiter
 from packyard.api.render import Renderer
 from packyard.api.routes import ROUTES, Route, Router, docs_url
 from packyard.auth.tokens import parse_authorization
 from packyard.config import Settings
 from packyard.core.context import Context
+from packyard.core.files import downloads_pending, settle_downloads
 from packyard.core.formats import Formats
 from packyard.core.ports import Store
 from packyard.domain.errors import (
@@ -98,6 +99,12 @@ class RestApi:
                     headers.update(quota.headers())
             if route.requires_login and actor.anonymous:
                 raise Unauthenticated(REQUIRES_AUTHENTICATION)
+            if (
+                request.method == "DELETE" or route.handler is version_downloads
+            ) and downloads_pending(self.store):
+                # Downloads are written behind the pulls: the 5,000-download rule and the
+                # report count every download answered before this request.
+                settle_downloads(self.store)
             ctx = Context(
                 self.store, actor, now, self.settings.restore_window, self.formats, request_id
             )

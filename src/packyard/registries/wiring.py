@@ -9,6 +9,7 @@ from datetime import datetime, timedelta
 from typing import ClassVar
 
 from packyard.core.context import Context
+from packyard.core.files import downloads_pending, settle_downloads
 from packyard.core.formats import Formats
 from packyard.core.ports import BlobStore, Store
 from packyard.domain.types import Actor
@@ -55,7 +56,14 @@ class RegistryApp:
     async def __call__(self, scope: AsgiScope, receive: Receive, send: Send) -> None:
         request = Request.from_scope(scope, receive, self.prefix)
         request.body_limit = self.body_limit
-        await exchange(request, send, self._respond, self.server_error, self.refused)
+        await exchange(request, send, self._settled_then_respond, self.server_error, self.refused)
+
+    async def _settled_then_respond(self, request: Request) -> Response:
+        # Downloads are written behind the pulls; a request that may delete (a DELETE, npm's
+        # unpublish PUT) must decide on every download answered before it.
+        if request.method not in ("GET", "HEAD") and downloads_pending(self.store):
+            await in_thread(settle_downloads, self.store)
+        return await self._respond(request)
 
     async def _respond(self, request: Request) -> Response:
         return await in_thread(self.handle, request)
