@@ -46,22 +46,26 @@ def wait(url: str, attempts: int = 300) -> None:
     raise RuntimeError(f"{url} did not come up")
 
 
-def seeded_data_dir(data: Path, seed: dict[str, Any]) -> None:
-    """A migrated SQLite store in `data`, loaded with `seed`."""
+def seeded_data_dir(data: Path, seed: dict[str, Any], database_url: str | None = None) -> None:
+    """A migrated store (SQLite in `data` unless `database_url` names one, which must be
+    empty), loaded with `seed`."""
     data.mkdir(parents=True, exist_ok=True)
-    engine = make_engine(sqlite_url(data))
+    engine = make_engine(database_url or sqlite_url(data))
     upgrade(engine)
     load_seed(build_store(engine), seed, datetime.now(UTC))
     engine.dispose()
 
 
 @contextmanager
-def packyard_server(data: Path) -> Iterator[str]:
-    """`packyard serve` (one worker, SQLite) on a free loopback port; yields its base URL."""
+def packyard_server(data: Path, database_url: str | None = None) -> Iterator[str]:
+    """`packyard serve` (one worker, SQLite unless `database_url` says) on a free loopback
+    port; yields its base URL."""
     port = free_port()
     base = f"http://127.0.0.1:{port}"
     env = {**os.environ, "PACKYARD_DATA_DIR": str(data), "PACKYARD_BASE_URL": base}
     env.pop("PACKYARD_DATABASE_URL", None)
+    if database_url:
+        env["PACKYARD_DATABASE_URL"] = database_url
     process = subprocess.Popen(
         [sys.executable, "-m", "packyard.cli.main", "serve", "--port", str(port)], env=env
     )

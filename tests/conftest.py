@@ -22,6 +22,7 @@ from sqlalchemy import Engine, create_engine, text
 from starlette.testclient import TestClient
 
 from packyard.config import Settings
+from packyard.core.files import settle_all_downloads
 from packyard.http import Request, dump_json
 from packyard.server import blob_store, build_store, create_app, registered_formats
 from packyard.services.seed import load_seed
@@ -118,6 +119,9 @@ def database_url(
 def engine(database_url: str) -> Iterator[Engine]:
     engine = make_engine(database_url)
     yield engine
+    # Downloads are written behind the pulls: written now, into this test's database, not
+    # the next test's once PostgreSQL's tables are emptied for it.
+    settle_all_downloads()
     engine.dispose()
 
 

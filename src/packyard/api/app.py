@@ -9,13 +9,14 @@ from collections.abc import Callable
 from datetime import datetime
 
 from packyard.api.errors import error_body, status_for
-from packyard.api.handlers import Call
+from packyard.api.handlers import Call, version_downloads
 from packyard.api.ratelimit import RateLimiter, SecondaryLimiter
 from packyard.api.render import Renderer
 from packyard.api.routes import ROUTES, Route, Router, docs_url
 from packyard.auth.tokens import parse_authorization
 from packyard.config import Settings
 from packyard.core.context import Context
+from packyard.core.files import downloads_pending, settle_downloads
 from packyard.core.formats import Formats
 from packyard.core.ports import Store
 from packyard.domain.errors import (
@@ -29,7 +30,7 @@ from packyard.domain.permissions import REQUIRED_SCOPES
 from packyard.domain.types import Actor
 from packyard.http.asgi import AsgiScope, Receive, Send
 from packyard.http.exchange import exchange_inline
-from packyard.http.request import Request
+from packyard.http.request import BodyRefused, MiB, Request
 from packyard.http.response import Response
 from packyard.services.access import REQUIRES_AUTHENTICATION
 from packyard.services.auth import authenticate
@@ -37,6 +38,8 @@ from packyard.services.auth import authenticate
 API_PREFIX = "/api/v3"
 SUPPORTED_API_VERSIONS = frozenset({"2022-11-28", "2026-03-10"})
 DEFAULT_API_VERSION = "2022-11-28"
+# No REST route reads a body today; one that does reads a small JSON document.
+BODY_LIMIT = 1 * MiB
 
 Clock = Callable[[], datetime]
 
@@ -62,9 +65,9 @@ class RestApi:
     async def __call__(self, scope: AsgiScope, receive: Receive, send: Send) -> None:
         # Inline, not in a worker thread: this is the benchmarked fast path, and it does no
         # blob I/O (its database work is a few indexed reads).
-        await exchange_inline(
-            Request.from_scope(scope, receive, API_PREFIX), send, self.handle, _failure
-        )
+        request = Request.from_scope(scope, receive, API_PREFIX)
+        request.body_limit = BODY_LIMIT
+        await exchange_inline(request, send, self.handle, _failure, _refused)
 
     def handle(self, request: Request) -> Response:
         request_id = f"{self._request_prefix}{next(self._request_numbers):08X}"
@@ -96,6 +99,12 @@ class RestApi:
                     headers.update(quota.headers())
             if route.requires_login and actor.anonymous:
                 raise Unauthenticated(REQUIRES_AUTHENTICATION)
+            if (
+                request.method == "DELETE" or route.handler is version_downloads
+            ) and downloads_pending(self.store):
+                # Downloads are written behind the pulls: the 5,000-download rule and the
+                # report count every download answered before this request.
+                settle_downloads(self.store)
             ctx = Context(
                 self.store, actor, now, self.settings.restore_window, self.formats, request_id
             )
@@ -126,6 +135,11 @@ class RestApi:
 
     def _limit_key(self, request: Request, token_id: int | None) -> str:
         return f"token:{token_id}" if token_id is not None else f"ip:{request.client_host}"
+
+
+def _refused(refused: BodyRefused) -> Response:
+    """A body too large or too slow, in GitHub's shape."""
+    return Response(refused.status, error_body(refused.message, refused.status))
 
 
 def _failure() -> Response:

@@ -8,12 +8,13 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from urllib.parse import quote
 
 from packyard.api.ratelimit import RateLimiter
 from packyard.api.render import Renderer
 from packyard.core.context import Context
 from packyard.domain.errors import Unprocessable
-from packyard.domain.pagination import PageRequest, last_page, page_request
+from packyard.domain.pagination import MAX_PER_PAGE, PageRequest, last_page, page_request
 from packyard.http.request import Request
 from packyard.http.response import Response
 from packyard.services import accounts, builds, downloads, meta, packages
@@ -40,18 +41,55 @@ Handler = Callable[[Call], Response]
 # parameters ---------------------------------------------------------------------------
 
 
-def _int_param(request: Request, name: str) -> int | None:
+# The database's ids are 32-bit integers (SQL INTEGER on both engines): anything past them is
+# an id nothing has, not a number to hand the database, which would overflow on it.
+MAX_ID = 2**31 - 1
+ABSENT_ID = 0  # SQL's ids start at 1: a number to look up that no row has
+# Past this page every listing is empty; the bound keeps `page * per_page` an offset SQL's
+# BIGINT holds whatever digits a caller sends.
+MAX_PAGE = 2**31 - 1
+# Enough digits for any bound above; more are not parsed, only known to be too many.
+_MAX_DIGITS = 10
+
+
+def _ascii_digits(value: str) -> bool:
+    """`str.isdigit()` alone accepts Arabic-Indic and other digits that `int()` reads."""
+    return value.isascii() and value.isdigit()
+
+
+def _int_param(request: Request, name: str, maximum: int) -> int | None:
+    """An integer query parameter, capped at `maximum` (a larger one asks for more than
+    there is, as `per_page=500` does); one that is not an integer in ASCII digits is 422."""
     value = request.query.get(name)
     if value is None or value == "":
         return None
-    try:
-        return int(value)
-    except ValueError:
-        raise Unprocessable(f"Invalid value for `{name}`: {value!r}. Must be an integer.") from None
+    digits = value[1:] if value[0] in "+-" else value
+    if not _ascii_digits(digits):
+        shown = value if len(value) <= 40 else value[:40] + "…"
+        raise Unprocessable(f"Invalid value for `{name}`: {shown!r}. Must be an integer.")
+    digits = digits.lstrip("0") or "0"
+    number = maximum if len(digits) > _MAX_DIGITS else min(int(digits), maximum)
+    return -number if value[0] == "-" else number
 
 
 def _page(request: Request) -> PageRequest:
-    return page_request(_int_param(request, "page"), _int_param(request, "per_page"))
+    return page_request(
+        _int_param(request, "page", MAX_PAGE), _int_param(request, "per_page", MAX_PER_PAGE)
+    )
+
+
+def _id_param(raw: str) -> int | None:
+    """A path id. A number past the database's range is an id no row has (`ABSENT_ID`, so
+    the answer is GitHub's for a version that does not exist, not an overflow in SQL);
+    anything but ASCII digits is not an id at all (None), as `abc` is not."""
+    if not _ascii_digits(raw):
+        return None
+    if len(raw) > _MAX_DIGITS:
+        return ABSENT_ID
+    number = int(raw)
+    if number == 0:
+        return None
+    return number if number <= MAX_ID else ABSENT_ID
 
 
 def _scope(call: Call) -> tuple[OwnerScope, str | None]:
@@ -68,19 +106,30 @@ def _address(call: Call) -> PackageAddress:
 
 
 def _version_id(call: Call) -> int | None:
-    raw = call.params["package_version_id"]
-    if not raw.isdigit() or int(raw) <= 0:
-        return None
-    return int(raw)
+    return _id_param(call.params["package_version_id"])
+
+
+# What a listing's `Link` carries over from its request: the parameters it read and
+# validated, nothing else. Copying the raw query let a caller write a `rel="next"` on
+# another host into the header, which paginating clients follow with their token.
+_LINKED_PARAMETERS = ("package_type", "visibility", "state")
 
 
 def _link_header(call: Call, page: PageRequest, total: int) -> dict[str, str]:
     last = last_page(total, page.per_page)
-    query = {k: v for k, v in call.request.query.items() if k != "page"}
-    base = call.api_url + call.request.raw_path
+    query = call.request.query
+    kept: list[tuple[str, str]] = []
+    for name in query:  # in the request's order, as GitHub keeps it
+        if name == "per_page":
+            kept.append((name, str(page.per_page)))
+        elif name in _LINKED_PARAMETERS:
+            kept.append((name, quote(query[name], safe="")))
+    # The path is the caller's too: it matched a route, but a segment may still hold
+    # anything a request line carries (`<`, `>`, `"`, `,`).
+    base = call.api_url + quote(call.request.raw_path, safe="/%@:")
 
     def url(number: int) -> str:
-        parts = [f"{k}={v}" for k, v in query.items()] + [f"page={number}"]
+        parts = [f"{k}={v}" for k, v in kept] + [f"page={number}"]
         return f"{base}?{'&'.join(parts)}"
 
     links = []
@@ -161,8 +210,7 @@ def version_downloads(call: Call) -> Response:
 
 
 def _build_id(call: Call) -> int | None:
-    raw = call.params["build_id"]
-    return int(raw) if raw.isdigit() and raw.isascii() and 0 < int(raw) < 2**31 else None
+    return _id_param(call.params["build_id"])
 
 
 def list_builds(call: Call) -> Response:

@@ -87,6 +87,13 @@ def main() -> None:
     envvar="PACKYARD_DOCKER_PORT",
     help="Also serve the legacy Docker registry (names OWNER/REPOSITORY/IMAGE) on this port.",
 )
+@click.option(
+    "--max-connections",
+    type=click.IntRange(min=1),
+    default=None,
+    envvar="PACKYARD_MAX_CONNECTIONS",
+    help="Connections per process before new ones are answered 503 [default: 2048].",
+)
 def serve(
     host: str,
     port: int,
@@ -94,6 +101,7 @@ def serve(
     workers: int,
     access_log: bool,
     docker_port: int | None,
+    max_connections: int | None,
 ) -> None:
     """Start the server (REST API under /api/v3).
 
@@ -104,7 +112,7 @@ def serve(
     """
     import os
 
-    from packyard.cli.serving import run
+    from packyard.cli.serving import MAX_CONNECTIONS, run
 
     if docker_port is not None:
         os.environ["PACKYARD_DOCKER_PORT"] = str(docker_port)
@@ -120,7 +128,7 @@ def serve(
         f"data in {settings.database_url or settings.data_dir}",
         err=True,
     )
-    run(host, port, docker_port, workers, access_log)
+    run(host, port, docker_port, workers, access_log, max_connections or MAX_CONNECTIONS)
 
 
 @main.command()

@@ -1,5 +1,10 @@
 """`packyard serve`'s listening: the main port, and the legacy Docker registry's port when
-one is set — one app on both, which tells them apart by the port a request came in on."""
+one is set — one app on both, which tells them apart by the port a request came in on.
+
+Every connection is bounded before the app sees it (`packyard.http.connection`: request
+line, header size and count, the time a head may take), and so is how many there are at
+once: past `max_connections` uvicorn answers 503 rather than holding each one's buffers.
+"""
 
 from __future__ import annotations
 
@@ -8,9 +13,24 @@ import socket
 import uvicorn
 from uvicorn.supervisors import Multiprocess
 
+from packyard.http.connection import CONNECTION
 
-def run(host: str, port: int, docker_port: int | None, workers: int, access_log: bool) -> None:
-    config = uvicorn.Config(
+# Concurrent connections (and requests) per process before new ones are answered 503: each
+# holds up to 64 KB of headers and 64 KB of buffered body, so a few thousand stay far below
+# the memory a flood could otherwise take.
+MAX_CONNECTIONS = 2048
+# An idle keep-alive connection is closed after this many seconds (uvicorn's default).
+KEEP_ALIVE = 5
+
+
+def server_config(
+    host: str,
+    port: int,
+    workers: int,
+    access_log: bool,
+    max_connections: int = MAX_CONNECTIONS,
+) -> uvicorn.Config:
+    return uvicorn.Config(
         "packyard.asgi:app",
         host=host,
         port=port,
@@ -19,7 +39,22 @@ def run(host: str, port: int, docker_port: int | None, workers: int, access_log:
         log_level="info" if access_log else "warning",
         access_log=access_log,
         lifespan="on",
+        # By import path, so each worker process loads the class itself.
+        http=CONNECTION,
+        limit_concurrency=max_connections,
+        timeout_keep_alive=KEEP_ALIVE,
     )
+
+
+def run(
+    host: str,
+    port: int,
+    docker_port: int | None,
+    workers: int,
+    access_log: bool,
+    max_connections: int = MAX_CONNECTIONS,
+) -> None:
+    config = server_config(host, port, workers, access_log, max_connections)
     sockets = [config.bind_socket()]
     if docker_port is not None:
         sockets.append(_bind(host, docker_port))

@@ -4,6 +4,10 @@ An unexpected exception is logged and answered 500 in the app's own error format
 a bare traceback and never as a hang. If it strikes once the answer has started (a blob
 that fails halfway), nothing whole can be said any more: it is logged and re-raised, and the
 server closes the connection, so the client sees a short body rather than waiting.
+
+A body the request refuses to read further (too large, or its client gone silent) is the
+client's doing: answered by the app's `refused` (413 or 408, in its own format), and the
+connection is closed, since the rest of that body is unread.
 """
 
 from __future__ import annotations
@@ -12,10 +16,26 @@ import logging
 from collections.abc import Awaitable, Callable
 
 from packyard.http.asgi import Message, Send
-from packyard.http.request import Request
+from packyard.http.request import BodyRefused, Request
 from packyard.http.response import Response
 
 log = logging.getLogger("packyard")
+
+Refusal = Callable[[BodyRefused], Response]
+
+
+def plain_refusal(refused: BodyRefused) -> Response:
+    """A refused body's answer for an app with no format of its own for it."""
+    return Response(
+        refused.status,
+        content=refused.message.encode(),
+        headers={"Content-Type": "text/plain; charset=utf-8"},
+    )
+
+
+def _closing(response: Response) -> Response:
+    response.headers["Connection"] = "close"
+    return response
 
 
 async def exchange(
@@ -23,6 +43,7 @@ async def exchange(
     send: Send,
     respond: Callable[[Request], Awaitable[Response]],
     server_error: Callable[[], Response],
+    refused: Refusal = plain_refusal,
 ) -> None:
     try:
         response = await respond(request)
@@ -30,6 +51,9 @@ async def exchange(
             # All that can fail is computed before its first message goes out.
             await response.send(request, send)
             return
+    except BodyRefused as refusal:
+        await _closing(refused(refusal)).send(request, send)
+        return
     except Exception:
         log.exception("unhandled error on %s %s", request.method, request.raw_path)
         await server_error().send(request, send)
@@ -55,11 +79,14 @@ async def exchange_inline(
     send: Send,
     respond: Callable[[Request], Response],
     server_error: Callable[[], Response],
+    refused: Refusal = plain_refusal,
 ) -> None:
     """`exchange` for an app that answers inline, on the event loop (the REST API: its
     benchmarked fast path awaits nothing until it sends)."""
     try:
         response = respond(request)
+    except BodyRefused as refusal:
+        response = _closing(refused(refusal))
     except Exception:
         log.exception("unhandled error on %s %s", request.method, request.raw_path)
         response = server_error()
@@ -70,4 +97,4 @@ async def exchange_inline(
     async def answered(_request: Request) -> Response:
         return response
 
-    await exchange(request, send, answered, server_error)
+    await exchange(request, send, answered, server_error, refused)

@@ -3,6 +3,10 @@
 `bytes=0-99` is the first hundred bytes, `bytes=100-` everything from byte 100, `bytes=-100`
 the last hundred. A header that does not parse is ignored (the whole body is sent, as RFC
 9110 allows); one that parses but selects nothing answers 416.
+
+Positions are ASCII digits (a regex's digit class takes any script's) of any length: past
+`_MAX_DIGITS` they are only known to be larger than any body, never handed to `int()`, which
+refuses more than 4,300 digits (a 500).
 """
 
 from __future__ import annotations
@@ -10,7 +14,10 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-_BYTES = re.compile(r"bytes=(\d*)-(\d*)")
+_BYTES = re.compile(r"bytes=([0-9]*)-([0-9]*)")
+# More digits than any size has (2**63 has 19): such a position is past every body.
+_MAX_DIGITS = 19
+_PAST_ANY_BODY = 10**_MAX_DIGITS
 
 
 class RangeNotSatisfiable(Exception):
@@ -43,10 +50,15 @@ def byte_range(header: str | None, size: int) -> ByteRange | None:
         return None
     first, last = match.group(1), match.group(2)
     if not first:  # a suffix: the last N bytes
-        start, end = max(0, size - int(last)), size
+        start, end = max(0, size - _position(last)), size
     else:
-        start = int(first)
-        end = min(size, int(last) + 1) if last else size
+        start = _position(first)
+        end = min(size, _position(last) + 1) if last else size
     if start >= size or start >= end:
         raise RangeNotSatisfiable(size)
     return ByteRange(start, end, size)
+
+
+def _position(digits: str) -> int:
+    digits = digits.lstrip("0") or "0"
+    return _PAST_ANY_BODY if len(digits) > _MAX_DIGITS else int(digits)

@@ -2,15 +2,57 @@
 
 Routes match the raw path because package names carry `%2F`: a decoded path cannot tell
 `tools%2Fcli` from `tools/cli`.
+
+The body is bounded twice. A whole-body read (`body()`) holds it in memory, so it stops at
+`body_limit` (or the `limit` a route passes): a declared Content-Length past it is refused
+before a byte is read, an undeclared one as soon as the bytes pass it. And a client that
+goes silent mid-body for `idle_timeout` seconds is given up on, so a worker thread waiting
+for its bytes is not held for ever. Both raise a `BodyRefused` (413 / 408), which the apps
+answer in their own format through the catch-all (`exchange`), closing the connection.
 """
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass, field
+from typing import ClassVar
 from urllib.parse import parse_qsl
 
 from packyard.http.asgi import AsgiScope, Message, Receive
+
+MiB = 1024 * 1024
+# What a whole-body read holds unless its app or route says otherwise: a registry's
+# largest document (an npm publish carries its tarball base64'd in JSON) fits; a body
+# that could fill the server's memory does not.
+DEFAULT_BODY_LIMIT = 512 * MiB
+# A client silent this long while its body is awaited is given up on.
+BODY_IDLE_TIMEOUT = 60.0
+
+
+class BodyRefused(Exception):
+    """A request body the server will not read further; `status` says why."""
+
+    status: ClassVar[int]
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+class BodyTooLarge(BodyRefused):
+    status = 413
+
+    def __init__(self, limit: int) -> None:
+        super().__init__(f"The request body is larger than the limit of {limit} bytes.")
+        self.limit = limit
+
+
+class BodyTimeout(BodyRefused):
+    status = 408
+
+    def __init__(self, seconds: float) -> None:
+        super().__init__(f"The request body stopped arriving for {seconds:g} seconds.")
 
 
 async def _no_body() -> Message:
@@ -27,6 +69,8 @@ class Request:
     raw_query: str = ""
     raw_headers: Sequence[tuple[bytes, bytes]] = ()
     receive: Receive = _no_body
+    body_limit: int = DEFAULT_BODY_LIMIT  # for `body()`; each app may set its own
+    idle_timeout: float | None = BODY_IDLE_TIMEOUT
     _consumed: bool = field(default=False, repr=False)
 
     @classmethod
@@ -78,7 +122,13 @@ class Request:
     async def _next_chunk(self) -> bytes | None:
         """The next non-empty chunk of the body, or None at its end."""
         while not self._consumed:
-            message = await self.receive()
+            if self.idle_timeout is None:
+                message = await self.receive()
+            else:
+                try:
+                    message = await asyncio.wait_for(self.receive(), self.idle_timeout)
+                except TimeoutError:
+                    raise BodyTimeout(self.idle_timeout) from None
             self._consumed = not message.get("more_body")
             chunk: bytes = message.get("body", b"")
             if chunk:
@@ -90,9 +140,26 @@ class Request:
         while (chunk := await self._next_chunk()) is not None:
             yield chunk
 
-    async def body(self) -> bytes:
-        """The whole body: for small documents (manifests, packuments), never blobs."""
-        return await self.read(-1)
+    async def body(self, limit: int | None = None) -> bytes:
+        """The whole body, for documents (manifests, packuments), never blobs: at most
+        `limit` bytes (the app's `body_limit` unless given), or `BodyTooLarge`."""
+        limit = self.body_limit if limit is None else limit
+        declared = self.headers.get("content-length", "")
+        # More digits than the limit has are more bytes than it allows: never int() them.
+        if (
+            declared.isascii()
+            and declared.isdigit()
+            and (len(declared) > len(str(limit)) or int(declared) > limit)
+        ):
+            raise BodyTooLarge(limit)
+        parts: list[bytes] = []
+        size = 0
+        while (chunk := await self._next_chunk()) is not None:
+            size += len(chunk)
+            if size > limit:
+                raise BodyTooLarge(limit)
+            parts.append(chunk)
+        return b"".join(parts)
 
     async def read(self, at_least: int) -> bytes:
         """The next `at_least` bytes of the body or more (all of it for -1; b"" at its end).

@@ -9,12 +9,13 @@ from datetime import datetime, timedelta
 from typing import ClassVar
 
 from packyard.core.context import Context
+from packyard.core.files import downloads_pending, settle_downloads
 from packyard.core.formats import Formats
 from packyard.core.ports import BlobStore, Store
 from packyard.domain.types import Actor
 from packyard.http.asgi import AsgiScope, Receive, Send
-from packyard.http.exchange import exchange
-from packyard.http.request import Request
+from packyard.http.exchange import exchange, plain_refusal
+from packyard.http.request import DEFAULT_BODY_LIMIT, BodyRefused, Request
 from packyard.http.response import Response
 from packyard.http.threads import in_thread
 
@@ -35,9 +36,15 @@ class Wiring:
 
 class RegistryApp:
     """A registry's ASGI app. Its services are synchronous (a transaction, blob-store file
-    I/O), so each request is handled whole in a worker thread, never on the event loop."""
+    I/O), so each request is handled whole in a worker thread, never on the event loop.
+
+    `body_limit` bounds every whole-body read (`Request.body`, `body_from_thread`) of the
+    registry's requests: a registry sets its own (OCI: a manifest's 4 MB, as distribution
+    has), and a route may pass a smaller one. A refused body is answered by `refused`, in
+    the registry's own error format once it overrides it."""
 
     prefix: ClassVar[str]
+    body_limit: ClassVar[int] = DEFAULT_BODY_LIMIT
 
     def __init__(self, wiring: Wiring) -> None:
         self.wiring = wiring
@@ -48,7 +55,15 @@ class RegistryApp:
 
     async def __call__(self, scope: AsgiScope, receive: Receive, send: Send) -> None:
         request = Request.from_scope(scope, receive, self.prefix)
-        await exchange(request, send, self._respond, self.server_error)
+        request.body_limit = self.body_limit
+        await exchange(request, send, self._settled_then_respond, self.server_error, self.refused)
+
+    async def _settled_then_respond(self, request: Request) -> Response:
+        # Downloads are written behind the pulls; a request that may delete (a DELETE, npm's
+        # unpublish PUT) must decide on every download answered before it.
+        if request.method not in ("GET", "HEAD") and downloads_pending(self.store):
+            await in_thread(settle_downloads, self.store)
+        return await self._respond(request)
 
     async def _respond(self, request: Request) -> Response:
         return await in_thread(self.handle, request)
@@ -60,3 +75,8 @@ class RegistryApp:
     def server_error(self) -> Response:
         """What a bug or a lost database answers, in the registry's own error format."""
         raise NotImplementedError
+
+    def refused(self, refused: BodyRefused) -> Response:
+        """A body too large (413) or whose client went silent (408): plain text unless the
+        registry says it in its own format."""
+        return plain_refusal(refused)

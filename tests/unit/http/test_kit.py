@@ -24,17 +24,24 @@ def _imports(path: Path) -> set[str]:
 
 def test_all_is_pinned() -> None:
     assert packyard.http.__all__ == [
+        "BODY_IDLE_TIMEOUT",
+        "DEFAULT_BODY_LIMIT",
         "JSON_TYPE",
         "AsgiApp",
         "AsgiScope",
         "Blob",
+        "BodyRefused",
+        "BodyTimeout",
+        "BodyTooLarge",
         "ByteRange",
         "Matcher",
         "Message",
+        "MiB",
         "Params",
         "Pattern",
         "RangeNotSatisfiable",
         "Receive",
+        "Refusal",
         "Request",
         "Response",
         "Route",
@@ -47,6 +54,7 @@ def test_all_is_pinned() -> None:
         "exchange",
         "exchange_inline",
         "in_thread",
+        "plain_refusal",
     ]
     assert all(hasattr(packyard.http, name) for name in packyard.http.__all__)
 

@@ -17,6 +17,11 @@ from packyard.http import ByteRange, RangeNotSatisfiable, byte_range
         ("bytes=2-100", (2, 10)),
         ("bytes=-3", (7, 10)),
         ("bytes=-30", (0, 10)),
+        # Positions of any length: past every body, never an `int()` of 5,000 digits.
+        ("bytes=0-" + "9" * 5000, (0, 10)),
+        ("bytes=-" + "9" * 5000, (0, 10)),
+        ("bytes=" + "0" * 5000 + "3-" + "0" * 5000 + "4", (3, 5)),
+        ("bytes=\u0663-", None),  # ٣: a digit to `\d` and `int()`, not to RFC 9110
     ],
 )
 def test_ranges(header: str | None, expected: tuple[int, int] | None) -> None:
@@ -24,7 +29,9 @@ def test_ranges(header: str | None, expected: tuple[int, int] | None) -> None:
     assert (None if found is None else (found.start, found.end)) == expected
 
 
-@pytest.mark.parametrize("header", ["bytes=10-", "bytes=5-4", "bytes=-0"])
+@pytest.mark.parametrize(
+    "header", ["bytes=10-", "bytes=5-4", "bytes=-0", "bytes=" + "9" * 5000 + "-"]
+)
 def test_unsatisfiable(header: str) -> None:
     with pytest.raises(RangeNotSatisfiable) as refused:
         byte_range(header, 10)

@@ -2,6 +2,9 @@ from __future__ import annotations
 
 import asyncio
 
+import pytest
+
+from packyard.http import BodyTimeout, BodyTooLarge
 from tests.unit.http.asgi_driver import request
 
 
@@ -45,3 +48,46 @@ def test_the_body_as_a_stream_and_in_batches() -> None:
         return [await req.read(3), await req.read(3), await req.read(3)]
 
     assert asyncio.run(batches()) == [b"abcd", b"e", b""]
+
+
+def test_a_whole_body_stops_at_its_limit() -> None:
+    req = request(method="PUT", body=[b"ab", b"cd", b"ef"])
+    req.body_limit = 4
+    with pytest.raises(BodyTooLarge) as refused:
+        asyncio.run(req.body())
+    assert refused.value.status == 413 and "4 bytes" in refused.value.message
+    exact = request(method="PUT", body=[b"ab", b"cd"])
+    assert asyncio.run(exact.body(limit=4)) == b"abcd"
+    with pytest.raises(BodyTooLarge):  # a route's own limit, below the app's
+        asyncio.run(request(method="PUT", body=[b"ab", b"cd"]).body(limit=3))
+
+
+@pytest.mark.parametrize("declared", ["5", "9" * 5000])
+def test_a_declared_length_past_the_limit_is_refused_before_reading(declared: str) -> None:
+    read: list[bytes] = []
+
+    async def receive() -> dict[str, object]:
+        read.append(b"x")
+        return {"type": "http.request", "body": b"x", "more_body": False}
+
+    req = request(method="PUT", headers=[("Content-Length", declared)])
+    req.receive = receive
+    with pytest.raises(BodyTooLarge):
+        asyncio.run(req.body(limit=4))
+    assert read == []
+
+
+def test_a_client_silent_mid_body_is_given_up_on() -> None:
+    async def receive() -> dict[str, object]:
+        await asyncio.sleep(10)
+        return {"type": "http.request", "body": b"late", "more_body": False}
+
+    req = request(method="PUT")
+    req.receive, req.idle_timeout = receive, 0.05
+    with pytest.raises(BodyTimeout) as refused:
+        asyncio.run(req.body())
+    assert refused.value.status == 408
+    streamed = request(method="PUT")
+    streamed.receive, streamed.idle_timeout = receive, 0.05
+    with pytest.raises(BodyTimeout):
+        asyncio.run(streamed.read(10))

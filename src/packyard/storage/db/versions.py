@@ -284,8 +284,24 @@ class SqlVersions(Rows):
             query = query.limit(limit)
         return [str(tag) for tag in self.conn.execute(query).scalars()]
 
-    def record_download(self, version_id: int, day: str) -> None:
-        # Every pull runs these: precompiled, as the REST API's hot reads are.
-        q.COUNT_DOWNLOAD.execute(self.conn, version_id=version_id)
-        if not q.COUNT_DOWNLOAD_DAY.execute(self.conn, version_id=version_id, day=day):
-            q.FIRST_DOWNLOAD_OF_DAY.execute(self.conn, version_id=version_id, day=day)
+    def record_download(self, version_id: int, day: str, times: int = 1) -> None:
+        """`times` downloads of the version on `day`; nothing if the version is gone (a
+        batch of counts may reach the database after a purge)."""
+        if times == 1:
+            # Precompiled, as the REST API's hot reads are.
+            if not q.COUNT_DOWNLOAD.execute(self.conn, version_id=version_id):
+                return
+            if not q.COUNT_DOWNLOAD_DAY.execute(self.conn, version_id=version_id, day=day):
+                q.FIRST_DOWNLOAD_OF_DAY.execute(self.conn, version_id=version_id, day=day)
+            return
+        v, d = t.versions, t.version_downloads
+        counted = self.conn.execute(
+            update(v).where(v.c.id == version_id).values(download_count=v.c.download_count + times)
+        ).rowcount
+        if not counted:
+            return
+        that_day = (d.c.version_id == version_id) & (d.c.day == day)
+        if not self.conn.execute(
+            update(d).where(that_day).values(count=d.c.count + times)
+        ).rowcount:
+            self.conn.execute(insert(d).values(version_id=version_id, day=day, count=times))

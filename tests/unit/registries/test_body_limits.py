@@ -1,0 +1,88 @@
+"""Every registry's whole-body reads stop at its `body_limit`: a declared length past it is
+refused before the body is read, an undeclared (chunked) one once the bytes pass it, and
+the server still answers the next request."""
+
+from __future__ import annotations
+
+import base64
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from starlette.testclient import TestClient
+
+from packyard.registries.npm.app import NpmApp
+from packyard.registries.oci.app import OciApp
+from packyard.registries.wiring import RegistryApp
+from tests.conftest import ALICE
+
+LIMIT = 4096
+BASIC = "Basic " + base64.b64encode(f"alice:{ALICE}".encode()).decode()
+
+
+@pytest.fixture
+def client(app: Any, world: Any) -> Iterator[TestClient]:
+    with TestClient(app, base_url="http://testserver") as c:
+        yield c
+
+
+def chunked(size: int) -> Iterator[bytes]:
+    for _ in range(size // 1024):
+        yield b"x" * 1024
+
+
+@pytest.mark.parametrize(
+    ("app_class", "method", "path", "headers"),
+    [
+        (NpmApp, "PUT", "/_registry/npm/@alice%2fhuge", {"Authorization": f"Bearer {ALICE}"}),
+        (
+            OciApp,
+            "PUT",
+            "/v2/alice/huge/manifests/v1",
+            {
+                "Authorization": BASIC,
+                "Content-Type": "application/vnd.oci.image.manifest.v1+json",
+            },
+        ),
+    ],
+)
+@pytest.mark.parametrize("declared", [True, False])
+def test_a_body_past_the_registrys_limit_is_413(
+    client: TestClient,
+    monkeypatch: pytest.MonkeyPatch,
+    app_class: type[RegistryApp],
+    method: str,
+    path: str,
+    headers: dict[str, str],
+    declared: bool,
+) -> None:
+    monkeypatch.setattr(app_class, "body_limit", LIMIT)
+    size = LIMIT * 4
+    content: Any = b"x" * size if declared else chunked(size)
+    response = client.request(method, path, headers=headers, content=content)
+    assert response.status_code == 413, response.text
+    assert f"limit of {LIMIT} bytes" in response.text
+    assert response.headers["connection"] == "close"
+    # The registry still answers, and a body within the limit is read as before.
+    small = client.request(method, path, headers=headers, content=b"{}")
+    assert small.status_code not in (413, 500), small.text
+
+
+def test_the_default_limit_bounds_every_registry() -> None:
+    from packyard.http import DEFAULT_BODY_LIMIT
+
+    assert RegistryApp.body_limit == DEFAULT_BODY_LIMIT
+    assert 256 * 1024 * 1024 <= DEFAULT_BODY_LIMIT <= 1024 * 1024 * 1024
+
+
+def test_the_rest_api_answers_a_refused_body_in_githubs_shape() -> None:
+    from packyard.api.app import _refused
+    from packyard.http import BodyTooLarge
+
+    response = _refused(BodyTooLarge(10))
+    assert response.status == 413
+    assert response.body == {
+        "message": "The request body is larger than the limit of 10 bytes.",
+        "documentation_url": "https://docs.github.com/rest",
+        "status": "413",
+    }
