@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
 
+from packyard.auth.secret import parse_secret_keys
 from packyard.domain.rules import DEFAULT_RESTORE_WINDOW
 from packyard.storage.db.engine import sqlite_url
 
@@ -34,6 +35,9 @@ class Settings:
     github_exact: bool = False
     # The legacy Docker registry's port (`docker.pkg.github.com`'s names); None is off.
     docker_port: int | None = None
+    # What signs registry tokens (`PACKYARD_SECRET_KEY=new,old`: the first signs, all
+    # verify); empty: the data directory's `secret_key`, generated on first start.
+    secret_keys: tuple[str, ...] = field(default=(), repr=False)
 
     @property
     def resolved_database_url(self) -> str:
@@ -72,6 +76,7 @@ def settings_from_env(
         else None,
         github_exact=env.get("PACKYARD_GITHUB_EXACT", "").lower() in ("1", "true", "yes"),
         docker_port=int(env["PACKYARD_DOCKER_PORT"]) if env.get("PACKYARD_DOCKER_PORT") else None,
+        secret_keys=parse_secret_keys(env.get("PACKYARD_SECRET_KEY", "")),
     )
 
 

@@ -22,6 +22,7 @@ from starlette.responses import PlainTextResponse, Response
 from starlette.routing import Route as StarletteRoute
 
 from packyard.api.app import API_PREFIX, RestApi
+from packyard.auth.secret import signing_keys
 from packyard.config import Settings
 from packyard.core.formats import Format, Formats
 from packyard.core.gc import collect_garbage
@@ -141,7 +142,8 @@ def create_app(
     formats = registered_formats(settings)
     blobs = blob_store(settings)
     rest = RestApi(settings, store, formats, clock)
-    wiring = Wiring(store, blobs, settings.base_url, clock, settings.restore_window, formats)
+    keys = signing_keys(settings.secret_keys, settings.data_dir)
+    wiring = Wiring(store, blobs, settings.base_url, clock, settings.restore_window, formats, keys)
     mounts: list[tuple[str, AsgiApp, Callable[[Settings, AsgiScope], bool] | None]] = [
         (API_PREFIX, rest, None),
         # Those that claim requests first: they share their prefix with one that does not.

@@ -14,6 +14,7 @@ import hmac
 import json
 import secrets
 import string
+from dataclasses import dataclass, field
 
 from packyard.domain.types import TokenKind
 
@@ -36,12 +37,33 @@ def hash_token(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-# OCI tokens: what `/v2/token` hands out instead of echoing the token it was shown.
-# `pyr_<payload>.<mac>`, the payload naming the token row and an expiry, the MAC keyed by that
-# token's stored hash: only the server (or the token's holder) can mint one, a leaked one dies
-# within minutes, and revoking the token kills every OCI token minted from it.
+# Registry tokens (OCI tokens): what `/v2/token` hands out instead of echoing the token it was
+# shown. `pyr_<payload>.<mac>`, the payload naming the login token's row and an expiry. The MAC
+# is keyed by a server secret (`SigningKeys`, never stored in the database) and covers the login
+# token's stored hash as well as the payload: reading the database is not enough to forge one,
+# a row id reused by another token does not inherit them, a leaked one dies within minutes (it
+# cannot be exchanged for a fresh one), and revoking the login token ends them at once.
 OCI_TOKEN_PREFIX = "pyr_"
 OCI_TOKEN_SECONDS = 300
+# Keeps a registry token's MAC from meaning anything else the same secret may one day sign.
+_MAC_CONTEXT = b"packyard registry token v2\0"
+
+
+@dataclass(frozen=True)
+class SigningKeys:
+    """The server's secrets for registry tokens: the first signs, every one verifies, so a
+    key is rotated by putting the new one first and dropping the old one once the tokens it
+    signed have expired (five minutes)."""
+
+    keys: tuple[bytes, ...] = field(repr=False)
+
+    def __post_init__(self) -> None:
+        if not self.keys or not all(self.keys):
+            raise ValueError("registry tokens need at least one non-empty signing key")
+
+    @property
+    def signing(self) -> bytes:
+        return self.keys[0]
 
 
 def _b64(data: bytes) -> str:
@@ -52,13 +74,15 @@ def _unb64(text: str) -> bytes:
     return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
 
 
-def _mac(token_hash: str, payload: str) -> str:
-    return _b64(hmac.new(token_hash.encode(), payload.encode(), hashlib.sha256).digest())
+def _mac(key: bytes, token_hash: str, payload: str) -> str:
+    message = _MAC_CONTEXT + payload.encode() + b"\0" + token_hash.encode()
+    return _b64(hmac.new(key, message, hashlib.sha256).digest())
 
 
-def mint_oci_token(token_id: int, token_hash: str, expires_at: int) -> str:
+def mint_oci_token(token_id: int, token_hash: str, expires_at: int, keys: SigningKeys) -> str:
+    """A registry token for the login token `token_id` (whose stored hash is `token_hash`)."""
     payload = _b64(json.dumps({"t": token_id, "e": expires_at}, separators=(",", ":")).encode())
-    return f"{OCI_TOKEN_PREFIX}{payload}.{_mac(token_hash, payload)}"
+    return f"{OCI_TOKEN_PREFIX}{payload}.{_mac(keys.signing, token_hash, payload)}"
 
 
 def is_oci_token(token: str) -> bool:
@@ -79,8 +103,11 @@ def read_oci_token(token: str) -> tuple[int, int, str, str] | None:
     return token_id, expires_at, payload, mac
 
 
-def oci_token_signed_by(token_hash: str, payload: str, mac: str) -> bool:
-    return hmac.compare_digest(_mac(token_hash, payload), mac)
+def oci_token_signed_by(keys: SigningKeys, token_hash: str, payload: str, mac: str) -> bool:
+    """Whether one of `keys` signed `payload` for the login token whose hash is `token_hash`.
+    Every key is tried, so a match does not show in the time taken which one it was."""
+    matches = [hmac.compare_digest(_mac(key, token_hash, payload), mac) for key in keys.keys]
+    return any(matches)
 
 
 def token_prefix(token: str) -> str:

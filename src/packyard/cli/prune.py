@@ -6,7 +6,8 @@
     packyard prune apply plan.json
     packyard prune undo --last
 
-Exit codes: 0 done; 1 a deletion or restoration failed, or the API refused the run; 2 the
+Exit codes: 0 done; 1 a deletion or restoration failed (a delete refused for want of admin
+permission included: its 404 is looked at again), or the API refused the run; 2 the
 command or policy is wrong; 3 a package was left untouched (a manifest could not be read, or
 the last-version rule stopped it).
 """

@@ -156,3 +156,8 @@ def print_undo(report: UndoReport) -> None:
             if r.build_id is not None:
                 what = f"build {r.build_id} ({r.build}) of {what}"
             out.print(f"  {r.outcome}: {r.package} {what} ({_short(r.name)}): {r.reason}")
+    if not report.complete:
+        out.print(
+            f"run {report.run_id} is not marked undone: undo it again once the failures are "
+            f"dealt with (packyard prune undo {report.run_id})"
+        )

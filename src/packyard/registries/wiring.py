@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import ClassVar
 
+from packyard.auth.tokens import SigningKeys
 from packyard.core.context import Context
 from packyard.core.files import downloads_pending, settle_downloads
 from packyard.core.formats import Formats
@@ -28,6 +29,8 @@ class Wiring:
     clock: Callable[[], datetime]
     restore_window: timedelta
     formats: Formats
+    # What signs and verifies registry tokens (`pyr_…`): the server secret.
+    registry_keys: SigningKeys
 
     def context(self, actor: Actor) -> Context:
         """A use case's context for one request by `actor`, at the clock's now."""

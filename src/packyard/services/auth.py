@@ -6,6 +6,7 @@ from datetime import datetime, timedelta
 
 from packyard.auth.tokens import (
     OCI_TOKEN_SECONDS,
+    SigningKeys,
     hash_token,
     is_oci_token,
     mint_oci_token,
@@ -18,36 +19,44 @@ from packyard.domain.permissions import scopes_for_actions
 from packyard.domain.types import ANONYMOUS, Actor, TokenKind
 
 BAD_CREDENTIALS = "Bad credentials"
+# Only a real login mints: a registry token that could renew itself would live for ever.
+NOT_A_LOGIN = (
+    "a registry token (pyr_...) cannot be exchanged for another: log in with a Packyard token"
+)
 # `last_used_at` is advisory: refreshing it at most once a minute keeps reads read-only.
 LAST_USED_RESOLUTION = timedelta(minutes=1)
 
 
 def authenticate(
-    store: Store, token: str | None, now: datetime, *, oci_tokens: bool = False
+    store: Store, token: str | None, now: datetime, *, registry_keys: SigningKeys | None = None
 ) -> Actor:
-    """The actor a request acts as; `None` means no credentials were sent. OCI tokens
-    (`pyr_…`, from `/v2/token`) count only where `oci_tokens` says so: on `/v2/`."""
+    """The actor a request acts as; `None` means no credentials were sent. Registry tokens
+    (`pyr_…`, from `/v2/token`) count only where the keys that verify them are given: on
+    `/v2/`."""
     if token is None:
         return ANONYMOUS
-    record, _token_hash = _valid_record(store, token, now, oci_tokens)
+    record, _token_hash = _valid_record(store, token, now, registry_keys)
     return _actor(record)
 
 
-def issue_oci_token(store: Store, token: str, now: datetime) -> tuple[str, int]:
-    """A short-lived OCI token standing for `token` (checked first), and its lifetime
-    in seconds: `/v2/token` never hands a client's own token back to it."""
-    record, token_hash = _valid_record(store, token, now, oci_tokens=True)
+def issue_oci_token(store: Store, keys: SigningKeys, token: str, now: datetime) -> tuple[str, int]:
+    """A short-lived registry token standing for the login token `token` (checked first),
+    and its lifetime in seconds: `/v2/token` never hands a client's own token back to it,
+    and never renews a registry token."""
+    if is_oci_token(token):
+        raise Unauthenticated(NOT_A_LOGIN)
+    record, token_hash = _valid_record(store, token, now, None)
     expires_at = int(now.timestamp()) + OCI_TOKEN_SECONDS
-    return mint_oci_token(record.id, token_hash, expires_at), OCI_TOKEN_SECONDS
+    return mint_oci_token(record.id, token_hash, expires_at, keys), OCI_TOKEN_SECONDS
 
 
 def _valid_record(
-    store: Store, token: str, now: datetime, oci_tokens: bool
+    store: Store, token: str, now: datetime, registry_keys: SigningKeys | None
 ) -> tuple[TokenRecord, str]:
     """The live token `token` is or stands for, and that token's stored hash."""
     found: tuple[TokenRecord, str] | None
-    if oci_tokens and is_oci_token(token):
-        found = _oci_token_record(store, token, now)
+    if registry_keys is not None and is_oci_token(token):
+        found = _oci_token_record(store, registry_keys, token, now)
     else:
         token_hash = hash_token(token)
         record = store.lookup_token(token_hash) if token else None
@@ -76,9 +85,12 @@ def _actor(record: TokenRecord) -> Actor:
     )
 
 
-def _oci_token_record(store: Store, token: str, now: datetime) -> tuple[TokenRecord, str] | None:
-    """The token an OCI token was minted from, with its hash, if the MAC holds and the
-    OCI token has not expired."""
+def _oci_token_record(
+    store: Store, keys: SigningKeys, token: str, now: datetime
+) -> tuple[TokenRecord, str] | None:
+    """The login token a registry token was minted from, with its hash, if one of `keys`
+    signed it for that very token and it has not expired. (The caller checks the login
+    token is still live.)"""
     parsed = read_oci_token(token)
     if parsed is None:
         return None
@@ -87,6 +99,6 @@ def _oci_token_record(store: Store, token: str, now: datetime) -> tuple[TokenRec
         return None
     with store.read() as tx:
         found = tx.tokens.find_token_by_id(token_id)
-    if found is None or not oci_token_signed_by(found[1], payload, mac):
+    if found is None or not oci_token_signed_by(keys, found[1], payload, mac):
         return None
     return found

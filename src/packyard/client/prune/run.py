@@ -1,7 +1,10 @@
 """Applying a plan: deleting exactly its deletions, and journaling each one.
 
 A run deletes the plan's versions, parents before their platforms and referrers, a few at a
-time, then the SNAPSHOT builds it trims; a 404 is "already gone". `undo.py` reverses a run.
+time, then the SNAPSHOT builds it trims. A 404 is "already gone" only once a second look
+agrees: GitHub (and Packyard) answer 404 too to a caller who may see a package but is not its
+admin, and a version still there after its delete's 404 was refused, not deleted. `undo.py`
+reverses a run.
 """
 
 from __future__ import annotations
@@ -13,6 +16,7 @@ from datetime import UTC, datetime
 from packyard.client import errors
 from packyard.client._client import Client, DeleteResult
 from packyard.client.prune.decide import GRAPH_TYPES
+from packyard.client.prune.exists import build_exists, package_exists, version_exists
 from packyard.client.prune.journal import Entry, Journal, Outcome, Run, new_run_id
 from packyard.client.prune.plan import (
     PackagePlan,
@@ -23,6 +27,15 @@ from packyard.client.prune.plan import (
     Quiet,
     read_manifests,
 )
+
+RECHECKERS = 4
+# GitHub's docs: deleting a package or a version needs admin permission on it; without it,
+# the delete answers 404 as if nothing were there.
+NOT_AN_ADMIN = (
+    "not an admin of this package: the delete answered 404 but the {what} is still there "
+    "(deleting needs admin permission)"
+)
+UNCONFIRMED = "the delete answered 404, and whether the {what} is still there is unknown ({error})"
 
 
 def apply_plan(
@@ -72,10 +85,23 @@ def _delete_whole(client: Client, package: PackagePlan) -> Entry:
     try:
         client.delete_package(package.owner, package.package_type, package.name)
     except errors.NotFound:
-        entry.outcome = "gone"
+        entry.outcome, entry.error = _after_404(
+            "package",
+            lambda: package_exists(client, package.owner, package.package_type, package.name),
+        )
     except errors.PackyardClientError as error:
         entry.outcome, entry.error = "failed", str(error)
     return entry
+
+
+def _after_404(what: str, still_there: Callable[[], bool]) -> tuple[Outcome, str | None]:
+    """A delete's 404: "gone" if a second look finds nothing, else refused, said as GitHub
+    says it. A second look that fails is a failure too: never report unseen as gone."""
+    try:
+        there = still_there()
+    except errors.PackyardClientError as error:
+        return "failed", UNCONFIRMED.format(what=what, error=error)
+    return ("failed", NOT_AN_ADMIN.format(what=what)) if there else ("gone", None)
 
 
 def _recheck(
@@ -165,17 +191,41 @@ def _delete_versions(
                 results[result.package_version_id] = result
     finally:
         progress.end()
+    rechecked = _recheck_gone(client, package, [r for r in results.values() if r.outcome == "gone"])
     entries = skipped
     for version in deletions:
         result = results[version.id]
         entry = _entry(
             package, version, result.outcome, str(result.error) if result.error else None
         )
+        if version.id in rechecked:
+            entry.outcome, entry.error = rechecked[version.id]
         last_version = (errors.LastVersionError, errors.LastTaggedVersionError)
         if isinstance(result.error, last_version) and plan.on_last_version == "skip":
             entry.outcome = "skipped"
         entries.append(entry)
     return entries
+
+
+def _recheck_gone(
+    client: Client, package: PackagePlan, gone: list[DeleteResult]
+) -> dict[int, tuple[Outcome, str | None]]:
+    """A second look at each version whose delete answered 404, a few at a time (an index's
+    cascade can make many of them)."""
+
+    def look(result: DeleteResult) -> tuple[int, tuple[Outcome, str | None]]:
+        version_id = result.package_version_id
+        return version_id, _after_404(
+            "version",
+            lambda: version_exists(
+                client, package.owner, package.package_type, package.name, version_id
+            ),
+        )
+
+    if not gone:
+        return {}
+    with ThreadPoolExecutor(max_workers=RECHECKERS) as pool:
+        return dict(pool.map(look, gone))
 
 
 def _delete_builds(
@@ -194,7 +244,12 @@ def _delete_builds(
                 package.owner, package.package_type, package.name, version.id, build.id
             )
         except errors.NotFound:
-            entry.outcome = "gone"
+            entry.outcome, entry.error = _after_404(
+                "build",
+                lambda: build_exists(
+                    client, package.owner, package.package_type, package.name, version.id, build.id
+                ),
+            )
         except errors.PackyardClientError as error:
             entry.outcome, entry.error = "failed", str(error)
         progress.advance()

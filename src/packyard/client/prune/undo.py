@@ -4,6 +4,10 @@
 trimmed SNAPSHOT builds), what the run deleted and nothing that someone else deleted
 meanwhile: an entry the run found already gone is restored only when it was deleted while
 the run was going (the run's own cascade took it).
+
+A run is marked undone only when every restoration succeeded or finds its version restored
+already; otherwise it stays the newest run to undo, and undoing it again retries only what
+is still to do.
 """
 
 from __future__ import annotations
@@ -16,6 +20,7 @@ from typing import Literal
 
 from packyard.client import errors
 from packyard.client._client import Client
+from packyard.client.prune.exists import package_exists
 from packyard.client.prune.journal import EXIT_FAILED, EXIT_OK, Entry, Journal, Run
 from packyard.client.prune.plan import Progress, Quiet
 
@@ -23,8 +28,10 @@ from packyard.client.prune.plan import Progress, Quiet
 CLOCK_SLACK = timedelta(minutes=5)
 RestoreOutcome = Literal["restored", "skipped", "failed"]
 NOT_DELETED_ANY_MORE = "not deleted any more"
-ALREADY_RESTORED = (
-    "not among the deleted {what}s: restored already, or purged after the restore window"
+ALREADY_RESTORED = "restored already"
+PURGED = (
+    "neither among the deleted {what}s nor the live ones: purged after the restore window, "
+    "or its package deleted"
 )
 SOMEONE_ELSE = "deleted by someone else, not this run"
 
@@ -46,8 +53,13 @@ class UndoReport:
     restorations: list[Restoration] = field(default_factory=list)
 
     @property
+    def complete(self) -> bool:
+        """Everything the run deleted is back (restored now, or found restored already)."""
+        return not any(r.outcome == "failed" for r in self.restorations)
+
+    @property
     def exit_code(self) -> int:
-        return EXIT_FAILED if any(r.outcome == "failed" for r in self.restorations) else EXIT_OK
+        return EXIT_OK if self.complete else EXIT_FAILED
 
 
 @dataclass(frozen=True)
@@ -93,18 +105,50 @@ def undo_run(
             report.restorations += _restore_versions(client, versions, window, label, progress)
         if builds:
             report.restorations += _restore_builds(client, builds, window, label, progress)
-    run.undone_at = now().isoformat()
-    if journal is not None:
-        journal.save(run)
+    # A run with a failed restoration stays to undo: marked undone, `undo --last` would pass
+    # over it and its versions would stay deleted until purged.
+    if report.complete:
+        run.undone_at = now().isoformat()
+        if journal is not None:
+            journal.save(run)
     return report
 
 
+class _Once:
+    """The live ids of a package's versions (or of a version's builds), read on first need
+    only: most undos never ask."""
+
+    def __init__(self, read: Callable[[], set[int]]) -> None:
+        self.read = read
+        self.ids: set[int] | None = None
+
+    def holds(self, item_id: int) -> bool:
+        if self.ids is None:
+            self.ids = self.read()
+        return item_id in self.ids
+
+
+def _active_build_ids(client: Client, entry: Entry, version_id: int) -> set[int]:
+    return {
+        b.id for b in client.list_builds(entry.owner, entry.package_type, entry.package, version_id)
+    }
+
+
 def _restore_whole(client: Client, owner: str, package_type: str, name: str) -> Restoration:
+    label = f"{owner}/{name}"
     try:
         client.restore_package(owner, package_type, name)
+    except errors.NotFound as error:
+        # Nothing deleted to restore: an earlier undo brought it back, or it is purged.
+        try:
+            if package_exists(client, owner, package_type, name):
+                return Restoration(label, None, name, "skipped", ALREADY_RESTORED)
+        except errors.PackyardClientError:
+            pass
+        return Restoration(label, None, name, "failed", str(error))
     except errors.PackyardClientError as error:
-        return Restoration(f"{owner}/{name}", None, name, "failed", str(error))
-    return Restoration(f"{owner}/{name}", None, name, "restored")
+        return Restoration(label, None, name, "failed", str(error))
+    return Restoration(label, None, name, "restored")
 
 
 def _restoration(
@@ -120,13 +164,17 @@ def _restore_one(
     entry: Entry,
     deleted_at: datetime | None,
     still_deleted: bool,
+    live: Callable[[], bool],
     window: _Window,
     kind: str,
     restore: Callable[[], None],
 ) -> Restoration:
-    """One journal entry undone: refused for its reason (someone else's delete, restored
-    since, past the window), else restored, or failed with the server's words."""
-    refusal = _refusal(entry, still_deleted, deleted_at, window, kind)
+    """One journal entry undone: passed over for its reason (someone else's delete,
+    restored already), refused (purged), else restored, or failed with the server's words."""
+    try:
+        refusal = _refusal(entry, still_deleted, live, deleted_at, window, kind)
+    except errors.PackyardClientError as error:
+        return _restoration(label, entry, "failed", str(error))
     if refusal is not None:
         return _restoration(label, entry, *refusal)
     try:
@@ -137,13 +185,21 @@ def _restore_one(
 
 
 def _refusal(
-    entry: Entry, deleted: bool, deleted_at: datetime | None, window: _Window, what: str
+    entry: Entry,
+    deleted: bool,
+    live: Callable[[], bool],
+    deleted_at: datetime | None,
+    window: _Window,
+    what: str,
 ) -> tuple[RestoreOutcome, str] | None:
-    """Why this entry is not to be restored, or None to restore it."""
+    """Why this entry is not to be restored, or None to restore it. `live` is asked only
+    of what the run deleted and is not deleted now: restored already, or purged?"""
     if not deleted and entry.outcome == "gone":
         return "skipped", NOT_DELETED_ANY_MORE
     if not deleted:
-        return "failed", ALREADY_RESTORED.format(what=what)
+        if live():
+            return "skipped", ALREADY_RESTORED
+        return "failed", PURGED.format(what=what)
     if entry.outcome == "gone" and not window.holds(deleted_at):
         # Gone before this run reached it: restore it only if the run's own cascade took it.
         return "skipped", SOMEONE_ELSE
@@ -163,6 +219,9 @@ def _restore_versions(
         }
     except errors.PackyardClientError as error:
         return [_restoration(label, e, "failed", str(error)) for e in entries]
+    live = _Once(
+        lambda: {v.id for v in client.iter_versions(first.owner, first.package_type, first.package)}
+    )
     done: list[Restoration] = []
     progress.begin(f"restoring {label}", total=len(entries))
     for entry in reversed(entries):
@@ -175,6 +234,7 @@ def _restore_versions(
                 entry,
                 current.deleted_at if current else None,
                 current is not None,
+                partial(live.holds, version_id),
                 window,
                 "version",
                 partial(
@@ -214,6 +274,7 @@ def _restore_builds(
             done += [_restoration(label, e, "failed", str(error)) for e in wanted]
             progress.advance(len(wanted))
             continue
+        live = _Once(partial(_active_build_ids, client, first, version_id))
         for entry in reversed(wanted):
             assert entry.build_id is not None
             current = deleted_now.get(entry.build_id)
@@ -223,6 +284,7 @@ def _restore_builds(
                     entry,
                     current.deleted_at if current else None,
                     current is not None,
+                    partial(live.holds, entry.build_id),
                     window,
                     "build",
                     partial(

@@ -70,7 +70,9 @@ class OciApp(RegistryApp):
             route, params = found
             name, action = params.get("name", ""), route.needs.action
             ctx = self.wiring.context(actor)
-            return route.handler(Call(ctx, request, params, route.needs, self.blobs, self.naming))
+            keys = self.wiring.registry_keys
+            call = Call(ctx, request, params, route.needs, self.blobs, self.naming, keys)
+            return route.handler(call)
         except (RegistryError, DomainError) as error:
             return error_response(error, self._challenge(name, action, request))
 
@@ -78,7 +80,9 @@ class OciApp(RegistryApp):
         token = parse_authorization(headers.get("authorization"))
         if token in (None, ANONYMOUS_TOKEN):
             return ANONYMOUS
-        return authenticate(self.store, token, self.clock(), oci_tokens=True)
+        return authenticate(
+            self.store, token, self.clock(), registry_keys=self.wiring.registry_keys
+        )
 
     def _challenge(self, name: str, action: Action, request: Request) -> str:
         scope = f',scope="repository:{name}:{action}"' if name else ""

@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from urllib.parse import quote, unquote
 
-from packyard.auth.tokens import OCI_TOKEN_SECONDS, parse_authorization
+from packyard.auth.tokens import OCI_TOKEN_SECONDS, SigningKeys, parse_authorization
 from packyard.core.context import Context
 from packyard.core.ports import BlobStore
 from packyard.domain.oci import (
@@ -77,6 +77,7 @@ class Call:
     needs: Needs
     blobs: BlobStore
     naming: Naming
+    registry_keys: SigningKeys
 
     @property
     def name(self) -> RepoName:
@@ -136,15 +137,18 @@ def base(call: Call) -> Response:
 
 
 def token(call: Call) -> Response:
-    """A login gets an OCI token standing for its token; anonymous callers get one too,
-    so clients that insist on the Bearer flow (docker, skopeo, oras) work unchanged."""
+    """A login gets a registry token standing for its token; anonymous callers get one too,
+    so clients that insist on the Bearer flow (docker, skopeo, oras) work unchanged. A
+    registry token is no login: it is refused (401), or a leaked one would live for ever."""
     header = call.request.headers.get("authorization", "")
     issued, lifetime = ANONYMOUS_TOKEN, OCI_TOKEN_SECONDS
     if header:
         presented = parse_authorization(header)
         if not presented:
             raise RegistryError(ErrorCode.UNAUTHORIZED)
-        issued, lifetime = issue_oci_token(call.ctx.store, presented, call.ctx.now)
+        issued, lifetime = issue_oci_token(
+            call.ctx.store, call.registry_keys, presented, call.ctx.now
+        )
     body = {
         "token": issued,
         "access_token": issued,

@@ -33,6 +33,8 @@ class FakePackyard:
     calls: list[tuple[str, ...]] = field(default_factory=list)
     clock: datetime = START + timedelta(days=30)
     refuse_deletes: set[int] = field(default_factory=set)  # build ids answered with a 500
+    # Build ids whose delete answers 404 and deletes nothing, as for a caller not an admin.
+    hidden_deletes: set[int] = field(default_factory=set)
 
     def as_client(self) -> Client:
         """This fake where `make_plan`, `apply_plan` and `undo_run` want a `Client`."""
@@ -112,7 +114,7 @@ class FakePackyard:
         if build_id in self.refuse_deletes:
             raise errors.ServerError(_refusal(500, "boom"), "boom")
         build = self._build(version_id, build_id)
-        if build.deleted_at is not None:
+        if build.deleted_at is not None or build_id in self.hidden_deletes:
             raise errors.NotFound(_refusal(404, "Build not found."), "Build not found.")
         active = self.list_builds(owner, package_type, package_name, version_id)
         if len(active) == 1:

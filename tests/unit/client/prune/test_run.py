@@ -6,10 +6,14 @@ import json
 from datetime import timedelta
 from pathlib import Path
 
+import pytest
+
+from packyard.client import errors
+from packyard.client.models import Build
 from packyard.client.prune import EXIT_FAILED, EXIT_OK, Journal, Policy, Selection, apply_plan
 from packyard.client.prune import make_plan as plan_of
 from packyard.client.prune.journal import Run
-from tests.unit.client.prune.fake_client import START, FakePackyard
+from tests.unit.client.prune.fake_client import START, FakePackyard, _refusal
 
 NOW = START + timedelta(days=60)
 
@@ -52,6 +56,35 @@ def test_already_gone_and_failures(tmp_path: Path) -> None:
     assert outcomes[one] == ("gone", None)
     assert outcomes[two][0] == "failed" and "boom" in (outcomes[two][1] or "")
     assert run.exit_code == EXIT_FAILED
+
+
+def test_a_404_for_a_build_still_there_is_a_refusal() -> None:
+    fake = snap()
+    plan = plan_of(fake.as_client(), Selection("maven"), Policy(keep_snapshot_builds=1), now=NOW)
+    snapshot = fake.versions["com.example.snap"][1]
+    hidden = fake.builds[snapshot.id][0].id
+    fake.hidden_deletes.add(hidden)
+    run = apply_plan(fake.as_client(), plan, now=lambda: NOW)
+    outcome, error = {e.build_id: (e.outcome, e.error) for e in run.entries}[hidden]
+    assert outcome == "failed" and "not an admin of this package" in (error or "")
+    assert "build is still there" in (error or "")
+    assert run.exit_code == EXIT_FAILED
+
+
+def test_a_second_look_that_fails_is_a_failure_never_gone(monkeypatch: pytest.MonkeyPatch) -> None:
+    fake = snap()
+    plan = plan_of(fake.as_client(), Selection("maven"), Policy(keep_snapshot_builds=1), now=NOW)
+    snapshot = fake.versions["com.example.snap"][1]
+    fake.hidden_deletes.update(b.id for b in fake.builds[snapshot.id])
+
+    def unreadable(*_args: object, **_kwargs: object) -> list[Build]:
+        raise errors.ServerError(_refusal(503, "unavailable"), "unavailable")
+
+    monkeypatch.setattr(fake, "list_builds", unreadable)
+    run = apply_plan(fake.as_client(), plan, now=lambda: NOW)
+    assert [e.outcome for e in run.entries] == ["failed", "failed"]
+    assert all("is still there is unknown" in (e.error or "") for e in run.entries)
+    assert run.count("gone") == 0
 
 
 def test_versions_and_builds_in_one_run() -> None:

@@ -58,17 +58,34 @@ def test_undo_of_versions_and_builds_together() -> None:
     assert fake.active_builds(version_id) == ALL_THREE
 
 
-def test_what_was_restored_meanwhile_is_reported_not_restored_twice() -> None:
+def test_what_was_restored_meanwhile_is_reported_not_restored_twice(tmp_path: Path) -> None:
     fake = FakePackyard(clock=NOW)
     version_id, run = trimmed(fake)
     restored_by_hand = run.entries[0]
     assert restored_by_hand.build_id is not None
     fake.restore_build(OWNER, "maven", PACKAGE, version_id, restored_by_hand.build_id)
-    report = undo_run(fake.as_client(), run, now=lambda: NOW)
+    journal = Journal(tmp_path)
+    report = undo_run(fake.as_client(), run, journal=journal, now=lambda: NOW)
     outcomes = {r.build_id: (r.outcome, r.reason) for r in report.restorations}
-    outcome, reason = outcomes[restored_by_hand.build_id]
-    assert outcome == "failed" and "not among the deleted builds" in (reason or "")
+    assert outcomes[restored_by_hand.build_id] == ("skipped", "restored already")
+    assert report.exit_code == EXIT_OK
+    assert journal.load(run.run_id).undone_at == NOW.isoformat()
+
+
+def test_a_purged_build_fails_and_leaves_the_run_to_undo(tmp_path: Path) -> None:
+    fake = FakePackyard(clock=NOW)
+    version_id, run = trimmed(fake)
+    purged = run.entries[0]
+    fake.builds[version_id] = [b for b in fake.builds[version_id] if b.id != purged.build_id]
+    journal = Journal(tmp_path)
+    journal.save(run)
+    report = undo_run(fake.as_client(), run, journal=journal, now=lambda: NOW)
+    outcomes = {r.build_id: (r.outcome, r.reason) for r in report.restorations}
+    outcome, reason = outcomes[purged.build_id]
+    assert outcome == "failed" and "purged" in (reason or "")
     assert report.exit_code == EXIT_FAILED
+    assert journal.load(run.run_id).undone_at is None
+    assert journal.last().run_id == run.run_id
 
 
 def test_a_build_someone_else_deleted_before_the_run_stays_deleted() -> None:
