@@ -5,6 +5,7 @@ with a 500 instead of its 400."""
 from __future__ import annotations
 
 import struct
+import zipfile
 
 import pytest
 
@@ -30,6 +31,19 @@ def test_a_nupkg_needing_an_unknown_zip_version_is_invalid() -> None:
     entry = data.find(b"PK\x01\x02")
     struct.pack_into("<H", data, entry + 6, 158)
     with pytest.raises(NuGetInvalid, match=r"not a valid \.nupkg"):
+        read_nupkg(bytes(data))
+
+
+@pytest.mark.parametrize("method", [zipfile.ZIP_BZIP2, zipfile.ZIP_LZMA])
+def test_a_nuspec_said_to_be_compressed_otherwise_than_it_is_is_invalid(method: int) -> None:
+    # The .nuspec's method changed from deflate to bzip2 (bz2's OSError: Invalid data
+    # stream) or LZMA, in its local header and its directory entry alike.
+    data = bytearray(nupkg())
+    local = data.find(b"PK\x03\x04", 1)
+    struct.pack_into("<H", data, local + 8, method)
+    central = data.find(b"PK\x01\x02", data.find(b"PK\x01\x02") + 1)
+    struct.pack_into("<H", data, central + 10, method)
+    with pytest.raises(NuGetInvalid, match="cannot be read"):
         read_nupkg(bytes(data))
 
 

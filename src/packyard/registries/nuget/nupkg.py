@@ -14,6 +14,7 @@ a `.nupkg` is a zip with one `.nuspec` at its root, XML. Only that manifest is r
 from __future__ import annotations
 
 import io
+import lzma
 import zipfile
 import zlib
 from xml.etree import ElementTree
@@ -35,9 +36,12 @@ MULTIPART = "multipart/form-data"
 _NAMESPACE_SEPARATOR = " "
 # What a broken or hostile zip can raise while its directory or member is read: a directory
 # whose offsets point before the archive's start makes zipfile seek to a negative position
-# (ValueError); an unknown "version needed" is NotImplementedError.
+# (ValueError); an unknown "version needed" is NotImplementedError; a member said to be
+# bzip2 or LZMA whose bytes are not is bz2's OSError("Invalid data stream") or LZMAError.
 _ZIP_ERRORS = (
     zipfile.BadZipFile,
+    OSError,
+    lzma.LZMAError,
     zlib.error,
     EOFError,
     NotImplementedError,
