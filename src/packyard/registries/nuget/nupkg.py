@@ -14,6 +14,7 @@ a `.nupkg` is a zip with one `.nuspec` at its root, XML. Only that manifest is r
 from __future__ import annotations
 
 import io
+import lzma
 import zipfile
 import zlib
 from xml.etree import ElementTree
@@ -33,8 +34,20 @@ from packyard.domain.nuget import (
 MULTIPART = "multipart/form-data"
 # expat's separator between a namespace and a local name: no tag holds a space.
 _NAMESPACE_SEPARATOR = " "
-# What a broken or hostile zip can raise while its member is read.
-_ZIP_ERRORS = (zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError, RuntimeError)
+# What a broken or hostile zip can raise while its directory or member is read: a directory
+# whose offsets point before the archive's start makes zipfile seek to a negative position
+# (ValueError); an unknown "version needed" is NotImplementedError; a member said to be
+# bzip2 or LZMA whose bytes are not is bz2's OSError("Invalid data stream") or LZMAError.
+_ZIP_ERRORS = (
+    zipfile.BadZipFile,
+    OSError,
+    lzma.LZMAError,
+    zlib.error,
+    EOFError,
+    NotImplementedError,
+    RuntimeError,
+    ValueError,
+)
 _REQUIRED = ("id", "version", "description", "authors")
 _LICENSE_EXPRESSION = "expression"
 
@@ -79,7 +92,7 @@ def read_nupkg(data: bytes) -> tuple[Nuspec, bytes]:
     """The package's manifest, and its bytes as they are in the package."""
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
-    except (zipfile.BadZipFile, ValueError):
+    except _ZIP_ERRORS:
         raise NuGetInvalid("The package is not a valid .nupkg (zip) file.") from None
     with archive:
         manifests = [
@@ -185,6 +198,10 @@ def _parse_xml(manifest: bytes) -> ElementTree.Element:
         return builder.close()
     except (expat.ExpatError, AssertionError) as error:
         raise NuGetInvalid(f"The .nuspec is not well-formed XML: {error}") from None
+    except (LookupError, ValueError) as error:
+        # `<?xml … encoding="utf-4"?>` names a codec Python lacks (LookupError), and
+        # `encoding="cp932"` one expat cannot read (ValueError: multi-byte encodings).
+        raise NuGetInvalid(f"The .nuspec's encoding cannot be read: {error}") from None
 
 
 def _local(name: str) -> str:
