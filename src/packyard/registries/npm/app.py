@@ -157,7 +157,8 @@ def version(call: Call) -> Response:
 
 
 def tarball(call: Call) -> Response:
-    file = npm.tarball(call.ctx, call.name, call.params["filename"])
+    get = call.request.method == "GET"
+    file = npm.tarball(call.ctx, call.name, call.params["filename"], count_download=get)
     blobs, digest = call.blobs, file.digest
     return Response(
         200,

@@ -144,14 +144,15 @@ def packument(ctx: Context, name: str) -> Packument:
     return Packument(package, versions, {t: v for t, v in tags.items() if v in shown})
 
 
-def tarball(ctx: Context, name: str, filename: str) -> FileRecord:
-    """A version's tarball by its file name; each GET counts one download."""
+def tarball(ctx: Context, name: str, filename: str, *, count_download: bool) -> FileRecord:
+    """A version's tarball by its file name; a GET counts one download, a HEAD none (as
+    `/v2/` counts a manifest's GET and not its HEAD)."""
 
     def find(package: Package) -> FileRecord | None:
         return tx.files.find_live_file(package.id, stored_tarball_name(name, filename))
 
-    with ctx.store.write() as tx:
-        _package, file = open_file(tx, ctx, _target(tx, name), find, count_download=True)
+    with ctx.store.read() as tx:
+        _package, file = open_file(tx, ctx, _target(tx, name), find, count_download=count_download)
     return file
 
 
