@@ -20,7 +20,7 @@ from packyard.domain.types import ANONYMOUS, Actor
 from packyard.http.request import Request
 from packyard.http.response import Blob, Response
 from packyard.http.router import segments
-from packyard.http.threads import body_from_thread, in_thread
+from packyard.http.threads import body_from_thread
 from packyard.registries.maven import service as maven
 from packyard.registries.maven.errors import TEXT, error_response, server_error
 from packyard.registries.maven.metadata import XML_TYPE
@@ -78,9 +78,7 @@ class MavenApp(RegistryApp):
         except DomainError as error:
             return error_response(error)
         if served.download is not None:
-            # Counting is a write: in a worker thread, so a write lock held elsewhere (a
-            # deploy committing) never stalls the event loop.
-            await in_thread(count_download, ctx, served.download)
+            count_download(ctx, served.download)  # in memory: never waits on the database
         return response
 
     def handle(self, request: Request) -> Response:

@@ -142,7 +142,7 @@ def package_file(
     else:
         raise NotFound(f"{package_id} {version_text} has no file {filename}")
     check_scopes(ctx.actor, Operation.READ)
-    with ctx.store.write() if count_download else ctx.store.read() as tx:
+    with ctx.store.read() as tx:  # a download is counted in memory: nothing is written
         target = find_target(tx, owner_login, NUGET, package_id)
         _package, file = open_file(
             tx,

@@ -182,7 +182,7 @@ def get_manifest(
             )
         return record
 
-    with ctx.store.write() if count_download else ctx.store.read() as tx:
+    with ctx.store.read() as tx:  # a download is counted in memory: nothing is written
         _package, record = open_file(
             tx, ctx, resolve(tx, ctx, name), find, count_download=count_download
         )

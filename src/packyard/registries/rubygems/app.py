@@ -13,13 +13,12 @@ from __future__ import annotations
 import base64
 import hashlib
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from urllib.parse import parse_qs
 
 from packyard.auth.tokens import parse_authorization
 from packyard.core.context import Context
-from packyard.core.files import count_download
 from packyard.core.ports import BlobStore
 from packyard.domain.errors import BadRequest, DomainError, NotFound
 from packyard.domain.rubygems import GemSpec
@@ -27,7 +26,7 @@ from packyard.domain.types import ANONYMOUS, Actor
 from packyard.http.request import Request
 from packyard.http.response import Blob, Response
 from packyard.http.router import Params, Route, Router
-from packyard.http.threads import body_from_thread, in_thread
+from packyard.http.threads import body_from_thread
 from packyard.registries.rubygems import indexes
 from packyard.registries.rubygems import service as gems
 from packyard.registries.text_errors import TEXT, error_response, server_error, text
@@ -55,9 +54,6 @@ class Call:
     request: Request
     params: Params
     blobs: BlobStore
-    # The version a GET of its gem downloaded: counted after the answer is ready, in a
-    # write of its own off the event loop.
-    downloads: list[int] = field(default_factory=list)
 
     @property
     def owner(self) -> str:
@@ -112,9 +108,8 @@ def quick_spec(call: Call) -> Response:
 def gem(call: Call) -> Response:
     """A `.gem`; each GET counts one download of its version."""
     request = call.request
-    file = gems.gem_file(call.ctx, call.owner, call.params["file"], count_download=False)
-    if request.method == "GET":
-        call.downloads.append(file.version_id)
+    get = request.method == "GET"
+    file = gems.gem_file(call.ctx, call.owner, call.params["file"], count_download=get)
     blobs, digest = call.blobs, file.digest
     headers = {"Content-Type": OCTETS, "ETag": f'"{file.hashes.get("sha256", digest)}"'}
     if file.size <= INLINE_SIZE and request.method == "GET" and "range" not in request.headers:
@@ -231,32 +226,25 @@ class RubyGemsApp(RegistryApp):
             return await super()._respond(request)  # pushes and yanks: in a worker thread
         # An install is a hundred reads of a few indexed rows each: answered inline on the
         # event loop, as the REST API's and Maven's reads are (a hop to a worker thread
-        # costs more than the queries). A download is then counted in a worker thread.
-        call, response = self._answer(request)
-        if call is not None:
-            for version_id in call.downloads:
-                await in_thread(count_download, call.ctx, version_id)
-        return response
+        # costs more than the queries; a download is counted in memory).
+        return self.handle(request)
 
     def handle(self, request: Request) -> Response:
-        """In a worker thread: pushes and yanks (their bodies are read from here)."""
-        return self._answer(request)[1]
-
-    def _answer(self, request: Request) -> tuple[Call | None, Response]:
+        """Reads inline on the event loop; pushes and yanks in a worker thread (their
+        bodies are read from there)."""
         try:
             ctx = self.wiring.context(self._actor(request.headers))
             found = self.router.match(request.method, request.raw_path)
             if found is None:
                 if self.router.knows(request.raw_path):
-                    return None, text(405, "Method Not Allowed")
+                    return text(405, "Method Not Allowed")
                 raise NotFound("not found")
             route, params = found
             if route.handler is full_index and params["index"] not in FULL_INDEXES:
                 raise NotFound("not found")
-            call = Call(ctx, request, params, self.blobs)
-            return call, route.handler(call)
+            return route.handler(Call(ctx, request, params, self.blobs))
         except DomainError as error:
-            return None, error_response(error)
+            return error_response(error)
 
     def _actor(self, headers: dict[str, str]) -> Actor:
         header = headers.get("authorization")

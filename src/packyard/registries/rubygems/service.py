@@ -104,7 +104,7 @@ def gem_file(ctx: Context, owner_login: str, filename: str, *, count_download: b
     `NAME-VERSION[-PLATFORM].gem`; a GET of the gem counts one download of its version.
     The name is found by trying each place the file name may split (names hold `-`)."""
     check_scopes(ctx.actor, Operation.READ, anonymous=None)
-    with ctx.store.write() if count_download else ctx.store.read() as tx:
+    with ctx.store.read() as tx:  # a download is counted in memory: nothing is written
         for name in gem_names_of_filename(filename):
             target = find_target(tx, owner_login, GEMS, name)
             if target.package is None:
