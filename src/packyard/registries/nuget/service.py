@@ -12,7 +12,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from urllib.parse import urlsplit
 
 from packyard.core.access import (
     Target,
@@ -30,6 +29,7 @@ from packyard.core.files import ingest, open_file
 from packyard.core.ports import BlobStore, FileRecord, Transaction
 from packyard.core.publish import add_new_file, package_for_publish, version_for
 from packyard.domain.errors import Conflict, NotFound
+from packyard.domain.links import repository_path
 from packyard.domain.nuget import (
     NUPKG_SUFFIX,
     NuGetInvalid,
@@ -50,8 +50,6 @@ NUGET = PackageType.NUGET
 SPEC_PROPERTY = "nuspec"  # a .nupkg file's properties: {"nuspec": Nuspec.to_json()}
 # Every download a version has had: the day before any.
 ALL_TIME = "0001-01-01"
-# How many of a repository URL's path segments name a repository: OWNER/REPO.
-REPOSITORY_PATH_SEGMENTS = 2
 
 
 def duplicate_message(spec: Nuspec) -> str:
@@ -210,12 +208,10 @@ def _repository_of(
     is refused on every push, as GitHub refuses it; the first push links the package to
     one of the owner's. A URL whose path is not `OWNER/REPO` (another forge's) links
     nothing."""
-    url = spec.repository_url
-    path = urlsplit(url).path if "://" in url else url.partition(":")[2]
-    parts = [p for p in path.strip("/").removesuffix(".git").split("/") if p]
-    if len(parts) != REPOSITORY_PATH_SEGMENTS:
+    named = repository_path(spec.repository_url)
+    if named is None:
         return None
-    owner_login, repository_name = parts
+    owner_login, repository_name = named
     if owner_login.lower() != target.owner.login.lower():
         raise NuGetInvalid(
             f"Source owner '{target.owner.login}' does not match repo owner "

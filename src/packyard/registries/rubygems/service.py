@@ -12,7 +12,6 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Callable, Collection
 from dataclasses import dataclass
-from urllib.parse import urlsplit
 
 from packyard.core.access import (
     Target,
@@ -30,6 +29,7 @@ from packyard.core.files import ingest, open_file
 from packyard.core.ports import BlobStore, FileRecord, Transaction
 from packyard.core.publish import add_new_file, package_for_publish, version_for
 from packyard.domain.errors import Conflict, NotFound, Unauthenticated
+from packyard.domain.links import repository_path
 from packyard.domain.permissions import Operation
 from packyard.domain.rubygems import (
     GemInvalid,
@@ -136,11 +136,10 @@ def _linked_repository(tx: Transaction, ctx: Context, target: Target, spec: GemS
     link = spec.github_repo
     if not link:
         return None
-    path = urlsplit(link).path if "://" in link else link.partition(":")[2]
-    parts = [p for p in path.strip("/").removesuffix(".git").split("/") if p]
-    if len(parts) != 2:
+    named = repository_path(link)
+    if named is None:
         raise GemInvalid(f"github_repo {link!r} does not name a repository as OWNER/REPOSITORY")
-    owner_login, repository_name = parts
+    owner_login, repository_name = named
     if owner_login.lower() != target.owner.login.lower():
         raise GemInvalid(
             f"Source owner {target.owner.login} does not match repo owner {owner_login} "
