@@ -12,6 +12,7 @@ from typing import Any
 import click
 import yaml
 
+from packyard.cli.plural import counted
 from packyard.config import DEFAULT_HOST, DEFAULT_PORT, Settings, settings_from_env
 from packyard.domain.errors import DomainError
 from packyard.domain.types import AccountType, TokenKind
@@ -156,16 +157,16 @@ def seed(file: Path, data_dir: Path | None) -> None:
     except SeedError as error:
         for line in error.errors:
             click.echo(f"{file}: {line}", err=True)
-        _fail(f"{len(error.errors)} error(s); nothing was loaded")
+        _fail(f"{counted(len(error.errors), 'error')}; nothing was loaded")
     counts = (
-        (report.users, "user", "users"),
-        (report.orgs, "org", "orgs"),
-        (report.repositories, "repository", "repositories"),
-        (report.tokens, "token", "tokens"),
-        (report.packages, "package", "packages"),
-        (report.versions, "version", "versions"),
+        counted(report.users, "user"),
+        counted(report.orgs, "org"),
+        counted(report.repositories, "repository", "repositories"),
+        counted(report.tokens, "token"),
+        counted(report.packages, "package"),
+        counted(report.versions, "version"),
     )
-    click.echo("seeded " + ", ".join(f"{n} {one if n == 1 else many}" for n, one, many in counts))
+    click.echo("seeded " + ", ".join(counts))
 
 
 @main.group()
@@ -293,8 +294,9 @@ def gc(data_dir: Path | None) -> None:
             blob_store(settings),
         )
     click.echo(
-        f"purged {counts.packages} packages and {counts.versions} versions; reclaimed "
-        f"{counts.blobs} blobs and {counts.uploads} abandoned uploads"
+        f"purged {counted(counts.packages, 'package')} and {counted(counts.versions, 'version')}; "
+        f"reclaimed {counted(counts.blobs, 'blob')} and "
+        f"{counted(counts.uploads, 'abandoned upload')}"
     )
 
 
@@ -339,7 +341,7 @@ def migrate_docker(owner: str | None, data_dir: Path | None) -> None:
         click.echo(f"moved {line}")
     for name in report.conflicts:
         click.echo(f"conflict: {name} stays; its container name is taken", err=True)
-    click.echo(f"{len(report.moved)} moved, {len(report.conflicts)} conflicts")
+    click.echo(f"{len(report.moved)} moved, {counted(len(report.conflicts), 'conflict')}")
     if report.conflicts:
         raise SystemExit(3)
 

@@ -24,11 +24,12 @@ from typing import Any, NoReturn
 import click
 import yaml
 
+from packyard.cli.plural import counted
 from packyard.cli.prune_view import (
     Bars,
     err,
     out,
-    plan_trims,
+    plan_builds,
     print_plan,
     print_run,
     print_undo,
@@ -160,7 +161,8 @@ def _merged(options: dict[str, Any]) -> dict[str, Any]:
         allowed = set(RULES + SELECTION + CONNECTION)
         unknown = sorted(str(k) for k in loaded if str(k).replace("_", "-") not in allowed)
         if unknown:
-            _fail(f"{policy_file}: unknown name(s): {', '.join(unknown)}")
+            names = "name" if len(unknown) == 1 else "names"
+            _fail(f"{policy_file}: unknown {names}: {', '.join(unknown)}")
         merged.update({str(k).replace("_", "-"): v for k, v in loaded.items()})
     for name, value in options.items():
         if value in (None, (), False):
@@ -269,10 +271,9 @@ def plan_command(output: Path, **options: Any) -> None:
     report: Path | None = options.pop("report")
     plan = _plan(options)
     output.write_text(json.dumps(plan.to_json(), indent=2) + "\n")
-    builds = f" and {plan.build_deletion_count} SNAPSHOT build(s)" if plan_trims(plan) else ""
     out.print(
-        f"{output}: {plan.deletion_count} version(s){builds} to delete in "
-        f"{len(plan.packages)} package(s); {len(plan.errors)} left untouched"
+        f"{output}: {counted(plan.deletion_count, 'version')}{plan_builds(plan)} to delete in "
+        f"{counted(len(plan.packages), 'package')}; {len(plan.errors)} left untouched"
     )
     _write_report(report, {"dry_run": True, "summary": _summary(plan), "plan": plan.to_json()})
     sys.exit(EXIT_PLAN_INCOMPLETE if plan.errors else EXIT_OK)
