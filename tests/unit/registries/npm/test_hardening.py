@@ -230,3 +230,16 @@ def test_a_version_too_long_to_be_a_number_is_no_version_to_the_sdk_either() -> 
     assert semver.parse(poison) is None and semver.parse_strict(poison) is None
     assert not semver.is_prerelease(poison + "-rc.1")
     assert semver.sort_key(poison) == (0, 0, 0, 0, ())
+
+
+# what the store cannot hold ---------------------------------------------------------------
+
+
+def test_a_tarball_name_longer_than_the_store_holds_is_npms_400(client: TestClient) -> None:
+    # `hello-VERSION.tgz` from a valid 250-character version is 260 characters, and a file's
+    # name is a VARCHAR(255): PostgreSQL refused the row with a 500 (SQLite holds anything).
+    version = "1.0.0-" + "a" * 244
+    answer = put(client, document(version))
+    assert answer.status_code == 400, answer.text
+    assert "255" in answer.json()["error"]
+    assert client.get(URL, headers=AUTH).status_code == 404

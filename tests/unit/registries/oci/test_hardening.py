@@ -183,3 +183,27 @@ def test_pages_follow_their_links(tagged: TestClient) -> None:
         link = answer.headers.get("link")
         url = link[1 : link.index(">")] if link else ""
     assert seen == ["a", "b", "c"]
+
+
+# what the store cannot hold ---------------------------------------------------------------
+
+LONG_TYPE = "application/vnd.example." + "x" * 240 + "+json"  # 269 characters
+
+
+@pytest.mark.parametrize(
+    "changes",
+    [
+        {"artifactType": LONG_TYPE},
+        {"layers": [{**descriptor(LAYER), "mediaType": LONG_TYPE}]},
+        {"config": {**descriptor(CONFIG), "mediaType": LONG_TYPE}},
+    ],
+    ids=["artifactType", "layer-mediaType", "config-mediaType"],
+)
+def test_a_media_type_longer_than_the_store_holds_is_manifest_invalid(
+    client: TestClient, changes: dict[str, Any]
+) -> None:
+    # RFC 6838 bounds a media type at 127 + 1 + 127 characters; the columns holding them are
+    # VARCHAR(255), and PostgreSQL refused a longer one with a 500.
+    answer = put(client, manifest(**changes))
+    assert code(answer) == (400, "MANIFEST_INVALID"), answer.text
+    assert client.get(f"{REPO}/manifests/v1", headers=basic(ALICE)).status_code == 404
