@@ -46,6 +46,15 @@ PRIVATE = Target("alice", "secret")
 MISSING = Target("alice", "absent")  # a name nobody took
 UNOWNED = Target("ghost", "secret")  # of an owner who does not exist
 PUBLIC = Target("alice", "public")
+# acme's (examples/world.yaml): carol is its admin, dave a member, who may push to any name
+# of acme's nobody took but sees none of its private packages.
+ORG_PRIVATE = Target("acme", "secret")
+ORG_MISSING = Target("acme", "absent")
+ORG_PUBLIC = Target("acme", "public")
+ORG_ACTORS: dict[str, tuple[str | None, bool]] = {
+    "org member": (DAVE, False),
+    "org admin": (CAROL, True),
+}
 # Actors, and whether each may see alice's private packages.
 ACTORS: dict[str, tuple[str | None, bool]] = {
     "anonymous": (None, False),
@@ -162,15 +171,22 @@ def difference(
 
 
 def walk(
-    client: TestClient, calls: list[Call], auth: Auth, missing: tuple[Target, ...] = (MISSING,)
+    client: TestClient,
+    calls: list[Call],
+    auth: Auth,
+    missing: tuple[Target, ...] = (MISSING,),
+    *,
+    private: Target = PRIVATE,
+    public: Target = PUBLIC,
+    actors: dict[str, tuple[str | None, bool]] = ACTORS,
 ) -> list[str]:
     """Every call by every actor on every target; what differs, and every 5xx."""
     problems: list[str] = []
     # Actors who cannot see first: the others' writes (deletes) would change the world.
-    for actor, (token, sees) in sorted(ACTORS.items(), key=lambda a: a[1][1]):
+    for actor, (token, sees) in sorted(actors.items(), key=lambda a: a[1][1]):
         for call in calls:
             answers = {}
-            for target in (PRIVATE, *missing, PUBLIC):
+            for target in (private, *missing, public):
                 kwargs = call.kwargs(target)
                 headers = {**kwargs.pop("headers", {}), **auth(token)}
                 answer = client.request(call.method, call.path(target), headers=headers, **kwargs)
@@ -179,13 +195,13 @@ def walk(
                     problems.append(f"{actor} {call.label} on {target}: {answer.status_code}")
             if sees:
                 continue
-            private = normalized(answers[PRIVATE], PRIVATE)
+            hidden = normalized(answers[private], private)
             for target in missing:
                 absent = normalized(answers[target], target)
-                if private != absent:
+                if hidden != absent:
                     problems.append(
                         f"{actor} {call.label} (vs {target.owner}/{target.name}): "
-                        + difference(private, absent)
+                        + difference(hidden, absent)
                     )
     return problems
 
@@ -228,6 +244,10 @@ def client(app: Any, world: Any, store: SqlStore, clock: Clock) -> Iterator[Test
         ("nuget", PUBLIC.name.capitalize()),
     ):
         packages.append(public_package(package_type, name))
+    # acme's: private with no grant (hidden from dave, a member), and public.
+    packages.append({**private_package("container", ORG_PRIVATE.name), "owner": "acme"})
+    packages[-1].pop("access")
+    packages.append({**public_package("container", ORG_PUBLIC.name), "owner": "acme"})
     seed(
         store,
         {
@@ -296,9 +316,10 @@ def test_rest(client: TestClient) -> None:
 # /v2/ ---------------------------------------------------------------------------------
 
 
-def test_v2(client: TestClient) -> None:
+def push_images(client: TestClient, targets: tuple[Target, ...], token: str) -> dict[Target, str]:
+    """An image and a referrer in each target, and an upload started in each: its id."""
     uploads = {}
-    for target in (PRIVATE, PUBLIC):
+    for target in targets:
         name = f"{target.owner}/{target.name}"
         for blob in (CONFIG, LAYER):
             ok(
@@ -306,7 +327,7 @@ def test_v2(client: TestClient) -> None:
                     f"/v2/{name}/blobs/uploads/",
                     params={"digest": sha(blob)},
                     content=blob,
-                    headers=basic(ALICE),
+                    headers=basic(token),
                 )
             )
         for reference, document in (("v1", MANIFEST), ("sig", REFERRER)):
@@ -314,20 +335,42 @@ def test_v2(client: TestClient) -> None:
                 client.put(
                     f"/v2/{name}/manifests/{reference}",
                     content=document,
-                    headers={"Content-Type": OCI_MANIFEST, **basic(ALICE)},
+                    headers={"Content-Type": OCI_MANIFEST, **basic(token)},
                 )
             )
-        started = client.post(f"/v2/{name}/blobs/uploads/", headers=basic(ALICE))
+        started = client.post(f"/v2/{name}/blobs/uploads/", headers=basic(token))
         ok(started)
         uploads[target] = started.headers["Docker-Upload-UUID"]
-    upload = uploads[PRIVATE]  # the same id is asked of every target
+    return uploads
+
+
+# The routes of a push: a name is either pushable or not, so one who may push to a free name
+# (an org's member) hears that a name taken by a package hidden from them is not — that it
+# is taken is all they learn (GitHub's answer too). Every other route hides it.
+PUSH_ROUTES = frozenset(
+    {
+        "manifest PUT",
+        "manifest PUT by digest",
+        "upload POST",
+        "upload POST whole",
+        "upload POST mount",
+        "upload GET",
+        "upload PATCH",
+        "upload PUT",
+        "upload DELETE",
+    }
+)
+
+
+def v2_calls(upload: str) -> list[Call]:
+    """Every route of `/v2/`; `upload`: an upload's id, asked of every target."""
 
     def v2(rest: str) -> Callable[[Target], str]:
         return lambda t: f"/v2/{t.owner}/{t.name}/{rest}"
 
     digest, layer = sha(MANIFEST), sha(LAYER)
     pushed = {"headers": {"Content-Type": OCI_MANIFEST}, "content": MANIFEST}
-    calls = [
+    return [
         Call("manifest GET by tag", "GET", v2("manifests/v1")),
         Call("manifest HEAD by tag", "HEAD", v2("manifests/v1")),
         Call("manifest GET by digest", "GET", v2(f"manifests/{digest}")),
@@ -359,6 +402,12 @@ def test_v2(client: TestClient) -> None:
             lambda _t: "/v2/carol/mine/blobs/uploads/",
             lambda t: {"params": {"mount": layer, "from": f"{t.owner}/{t.name}"}},
         ),
+        Call(
+            "mount from it into the owner's free name",
+            "POST",
+            lambda t: f"/v2/{t.owner}/mine/blobs/uploads/",
+            lambda t: {"params": {"mount": layer, "from": f"{t.owner}/{t.name}"}},
+        ),
         Call("upload GET", "GET", v2(f"blobs/uploads/{upload}")),
         Call("upload PATCH", "PATCH", v2(f"blobs/uploads/{upload}"), lambda _t: {"content": b"x"}),
         Call(
@@ -378,7 +427,27 @@ def test_v2(client: TestClient) -> None:
             lambda _t: {"params": {"artifactType": "application/vnd.example.signature"}},
         ),
     ]
-    check(walk(client, calls, basic, (MISSING, UNOWNED)))
+
+
+def test_v2(client: TestClient) -> None:
+    upload = push_images(client, (PRIVATE, PUBLIC), ALICE)[PRIVATE]
+    check(walk(client, v2_calls(upload), basic, (MISSING, UNOWNED)))
+
+
+def test_v2_to_an_org_member(client: TestClient) -> None:
+    upload = push_images(client, (ORG_PRIVATE, ORG_PUBLIC), CAROL)[ORG_PRIVATE]
+    calls = [c for c in v2_calls(upload) if c.label not in PUSH_ROUTES]
+    check(
+        walk(
+            client,
+            calls,
+            basic,
+            (ORG_MISSING,),
+            private=ORG_PRIVATE,
+            public=ORG_PUBLIC,
+            actors=ORG_ACTORS,
+        )
+    )
 
 
 # npm ----------------------------------------------------------------------------------

@@ -5,6 +5,7 @@ from __future__ import annotations
 from packyard.core.access import (
     Target,
     deletable_package,
+    may_create,
     not_known,
     readable_package,
     writable_package,
@@ -41,17 +42,28 @@ def resolve(tx: Transaction, ctx: Context, name: RepoName) -> Target:
         return Target(owner, PackageType.CONTAINER, package_name, None, f"repository {name}")
 
 
-def readable_or_pushable(tx: Transaction, ctx: Context, target: Target) -> None:
-    """Blobs of a repository with no manifest yet belong to whoever may push to it. To anyone
-    else the repository looks as one they may not see does: not there (anonymous callers
-    are asked to authenticate, either way)."""
+def readable_or_pushable(tx: Transaction, ctx: Context, target: Target) -> bool:
+    """Whether the caller sees the repository's blobs and referrers: a reader of its
+    package, or, before any manifest, whoever may push to it. To anyone else the repository
+    looks as one they may not see does: not there (anonymous callers are asked to
+    authenticate, either way).
+
+    False: the repository is to look empty. One who may create packages in the owner's
+    namespace (an organization's member) finds a free name pushable, and so empty; a
+    package hidden from them must look the same, not unknown."""
     if target.package is not None:
-        readable_package(tx, ctx.actor, target)
-        return
+        try:
+            readable_package(tx, ctx.actor, target)
+        except NotFound:
+            if may_create(tx, ctx.actor, target):
+                return False
+            raise
+        return True
     try:
         writable_package(tx, ctx.actor, target)
     except Forbidden:
         raise not_known(target) from None
+    return True
 
 
 def deletable(tx: Transaction, ctx: Context, target: Target) -> Package:
