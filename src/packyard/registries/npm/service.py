@@ -13,6 +13,7 @@ from typing import Any
 from packyard.core.access import (
     Target,
     deletable_package,
+    find_target,
     readable_package,
     writable_package,
 )
@@ -33,7 +34,6 @@ from packyard.domain.npm import (
     split_name,
     stored_tarball_name,
     tarball_filename,
-    unclaimed_owner,
 )
 from packyard.domain.rules import VersionDeletion
 from packyard.domain.types import Package, PackageType
@@ -72,16 +72,10 @@ def _target(tx: Transaction, name: str) -> Target:
     """npm's `@owner/name` is the package `name` of `owner`, as GitHub stores and shows it;
     npm's own messages keep the scoped name.
 
-    A scope no account has is answered as an owner's name nobody took: asked to log in,
-    "not known", "you may not create packages in its namespace", never a 404 where a private
-    package answers 401 or 403."""
+    A scope no account has is answered as an owner's name nobody took (`find_target`)."""
     owner_login, _short = split_name(name)
     short = name.split("/", 1)[1]  # as sent: split_name's parts are lowercased
-    owner = tx.accounts.find_account_by_login(owner_login)
-    if owner is None:
-        return Target(unclaimed_owner(owner_login), PackageType.NPM, short, None, name)
-    package = tx.packages.find_package(owner.id, PackageType.NPM, short)
-    return Target(owner, PackageType.NPM, short, package, name)
+    return find_target(tx, owner_login, PackageType.NPM, short, name)
 
 
 def _readable(tx: Transaction, ctx: Context, name: str) -> Package:

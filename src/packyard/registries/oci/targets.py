@@ -15,31 +15,16 @@ from packyard.core.ports import Transaction
 from packyard.domain.digests import InvalidDigest, parse_digest
 from packyard.domain.errors import Forbidden, NotFound
 from packyard.domain.oci import DigestInvalid
-from packyard.domain.types import Account, AccountType, Package, PackageType
-from packyard.registries.oci.naming import CONTAINER, RepoName
-
-# The stand-in account of an OWNER nobody has: no row has id 0, so nothing is found under
-# it and no caller is it.
-UNCLAIMED_OWNER_ID = 0
+from packyard.domain.types import Package
+from packyard.registries.oci.naming import RepoName
 
 
 def resolve(tx: Transaction, ctx: Context, name: RepoName) -> Target:
     """`/v2/NAME...` resolved by the naming of the endpoint it came through: the owner, the
-    package name, the package if it exists.
-
-    An OWNER no account has is answered as an owner's name nobody took — anonymous callers
-    asked to log in, pushes refused as outside the caller's namespace — so that a private
-    repository answers exactly as a name that does not exist, whoever's name it is."""
-    try:
-        return name.resolve(tx, ctx.actor)
-    except NotFound:
-        if name.naming is not CONTAINER:
-            raise  # the legacy naming answers an unknown owner as an unseen repository
-        owner_login, _, package_name = name.text.partition("/")
-        if tx.accounts.find_account_by_login(owner_login) is not None:
-            raise
-        owner = Account(id=UNCLAIMED_OWNER_ID, login=owner_login, type=AccountType.USER)
-        return Target(owner, PackageType.CONTAINER, package_name, None, f"repository {name}")
+    package name, the package if it exists. An OWNER no account has is answered as an
+    owner's name nobody took (`find_target`); the legacy naming answers it as an unseen
+    repository."""
+    return name.resolve(tx, ctx.actor)
 
 
 def readable_or_pushable(tx: Transaction, ctx: Context, target: Target) -> bool:
