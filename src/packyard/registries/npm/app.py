@@ -168,17 +168,13 @@ def tarball(call: Call) -> Response:
 
 
 def publish_or_update(call: Call) -> Response:
-    document = call.document()
-    if document.get("_attachments"):
-        npm.publish(call.ctx, call.blobs, call.name, document)
-    else:  # `npm deprecate` PUTs the packument back
-        npm.update(call.ctx, call.name, document, unpublish=False)
+    npm.put_packument(call.ctx, call.blobs, call.name, call.document, unpublish=False)
     return Response(201, {"ok": True, "id": call.name})
 
 
 def unpublish_versions(call: Call) -> Response:
     """`npm unpublish name@version` PUTs the packument back without the versions it drops."""
-    npm.update(call.ctx, call.name, call.document(), unpublish=True)
+    npm.put_packument(call.ctx, call.blobs, call.name, call.document, unpublish=True)
     return Response(201, {"ok": True, "id": call.name})
 
 

@@ -7,6 +7,7 @@ restores govern what npm sees, and npm's publishes are what the REST API lists.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -95,12 +96,32 @@ def tarball_hashes(file: FileRecord) -> tuple[str, str]:
     return integrity(file.hashes["sha512"]), file.hashes["sha1"]
 
 
-def publish(ctx: Context, blobs: BlobStore, name: str, document: dict[str, Any]) -> str:
-    """`npm publish`: one or more new versions with their tarballs, and dist-tags."""
-    # Authorize, then decode and hash, then write bytes, then rows: nobody else's tarballs
-    # cost the server work or reach the store.
+def put_packument(
+    ctx: Context,
+    blobs: BlobStore,
+    name: str,
+    read: Callable[[], dict[str, Any]],
+    *,
+    unpublish: bool,
+) -> None:
+    """A PUT of a packument: `npm publish` (it carries tarballs), `npm deprecate`, and with
+    `-rev`, `npm unpublish NAME@VERSION`. Who may write to `name` is asked before a byte of
+    the body is `read`: nobody else's publish costs the server its reading and parsing."""
     with ctx.store.read() as tx:
         writable_package(tx, ctx.actor, _target(tx, name))
+    document = read()
+    if not unpublish and document.get("_attachments"):
+        _publish(ctx, blobs, name, document)
+    else:  # `npm deprecate` and `npm unpublish` PUT the packument back
+        update(ctx, name, document, unpublish=unpublish)
+
+
+def _publish(ctx: Context, blobs: BlobStore, name: str, document: dict[str, Any]) -> str:
+    """`npm publish`: one or more new versions with their tarballs, and dist-tags; the
+    caller was authorized before the body was read (`put_packument`), and is again when
+    the rows are written."""
+    # Decode and hash, then write bytes, then rows: nobody else's tarballs cost the server
+    # work or reach the store.
     prepared = parse_publish(name, document)
     tags = parse_dist_tags(document)
     files: list[NewFile] = []

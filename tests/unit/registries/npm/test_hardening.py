@@ -15,9 +15,11 @@ from starlette.testclient import TestClient
 
 from packyard import semver
 from packyard.domain.npm import MAX_SAFE_INTEGER, is_valid_version
+from packyard.registries.npm.app import NpmApp
 from packyard.storage.db import tables as t
 from packyard.storage.db.store import SqlStore
 from tests.conftest import ALICE
+from tests.unit.registries.conftest import CAROL
 
 NAME = "@alice/hello"
 URL = "/_registry/npm/@alice%2fhello"
@@ -243,3 +245,31 @@ def test_a_tarball_name_longer_than_the_store_holds_is_npms_400(client: TestClie
     assert answer.status_code == 400, answer.text
     assert "255" in answer.json()["error"]
     assert client.get(URL, headers=AUTH).status_code == 404
+
+
+# who may publish, asked before the body is read --------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("token", "status"),
+    [(None, 401), (CAROL, 403)],
+    ids=["anonymous", "stranger"],
+)
+@pytest.mark.parametrize("path", [URL, "/_registry/npm/@alice%2fabsent", f"{URL}/-rev/1-abc"])
+def test_a_publish_nobody_may_make_is_refused_unread(
+    client: TestClient,
+    monkeypatch: pytest.MonkeyPatch,
+    token: str | None,
+    status: int,
+    path: str,
+) -> None:
+    # With a body past the registry's limit declared, a read would answer 413: the refusal
+    # shows the body was never read, let alone parsed.
+    monkeypatch.setattr(NpmApp, "body_limit", 1024)
+    assert put(client, document()).status_code == 201  # alice's (within the limit)
+    headers = {"Content-Type": "application/json"}
+    if token:
+        headers["Authorization"] = f"Bearer {token}"
+    answer = client.put(path, content=b"{" + b" " * 4096 + b"}", headers=headers)
+    assert answer.status_code == status, answer.text
+    assert "error" in answer.json()
