@@ -22,12 +22,12 @@ from packyard.core.ports import BlobStore
 from packyard.domain.errors import DomainError, NotFound, Unauthenticated
 from packyard.domain.npm import NpmInvalid, NpmVersionRecord, tarball_filename
 from packyard.domain.types import ANONYMOUS, Actor
-from packyard.http.request import Request
+from packyard.http.request import BodyRefused, Request
 from packyard.http.response import Blob, Response
 from packyard.http.router import Matcher, Params, Route, Router, match_pattern, segments
 from packyard.http.threads import body_from_thread
 from packyard.registries.npm import service as npm
-from packyard.registries.npm.errors import JSON, error_response, server_error
+from packyard.registries.npm.errors import JSON, error_response, refused, server_error
 from packyard.registries.wiring import RegistryApp, Wiring
 from packyard.services.auth import authenticate
 
@@ -272,6 +272,9 @@ class NpmApp(RegistryApp):
 
     def server_error(self) -> Response:
         return server_error()
+
+    def refused(self, refusal: BodyRefused) -> Response:
+        return refused(refusal)
 
     def handle(self, request: Request) -> Response:
         try:
