@@ -6,7 +6,10 @@ package) × the routes of the REST API (a representative set), `/v2/` (every rou
 route), Maven, RubyGems and NuGet (their read and write routes). For each actor that may not
 see the private package, its answers for "private" and "missing" are compared: status, body
 and headers, after the name (`secret` / `absent`, equally long) is replaced. Every answer, to
-every actor, is below 500.
+every actor, is below 500. A name of an owner nobody has (`ghost`) is compared too, on every
+registry; and on `/v2/` and npm, an organization's member, who may push to the org's free
+names, is compared on acme's private package and a free name of acme's (the routes of a push
+aside: whether a name may be pushed to is what a push answers).
 
 One world per surface, every request in one test: the matrix runs in a few seconds.
 """
@@ -248,6 +251,9 @@ def client(app: Any, world: Any, store: SqlStore, clock: Clock) -> Iterator[Test
     packages.append({**private_package("container", ORG_PRIVATE.name), "owner": "acme"})
     packages[-1].pop("access")
     packages.append({**public_package("container", ORG_PUBLIC.name), "owner": "acme"})
+    packages.append({**private_package("npm", f"@acme/{ORG_PRIVATE.name}"), "owner": "acme"})
+    packages[-1].pop("access")
+    packages.append({**public_package("npm", f"@acme/{ORG_PUBLIC.name}"), "owner": "acme"})
     seed(
         store,
         {
@@ -279,12 +285,14 @@ def ok(answer: httpx.Response) -> None:
 # REST ---------------------------------------------------------------------------------
 
 
-def publish_npm(client: TestClient, target: Target, version: str = "1.0.0") -> None:
+def publish_npm(
+    client: TestClient, target: Target, version: str = "1.0.0", token: str = ALICE
+) -> None:
     ok(
         client.put(
             f"/_registry/npm/@{target.owner}%2f{target.name}",
             json=npm_document(target, version),
-            headers=bearer(ALICE),
+            headers=bearer(token),
         )
     )
 
@@ -456,6 +464,35 @@ def test_v2_to_an_org_member(client: TestClient) -> None:
 def test_npm(client: TestClient) -> None:
     for target in (PRIVATE, PUBLIC):
         publish_npm(client, target)
+    check(walk(client, npm_calls(), bearer, (MISSING, UNOWNED)))
+
+
+# The writes of an existing package answer an org member by whether they may write to the
+# name, as a publish does (`PUSH_ROUTES`); and a publish to a free name would make it theirs.
+NPM_WRITE_ROUTES = frozenset(
+    {"dist-tag PUT", "dist-tag DELETE", "publish", "deprecate", "unpublish a version"}
+)
+
+
+def test_npm_to_an_org_member(client: TestClient) -> None:
+    for target in (ORG_PRIVATE, ORG_PUBLIC):
+        publish_npm(client, target, token=CAROL)
+    calls = [c for c in npm_calls() if c.label not in NPM_WRITE_ROUTES]
+    check(
+        walk(
+            client,
+            calls,
+            bearer,
+            (ORG_MISSING,),
+            private=ORG_PRIVATE,
+            public=ORG_PUBLIC,
+            actors=ORG_ACTORS,
+        )
+    )
+
+
+def npm_calls() -> list[Call]:
+    """Every route of npm's registry."""
 
     def npm(rest: str = "", encoded: bool = True) -> Callable[[Target], str]:
         slash = "%2f" if encoded else "/"
@@ -475,7 +512,7 @@ def test_npm(client: TestClient) -> None:
     def unpublish(target: Target) -> dict[str, Any]:
         return {"json": {**npm_document(target, "1.0.0", attach=False), "versions": {}}}
 
-    calls = [
+    return [
         Call("packument GET", "GET", npm()),
         Call("packument GET, two segments", "GET", npm(encoded=False)),
         Call("packument HEAD", "HEAD", npm()),
@@ -500,7 +537,6 @@ def test_npm(client: TestClient) -> None:
         Call("unpublish a version", "PUT", npm("/-rev/1-abc"), unpublish),
         Call("unpublish the package", "DELETE", npm("/-rev/1-abc")),
     ]
-    check(walk(client, calls, bearer, (MISSING, UNOWNED)))
 
 
 # Maven, RubyGems, NuGet ---------------------------------------------------------------
