@@ -20,10 +20,16 @@ from packyard.auth.tokens import parse_authorization
 from packyard.domain.errors import DomainError
 from packyard.domain.oci import is_valid_repository_name
 from packyard.domain.types import ANONYMOUS, Actor
-from packyard.http.request import Request
+from packyard.http.request import BodyRefused, Request
 from packyard.http.response import Response
 from packyard.http.router import Route, Router
-from packyard.registries.oci.errors import ErrorCode, RegistryError, error_response, server_error
+from packyard.registries.oci.errors import (
+    ErrorCode,
+    RegistryError,
+    error_response,
+    refused,
+    server_error,
+)
 from packyard.registries.oci.naming import CONTAINER, Naming
 from packyard.registries.oci.routes import (
     ANONYMOUS_TOKEN,
@@ -58,6 +64,9 @@ class OciApp(RegistryApp):
 
     def server_error(self) -> Response:
         return server_error()
+
+    def refused(self, refusal: BodyRefused) -> Response:
+        return refused(refusal)
 
     def handle(self, request: Request) -> Response:
         name, action = "", Action.PULL
