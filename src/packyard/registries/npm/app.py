@@ -39,6 +39,9 @@ ABBREVIATED = "application/vnd.npm.install-v1+json"
 class Needs:
     body: bool  # reads the request's JSON document
     etag: bool  # a GET or HEAD answered 200 carries an ETag and honours If-None-Match
+    # The most a body of the route may be, when far less than the registry's limit (which
+    # a publish, carrying its tarballs, needs): past it, a 413 before it is read.
+    body_limit: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,7 +62,7 @@ class Call:
         if not self.needs.body:
             raise RuntimeError("this route did not declare that it reads a body")
         try:
-            return json.loads(body_from_thread(self.request) or empty)
+            return json.loads(body_from_thread(self.request, self.needs.body_limit) or empty)
         # JSONDecodeError, bytes that are not UTF-8, a number of thousands of digits; and
         # arrays nested deeper than the parser recurses.
         except (ValueError, RecursionError):
@@ -232,6 +235,10 @@ def _document(base_url: str, name: str, record: NpmVersionRecord) -> dict[str, A
 READ = Needs(body=False, etag=True)
 STREAM = Needs(body=False, etag=False)
 WRITE = Needs(body=True, etag=False)
+# A dist-tag's body is a version as a JSON string (a version is at most 256 characters); a
+# login's, a name and a token.
+SET_TAG = Needs(body=True, etag=False, body_limit=1024)
+LOG_IN = Needs(body=True, etag=False, body_limit=64 * 1024)
 ACT = Needs(body=False, etag=False)
 
 DIST_TAGS = package("dist-tags", under=("-", "package"))
@@ -245,9 +252,9 @@ VERSION = package("{version}")
 ROUTES: list[Route[Handler, Needs]] = [
     Route("GET", ("-", "whoami"), whoami, READ),
     Route("HEAD", ("-", "whoami"), whoami, READ),
-    Route("PUT", ("-", "user", "{user}"), login, WRITE),
+    Route("PUT", ("-", "user", "{user}"), login, LOG_IN),
     Route("GET", DIST_TAGS, dist_tags, READ),
-    Route("PUT", DIST_TAG, set_dist_tag, WRITE),
+    Route("PUT", DIST_TAG, set_dist_tag, SET_TAG),
     Route("DELETE", DIST_TAG, remove_dist_tag, ACT),
     Route("GET", TARBALL, tarball, STREAM),
     Route("HEAD", TARBALL, tarball, STREAM),

@@ -219,7 +219,13 @@ def test_malformed_bodies_elsewhere_are_400s_and_change_nothing(client: TestClie
         "dist-tag: nesting 100,000 deep": put(client, DEEP, tag),
         "login: an array body": put(client, [], "/_registry/npm/-/user/org.couchdb.user:alice"),
     }
-    refused = {shape: a.status_code for shape, a in answers.items() if a.status_code != 400}
+    # 200,000 characters of nesting are past a dist-tag's bound: refused unparsed.
+    expected = {"dist-tag: nesting 100,000 deep": 413}
+    refused = {
+        shape: a.status_code
+        for shape, a in answers.items()
+        if a.status_code != expected.get(shape, 400)
+    }
     assert not refused
     assert client.get(URL, headers=AUTH).json()["dist-tags"] == {"latest": "1.0.0"}
     assert published(client) == ["1.0.0"]
@@ -273,3 +279,20 @@ def test_a_publish_nobody_may_make_is_refused_unread(
     answer = client.put(path, content=b"{" + b" " * 4096 + b"}", headers=headers)
     assert answer.status_code == status, answer.text
     assert "error" in answer.json()
+
+
+@pytest.mark.parametrize(
+    ("path", "limit"),
+    [
+        ("/_registry/npm/-/package/@alice%2fhello/dist-tags/beta", 1024),
+        ("/_registry/npm/-/user/org.couchdb.user:alice", 64 * 1024),
+    ],
+    ids=["dist-tag", "login"],
+)
+def test_small_documents_have_small_bounds(client: TestClient, path: str, limit: int) -> None:
+    # A dist-tag names a version, a login a user and a token: neither is read whole up to
+    # the 512 MiB a publish may need.
+    body = b'"' + b"1" * limit + b'"'
+    answer = client.put(path, content=body, headers={**AUTH, "Content-Type": "application/json"})
+    assert answer.status_code == 413, answer.text
+    assert answer.json()["error"] == f"The request body is larger than the limit of {limit} bytes."
