@@ -16,7 +16,7 @@ from packyard.core.context import Context
 from packyard.core.formats import ContentRequest
 from packyard.domain.errors import Conflict
 from packyard.registries.npm.examples import build_tarball
-from packyard.registries.npm.service import publish
+from packyard.registries.npm.service import put_packument
 from packyard.registries.oci import examples as oci_examples
 from packyard.registries.oci.examples import build_image
 from packyard.services.auth import authenticate
@@ -174,4 +174,4 @@ def test_a_push_fills_a_seeded_version(store: Any, clock: Clock, settings: Setti
     load_seed(store, alice_with([lib]), clock.now)
     tarball.publish(ctx, ports.blobs)  # fills the seeded 1.0.0
     with pytest.raises(Conflict):
-        publish(ctx, ports.blobs, tarball.name, tarball.document({}))
+        put_packument(ctx, ports.blobs, tarball.name, lambda: tarball.document({}), unpublish=False)

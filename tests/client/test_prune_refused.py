@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from packyard.client import Client
+from packyard.client import Client, errors
 from packyard.client.prune import (
     EXIT_FAILED,
     EXIT_OK,
@@ -72,6 +72,21 @@ def live(client: Client) -> list[str]:
 def keep_last(client: Client, clock: Clock, n: int, **more: Any) -> Any:
     policy = Policy.from_options({"keep-last": n, **more})
     return make_plan(client, Selection("npm", "alice"), policy, now=clock.now)
+
+
+def test_delete_versions_tells_a_refused_delete_from_a_gone_one(
+    shared: None, client_for: Any
+) -> None:
+    alice: Client = client_for(ALICE)
+    first = next(v for v in alice.iter_versions("alice", "npm", "web") if v.name == "1.0.0")
+    [refused] = client_for(BOB).delete_versions("alice", "npm", "web", [first.id])
+    assert refused.outcome == "failed"
+    assert isinstance(refused.error, errors.NotFound)
+    assert "not an admin of this package" in str(refused.error)
+    assert live(alice) == NAMES
+    [deleted] = alice.delete_versions("alice", "npm", "web", [first.id])
+    [gone] = alice.delete_versions("alice", "npm", "web", [first.id])
+    assert (deleted.outcome, gone.outcome, gone.error) == ("deleted", "gone", None)
 
 
 def test_a_refused_delete_is_a_failure_not_gone(

@@ -6,7 +6,10 @@ package) × the routes of the REST API (a representative set), `/v2/` (every rou
 route), Maven, RubyGems and NuGet (their read and write routes). For each actor that may not
 see the private package, its answers for "private" and "missing" are compared: status, body
 and headers, after the name (`secret` / `absent`, equally long) is replaced. Every answer, to
-every actor, is below 500.
+every actor, is below 500. A name of an owner nobody has (`ghost`) is compared too, on every
+registry; and on `/v2/` and npm, an organization's member, who may push to the org's free
+names, is compared on acme's private package and a free name of acme's (the routes of a push
+aside: whether a name may be pushed to is what a push answers).
 
 One world per surface, every request in one test: the matrix runs in a few seconds.
 """
@@ -46,6 +49,15 @@ PRIVATE = Target("alice", "secret")
 MISSING = Target("alice", "absent")  # a name nobody took
 UNOWNED = Target("ghost", "secret")  # of an owner who does not exist
 PUBLIC = Target("alice", "public")
+# acme's (examples/world.yaml): carol is its admin, dave a member, who may push to any name
+# of acme's nobody took but sees none of its private packages.
+ORG_PRIVATE = Target("acme", "secret")
+ORG_MISSING = Target("acme", "absent")
+ORG_PUBLIC = Target("acme", "public")
+ORG_ACTORS: dict[str, tuple[str | None, bool]] = {
+    "org member": (DAVE, False),
+    "org admin": (CAROL, True),
+}
 # Actors, and whether each may see alice's private packages.
 ACTORS: dict[str, tuple[str | None, bool]] = {
     "anonymous": (None, False),
@@ -162,15 +174,22 @@ def difference(
 
 
 def walk(
-    client: TestClient, calls: list[Call], auth: Auth, missing: tuple[Target, ...] = (MISSING,)
+    client: TestClient,
+    calls: list[Call],
+    auth: Auth,
+    missing: tuple[Target, ...] = (MISSING,),
+    *,
+    private: Target = PRIVATE,
+    public: Target = PUBLIC,
+    actors: dict[str, tuple[str | None, bool]] = ACTORS,
 ) -> list[str]:
     """Every call by every actor on every target; what differs, and every 5xx."""
     problems: list[str] = []
     # Actors who cannot see first: the others' writes (deletes) would change the world.
-    for actor, (token, sees) in sorted(ACTORS.items(), key=lambda a: a[1][1]):
+    for actor, (token, sees) in sorted(actors.items(), key=lambda a: a[1][1]):
         for call in calls:
             answers = {}
-            for target in (PRIVATE, *missing, PUBLIC):
+            for target in (private, *missing, public):
                 kwargs = call.kwargs(target)
                 headers = {**kwargs.pop("headers", {}), **auth(token)}
                 answer = client.request(call.method, call.path(target), headers=headers, **kwargs)
@@ -179,13 +198,13 @@ def walk(
                     problems.append(f"{actor} {call.label} on {target}: {answer.status_code}")
             if sees:
                 continue
-            private = normalized(answers[PRIVATE], PRIVATE)
+            hidden = normalized(answers[private], private)
             for target in missing:
                 absent = normalized(answers[target], target)
-                if private != absent:
+                if hidden != absent:
                     problems.append(
                         f"{actor} {call.label} (vs {target.owner}/{target.name}): "
-                        + difference(private, absent)
+                        + difference(hidden, absent)
                     )
     return problems
 
@@ -228,6 +247,13 @@ def client(app: Any, world: Any, store: SqlStore, clock: Clock) -> Iterator[Test
         ("nuget", PUBLIC.name.capitalize()),
     ):
         packages.append(public_package(package_type, name))
+    # acme's: private with no grant (hidden from dave, a member), and public.
+    packages.append({**private_package("container", ORG_PRIVATE.name), "owner": "acme"})
+    packages[-1].pop("access")
+    packages.append({**public_package("container", ORG_PUBLIC.name), "owner": "acme"})
+    packages.append({**private_package("npm", f"@acme/{ORG_PRIVATE.name}"), "owner": "acme"})
+    packages[-1].pop("access")
+    packages.append({**public_package("npm", f"@acme/{ORG_PUBLIC.name}"), "owner": "acme"})
     seed(
         store,
         {
@@ -259,12 +285,14 @@ def ok(answer: httpx.Response) -> None:
 # REST ---------------------------------------------------------------------------------
 
 
-def publish_npm(client: TestClient, target: Target, version: str = "1.0.0") -> None:
+def publish_npm(
+    client: TestClient, target: Target, version: str = "1.0.0", token: str = ALICE
+) -> None:
     ok(
         client.put(
             f"/_registry/npm/@{target.owner}%2f{target.name}",
             json=npm_document(target, version),
-            headers=bearer(ALICE),
+            headers=bearer(token),
         )
     )
 
@@ -296,9 +324,10 @@ def test_rest(client: TestClient) -> None:
 # /v2/ ---------------------------------------------------------------------------------
 
 
-def test_v2(client: TestClient) -> None:
+def push_images(client: TestClient, targets: tuple[Target, ...], token: str) -> dict[Target, str]:
+    """An image and a referrer in each target, and an upload started in each: its id."""
     uploads = {}
-    for target in (PRIVATE, PUBLIC):
+    for target in targets:
         name = f"{target.owner}/{target.name}"
         for blob in (CONFIG, LAYER):
             ok(
@@ -306,7 +335,7 @@ def test_v2(client: TestClient) -> None:
                     f"/v2/{name}/blobs/uploads/",
                     params={"digest": sha(blob)},
                     content=blob,
-                    headers=basic(ALICE),
+                    headers=basic(token),
                 )
             )
         for reference, document in (("v1", MANIFEST), ("sig", REFERRER)):
@@ -314,20 +343,42 @@ def test_v2(client: TestClient) -> None:
                 client.put(
                     f"/v2/{name}/manifests/{reference}",
                     content=document,
-                    headers={"Content-Type": OCI_MANIFEST, **basic(ALICE)},
+                    headers={"Content-Type": OCI_MANIFEST, **basic(token)},
                 )
             )
-        started = client.post(f"/v2/{name}/blobs/uploads/", headers=basic(ALICE))
+        started = client.post(f"/v2/{name}/blobs/uploads/", headers=basic(token))
         ok(started)
         uploads[target] = started.headers["Docker-Upload-UUID"]
-    upload = uploads[PRIVATE]  # the same id is asked of every target
+    return uploads
+
+
+# The routes of a push: a name is either pushable or not, so one who may push to a free name
+# (an org's member) hears that a name taken by a package hidden from them is not — that it
+# is taken is all they learn (GitHub's answer too). Every other route hides it.
+PUSH_ROUTES = frozenset(
+    {
+        "manifest PUT",
+        "manifest PUT by digest",
+        "upload POST",
+        "upload POST whole",
+        "upload POST mount",
+        "upload GET",
+        "upload PATCH",
+        "upload PUT",
+        "upload DELETE",
+    }
+)
+
+
+def v2_calls(upload: str) -> list[Call]:
+    """Every route of `/v2/`; `upload`: an upload's id, asked of every target."""
 
     def v2(rest: str) -> Callable[[Target], str]:
         return lambda t: f"/v2/{t.owner}/{t.name}/{rest}"
 
     digest, layer = sha(MANIFEST), sha(LAYER)
     pushed = {"headers": {"Content-Type": OCI_MANIFEST}, "content": MANIFEST}
-    calls = [
+    return [
         Call("manifest GET by tag", "GET", v2("manifests/v1")),
         Call("manifest HEAD by tag", "HEAD", v2("manifests/v1")),
         Call("manifest GET by digest", "GET", v2(f"manifests/{digest}")),
@@ -359,6 +410,12 @@ def test_v2(client: TestClient) -> None:
             lambda _t: "/v2/carol/mine/blobs/uploads/",
             lambda t: {"params": {"mount": layer, "from": f"{t.owner}/{t.name}"}},
         ),
+        Call(
+            "mount from it into the owner's free name",
+            "POST",
+            lambda t: f"/v2/{t.owner}/mine/blobs/uploads/",
+            lambda t: {"params": {"mount": layer, "from": f"{t.owner}/{t.name}"}},
+        ),
         Call("upload GET", "GET", v2(f"blobs/uploads/{upload}")),
         Call("upload PATCH", "PATCH", v2(f"blobs/uploads/{upload}"), lambda _t: {"content": b"x"}),
         Call(
@@ -378,7 +435,27 @@ def test_v2(client: TestClient) -> None:
             lambda _t: {"params": {"artifactType": "application/vnd.example.signature"}},
         ),
     ]
-    check(walk(client, calls, basic, (MISSING, UNOWNED)))
+
+
+def test_v2(client: TestClient) -> None:
+    upload = push_images(client, (PRIVATE, PUBLIC), ALICE)[PRIVATE]
+    check(walk(client, v2_calls(upload), basic, (MISSING, UNOWNED)))
+
+
+def test_v2_to_an_org_member(client: TestClient) -> None:
+    upload = push_images(client, (ORG_PRIVATE, ORG_PUBLIC), CAROL)[ORG_PRIVATE]
+    calls = [c for c in v2_calls(upload) if c.label not in PUSH_ROUTES]
+    check(
+        walk(
+            client,
+            calls,
+            basic,
+            (ORG_MISSING,),
+            private=ORG_PRIVATE,
+            public=ORG_PUBLIC,
+            actors=ORG_ACTORS,
+        )
+    )
 
 
 # npm ----------------------------------------------------------------------------------
@@ -387,6 +464,35 @@ def test_v2(client: TestClient) -> None:
 def test_npm(client: TestClient) -> None:
     for target in (PRIVATE, PUBLIC):
         publish_npm(client, target)
+    check(walk(client, npm_calls(), bearer, (MISSING, UNOWNED)))
+
+
+# The writes of an existing package answer an org member by whether they may write to the
+# name, as a publish does (`PUSH_ROUTES`); and a publish to a free name would make it theirs.
+NPM_WRITE_ROUTES = frozenset(
+    {"dist-tag PUT", "dist-tag DELETE", "publish", "deprecate", "unpublish a version"}
+)
+
+
+def test_npm_to_an_org_member(client: TestClient) -> None:
+    for target in (ORG_PRIVATE, ORG_PUBLIC):
+        publish_npm(client, target, token=CAROL)
+    calls = [c for c in npm_calls() if c.label not in NPM_WRITE_ROUTES]
+    check(
+        walk(
+            client,
+            calls,
+            bearer,
+            (ORG_MISSING,),
+            private=ORG_PRIVATE,
+            public=ORG_PUBLIC,
+            actors=ORG_ACTORS,
+        )
+    )
+
+
+def npm_calls() -> list[Call]:
+    """Every route of npm's registry."""
 
     def npm(rest: str = "", encoded: bool = True) -> Callable[[Target], str]:
         slash = "%2f" if encoded else "/"
@@ -406,7 +512,7 @@ def test_npm(client: TestClient) -> None:
     def unpublish(target: Target) -> dict[str, Any]:
         return {"json": {**npm_document(target, "1.0.0", attach=False), "versions": {}}}
 
-    calls = [
+    return [
         Call("packument GET", "GET", npm()),
         Call("packument GET, two segments", "GET", npm(encoded=False)),
         Call("packument HEAD", "HEAD", npm()),
@@ -431,12 +537,11 @@ def test_npm(client: TestClient) -> None:
         Call("unpublish a version", "PUT", npm("/-rev/1-abc"), unpublish),
         Call("unpublish the package", "DELETE", npm("/-rev/1-abc")),
     ]
-    check(walk(client, calls, bearer, (MISSING, UNOWNED)))
 
 
 # Maven, RubyGems, NuGet ---------------------------------------------------------------
-# Their feeds are the owner's (`/_registry/rubygems/OWNER/`): only names under an owner
-# who exists are compared.
+# Their feeds are the owner's (`/_registry/rubygems/OWNER/`): an owner nobody has answers
+# as an owner whose packages the caller may not see.
 
 POM = b"<project><modelVersion>4.0.0</modelVersion></project>"
 
@@ -470,7 +575,7 @@ def test_maven(client: TestClient) -> None:
         Call("deploy", "PUT", lambda t: pom(t, "2.0"), lambda _t: {"content": POM}),
         Call("redeploy", "PUT", pom, lambda _t: {"content": POM}),
     ]
-    check(walk(client, calls, basic))
+    check(walk(client, calls, basic, (MISSING, UNOWNED)))
 
 
 def test_rubygems(client: TestClient) -> None:
@@ -508,7 +613,7 @@ def test_rubygems(client: TestClient) -> None:
             lambda t: {"content": f"gem_name={t.name}&version=1.0.0".encode(), "headers": form},
         ),
     ]
-    check(walk(client, calls, basic))
+    check(walk(client, calls, basic, (MISSING, UNOWNED)))
 
 
 def test_nuget(client: TestClient) -> None:
@@ -539,4 +644,4 @@ def test_nuget(client: TestClient) -> None:
         Call("delete", "DELETE", lambda t: f"{base(t)}/api/v2/package/{t.name}/1.0.0"),
         Call("delete at the root", "DELETE", lambda t: f"{base(t)}/{t.name}/1.0.0"),
     ]
-    check(walk(client, calls, basic))
+    check(walk(client, calls, basic, (MISSING, UNOWNED)))

@@ -79,12 +79,6 @@ KNOWN = [
         "packyard.registries.npm.documents.parse_publish",
         "npm's publish parsing (issue 17 item 2, npm: malformed bodies answer 500)",
     ),
-    Known(
-        "maven_metadata",
-        (LookupError, ValueError),  # `<?xml version="1.0" encoding="utf-4"?>`, or "cp932"
-        "packyard.registries.maven.metadata.check_uploaded",
-        "the Maven registry's metadata check (registries/maven/metadata.py)",
-    ),
 ]
 known_hits: Counter[Known] = Counter()
 

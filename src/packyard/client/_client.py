@@ -12,6 +12,7 @@ import httpx
 
 from packyard.client import errors
 from packyard.client._flow import PointsBudget, RetryPolicy, run_sync
+from packyard.client._looks import refused_404, version_exists
 from packyard.client._requests import (
     GITHUB_API,
     Configured,
@@ -267,7 +268,9 @@ class Client(Configured, PackyardExtensions):
         concurrency: int = 4,
         on_result: Callable[[DeleteResult], None] | None = None,
     ) -> list[DeleteResult]:
-        """Delete many versions, a few at a time; a 404 means already gone, not a failure.
+        """Delete many versions, a few at a time. A 404 is "gone" only once a second look
+        finds the version not there: GitHub answers 404 too to a caller who may see the
+        package but is not its admin, and then the version is "failed" with that reason.
 
         >>> results = Client(token="ghp_...").delete_versions(  # doctest: +SKIP
         ...     "acme", "container", "app", [101, 102])
@@ -287,8 +290,16 @@ class Client(Configured, PackyardExtensions):
                         **where,
                     },
                 )
-            except errors.NotFound:
-                return DeleteResult(version_id, "gone")
+            except errors.NotFound as not_found:
+                reason = refused_404(
+                    "version",
+                    lambda: version_exists(self, owner, package_type, package_name, version_id),
+                )
+                if reason is None:
+                    return DeleteResult(version_id, "gone")
+                return DeleteResult(
+                    version_id, "failed", errors.NotFound(not_found.response, reason)
+                )
             except errors.PackyardClientError as error:
                 return DeleteResult(version_id, "failed", error)
             return DeleteResult(version_id, "deleted")

@@ -27,6 +27,7 @@ from packyard.domain.permissions import (
 )
 from packyard.domain.types import (
     Account,
+    AccountType,
     Actor,
     OrgRole,
     Package,
@@ -70,6 +71,22 @@ class Target:
         return self.repository is not None and package.repository_id != self.repository.id
 
 
+# The stand-in account of an owner nobody has: no row has this id, so nothing is found
+# under it and no caller is it.
+UNCLAIMED_OWNER_ID = 0
+
+
+def find_owner(tx: Transaction, login: str) -> Account:
+    """The account `login` names; for a login nobody has, a stand-in with no packages, so
+    that a registry answers it exactly as an owner whose packages the caller may not see:
+    anonymous callers asked to log in, "not known", "you may not create packages in its
+    namespace", an empty feed — never a 404 where a private package answers 401 or 403."""
+    owner = tx.accounts.find_account_by_login(login)
+    if owner is None:
+        return Account(id=UNCLAIMED_OWNER_ID, login=login, type=AccountType.USER)
+    return owner
+
+
 def find_target(
     tx: Transaction,
     owner_login: str,
@@ -78,12 +95,14 @@ def find_target(
     label: str | None = None,
     repository: Repository | None = None,
 ) -> Target:
-    label = label or name
-    owner = tx.accounts.find_account_by_login(owner_login)
-    if owner is None:
-        raise NotFound(f"{label} is not known")
-    package = tx.packages.find_package(owner.id, package_type, name)
-    return Target(owner, package_type, name, package, label, repository)
+    """The package `name` of `owner_login` (see `find_owner` for a login nobody has)."""
+    owner = find_owner(tx, owner_login)
+    package = (
+        tx.packages.find_package(owner.id, package_type, name)
+        if owner.id != UNCLAIMED_OWNER_ID
+        else None
+    )
+    return Target(owner, package_type, name, package, label or name, repository)
 
 
 def check_scopes(

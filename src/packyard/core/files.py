@@ -29,6 +29,7 @@ from packyard.core.access import Target, readable_package
 from packyard.core.context import Context
 from packyard.core.ports import BlobStore, NewFile, Store, Transaction
 from packyard.domain.errors import NotFound
+from packyard.domain.files import check_stored_name
 from packyard.domain.types import Package
 
 log = logging.getLogger("packyard")
@@ -52,6 +53,7 @@ def ingest(
     """Make sure the blob store holds `data` (hashed here unless `hashes` says already);
     the caller must be authorized. Bytes already stored are not written again, only marked
     as fresh, so a sweep in progress leaves them alone."""
+    check_stored_name("file", name)
     hashes = hashes or hash_bytes(data)
     digest = "sha256:" + hashes["sha256"]
     if not blobs.touch(digest):
@@ -65,6 +67,7 @@ def stored(
     """A file whose bytes are in the blob store already (an OCI layer uploaded before its
     manifest); None if they are gone. Their age is refreshed, so a sweep that started
     before this publish commits cannot judge them abandoned."""
+    check_stored_name("file", name)
     if not blobs.touch(digest):
         return None
     return NewFile(name, digest, size, {}, properties or {})

@@ -10,6 +10,7 @@ from packyard.core.context import Context
 from packyard.core.files import add_file
 from packyard.core.ports import NewFile, Transaction
 from packyard.domain.errors import Conflict
+from packyard.domain.files import check_stored_name
 from packyard.domain.types import Package, Role, Visibility
 
 # The REST API's `license` column holds this much; a longer list is cut, never refused.
@@ -48,6 +49,7 @@ def publish_version(
     conflict (versions are immutable, whatever the format) — unless it holds no file: a
     seeded version (metadata only) takes the content of the first publish that names it,
     keeping its id, dates, tags and downloads, as the seed format promises."""
+    check_stored_name("version", name)
     found = tx.versions.find_version_by_name(package.id, name)
     if found is not None and (not files or tx.files.files_of(found.id)):
         raise Conflict(f"cannot publish over the previously published version {name}")
@@ -70,6 +72,7 @@ def version_for(
     """The live version `name`, for a format whose versions hold several files pushed one
     by one (Maven's artifacts, a gem's platforms): the first file creates it, with the
     `description` and `license` the REST API shows."""
+    check_stored_name("version", name)
     found = tx.versions.find_version_by_name(package.id, name)
     if found is not None:
         return found.id

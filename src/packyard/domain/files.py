@@ -6,6 +6,24 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from packyard.domain.errors import BadRequest
+
+# What the store holds of a file's or a version's name (VARCHAR(255) on PostgreSQL, which
+# refuses a longer one; SQLite holds anything). A format's valid names can be longer once
+# joined into a file name (npm's `NAME-VERSION.tgz`, NuGet's `ID.VERSION.nupkg`, a gem's
+# `NAME-VERSION-PLATFORM.gem`): those are refused as the caller's mistake, in each
+# protocol's 400, before a byte is stored.
+MAX_STORED_NAME_LENGTH = 255
+
+
+def check_stored_name(what: str, name: str) -> None:
+    """Refuse `name` (a `what`: "file", "version") if the store cannot hold it."""
+    if len(name) > MAX_STORED_NAME_LENGTH:
+        raise BadRequest(
+            f"a {what}'s name may have at most {MAX_STORED_NAME_LENGTH} characters "
+            f"({len(name)} given)"
+        )
+
 
 @dataclass(frozen=True, slots=True)
 class NewFile:

@@ -10,7 +10,6 @@ from datetime import datetime
 from packyard import semver
 from packyard.domain.errors import BadRequest, Conflict, NotFound
 from packyard.domain.files import FileRecord
-from packyard.domain.types import Account, AccountType
 
 # npm's rules for a scoped name: lowercase URL-safe characters, at most 214 in all.
 SCOPED_NAME = re.compile(r"@([a-z0-9][a-z0-9-]*)/([a-z0-9][a-z0-9._-]*)")
@@ -40,13 +39,6 @@ def split_name(name: str) -> tuple[str, str]:
     if match is None or len(name) > MAX_NAME_LENGTH:
         raise NpmInvalid(f"{name!r} is not a scoped package name (@owner/name)")
     return match.group(1), match.group(2)
-
-
-def unclaimed_owner(login: str) -> Account:
-    """A stand-in for a scope no account has, so that its names are checked (and refused)
-    exactly as an owner's untaken names are. Id 0 is no row's: nothing is ever found under
-    it, and no caller is it."""
-    return Account(id=0, login=login, type=AccountType.USER)
 
 
 def is_valid_version(version: str) -> bool:

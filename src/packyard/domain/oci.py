@@ -32,6 +32,10 @@ MAX_NAME_LENGTH = 255
 # distribution's limit on a manifest's body (maxManifestBodySize): larger ones are refused
 # before they are read whole, let alone parsed.
 MAX_MANIFEST_SIZE = 4 * 1024 * 1024
+# RFC 6838 (4.2) bounds a media type's type and subtype at 127 characters each; the store
+# holds 255 (PostgreSQL refuses a longer one), so a longer mediaType or artifactType is no
+# media type at all.
+MAX_MEDIA_TYPE_LENGTH = 255
 # A descriptor's size is an int64 in the image spec (and a BIGINT here).
 MAX_DESCRIPTOR_SIZE = 2**63 - 1
 
@@ -112,17 +116,24 @@ def _descriptor(data: Any, kind: str, where: str) -> Reference:
         raise ManifestInvalid(f"{where}.size must be an integer from 0 to 2^63-1")
     if not isinstance(media_type, str) or not media_type:
         raise ManifestInvalid(f"{where}.mediaType is missing")
+    _check_media_type(media_type, f"{where}.mediaType")
     platform = data.get("platform")
+    artifact_type = data.get("artifactType")
+    if isinstance(artifact_type, str):
+        _check_media_type(artifact_type, f"{where}.artifactType")
     return Reference(
         digest=digest,
         size=size,
         media_type=media_type,
         kind=kind,
         platform=platform if isinstance(platform, dict) else None,
-        artifact_type=data.get("artifactType")
-        if isinstance(data.get("artifactType"), str)
-        else None,
+        artifact_type=artifact_type if isinstance(artifact_type, str) else None,
     )
+
+
+def _check_media_type(media_type: str, where: str) -> None:
+    if len(media_type) > MAX_MEDIA_TYPE_LENGTH:
+        raise ManifestInvalid(f"{where} is longer than {MAX_MEDIA_TYPE_LENGTH} characters")
 
 
 def parse_manifest(content: bytes, content_type: str | None) -> ParsedManifest:
@@ -180,6 +191,8 @@ def parse_manifest(content: bytes, content_type: str | None) -> ParsedManifest:
         else None
     )
     artifact_type = document.get("artifactType")
+    if isinstance(artifact_type, str):
+        _check_media_type(artifact_type, "artifactType")
     if artifact_type is None and media_type == OCI_MANIFEST:
         # The distribution spec: without an artifactType, an image manifest's is its config
         # descriptor's media type (what the referrers API reports).

@@ -140,17 +140,22 @@ class Request:
         while (chunk := await self._next_chunk()) is not None:
             yield chunk
 
+    def declares_more_than(self, limit: int) -> bool:
+        """Whether the request's Content-Length says its body is longer than `limit`."""
+        declared = self.headers.get("content-length", "")
+        # More digits than the limit has are more bytes than it allows: never int() them
+        # (past 4,300 digits int() raises; a non-ASCII digit is no number of HTTP's).
+        return (
+            declared.isascii()
+            and declared.isdigit()
+            and (len(declared) > len(str(limit)) or int(declared) > limit)
+        )
+
     async def body(self, limit: int | None = None) -> bytes:
         """The whole body, for documents (manifests, packuments), never blobs: at most
         `limit` bytes (the app's `body_limit` unless given), or `BodyTooLarge`."""
         limit = self.body_limit if limit is None else limit
-        declared = self.headers.get("content-length", "")
-        # More digits than the limit has are more bytes than it allows: never int() them.
-        if (
-            declared.isascii()
-            and declared.isdigit()
-            and (len(declared) > len(str(limit)) or int(declared) > limit)
-        ):
+        if self.declares_more_than(limit):
             raise BodyTooLarge(limit)
         parts: list[bytes] = []
         size = 0

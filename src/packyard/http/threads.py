@@ -25,9 +25,9 @@ async def in_thread(fn: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> T:
     return await run_in_threadpool(fn, *args, **kwargs)
 
 
-def body_from_thread(request: Request) -> bytes:
-    """From a worker thread: the whole request body."""
-    return anyio.from_thread.run(request.body)
+def body_from_thread(request: Request, limit: int | None = None) -> bytes:
+    """From a worker thread: the whole request body, within `limit` (`Request.body`)."""
+    return anyio.from_thread.run(request.body, limit)
 
 
 def batches_from_thread(request: Request, at_least: int) -> Iterator[bytes]:

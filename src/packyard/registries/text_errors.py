@@ -20,6 +20,7 @@ from packyard.domain.errors import (
     Unprocessable,
     nearest,
 )
+from packyard.http.request import BodyRefused
 from packyard.http.response import Response
 
 TEXT = "text/plain; charset=utf-8"
@@ -73,3 +74,9 @@ def error_response(
 def server_error() -> Response:
     """What a bug or a lost database answers: no traceback."""
     return text(500, "Internal Server Error")
+
+
+def refused(refusal: BodyRefused) -> Response:
+    """A body too large (413) or whose client went silent (408), said as every other
+    error of these registries is."""
+    return text(refusal.status, refusal.message)

@@ -15,8 +15,8 @@ from datetime import UTC, datetime
 
 from packyard.client import errors
 from packyard.client._client import Client, DeleteResult
+from packyard.client._looks import build_exists, package_exists, refused_404
 from packyard.client.prune.decide import GRAPH_TYPES
-from packyard.client.prune.exists import build_exists, package_exists, version_exists
 from packyard.client.prune.journal import Entry, Journal, Outcome, Run, new_run_id
 from packyard.client.prune.plan import (
     PackagePlan,
@@ -27,15 +27,6 @@ from packyard.client.prune.plan import (
     Quiet,
     read_manifests,
 )
-
-RECHECKERS = 4
-# GitHub's docs: deleting a package or a version needs admin permission on it; without it,
-# the delete answers 404 as if nothing were there.
-NOT_AN_ADMIN = (
-    "not an admin of this package: the delete answered 404 but the {what} is still there "
-    "(deleting needs admin permission)"
-)
-UNCONFIRMED = "the delete answered 404, and whether the {what} is still there is unknown ({error})"
 
 
 def apply_plan(
@@ -95,13 +86,9 @@ def _delete_whole(client: Client, package: PackagePlan) -> Entry:
 
 
 def _after_404(what: str, still_there: Callable[[], bool]) -> tuple[Outcome, str | None]:
-    """A delete's 404: "gone" if a second look finds nothing, else refused, said as GitHub
-    says it. A second look that fails is a failure too: never report unseen as gone."""
-    try:
-        there = still_there()
-    except errors.PackyardClientError as error:
-        return "failed", UNCONFIRMED.format(what=what, error=error)
-    return ("failed", NOT_AN_ADMIN.format(what=what)) if there else ("gone", None)
+    """A delete's 404: "gone" if a second look finds nothing, else failed, with why."""
+    reason = refused_404(what, still_there)
+    return ("failed", reason) if reason else ("gone", None)
 
 
 def _recheck(
@@ -191,41 +178,18 @@ def _delete_versions(
                 results[result.package_version_id] = result
     finally:
         progress.end()
-    rechecked = _recheck_gone(client, package, [r for r in results.values() if r.outcome == "gone"])
     entries = skipped
     for version in deletions:
+        # A 404 is "gone" only when delete_versions' second look agreed.
         result = results[version.id]
         entry = _entry(
             package, version, result.outcome, str(result.error) if result.error else None
         )
-        if version.id in rechecked:
-            entry.outcome, entry.error = rechecked[version.id]
         last_version = (errors.LastVersionError, errors.LastTaggedVersionError)
         if isinstance(result.error, last_version) and plan.on_last_version == "skip":
             entry.outcome = "skipped"
         entries.append(entry)
     return entries
-
-
-def _recheck_gone(
-    client: Client, package: PackagePlan, gone: list[DeleteResult]
-) -> dict[int, tuple[Outcome, str | None]]:
-    """A second look at each version whose delete answered 404, a few at a time (an index's
-    cascade can make many of them)."""
-
-    def look(result: DeleteResult) -> tuple[int, tuple[Outcome, str | None]]:
-        version_id = result.package_version_id
-        return version_id, _after_404(
-            "version",
-            lambda: version_exists(
-                client, package.owner, package.package_type, package.name, version_id
-            ),
-        )
-
-    if not gone:
-        return {}
-    with ThreadPoolExecutor(max_workers=RECHECKERS) as pool:
-        return dict(pool.map(look, gone))
 
 
 def _delete_builds(

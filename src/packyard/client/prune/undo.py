@@ -20,7 +20,7 @@ from typing import Literal
 
 from packyard.client import errors
 from packyard.client._client import Client
-from packyard.client.prune.exists import package_exists
+from packyard.client._looks import package_exists
 from packyard.client.prune.journal import EXIT_FAILED, EXIT_OK, Entry, Journal, Run
 from packyard.client.prune.plan import Progress, Quiet
 

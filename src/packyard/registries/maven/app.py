@@ -17,12 +17,12 @@ from packyard.core.files import count_download
 from packyard.domain.errors import DomainError, NotFound, Unauthenticated
 from packyard.domain.maven import ArtifactFile, parse_path
 from packyard.domain.types import ANONYMOUS, Actor
-from packyard.http.request import Request
+from packyard.http.request import BodyRefused, Request
 from packyard.http.response import Blob, Response
 from packyard.http.router import segments
 from packyard.http.threads import body_from_thread
 from packyard.registries.maven import service as maven
-from packyard.registries.maven.errors import TEXT, error_response, server_error
+from packyard.registries.maven.errors import TEXT, error_response, refused, server_error
 from packyard.registries.maven.metadata import XML_TYPE
 from packyard.registries.wiring import RegistryApp, Wiring
 from packyard.services.auth import authenticate
@@ -60,6 +60,9 @@ class MavenApp(RegistryApp):
 
     def server_error(self) -> Response:
         return server_error()
+
+    def refused(self, refusal: BodyRefused) -> Response:
+        return refused(refusal)
 
     async def _respond(self, request: Request) -> Response:
         # Maven sends every GET without credentials first: the challenge needs no database,

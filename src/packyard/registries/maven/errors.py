@@ -7,9 +7,9 @@ from __future__ import annotations
 from packyard.domain.errors import DomainError
 from packyard.http.response import Response
 from packyard.registries import text_errors
-from packyard.registries.text_errors import TEXT, server_error
+from packyard.registries.text_errors import TEXT, refused, server_error
 
-__all__ = ["TEXT", "error_response", "server_error"]
+__all__ = ["TEXT", "error_response", "refused", "server_error"]
 
 
 def error_response(error: DomainError) -> Response:

@@ -111,6 +111,11 @@ def check_uploaded(data: bytes, coordinates: Coordinates, version: str | None) -
         root = ElementTree.fromstring(data)
     except ElementTree.ParseError as error:
         raise MavenInvalid(f"maven-metadata.xml is not well-formed XML: {error}") from None
+    except (LookupError, ValueError) as error:
+        # The XML declaration names an encoding Python has no codec for (`utf-4`), one
+        # that is no text encoding (`hex`), or a multi-byte one expat cannot use (`cp932`):
+        # the client's mistake, not the server's.
+        raise MavenInvalid(f"maven-metadata.xml names an unusable encoding: {error}") from None
     if root.tag != "metadata" and not root.tag.endswith("}metadata"):
         raise MavenInvalid("maven-metadata.xml has no <metadata> root")
     said = {

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from packyard.core.access import (
     Target,
     check_scopes,
+    find_owner,
     readable_package,
     sees_repository,
     writable_package,
@@ -78,10 +79,8 @@ def _target(tx: Transaction, address: Address, writer: Actor | None = None) -> T
     """The package the address names; for a deploy (`writer`), a repository the writer
     cannot see is refused as one that does not exist, as reads refuse its packages."""
     coordinates = address.path.coordinates
-    owner = tx.accounts.find_account_by_login(address.owner)
+    owner = find_owner(tx, address.owner)  # nobody's: no repository, no package
     label = f"{coordinates.label} in {address.owner}/{address.repository}"
-    if owner is None:
-        raise NotFound(f"{label} is not known")
     repository = None
     if address.repository != ANY_REPOSITORY:
         repository = tx.accounts.find_repository(owner.id, address.repository)

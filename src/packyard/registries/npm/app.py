@@ -22,12 +22,12 @@ from packyard.core.ports import BlobStore
 from packyard.domain.errors import DomainError, NotFound, Unauthenticated
 from packyard.domain.npm import NpmInvalid, NpmVersionRecord, tarball_filename
 from packyard.domain.types import ANONYMOUS, Actor
-from packyard.http.request import Request
+from packyard.http.request import BodyRefused, Request
 from packyard.http.response import Blob, Response
 from packyard.http.router import Matcher, Params, Route, Router, match_pattern, segments
 from packyard.http.threads import body_from_thread
 from packyard.registries.npm import service as npm
-from packyard.registries.npm.errors import JSON, error_response, server_error
+from packyard.registries.npm.errors import JSON, error_response, refused, server_error
 from packyard.registries.wiring import RegistryApp, Wiring
 from packyard.services.auth import authenticate
 
@@ -39,6 +39,9 @@ ABBREVIATED = "application/vnd.npm.install-v1+json"
 class Needs:
     body: bool  # reads the request's JSON document
     etag: bool  # a GET or HEAD answered 200 carries an ETag and honours If-None-Match
+    # The most a body of the route may be, when far less than the registry's limit (which
+    # a publish, carrying its tarballs, needs): past it, a 413 before it is read.
+    body_limit: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,7 +62,7 @@ class Call:
         if not self.needs.body:
             raise RuntimeError("this route did not declare that it reads a body")
         try:
-            return json.loads(body_from_thread(self.request) or empty)
+            return json.loads(body_from_thread(self.request, self.needs.body_limit) or empty)
         # JSONDecodeError, bytes that are not UTF-8, a number of thousands of digits; and
         # arrays nested deeper than the parser recurses.
         except (ValueError, RecursionError):
@@ -168,17 +171,13 @@ def tarball(call: Call) -> Response:
 
 
 def publish_or_update(call: Call) -> Response:
-    document = call.document()
-    if document.get("_attachments"):
-        npm.publish(call.ctx, call.blobs, call.name, document)
-    else:  # `npm deprecate` PUTs the packument back
-        npm.update(call.ctx, call.name, document, unpublish=False)
+    npm.put_packument(call.ctx, call.blobs, call.name, call.document, unpublish=False)
     return Response(201, {"ok": True, "id": call.name})
 
 
 def unpublish_versions(call: Call) -> Response:
     """`npm unpublish name@version` PUTs the packument back without the versions it drops."""
-    npm.update(call.ctx, call.name, call.document(), unpublish=True)
+    npm.put_packument(call.ctx, call.blobs, call.name, call.document, unpublish=True)
     return Response(201, {"ok": True, "id": call.name})
 
 
@@ -236,6 +235,10 @@ def _document(base_url: str, name: str, record: NpmVersionRecord) -> dict[str, A
 READ = Needs(body=False, etag=True)
 STREAM = Needs(body=False, etag=False)
 WRITE = Needs(body=True, etag=False)
+# A dist-tag's body is a version as a JSON string (a version is at most 256 characters); a
+# login's, a name and a token.
+SET_TAG = Needs(body=True, etag=False, body_limit=1024)
+LOG_IN = Needs(body=True, etag=False, body_limit=64 * 1024)
 ACT = Needs(body=False, etag=False)
 
 DIST_TAGS = package("dist-tags", under=("-", "package"))
@@ -249,9 +252,9 @@ VERSION = package("{version}")
 ROUTES: list[Route[Handler, Needs]] = [
     Route("GET", ("-", "whoami"), whoami, READ),
     Route("HEAD", ("-", "whoami"), whoami, READ),
-    Route("PUT", ("-", "user", "{user}"), login, WRITE),
+    Route("PUT", ("-", "user", "{user}"), login, LOG_IN),
     Route("GET", DIST_TAGS, dist_tags, READ),
-    Route("PUT", DIST_TAG, set_dist_tag, WRITE),
+    Route("PUT", DIST_TAG, set_dist_tag, SET_TAG),
     Route("DELETE", DIST_TAG, remove_dist_tag, ACT),
     Route("GET", TARBALL, tarball, STREAM),
     Route("HEAD", TARBALL, tarball, STREAM),
@@ -276,6 +279,9 @@ class NpmApp(RegistryApp):
 
     def server_error(self) -> Response:
         return server_error()
+
+    def refused(self, refusal: BodyRefused) -> Response:
+        return refused(refusal)
 
     def handle(self, request: Request) -> Response:
         try:

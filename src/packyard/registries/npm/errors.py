@@ -14,6 +14,7 @@ from packyard.domain.errors import (
     Unprocessable,
     nearest,
 )
+from packyard.http.request import BodyRefused
 from packyard.http.response import Response
 
 JSON = "application/json"
@@ -50,3 +51,8 @@ def error_response(error: DomainError) -> Response:
 def server_error() -> Response:
     """What a bug or a lost database answers: npm's shape, no traceback."""
     return Response(500, {"error": "Internal Server Error"}, {"Content-Type": JSON})
+
+
+def refused(refusal: BodyRefused) -> Response:
+    """A body too large (413) or whose client went silent (408), in npm's shape."""
+    return Response(refusal.status, {"error": refusal.message}, {"Content-Type": JSON})

@@ -24,7 +24,7 @@ from packyard.core.files import hash_bytes
 from packyard.core.formats import ContentInvalid, ContentRequest
 from packyard.core.ports import BlobStore
 from packyard.domain.npm import integrity, is_prerelease, is_valid_version, semver_key
-from packyard.registries.npm.service import packument, publish
+from packyard.registries.npm.service import packument, put_packument
 
 TARBALL = "tarball"
 NPM_PACK_MTIME = 499162500  # 1985-10-26T08:15:00Z: every entry `npm pack` writes has it
@@ -53,7 +53,8 @@ class Tarball:
         latest = current.dist_tags.get("latest")
         higher = latest is None or semver_key(self.version) > semver_key(latest)
         tags = {"latest": self.version} if higher and not is_prerelease(self.version) else {}
-        publish(ctx, blobs, self.name, self.document(tags))
+        document = self.document(tags)
+        put_packument(ctx, blobs, self.name, lambda: document, unpublish=False)
 
     def document(self, dist_tags: dict[str, str]) -> dict[str, Any]:
         """The body `npm publish` sends."""

@@ -7,12 +7,14 @@ restores govern what npm sees, and npm's publishes are what the REST API lists.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 from packyard.core.access import (
     Target,
     deletable_package,
+    find_target,
     readable_package,
     writable_package,
 )
@@ -33,7 +35,6 @@ from packyard.domain.npm import (
     split_name,
     stored_tarball_name,
     tarball_filename,
-    unclaimed_owner,
 )
 from packyard.domain.rules import VersionDeletion
 from packyard.domain.types import Package, PackageType
@@ -72,16 +73,10 @@ def _target(tx: Transaction, name: str) -> Target:
     """npm's `@owner/name` is the package `name` of `owner`, as GitHub stores and shows it;
     npm's own messages keep the scoped name.
 
-    A scope no account has is answered as an owner's name nobody took: asked to log in,
-    "not known", "you may not create packages in its namespace", never a 404 where a private
-    package answers 401 or 403."""
+    A scope no account has is answered as an owner's name nobody took (`find_target`)."""
     owner_login, _short = split_name(name)
     short = name.split("/", 1)[1]  # as sent: split_name's parts are lowercased
-    owner = tx.accounts.find_account_by_login(owner_login)
-    if owner is None:
-        return Target(unclaimed_owner(owner_login), PackageType.NPM, short, None, name)
-    package = tx.packages.find_package(owner.id, PackageType.NPM, short)
-    return Target(owner, PackageType.NPM, short, package, name)
+    return find_target(tx, owner_login, PackageType.NPM, short, name)
 
 
 def _readable(tx: Transaction, ctx: Context, name: str) -> Package:
@@ -101,12 +96,32 @@ def tarball_hashes(file: FileRecord) -> tuple[str, str]:
     return integrity(file.hashes["sha512"]), file.hashes["sha1"]
 
 
-def publish(ctx: Context, blobs: BlobStore, name: str, document: dict[str, Any]) -> str:
-    """`npm publish`: one or more new versions with their tarballs, and dist-tags."""
-    # Authorize, then decode and hash, then write bytes, then rows: nobody else's tarballs
-    # cost the server work or reach the store.
+def put_packument(
+    ctx: Context,
+    blobs: BlobStore,
+    name: str,
+    read: Callable[[], dict[str, Any]],
+    *,
+    unpublish: bool,
+) -> None:
+    """A PUT of a packument: `npm publish` (it carries tarballs), `npm deprecate`, and with
+    `-rev`, `npm unpublish NAME@VERSION`. Who may write to `name` is asked before a byte of
+    the body is `read`: nobody else's publish costs the server its reading and parsing."""
     with ctx.store.read() as tx:
         writable_package(tx, ctx.actor, _target(tx, name))
+    document = read()
+    if not unpublish and document.get("_attachments"):
+        _publish(ctx, blobs, name, document)
+    else:  # `npm deprecate` and `npm unpublish` PUT the packument back
+        update(ctx, name, document, unpublish=unpublish)
+
+
+def _publish(ctx: Context, blobs: BlobStore, name: str, document: dict[str, Any]) -> str:
+    """`npm publish`: one or more new versions with their tarballs, and dist-tags; the
+    caller was authorized before the body was read (`put_packument`), and is again when
+    the rows are written."""
+    # Decode and hash, then write bytes, then rows: nobody else's tarballs cost the server
+    # work or reach the store.
     prepared = parse_publish(name, document)
     tags = parse_dist_tags(document)
     files: list[NewFile] = []

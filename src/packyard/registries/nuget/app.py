@@ -28,13 +28,13 @@ from packyard.domain.nuget import (
     wants_semver2,
 )
 from packyard.domain.types import Actor
-from packyard.http.request import Request
+from packyard.http.request import BodyRefused, BodyTooLarge, Request
 from packyard.http.response import Blob, Response
 from packyard.http.router import Params, Route, Router
 from packyard.http.threads import batches_from_thread
 from packyard.registries.nuget import documents
 from packyard.registries.nuget import service as nuget
-from packyard.registries.nuget.errors import error_response, server_error, text
+from packyard.registries.nuget.errors import error_response, refused, server_error, text
 from packyard.registries.nuget.nupkg import package_of_push
 from packyard.registries.wiring import RegistryApp, Wiring
 from packyard.services.auth import authenticate
@@ -139,28 +139,26 @@ def _count(value: str, default: int, name: str) -> int:
 
 
 def push(call: Call) -> Response:
-    spec = nuget.push(
-        call.ctx, call.blobs, call.owner, lambda: _package_of(call.request, MAX_NUPKG_SIZE)
-    )
+    spec = nuget.push(call.ctx, call.blobs, call.owner, lambda: _package_of(call.request))
     return text(201, f"Your package {spec.id} {spec.version} was pushed.")
 
 
-def _package_of(request: Request, limit: int) -> bytes:
-    """The pushed `.nupkg`, refused as soon as the body passes what a package of `limit`
-    bytes in its form can be, so an oversized push is never held whole."""
-    too_large = NuGetInvalid(f"The package is larger than the limit of {limit} bytes.")
-    length = request.headers.get("content-length", "")
-    if length.isdigit() and int(length) > limit + MAX_FORM_OVERHEAD:
-        raise too_large
+def _package_of(request: Request) -> bytes:
+    """The pushed `.nupkg`: a body past the registry's limit (GitHub's, a package under
+    2.147 GB, in its form) is refused (413) unread when its length says so, and as soon as
+    it passes the limit when it does not, so an oversized push is never held whole."""
+    limit = request.body_limit
+    if request.declares_more_than(limit):
+        raise BodyTooLarge(limit)
     batches, size = [], 0
     for batch in batches_from_thread(request, READ_BATCH):
         size += len(batch)
-        if size > limit + MAX_FORM_OVERHEAD:
-            raise too_large
+        if size > limit:
+            raise BodyTooLarge(limit)
         batches.append(batch)
     package = package_of_push(request.headers.get("content-type", ""), b"".join(batches))
-    if len(package) > limit:
-        raise too_large
+    if len(package) > MAX_NUPKG_SIZE:
+        raise NuGetInvalid(f"The package is larger than the limit of {MAX_NUPKG_SIZE} bytes.")
     return package
 
 
@@ -198,6 +196,8 @@ ROUTES: list[Route[Handler, None]] = [
 
 class NuGetApp(RegistryApp):
     prefix = PREFIX
+    # GitHub's: "The nupkg archive … must be smaller than 2.147 GB", and its push's form.
+    body_limit = MAX_NUPKG_SIZE + MAX_FORM_OVERHEAD
 
     def __init__(self, wiring: Wiring) -> None:
         super().__init__(wiring)
@@ -205,6 +205,9 @@ class NuGetApp(RegistryApp):
 
     def server_error(self) -> Response:
         return server_error()
+
+    def refused(self, refusal: BodyRefused) -> Response:
+        return refused(refusal)
 
     def handle(self, request: Request) -> Response:
         try:

@@ -7,10 +7,11 @@ the Basic challenge."""
 from __future__ import annotations
 
 from packyard.domain.errors import DomainError
+from packyard.http.request import BodyRefused
 from packyard.http.response import Response
 from packyard.registries.text_errors import server_error, text, text_error
 
-__all__ = ["error_response", "server_error", "text"]
+__all__ = ["error_response", "refused", "server_error", "text"]
 
 WARNING_HEADER = "X-NuGet-Warning"
 
@@ -24,3 +25,8 @@ def warning(message: str) -> str:
 def error_response(error: DomainError) -> Response:
     status, message, headers = text_error(error)
     return text(status, message, {**headers, WARNING_HEADER: warning(message)})
+
+
+def refused(refusal: BodyRefused) -> Response:
+    """A body too large (413) or whose client went silent (408), with its warning."""
+    return text(refusal.status, refusal.message, {WARNING_HEADER: warning(refusal.message)})

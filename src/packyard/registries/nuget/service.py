@@ -17,6 +17,7 @@ from packyard.core.access import (
     Target,
     check_scopes,
     deletable_package,
+    find_owner,
     find_target,
     readable_package,
     readable_packages,
@@ -71,8 +72,9 @@ def listed(file: FileRecord, downloads: int = 0) -> Listed:
 
 
 def feed_owner(ctx: Context, owner_login: str) -> str:
-    """The feed's owner as it spells its login; the service index of a feed nobody owns
-    is not found."""
+    """The feed's owner as it spells its login; a feed nobody owns is not found (it names
+    no package: an account's existence is public, as GitHub's REST API shows). Routes that
+    name a package answer a login nobody has as an owner whose packages are hidden."""
     check_scopes(ctx.actor, Operation.READ)
     with ctx.store.read() as tx:
         owner = tx.accounts.find_account_by_login(owner_login)
@@ -165,9 +167,7 @@ def search(
     whose newest such version matches `query`; by id."""
     check_scopes(ctx.actor, Operation.READ)
     with ctx.store.read() as tx:
-        owner = tx.accounts.find_account_by_login(owner_login)
-        if owner is None:
-            raise NotFound(f"{owner_login} has no NuGet feed here")
+        owner = find_owner(tx, owner_login)
         packages = readable_packages(tx, ctx.actor, tx.packages.list_packages(owner.id, NUGET))
         files = tx.files.live_files([p.id for p in packages])
         by_package: dict[int, list[FileRecord]] = {}

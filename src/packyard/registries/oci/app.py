@@ -20,11 +20,18 @@ import re
 
 from packyard.auth.tokens import parse_authorization
 from packyard.domain.errors import DomainError
+from packyard.domain.oci import is_valid_repository_name
 from packyard.domain.types import ANONYMOUS, Actor
-from packyard.http.request import Request
+from packyard.http.request import BodyRefused, Request
 from packyard.http.response import Response
 from packyard.http.router import Route, Router
-from packyard.registries.oci.errors import ErrorCode, RegistryError, error_response, server_error
+from packyard.registries.oci.errors import (
+    ErrorCode,
+    RegistryError,
+    error_response,
+    refused,
+    server_error,
+)
 from packyard.registries.oci.naming import CONTAINER, Naming
 from packyard.registries.oci.routes import (
     ANONYMOUS_TOKEN,
@@ -60,6 +67,9 @@ class OciApp(RegistryApp):
     def server_error(self) -> Response:
         return server_error()
 
+    def refused(self, refusal: BodyRefused) -> Response:
+        return refused(refusal)
+
     async def _respond(self, request: Request) -> Response:
         if request.method not in ("GET", "HEAD"):
             return await super()._respond(request)
@@ -92,9 +102,19 @@ class OciApp(RegistryApp):
         )
 
     def _challenge(self, name: str, action: Action, request: Request) -> str:
-        scope = f',scope="repository:{name}:{action}"' if name else ""
+        scope = challenge_scope(name, action)
         base, service = self.base_url, self.service
         host = request.headers.get("host")
         if self.realm_from_host and host and HOST.fullmatch(host):
             base, service = f"{self.base_url.split('://', 1)[0]}://{host}", host
         return f'Bearer realm="{base}/v2/token",service="{service}"{scope}'
+
+
+def challenge_scope(name: str, action: Action) -> str:
+    """The challenge's `scope` for the repository a URL named, if it is a repository name
+    (OCI's grammar: lower-case letters, digits, separators): a name from the URL is
+    otherwise left out, so no quote, CR/LF or non-Latin-1 character of it reaches the
+    header. Names are checked before any 401 today; this keeps it so whatever the order."""
+    if not is_valid_repository_name(name):
+        return ""
+    return f',scope="repository:{name}:{action}"'

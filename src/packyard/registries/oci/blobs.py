@@ -28,8 +28,12 @@ def blob_size(ctx: Context, blobs: BlobStore, name: RepoName, digest: str) -> in
     digest = digest_param(digest)
     with ctx.store.read() as tx:
         target = resolve(tx, ctx, name)
-        readable_or_pushable(tx, ctx, target)  # a pusher asks before it uploads
-        size = tx.rows(OCI_ROWS).linked_blob_size(target.owner.id, link_name(target), digest)
+        size = (
+            # A pusher asks before it uploads.
+            tx.rows(OCI_ROWS).linked_blob_size(target.owner.id, link_name(target), digest)
+            if readable_or_pushable(tx, ctx, target)
+            else None
+        )
     if size is None or not blobs.exists(digest):
         raise BlobUnknown(f"blob {digest} is not in {name}")
     return size
@@ -124,8 +128,10 @@ def mount_blob(
         writable_package(tx, ctx.actor, target)
         try:
             origin = resolve(tx, ctx, name.sibling(source))
-            readable_or_pushable(tx, ctx, origin)
+            shown = readable_or_pushable(tx, ctx, origin)
         except DomainError:
+            shown = False
+        if not shown:
             return None  # mount refused: the client uploads instead, learning nothing
         size = tx.rows(OCI_ROWS).linked_blob_size(origin.owner.id, link_name(origin), digest)
         if size is None or not blobs.touch(digest):
@@ -139,9 +145,11 @@ def delete_blob(ctx: Context, name: RepoName, digest: str) -> None:
     digest = digest_param(digest)
     with ctx.store.write() as tx:
         target = resolve(tx, ctx, name)
-        if target.package is None:
-            readable_or_pushable(tx, ctx, target)  # the pusher, before any manifest
-        else:
+        # Before any manifest, the pusher's; after, the package's admin's.
+        shown = readable_or_pushable(tx, ctx, target)
+        if shown and target.package is not None:
             deletable(tx, ctx, target)
-        if not tx.rows(OCI_ROWS).unlink_blob(target.owner.id, link_name(target), digest):
+        if not shown or not tx.rows(OCI_ROWS).unlink_blob(
+            target.owner.id, link_name(target), digest
+        ):
             raise BlobUnknown(f"blob {digest} is not in {name}")

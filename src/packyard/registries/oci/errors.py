@@ -18,6 +18,7 @@ from packyard.domain.errors import (
     Unauthenticated,
     nearest,
 )
+from packyard.http.request import BodyRefused
 from packyard.http.response import Response
 
 JSON = "application/json"
@@ -145,3 +146,12 @@ UNKNOWN_BODY = orjson.dumps({"errors": [{"code": "UNKNOWN", "message": "unknown 
 def server_error() -> Response:
     """What a bug or a lost database answers: the spec's shape, no traceback."""
     return Response(500, headers={"Content-Type": JSON}, content=UNKNOWN_BODY)
+
+
+def refused(refusal: BodyRefused) -> Response:
+    """A body the kit will not read further, in the spec's shape: one too large (413) is
+    SIZE_INVALID, as a manifest over its limit is; one whose client went silent (408), an
+    upload gone wrong (BLOB_UPLOAD_INVALID)."""
+    code = ErrorCode.SIZE_INVALID if refusal.status == 413 else ErrorCode.BLOB_UPLOAD_INVALID
+    error = RegistryError(code, message=refusal.message, status=refusal.status)
+    return Response(error.status, headers={"Content-Type": JSON}, content=error.body())

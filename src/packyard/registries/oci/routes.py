@@ -93,8 +93,7 @@ class Call:
         if self.needs.body is not Body.WHOLE:
             raise RuntimeError("this route did not declare that it reads a whole body")
         too_large = ManifestTooLarge(f"a manifest is at most {MAX_MANIFEST_SIZE} bytes")
-        declared = self.request.headers.get("content-length", "")
-        if declared.isascii() and declared.isdigit() and int(declared) > MAX_MANIFEST_SIZE:
+        if self.request.declares_more_than(MAX_MANIFEST_SIZE):
             raise too_large
         parts, size = [], 0
         for batch in batches_from_thread(self.request, 64 * 1024):

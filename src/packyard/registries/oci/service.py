@@ -227,11 +227,9 @@ def referrers(
     digest = digest_param(digest)
     with ctx.store.read() as tx:
         target = resolve(tx, ctx, name)
-        if target.package is None:
-            readable_or_pushable(tx, ctx, target)
+        if not readable_or_pushable(tx, ctx, target) or target.package is None:
             return []  # nothing refers to anything in a repository with no manifests yet
-        package = readable_package(tx, ctx.actor, target)
-        found = tx.rows(OCI_ROWS).referrers(package.id, digest)
+        found = tx.rows(OCI_ROWS).referrers(target.package.id, digest)
     if artifact_type:
         found = [r for r in found if r.artifact_type == artifact_type]
     return found

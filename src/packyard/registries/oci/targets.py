@@ -5,6 +5,7 @@ from __future__ import annotations
 from packyard.core.access import (
     Target,
     deletable_package,
+    may_create,
     not_known,
     readable_package,
     writable_package,
@@ -14,44 +15,40 @@ from packyard.core.ports import Transaction
 from packyard.domain.digests import InvalidDigest, parse_digest
 from packyard.domain.errors import Forbidden, NotFound
 from packyard.domain.oci import DigestInvalid
-from packyard.domain.types import Account, AccountType, Package, PackageType
-from packyard.registries.oci.naming import CONTAINER, RepoName
-
-# The stand-in account of an OWNER nobody has: no row has id 0, so nothing is found under
-# it and no caller is it.
-UNCLAIMED_OWNER_ID = 0
+from packyard.domain.types import Package
+from packyard.registries.oci.naming import RepoName
 
 
 def resolve(tx: Transaction, ctx: Context, name: RepoName) -> Target:
     """`/v2/NAME...` resolved by the naming of the endpoint it came through: the owner, the
-    package name, the package if it exists.
-
-    An OWNER no account has is answered as an owner's name nobody took — anonymous callers
-    asked to log in, pushes refused as outside the caller's namespace — so that a private
-    repository answers exactly as a name that does not exist, whoever's name it is."""
-    try:
-        return name.resolve(tx, ctx.actor)
-    except NotFound:
-        if name.naming is not CONTAINER:
-            raise  # the legacy naming answers an unknown owner as an unseen repository
-        owner_login, _, package_name = name.text.partition("/")
-        if tx.accounts.find_account_by_login(owner_login) is not None:
-            raise
-        owner = Account(id=UNCLAIMED_OWNER_ID, login=owner_login, type=AccountType.USER)
-        return Target(owner, PackageType.CONTAINER, package_name, None, f"repository {name}")
+    package name, the package if it exists. An OWNER no account has is answered as an
+    owner's name nobody took (`find_target`); the legacy naming answers it as an unseen
+    repository."""
+    return name.resolve(tx, ctx.actor)
 
 
-def readable_or_pushable(tx: Transaction, ctx: Context, target: Target) -> None:
-    """Blobs of a repository with no manifest yet belong to whoever may push to it. To anyone
-    else the repository looks as one they may not see does: not there (anonymous callers
-    are asked to authenticate, either way)."""
+def readable_or_pushable(tx: Transaction, ctx: Context, target: Target) -> bool:
+    """Whether the caller sees the repository's blobs and referrers: a reader of its
+    package, or, before any manifest, whoever may push to it. To anyone else the repository
+    looks as one they may not see does: not there (anonymous callers are asked to
+    authenticate, either way).
+
+    False: the repository is to look empty. One who may create packages in the owner's
+    namespace (an organization's member) finds a free name pushable, and so empty; a
+    package hidden from them must look the same, not unknown."""
     if target.package is not None:
-        readable_package(tx, ctx.actor, target)
-        return
+        try:
+            readable_package(tx, ctx.actor, target)
+        except NotFound:
+            if may_create(tx, ctx.actor, target):
+                return False
+            raise
+        return True
     try:
         writable_package(tx, ctx.actor, target)
     except Forbidden:
         raise not_known(target) from None
+    return True
 
 
 def deletable(tx: Transaction, ctx: Context, target: Target) -> Package:

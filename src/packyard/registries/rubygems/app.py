@@ -23,13 +23,13 @@ from packyard.core.ports import BlobStore
 from packyard.domain.errors import BadRequest, DomainError, NotFound
 from packyard.domain.rubygems import GemSpec
 from packyard.domain.types import ANONYMOUS, Actor
-from packyard.http.request import Request
+from packyard.http.request import BodyRefused, Request
 from packyard.http.response import Blob, Response
 from packyard.http.router import Params, Route, Router
 from packyard.http.threads import body_from_thread
 from packyard.registries.rubygems import indexes
 from packyard.registries.rubygems import service as gems
-from packyard.registries.text_errors import TEXT, error_response, server_error, text
+from packyard.registries.text_errors import TEXT, error_response, refused, server_error, text
 from packyard.registries.wiring import RegistryApp, Wiring
 from packyard.services.auth import authenticate
 
@@ -154,7 +154,7 @@ def _title(spec: GemSpec) -> str:
 
 
 def _form(request: Request) -> dict[str, str]:
-    body = body_from_thread(request)[:MAX_FORM_BODY] if request.method != "GET" else b""
+    body = body_from_thread(request, MAX_FORM_BODY) if request.method != "GET" else b""
     fields = parse_qs(body.decode("utf-8", "replace"), keep_blank_values=True)
     merged = {k: v[0] for k, v in fields.items() if v}
     for key, value in request.query.items():  # older clients put the fields in the query
@@ -220,6 +220,9 @@ class RubyGemsApp(RegistryApp):
 
     def server_error(self) -> Response:
         return server_error()
+
+    def refused(self, refusal: BodyRefused) -> Response:
+        return refused(refusal)
 
     async def _respond(self, request: Request) -> Response:
         if request.method not in ("GET", "HEAD"):

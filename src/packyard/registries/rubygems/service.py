@@ -17,6 +17,7 @@ from packyard.core.access import (
     Target,
     check_scopes,
     deletable_package,
+    find_owner,
     find_target,
     readable_package,
     readable_packages,
@@ -36,7 +37,7 @@ from packyard.domain.rubygems import (
     GemSpec,
     gem_names_of_filename,
 )
-from packyard.domain.types import Account, PackageType
+from packyard.domain.types import PackageType
 from packyard.registries.rubygems.gemfile import read_gem
 from packyard.registries.rubygems.indexes import IndexedGem
 
@@ -63,13 +64,6 @@ def indexed(file: FileRecord) -> IndexedGem:
 # reading ------------------------------------------------------------------------------
 
 
-def _owner(tx: Transaction, login: str) -> Account:
-    owner = tx.accounts.find_account_by_login(login)
-    if owner is None:
-        raise NotFound(f"{login} has no gems here")
-    return owner
-
-
 def catalog(
     ctx: Context, owner_login: str, names: Collection[str] | None = None
 ) -> list[IndexedGem]:
@@ -77,7 +71,7 @@ def catalog(
     only those of `names` when given (the dependency API's question)."""
     check_scopes(ctx.actor, Operation.READ, anonymous=None)
     with ctx.store.read() as tx:
-        owner = _owner(tx, owner_login)
+        owner = find_owner(tx, owner_login)  # nobody's: no gems, as if none were readable
         packages = tx.packages.list_packages(owner.id, GEMS)
         if names is not None:
             wanted = {n.lower() for n in names}

@@ -51,7 +51,11 @@ class SqlTokens(Rows):
         return token_record(q.TOKEN_WITH_USER.first(self.conn, token_hash=token_hash))
 
     def find_token_by_id(self, token_id: int) -> tuple[TokenRecord, str] | None:
-        """A token and its stored hash, which keys the OCI tokens minted from it."""
+        """The token of this id, revoked or expired ones too (the caller checks), with its
+        stored hash, which a registry token (`pyr_…`) names its login token by: it is
+        signed with the server secret over that id and hash (`auth.tokens.mint_oci_token`,
+        checked by `oci_token_signed_by`). The hash is no key: reading the database is not
+        enough to forge one."""
         row = q.TOKEN_WITH_USER_AND_HASH_BY_ID.first(self.conn, id=token_id)
         record = token_record(row)
         if row is None or record is None:

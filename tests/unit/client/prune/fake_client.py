@@ -5,10 +5,11 @@ server is exercised by tests/protocols/test_prune.py."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import threading
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
-from typing import cast
+from typing import Any, TypeVar, cast
 
 import httpx
 
@@ -24,6 +25,20 @@ def _refusal(status: int, message: str) -> httpx.Response:
     return httpx.Response(status, json={"message": message}, request=httpx.Request("GET", "/"))
 
 
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def _serialized(method: F) -> F:
+    """Prune calls the client from a few threads at once; the server answers each request
+    whole (a delete checks, then writes, under the package's lock): so does the fake."""
+
+    def run(self: FakePackyard, *args: Any, **kwargs: Any) -> Any:
+        with self.lock:
+            return method(self, *args, **kwargs)
+
+    return cast(F, run)
+
+
 @dataclass
 class FakePackyard:
     base_url: str = "http://packyard.test/api/v3"
@@ -35,6 +50,7 @@ class FakePackyard:
     refuse_deletes: set[int] = field(default_factory=set)  # build ids answered with a 500
     # Build ids whose delete answers 404 and deletes nothing, as for a caller not an admin.
     hidden_deletes: set[int] = field(default_factory=set)
+    lock: threading.RLock = field(default_factory=threading.RLock, repr=False, compare=False)
 
     def as_client(self) -> Client:
         """This fake where `make_plan`, `apply_plan` and `undo_run` want a `Client`."""
@@ -76,6 +92,7 @@ class FakePackyard:
             if (v.deleted_at is not None) == wanted_deleted:
                 yield v
 
+    @_serialized
     def delete_versions(
         self, owner: str, package_type: str, package_name: str, ids: list[int], **_: object
     ) -> list[DeleteResult]:
@@ -85,6 +102,7 @@ class FakePackyard:
             found.append(DeleteResult(version_id, "deleted"))
         return found
 
+    @_serialized
     def restore_version(
         self, owner: str, package_type: str, package_name: str, version_id: int
     ) -> None:
@@ -107,6 +125,7 @@ class FakePackyard:
         ]
         return sorted(chosen, key=lambda b: b.build_number, reverse=True)
 
+    @_serialized
     def delete_build(
         self, owner: str, package_type: str, package_name: str, version_id: int, build_id: int
     ) -> None:
@@ -121,6 +140,7 @@ class FakePackyard:
             raise errors.BadRequest(_refusal(400, "last build"), "last build")
         self._set_build(version_id, build_id, self.clock)
 
+    @_serialized
     def restore_build(
         self, owner: str, package_type: str, package_name: str, version_id: int, build_id: int
     ) -> None:

@@ -250,6 +250,22 @@ def test_uploaded_metadata_is_checked_and_its_checksums_accepted(client: TestCli
     assert served != uploaded  # the server's own, never the upload
 
 
+@pytest.mark.parametrize("encoding", ["utf-4", "cp932", "hex"])
+def test_uploaded_metadata_in_an_encoding_that_cannot_be_read_is_a_400(
+    client: TestClient, encoding: str
+) -> None:
+    # utf-4: no such codec (LookupError); cp932: multi-byte, which expat refuses
+    # (ValueError); hex: a codec, but not a text encoding (LookupError). Each was a 500.
+    deploy(client, "1.0.0", {"hello-1.0.0.jar": JAR})
+    uploaded = (
+        f'<?xml version="1.0" encoding="{encoding}"?><metadata><groupId>com.example</groupId>'
+        "<artifactId>hello</artifactId><versioning/></metadata>"
+    ).encode()
+    answer = put(client, f"{REPO}/{HELLO}/maven-metadata.xml", uploaded)
+    assert answer.status_code == 400, answer.text
+    assert "encoding" in answer.text
+
+
 def deploy_builds(client: TestClient, clock: Clock, count: int) -> str:
     """`count` SNAPSHOT deploys of 1.1.0-SNAPSHOT, a minute apart; the builds URL."""
     for number in range(1, count + 1):

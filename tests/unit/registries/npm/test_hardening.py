@@ -15,9 +15,11 @@ from starlette.testclient import TestClient
 
 from packyard import semver
 from packyard.domain.npm import MAX_SAFE_INTEGER, is_valid_version
+from packyard.registries.npm.app import NpmApp
 from packyard.storage.db import tables as t
 from packyard.storage.db.store import SqlStore
 from tests.conftest import ALICE
+from tests.unit.registries.conftest import CAROL
 
 NAME = "@alice/hello"
 URL = "/_registry/npm/@alice%2fhello"
@@ -217,7 +219,13 @@ def test_malformed_bodies_elsewhere_are_400s_and_change_nothing(client: TestClie
         "dist-tag: nesting 100,000 deep": put(client, DEEP, tag),
         "login: an array body": put(client, [], "/_registry/npm/-/user/org.couchdb.user:alice"),
     }
-    refused = {shape: a.status_code for shape, a in answers.items() if a.status_code != 400}
+    # 200,000 characters of nesting are past a dist-tag's bound: refused unparsed.
+    expected = {"dist-tag: nesting 100,000 deep": 413}
+    refused = {
+        shape: a.status_code
+        for shape, a in answers.items()
+        if a.status_code != expected.get(shape, 400)
+    }
     assert not refused
     assert client.get(URL, headers=AUTH).json()["dist-tags"] == {"latest": "1.0.0"}
     assert published(client) == ["1.0.0"]
@@ -230,3 +238,61 @@ def test_a_version_too_long_to_be_a_number_is_no_version_to_the_sdk_either() -> 
     assert semver.parse(poison) is None and semver.parse_strict(poison) is None
     assert not semver.is_prerelease(poison + "-rc.1")
     assert semver.sort_key(poison) == (0, 0, 0, 0, ())
+
+
+# what the store cannot hold ---------------------------------------------------------------
+
+
+def test_a_tarball_name_longer_than_the_store_holds_is_npms_400(client: TestClient) -> None:
+    # `hello-VERSION.tgz` from a valid 250-character version is 260 characters, and a file's
+    # name is a VARCHAR(255): PostgreSQL refused the row with a 500 (SQLite holds anything).
+    version = "1.0.0-" + "a" * 244
+    answer = put(client, document(version))
+    assert answer.status_code == 400, answer.text
+    assert "255" in answer.json()["error"]
+    assert client.get(URL, headers=AUTH).status_code == 404
+
+
+# who may publish, asked before the body is read --------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("token", "status"),
+    [(None, 401), (CAROL, 403)],
+    ids=["anonymous", "stranger"],
+)
+@pytest.mark.parametrize("path", [URL, "/_registry/npm/@alice%2fabsent", f"{URL}/-rev/1-abc"])
+def test_a_publish_nobody_may_make_is_refused_unread(
+    client: TestClient,
+    monkeypatch: pytest.MonkeyPatch,
+    token: str | None,
+    status: int,
+    path: str,
+) -> None:
+    # With a body past the registry's limit declared, a read would answer 413: the refusal
+    # shows the body was never read, let alone parsed.
+    monkeypatch.setattr(NpmApp, "body_limit", 1024)
+    assert put(client, document()).status_code == 201  # alice's (within the limit)
+    headers = {"Content-Type": "application/json"}
+    if token:
+        headers["Authorization"] = f"Bearer {token}"
+    answer = client.put(path, content=b"{" + b" " * 4096 + b"}", headers=headers)
+    assert answer.status_code == status, answer.text
+    assert "error" in answer.json()
+
+
+@pytest.mark.parametrize(
+    ("path", "limit"),
+    [
+        ("/_registry/npm/-/package/@alice%2fhello/dist-tags/beta", 1024),
+        ("/_registry/npm/-/user/org.couchdb.user:alice", 64 * 1024),
+    ],
+    ids=["dist-tag", "login"],
+)
+def test_small_documents_have_small_bounds(client: TestClient, path: str, limit: int) -> None:
+    # A dist-tag names a version, a login a user and a token: neither is read whole up to
+    # the 512 MiB a publish may need.
+    body = b'"' + b"1" * limit + b'"'
+    answer = client.put(path, content=body, headers={**AUTH, "Content-Type": "application/json"})
+    assert answer.status_code == 413, answer.text
+    assert answer.json()["error"] == f"The request body is larger than the limit of {limit} bytes."

@@ -390,11 +390,21 @@ def test_a_package_over_the_size_limit_is_refused(
     monkeypatch.setattr(nuget_app, "MAX_NUPKG_SIZE", len(data) - 1)
     answer = push(client, data)
     assert answer.status_code == 400 and "larger than the limit" in answer.text
-    monkeypatch.setattr(nuget_app, "MAX_FORM_OVERHEAD", 0)
-    monkeypatch.setattr(nuget_app, "MAX_NUPKG_SIZE", 100)
+    monkeypatch.setattr(nuget_app.NuGetApp, "body_limit", 100)
     early = push(client, data)  # refused on its Content-Length, before the body is read
-    assert early.status_code == 400 and "larger than the limit" in early.text
+    assert early.status_code == 413 and "larger than the limit of 100" in early.text
+    assert "limit of 100 bytes" in early.headers["x-nuget-warning"]
     assert rest(client, "GET", "/user/packages?package_type=nuget").json() == []
     monkeypatch.setattr(nuget_app, "MAX_NUPKG_SIZE", len(data))
-    monkeypatch.setattr(nuget_app, "MAX_FORM_OVERHEAD", 1024)
+    monkeypatch.setattr(nuget_app.NuGetApp, "body_limit", len(multipart(data)[0]))
     assert push(client, data).status_code == 201  # at the limit: accepted
+
+
+def test_a_package_whose_file_name_the_store_cannot_hold_is_a_400(client: TestClient) -> None:
+    # A 100-character id and a 200-character version are NuGet's, but the flat container's
+    # `ID.VERSION.nupkg` is 307 characters and a file's name is a VARCHAR(255): PostgreSQL
+    # refused the row with a 500.
+    answer = push(client, nupkg("H" * 100, "1.0.0-" + "b" * 194))
+    assert answer.status_code == 400, answer.text
+    assert "255" in answer.text
+    assert rest(client, "GET", "/user/packages?package_type=nuget").json() == []

@@ -7,12 +7,14 @@ import pytest
 
 from packyard.domain import oci
 from packyard.domain.errors import Conflict, DomainError, Forbidden, RateLimited, Unprocessable
+from packyard.http.request import BodyRefused, BodyTimeout, BodyTooLarge
 from packyard.registries.oci.errors import (
     CODE_BY_ERROR,
     ERRORS,
     ErrorCode,
     RegistryError,
     error_response,
+    refused,
     server_error,
 )
 
@@ -84,3 +86,22 @@ def test_every_code_renders_in_the_specs_shape(code: ErrorCode) -> None:
         ]
     }
     assert error.status == ERRORS[code][0] and 400 <= error.status < 500
+
+
+@pytest.mark.parametrize(
+    ("refusal", "status", "code"),
+    [
+        (BodyTooLarge(4096), 413, "SIZE_INVALID"),
+        (BodyTimeout(60), 408, "BLOB_UPLOAD_INVALID"),
+    ],
+)
+def test_a_refused_body_renders_in_the_specs_shape(
+    refusal: BodyRefused, status: int, code: str
+) -> None:
+    response = refused(refusal)
+    assert response.status == status
+    assert response.headers["Content-Type"] == "application/json"
+    assert orjson.loads(response.payload())["errors"][0] == {
+        "code": code,
+        "message": refusal.message,
+    }

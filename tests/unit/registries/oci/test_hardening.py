@@ -16,7 +16,9 @@ import pytest
 from starlette.testclient import TestClient
 
 from packyard.domain import oci
+from packyard.registries.oci.app import challenge_scope
 from packyard.registries.oci.errors import error_response
+from packyard.registries.oci.routes import Action
 from tests.conftest import ALICE
 from tests.unit.registries.conftest import CAROL
 
@@ -183,3 +185,72 @@ def test_pages_follow_their_links(tagged: TestClient) -> None:
         link = answer.headers.get("link")
         url = link[1 : link.index(">")] if link else ""
     assert seen == ["a", "b", "c"]
+
+
+# what the store cannot hold ---------------------------------------------------------------
+
+LONG_TYPE = "application/vnd.example." + "x" * 240 + "+json"  # 269 characters
+
+
+@pytest.mark.parametrize(
+    "changes",
+    [
+        {"artifactType": LONG_TYPE},
+        {"layers": [{**descriptor(LAYER), "mediaType": LONG_TYPE}]},
+        {"config": {**descriptor(CONFIG), "mediaType": LONG_TYPE}},
+    ],
+    ids=["artifactType", "layer-mediaType", "config-mediaType"],
+)
+def test_a_media_type_longer_than_the_store_holds_is_manifest_invalid(
+    client: TestClient, changes: dict[str, Any]
+) -> None:
+    # RFC 6838 bounds a media type at 127 + 1 + 127 characters; the columns holding them are
+    # VARCHAR(255), and PostgreSQL refused a longer one with a 500.
+    answer = put(client, manifest(**changes))
+    assert code(answer) == (400, "MANIFEST_INVALID"), answer.text
+    assert client.get(f"{REPO}/manifests/v1", headers=basic(ALICE)).status_code == 404
+
+
+# the 401 challenge ------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        'alice/app",scope="repository:alice/secret:push',  # a quote: a second scope
+        "alice/app%22,realm=%22http://evil.example",
+        "alice/app%0d%0aSet-Cookie:%20x=1",  # CR/LF: a header of its own
+        "alice/%C3%A9t%C3%A9",  # é: not Latin-1 safe once encoded, and no OCI name
+        "alice/%E2%98%83",  # ☃: beyond Latin-1
+        "Alice/App",  # upper case: no OCI name either
+    ],
+)
+def test_a_challenge_names_only_a_valid_repository(client: TestClient, raw: str) -> None:
+    answer = client.get(f"/v2/{raw}/tags/list")
+    assert answer.status_code in (400, 401), answer.text
+    challenge = answer.headers.get("WWW-Authenticate")
+    if challenge is not None:
+        assert "scope=" not in challenge, challenge
+        assert challenge.startswith('Bearer realm="http://testserver/v2/token"'), challenge
+        assert challenge.count('"') == 4, challenge
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        'alice/app",scope="repository:alice/secret:push',
+        "alice/app\r\nSet-Cookie: x=1",
+        "alice/\u2603",
+        "Alice/App",
+        "",
+        "a" * 256,
+    ],
+)
+def test_the_scope_is_left_out_for_what_is_no_repository_name(name: str) -> None:
+    assert challenge_scope(name, Action.PULL) == ""
+
+
+def test_a_challenge_names_a_valid_repository_as_sent(client: TestClient) -> None:
+    answer = client.get("/v2/alice/app/tags/list")
+    assert answer.status_code == 401
+    assert answer.headers["WWW-Authenticate"].endswith(',scope="repository:alice/app:pull"')

@@ -301,3 +301,12 @@ def test_a_yank_of_one_platform_of_several_is_refused_rather_than_taking_all(
     )
     assert answer.status_code == 409 and "without --platform" in answer.text
     assert set(versions(client, "hello")) == {"1.0.0", "1.1.0"}
+
+
+def test_a_gem_whose_file_name_the_store_cannot_hold_is_a_400(client: TestClient) -> None:
+    # A 250-character name is a gem's, but `NAME-1.0.0.gem` is 260 characters and a file's
+    # name is a VARCHAR(255): PostgreSQL refused the row with a 500.
+    answer = push(client, gem("h" * 250, "1.0.0"))
+    assert answer.status_code == 400, answer.text
+    assert "255" in answer.text
+    assert rest(client, "GET", "/user/packages?package_type=rubygems").json() == []

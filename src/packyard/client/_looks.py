@@ -3,15 +3,39 @@
 A delete that answers 404 has not shown that nothing is there: GitHub (and Packyard) answer
 404 as well to a caller who may see the package but is not its admin. A restore that fails
 has not shown that nothing was restored: a run undone before is restored already. Each look
-answers True or False, or raises the client's error when it cannot tell.
+answers True or False, or raises the client's error when it cannot tell; `refused_404` turns
+a delete's 404 and a look into "gone" or the reason the delete failed. `Client.delete_versions`
+and prune (`client/prune/`) both decide so.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from packyard.client import errors
-from packyard.client._client import Client
+
+if TYPE_CHECKING:
+    from packyard.client._client import Client
+
+# GitHub's docs: deleting a package or a version needs admin permission on it; without it,
+# the delete answers 404 as if nothing were there.
+NOT_AN_ADMIN = (
+    "not an admin of this package: the delete answered 404 but the {what} is still there "
+    "(deleting needs admin permission)"
+)
+UNCONFIRMED = "the delete answered 404, and whether the {what} is still there is unknown ({error})"
+
+
+def refused_404(what: str, still_there: Callable[[], bool]) -> str | None:
+    """After a delete of a `what` answered 404: None if a second look finds nothing (it is
+    gone), else why the delete failed, as GitHub says it. A second look that fails is a
+    failure too: never report unseen as gone."""
+    try:
+        there = still_there()
+    except errors.PackyardClientError as error:
+        return UNCONFIRMED.format(what=what, error=error)
+    return NOT_AN_ADMIN.format(what=what) if there else None
 
 
 def _scoped_get(
