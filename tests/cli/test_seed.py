@@ -1,13 +1,18 @@
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import pytest
 import yaml
-from sqlalchemy import select
+from sqlalchemy import event, select
 
+from packyard.domain.types import PackageType
+from packyard.services.seed import load_seed
 from packyard.storage.db import tables
+from packyard.storage.db import versions as versions_module
+from packyard.storage.db.versions import SEED_NAMES_PER_READ
 from tests.conftest import WORLD_FILE
 
 
@@ -170,3 +175,117 @@ def test_not_yaml(cli: Any, tmp_path: Path) -> None:
     path.write_text("users: [\n")
     result = cli("seed", str(path))
     assert result.exit_code != 0 and "not valid YAML" in result.output
+
+
+def _versions_of(name: str, count: int, start: int = 0) -> dict[str, Any]:
+    return {
+        "packages": [
+            {
+                "owner": "alice",
+                "package_type": "container",
+                "name": name,
+                "versions": [
+                    {
+                        "name": f"v{i}",
+                        "tags": [f"t{i}"] if i % 3 == 0 else [],
+                        "deleted_at": "2026-02-01T00:00:00Z" if i % 7 == 6 else None,
+                        "download_count": i,
+                    }
+                    for i in range(start, start + count)
+                ],
+            }
+        ]
+    }
+
+
+@pytest.mark.parametrize("names_per_read", [SEED_NAMES_PER_READ, 50])
+def test_statements_do_not_grow_with_the_versions(
+    store: Any, monkeypatch: pytest.MonkeyPatch, names_per_read: int
+) -> None:
+    """Row by row, a seed was quadratic (a lookup and a recount of the package per version);
+    now loading 2N versions, or loading them again, takes as many statements as N, whether
+    the versions are matched by name or by reading the package."""
+    monkeypatch.setattr(versions_module, "SEED_NAMES_PER_READ", names_per_read)
+    now = datetime(2026, 3, 1, tzinfo=UTC)
+    load_seed(store, {"users": [{"login": "alice"}]}, now)
+    statements = 0
+
+    def count(*_args: Any) -> None:
+        nonlocal statements
+        statements += 1
+
+    def measure(document: dict[str, Any]) -> int:
+        nonlocal statements
+        statements = 0
+        event.listen(store.engine, "before_cursor_execute", count)
+        try:
+            load_seed(store, document, now)
+        finally:
+            event.remove(store.engine, "before_cursor_execute", count)
+        return statements
+
+    small, large = _versions_of("small", 60), _versions_of("large", 120)
+    first, again = measure(small), measure(small)
+    assert (measure(large), measure(large)) == (first, again)
+
+
+def test_versions_are_matched_and_tagged_as_one_by_one(store: Any) -> None:
+    """The bulk load leaves what seeding the versions one after another did: a tag moves to
+    the version the file gives it, `tags: []` strips a version, a deleted version keeps its
+    tags aside, a name matches its live row before its deleted ones, new ids follow the
+    file."""
+    now = datetime(2026, 3, 1, tzinfo=UTC)
+
+    def package(*versions: dict[str, Any]) -> dict[str, Any]:
+        return {
+            "users": [{"login": "alice"}],
+            "packages": [
+                {
+                    "owner": "alice",
+                    "package_type": "container",
+                    "name": "app",
+                    "versions": list(versions),
+                }
+            ],
+        }
+
+    gone = "2026-02-01T00:00:00Z"
+    load_seed(
+        store,
+        package(
+            {"name": "a", "tags": ["x", "y"]},
+            {"name": "b", "tags": ["z"]},
+            {"name": "c", "tags": ["w"], "deleted_at": gone},
+            {"name": "n", "deleted_at": gone},
+        ),
+        now,
+    )
+    with store.write() as tx:  # `n` published again after its deletion: two rows
+        package_id = tx.packages.find_package(1, PackageType.CONTAINER, "app").id
+        republished = tx.versions.create_version(package_id, "n", now)
+    load_seed(
+        store,
+        package(
+            {"name": "b", "tags": ["x"]},
+            {"name": "a", "tags": []},
+            {"name": "d", "tags": ["y"]},
+            {"name": "c", "tags": ["w"]},
+            {"name": "n", "description": "the live one"},
+            {"name": "e", "tags": ["z"], "deleted_at": gone},
+        ),
+        now,
+    )
+    v, vt = tables.versions.c, tables.version_tags.c
+    with store.engine.connect() as conn:
+        ids = dict(conn.execute(select(v.name, v.id).where(v.name != "n")).all())
+        tags = dict(conn.execute(select(vt.tag, vt.version_id)).all())
+        named_n = conn.execute(select(v.id, v.description).where(v.name == "n")).all()
+        aside = dict(
+            conn.execute(select(v.name, v.deleted_tags).where(v.deleted_at.is_not(None))).all()
+        )
+        count = conn.execute(select(tables.packages.c.version_count)).scalar_one()
+    assert ids == {"a": 1, "b": 2, "c": 3, "d": republished + 1, "e": republished + 2}
+    assert tags == {"x": ids["b"], "y": ids["d"], "w": ids["c"]}
+    assert sorted(tuple(row) for row in named_n) == [(4, None), (republished, "the live one")]
+    assert aside == {"n": "[]", "e": '["z"]'}
+    assert count == 5  # a, b, c, d and the live n

@@ -10,7 +10,6 @@ from pathlib import Path
 from typing import Any
 
 import click
-import yaml
 
 from packyard.cli.plural import counted
 from packyard.config import DEFAULT_HOST, DEFAULT_PORT, Settings, settings_from_env
@@ -156,10 +155,11 @@ def seed(file: Path, data_dir: Path | None) -> None:
     from packyard.server import blob_store, registered_formats
     from packyard.services.seed import SeedError, load_seed
     from packyard.services.seed_content import ContentPorts
+    from packyard.services.seed_file import SeedFileError, parse_seed
 
     try:
-        document = yaml.safe_load(file.read_text())
-    except yaml.YAMLError as error:
+        document = parse_seed(file.read_text())
+    except SeedFileError as error:
         _fail(f"{file}: not valid YAML or JSON: {error}")
     settings = _settings(data_dir)
     try:

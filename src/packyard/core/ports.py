@@ -38,6 +38,18 @@ class TokenRecord:
 
 
 @dataclass(frozen=True, slots=True)
+class SeededVersion:
+    """A version as a seed file gives it, matched by name: `values` holds its columns
+    (download_count, created_at, updated_at, deleted_at, description, license), `tags`
+    exactly its tags, or None to leave a live version's as they are (a format's own, such
+    as npm's dist-tags)."""
+
+    name: str
+    values: dict[str, Any]
+    tags: Sequence[str] | None
+
+
+@dataclass(frozen=True, slots=True)
 class PurgeCounts:
     packages: int
     versions: int
@@ -136,11 +148,9 @@ class VersionRows(Protocol):
     ) -> tuple[list[Version], int]: ...
     def version_counts(self, package_id: int) -> tuple[int, int]: ...
     def downloads_since(self, package_id: int, day: str) -> list[tuple[int, str, int]]: ...
-    def upsert_version(
-        self, package_id: int, name: str, values: dict[str, Any], tags: Sequence[str] | None
-    ) -> int:
-        """A seeded version, matched by name, with exactly `tags`; None leaves a live
-        version's tags as they are (a format's own, such as npm's dist-tags)."""
+    def upsert_versions(self, package_id: int, versions: Sequence[SeededVersion]) -> list[int]:
+        """Seeded versions of one package, each matched by name, in the order given; their
+        ids in that order. The package's live versions are counted once, after them all."""
         ...
 
     def create_version(

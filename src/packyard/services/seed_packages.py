@@ -7,7 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from packyard.core.ports import Transaction
+from packyard.core.ports import SeededVersion, Transaction
 from packyard.domain.formats import split_scope, traits
 from packyard.domain.types import (
     Account,
@@ -36,10 +36,8 @@ class PackagesLoader:
     pending: list[PendingContent] = field(default_factory=list)
     # Each package with content, as the file gives it (owner id, type, name, values).
     with_content: list[tuple[int, PackageType, str, dict[str, Any]]] = field(default_factory=list)
-    # Each version with content: (package id, name, values, tags), as the file gives it.
-    content_versions: list[tuple[int, str, dict[str, Any], list[str] | None]] = field(
-        default_factory=list
-    )
+    # Each package's versions with content, as the file gives them: (package id, versions).
+    content_versions: list[tuple[int, list[SeededVersion]]] = field(default_factory=list)
 
     def load(self, root: dict[str, Any]) -> None:
         for path, item in self.check.items(root, "packages", ""):
@@ -52,8 +50,8 @@ class PackagesLoader:
             # wins, as always, and loading twice leaves the same state.
             for owner_id, ptype, name, values in self.with_content:
                 self.tx.packages.upsert_package(owner_id, ptype, name, values)
-            for package_id, version_name, version_values, tags in self.content_versions:
-                self.tx.versions.upsert_version(package_id, version_name, version_values, tags)
+            for package_id, seeded in self.content_versions:
+                self.tx.versions.upsert_versions(package_id, seeded)
 
     def _package(self, doc: dict[str, Any], path: str) -> None:
         c = self.check
@@ -125,19 +123,24 @@ class PackagesLoader:
         # The file says nothing of an npm version's dist-tags: they are left as publishes
         # set them.
         tagged = traits(ptype).tagged
-        for version in versions:
-            tags = version["tags"] if tagged else None
-            self.tx.versions.upsert_version(package_id, version["name"], version["values"], tags)
-            self.report.versions += 1
+        seeded = [
+            SeededVersion(v["name"], v["values"], v["tags"] if tagged else None) for v in versions
+        ]
+        # One call for the package's versions: row by row, a seed is quadratic.
+        self.tx.versions.upsert_versions(package_id, seeded)
+        self.report.versions += len(seeded)
+        given_content = []
+        for version, seeded_version in zip(versions, seeded, strict=True):
             content = version["content"]
             if content is not None:
                 self.report.versions += content.extra_versions
                 self.pending.append(
                     PendingContent(version["path"], owner, content, version["values"]["created_at"])
                 )
-                self.content_versions.append((package_id, version["name"], version["values"], tags))
-        if any(v["content"] for v in versions):
+                given_content.append(seeded_version)
+        if given_content:
             self.with_content.append((owner.id, ptype, name, values))
+            self.content_versions.append((package_id, given_content))
 
     def _access(self, doc: dict[str, Any], path: str, package_id: int) -> None:
         for apath, aitem in self.check.items(doc, "access", path):

@@ -147,6 +147,9 @@ versions = Table(
     Column("deleted_at", TS),
     UniqueConstraint("package_id", "live_name", name="uq_package_versions_live_name"),
     Index("ix_package_versions_package_order", "package_id", "deleted_at", "created_at", "id"),
+    # The seed matches a file's versions by name, deleted ones too: live_name's constraint
+    # cannot serve it, and a name may have several rows (deleted, then published again).
+    Index("ix_package_versions_package_name", "package_id", "name"),
 )
 
 # Live tags only: one row per (package, tag), so a tag names at most one version.
