@@ -9,11 +9,13 @@ import base64
 import hashlib
 import os
 import pwd
+import re
 import shutil
 import socket
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
@@ -34,6 +36,50 @@ def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])
+
+
+@dataclass(frozen=True)
+class Wrk:
+    """What one wrk run measured: requests/s, completed requests, latency percentiles."""
+
+    rps: float
+    requests: int
+    p50_ms: float
+    p99_ms: float
+    errors: int  # answers other than 2xx/3xx
+
+
+def run_wrk(url: str, lua: str, duration: int, connections: int) -> Wrk:
+    """wrk, one thread (the server under test gets the other core), driven by `lua`."""
+    with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as script:
+        script.write(lua)
+    try:
+        command = ["wrk", "-t1", f"-c{connections}", f"-d{duration}s", "--latency"]
+        out = subprocess.run(
+            [*command, "-s", script.name, url],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
+    finally:
+        os.unlink(script.name)
+
+    def latency(percent: str) -> float:
+        found = re.search(rf"\s{percent}%\s+([\d.]+)(us|ms|s)\b", out)
+        assert found is not None, out
+        return float(found.group(1)) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[found.group(2)]
+
+    rps = re.search(r"Requests/sec:\s+([\d.]+)", out)
+    requests = re.search(r"(\d+) requests in", out)
+    assert rps is not None and requests is not None, out
+    errors = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", out)
+    return Wrk(
+        float(rps.group(1)),
+        int(requests.group(1)),
+        latency("50"),
+        latency("99"),
+        int(errors.group(1)) if errors else 0,
+    )
 
 
 def wait(url: str, attempts: int = 300) -> None:

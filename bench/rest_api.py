@@ -11,17 +11,14 @@ as a ratio, because these machines are shared and absolute numbers drift.
 from __future__ import annotations
 
 import argparse
-import os
-import re
 import shutil
-import subprocess
 import sys
 import tempfile
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from _support import packyard_server
+from _support import packyard_server, run_wrk
 from sqlalchemy import insert, select
 
 from packyard.server import build_store
@@ -92,21 +89,8 @@ def seed_world(data_dir: Path) -> None:
 
 
 def wrk(url: str, lua: str, duration: int, connections: int, name: str) -> Result:
-    with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as script:
-        script.write(lua)
-    out = subprocess.run(
-        ["wrk", "-t1", f"-c{connections}", f"-d{duration}s", "--latency", "-s", script.name, url],
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout
-    os.unlink(script.name)
-    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))  # type: ignore[union-attr]
-    p99 = re.search(r"99%\s+([\d.]+)(us|ms|s)", out)
-    assert p99 is not None, out
-    scale = {"us": 0.001, "ms": 1.0, "s": 1000.0}[p99.group(2)]
-    errors = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", out)
-    return Result(name, rps, float(p99.group(1)) * scale, int(errors.group(1)) if errors else 0)
+    measured = run_wrk(url, lua, duration, connections)
+    return Result(name, measured.rps, measured.p99_ms, measured.errors)
 
 
 HEADERS = f'wrk.headers["Authorization"] = "Bearer {TOKEN}"\n'

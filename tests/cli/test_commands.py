@@ -1,34 +1,70 @@
 from __future__ import annotations
 
+import re
+import shlex
 from typing import Any
 
+import click
 import pytest
 from click.testing import CliRunner
 
 from packyard.cli.main import main
 from tests.conftest import Api
 
-COMMANDS = [
-    [],
-    ["serve"],
-    ["seed"],
-    ["users"],
-    ["users", "create"],
-    ["orgs"],
-    ["orgs", "create"],
-    ["tokens"],
-    ["tokens", "create"],
-    ["tokens", "revoke"],
-    ["gc"],
-    ["db"],
-    ["db", "upgrade"],
-]
+
+def command_paths(group: click.Group = main, path: tuple[str, ...] = ()) -> list[list[str]]:
+    """Every command and group under `packyard`, itself included: a new one is tested too."""
+    paths = [list(path)]
+    for name, command in sorted(group.commands.items()):
+        if isinstance(command, click.Group):
+            paths.extend(command_paths(command, (*path, name)))
+        else:
+            paths.append([*path, name])
+    return paths
+
+
+COMMANDS = command_paths()
+
+
+def examples(help_text: str) -> list[str]:
+    """The lines of the help's `Examples:` section, continued lines joined."""
+    assert "Examples:" in help_text, "no Examples: section"
+    section = help_text.split("Examples:", 1)[1].split("\n\n", 1)[0]
+    return section.replace("\\\n", " ").strip().splitlines()
+
+
+def resolve(words: list[str]) -> tuple[click.Command, list[str]]:
+    """The command an example names and the words after its name."""
+    command: click.Command = main
+    rest = words[1:]
+    while isinstance(command, click.Group) and rest and rest[0] in command.commands:
+        command, rest = command.commands[rest[0]], rest[1:]
+    return command, rest
 
 
 @pytest.mark.parametrize("command", COMMANDS, ids=lambda c: " ".join(c) or "packyard")
-def test_help_everywhere(command: list[str]) -> None:
+def test_help_everywhere_with_examples_that_parse(command: list[str]) -> None:
+    """Every --help answers with examples; each example names this command (or one below
+    it) and only options that command has."""
     result = CliRunner().invoke(main, [*command, "--help"])
     assert result.exit_code == 0 and "Usage:" in result.output
+    for example in examples(result.output):
+        found = re.search(r"packyard( [^)]*)?", example)
+        assert found is not None, example
+        words = shlex.split(found.group(0))
+        assert words[: len(command) + 1] == ["packyard", *command], example
+        named, rest = resolve(words)
+        accepted = {opt for param in named.params for opt in (*param.opts, *param.secondary_opts)}
+        for word in rest:
+            if word.startswith("-"):
+                assert word.split("=")[0] in accepted, f"{example}: {word} is not an option"
+
+
+def test_the_walk_finds_every_command() -> None:
+    names = {" ".join(c) for c in COMMANDS}
+    assert {"", "serve", "seed", "users create", "orgs create", "tokens create"} <= names
+    assert {"tokens revoke", "gc", "db upgrade", "migrate docker"} <= names
+    assert {"prune", "prune plan", "prune apply", "prune undo"} <= names
 
 
 def test_accounts_and_tokens(cli: Any, api: Api) -> None:

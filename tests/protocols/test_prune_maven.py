@@ -61,7 +61,7 @@ def test_keep_snapshot_builds_trims_to_the_newest_and_undo_restores(
         "--report", str(tmp_path / "dry.json"),
     )  # fmt: skip
     assert dry.returncode == 0, dry.stdout + dry.stderr
-    assert "0 version(s) and 2 SNAPSHOT build(s) to delete" in dry.stdout
+    assert "0 versions and 2 SNAPSHOT builds to delete" in dry.stdout
     assert "--keep-snapshot-builds 1 (#3)" in dry.stdout
     report = json.loads((tmp_path / "dry.json").read_text())
     assert report["summary"]["to_delete"] == 0 and report["summary"]["builds_to_delete"] == 2

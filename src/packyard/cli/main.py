@@ -11,6 +11,7 @@ from typing import Any
 
 import click
 
+from packyard.cli.plural import counted
 from packyard.config import DEFAULT_HOST, DEFAULT_PORT, Settings, settings_from_env
 from packyard.domain.errors import DomainError
 from packyard.domain.types import AccountType, TokenKind
@@ -58,7 +59,14 @@ data_dir_option = click.option(
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="packyard")
 def main() -> None:
-    """Packyard: GitHub Packages' API on your own machines."""
+    """Packyard: GitHub Packages' API on your own machines.
+
+    \b
+    Examples:
+      packyard seed examples/world.yaml
+      packyard serve --docker-port 8081
+      packyard prune --package-type container --untagged --dry-run
+    """
 
 
 @main.command()
@@ -138,6 +146,11 @@ def seed(file: Path, data_dir: Path | None) -> None:
 
     Versions that ask for `content:` get real bytes (images, tarballs) in the data
     directory's blob store, published as their registries' clients would.
+
+    \b
+    Examples:
+      packyard seed examples/world.yaml
+      packyard seed examples/seed-format-example.yaml --data-dir ./other-data
     """
     from packyard.server import blob_store, registered_formats
     from packyard.services.seed import SeedError, load_seed
@@ -156,21 +169,26 @@ def seed(file: Path, data_dir: Path | None) -> None:
     except SeedError as error:
         for line in error.errors:
             click.echo(f"{file}: {line}", err=True)
-        _fail(f"{len(error.errors)} error(s); nothing was loaded")
+        _fail(f"{counted(len(error.errors), 'error')}; nothing was loaded")
     counts = (
-        (report.users, "user", "users"),
-        (report.orgs, "org", "orgs"),
-        (report.repositories, "repository", "repositories"),
-        (report.tokens, "token", "tokens"),
-        (report.packages, "package", "packages"),
-        (report.versions, "version", "versions"),
+        counted(report.users, "user"),
+        counted(report.orgs, "org"),
+        counted(report.repositories, "repository", "repositories"),
+        counted(report.tokens, "token"),
+        counted(report.packages, "package"),
+        counted(report.versions, "version"),
     )
-    click.echo("seeded " + ", ".join(f"{n} {one if n == 1 else many}" for n, one, many in counts))
+    click.echo("seeded " + ", ".join(counts))
 
 
 @main.group()
 def users() -> None:
-    """Manage users."""
+    """Manage users.
+
+    \b
+    Examples:
+      packyard users create alice --name "Alice Liddell"
+    """
 
 
 @users.command("create")
@@ -178,7 +196,13 @@ def users() -> None:
 @click.option("--name", default=None)
 @data_dir_option
 def users_create(login: str, name: str | None, data_dir: Path | None) -> None:
-    """Create a user."""
+    """Create a user.
+
+    \b
+    Examples:
+      packyard users create alice
+      packyard users create alice --name "Alice Liddell"
+    """
     from packyard.services.admin import create_account
 
     try:
@@ -191,7 +215,12 @@ def users_create(login: str, name: str | None, data_dir: Path | None) -> None:
 
 @main.group()
 def orgs() -> None:
-    """Manage organizations."""
+    """Manage organizations.
+
+    \b
+    Examples:
+      packyard orgs create acme --owner carol
+    """
 
 
 @orgs.command("create")
@@ -199,7 +228,12 @@ def orgs() -> None:
 @click.option("--owner", required=True, help="A user who becomes the organization's owner.")
 @data_dir_option
 def orgs_create(login: str, owner: str, data_dir: Path | None) -> None:
-    """Create an organization owned by a user."""
+    """Create an organization owned by a user.
+
+    \b
+    Examples:
+      packyard orgs create acme --owner carol
+    """
     from packyard.services.admin import create_account
 
     try:
@@ -212,7 +246,13 @@ def orgs_create(login: str, owner: str, data_dir: Path | None) -> None:
 
 @main.group()
 def tokens() -> None:
-    """Manage tokens."""
+    """Manage tokens.
+
+    \b
+    Examples:
+      packyard tokens create carol --scopes read:packages,write:packages,delete:packages
+      packyard tokens revoke ghp_...
+    """
 
 
 @tokens.command("create")
@@ -232,7 +272,14 @@ def tokens() -> None:
 def tokens_create(
     login: str, scopes: str, kind: str, expires: str | None, note: str | None, data_dir: Path | None
 ) -> None:
-    """Create a token for a user and print it (this is the only time it is shown)."""
+    """Create a token for a user and print it (this is the only time it is shown).
+
+    \b
+    Examples:
+      packyard tokens create carol --scopes read:packages,write:packages,delete:packages
+      packyard tokens create alice --scopes read:packages --kind oauth --expires 2027-01-01
+      export PACKYARD_TOKEN=$(packyard tokens create carol --scopes read:packages)
+    """
     from packyard.services.admin import create_token
 
     expires_at = None
@@ -265,7 +312,12 @@ def tokens_create(
 @click.argument("token")
 @data_dir_option
 def tokens_revoke(token: str, data_dir: Path | None) -> None:
-    """Revoke a token; it answers 401 Bad credentials from then on."""
+    """Revoke a token; it answers 401 Bad credentials from then on.
+
+    \b
+    Examples:
+      packyard tokens revoke ghp_...
+    """
     from packyard.services.admin import revoke_token
 
     try:
@@ -279,7 +331,15 @@ def tokens_revoke(token: str, data_dir: Path | None) -> None:
 @main.command()
 @data_dir_option
 def gc(data_dir: Path | None) -> None:
-    """Purge deletions older than the restore window, for good."""
+    """Purge deletions older than the restore window, for good.
+
+    The server also does this hourly. PACKYARD_RESTORE_WINDOW_DAYS sets the window.
+
+    \b
+    Examples:
+      packyard gc
+      packyard gc --data-dir ./packyard-data
+    """
     from packyard.core.gc import collect_garbage
     from packyard.server import blob_store, registered_formats
 
@@ -293,14 +353,20 @@ def gc(data_dir: Path | None) -> None:
             blob_store(settings),
         )
     click.echo(
-        f"purged {counts.packages} packages and {counts.versions} versions; reclaimed "
-        f"{counts.blobs} blobs and {counts.uploads} abandoned uploads"
+        f"purged {counted(counts.packages, 'package')} and {counted(counts.versions, 'version')}; "
+        f"reclaimed {counted(counts.blobs, 'blob')} and "
+        f"{counted(counts.uploads, 'abandoned upload')}"
     )
 
 
 @main.group()
 def migrate() -> None:
-    """Moves between registries, as GitHub ran them."""
+    """Moves between registries, as GitHub ran them.
+
+    \b
+    Examples:
+      packyard migrate docker
+    """
 
 
 @migrate.command("docker")
@@ -339,20 +405,31 @@ def migrate_docker(owner: str | None, data_dir: Path | None) -> None:
         click.echo(f"moved {line}")
     for name in report.conflicts:
         click.echo(f"conflict: {name} stays; its container name is taken", err=True)
-    click.echo(f"{len(report.moved)} moved, {len(report.conflicts)} conflicts")
+    click.echo(f"{len(report.moved)} moved, {counted(len(report.conflicts), 'conflict')}")
     if report.conflicts:
         raise SystemExit(3)
 
 
 @main.group()
 def db() -> None:
-    """Database maintenance."""
+    """Database maintenance.
+
+    \b
+    Examples:
+      packyard db upgrade
+    """
 
 
 @db.command("upgrade")
 @data_dir_option
 def db_upgrade(data_dir: Path | None) -> None:
-    """Apply database migrations (the server also does this on start)."""
+    """Apply database migrations (the server also does this on start).
+
+    \b
+    Examples:
+      packyard db upgrade
+      packyard db upgrade --data-dir ./packyard-data
+    """
     with _store(_settings(data_dir)):
         click.echo("database is up to date")
 

@@ -24,11 +24,12 @@ from typing import Any, NoReturn
 import click
 import yaml
 
+from packyard.cli.plural import counted
 from packyard.cli.prune_view import (
     Bars,
     err,
     out,
-    plan_trims,
+    plan_builds,
     print_plan,
     print_run,
     print_undo,
@@ -160,7 +161,8 @@ def _merged(options: dict[str, Any]) -> dict[str, Any]:
         allowed = set(RULES + SELECTION + CONNECTION)
         unknown = sorted(str(k) for k in loaded if str(k).replace("_", "-") not in allowed)
         if unknown:
-            _fail(f"{policy_file}: unknown name(s): {', '.join(unknown)}")
+            names = "name" if len(unknown) == 1 else "names"
+            _fail(f"{policy_file}: unknown {names}: {', '.join(unknown)}")
         merged.update({str(k).replace("_", "-"): v for k, v in loaded.items()})
     for name, value in options.items():
         if value in (None, (), False):
@@ -248,7 +250,15 @@ def _apply(plan: Plan, token: str | None, report: Path | None) -> NoReturn:
 @click.option("--dry-run", is_flag=True, help="Print the plan with its reasons; delete nothing.")
 @click.pass_context
 def prune(ctx: click.Context, /, dry_run: bool, **options: Any) -> None:
-    """Delete what a retention policy selects (keep rules always win); see README."""
+    """Delete what a retention policy selects (keep rules always win); see README.
+
+    \b
+    Examples:
+      packyard prune --package-type container --package '!hello' \\
+          --keep-last 2 --keep-tags 'latest,v*' --untagged --dry-run
+      packyard prune --package-type maven --keep-snapshot-builds 3
+      packyard prune --policy retention.yml --dry-run
+    """
     if ctx.invoked_subcommand is not None:
         return
     report: Path | None = options.pop("report")
@@ -265,14 +275,19 @@ def prune(ctx: click.Context, /, dry_run: bool, **options: Any) -> None:
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), required=True)
 def plan_command(output: Path, **options: Any) -> None:
     """Write the exact list of versions (and SNAPSHOT builds) a policy deletes (ids, names,
-    tags, reasons)."""
+    tags, reasons).
+
+    \b
+    Examples:
+      packyard prune plan --package-type npm --owner acme --keep-last 1 --older-than 90d \\
+          -o plan.json
+    """
     report: Path | None = options.pop("report")
     plan = _plan(options)
     output.write_text(json.dumps(plan.to_json(), indent=2) + "\n")
-    builds = f" and {plan.build_deletion_count} SNAPSHOT build(s)" if plan_trims(plan) else ""
     out.print(
-        f"{output}: {plan.deletion_count} version(s){builds} to delete in "
-        f"{len(plan.packages)} package(s); {len(plan.errors)} left untouched"
+        f"{output}: {counted(plan.deletion_count, 'version')}{plan_builds(plan)} to delete in "
+        f"{counted(len(plan.packages), 'package')}; {len(plan.errors)} left untouched"
     )
     _write_report(report, {"dry_run": True, "summary": _summary(plan), "plan": plan.to_json()})
     sys.exit(EXIT_PLAN_INCOMPLETE if plan.errors else EXIT_OK)
@@ -284,7 +299,12 @@ def plan_command(output: Path, **options: Any) -> None:
 @click.option("--report", type=click.Path(dir_okay=False, path_type=Path))
 def apply_command(plan_file: Path, token: str | None, report: Path | None) -> None:
     """Delete exactly the versions and builds a plan file lists, on the API and registry it
-    was made against (its `api_url` and `registry_url`; GITHUB_API_URL does not move it)."""
+    was made against (its `api_url` and `registry_url`; GITHUB_API_URL does not move it).
+
+    \b
+    Examples:
+      packyard prune apply plan.json --report report.json
+    """
     try:
         plan = Plan.from_json(json.loads(plan_file.read_text()))
     except (ValueError, PolicyError) as error:
@@ -298,7 +318,13 @@ def apply_command(plan_file: Path, token: str | None, report: Path | None) -> No
 @_token_option
 @click.option("--report", type=click.Path(dir_okay=False, path_type=Path))
 def undo_command(run_id: str | None, last: bool, token: str | None, report: Path | None) -> None:
-    """Restore what a run deleted, through the restore endpoints (within 30 days)."""
+    """Restore what a run deleted, through the restore endpoints (within 30 days).
+
+    \b
+    Examples:
+      packyard prune undo --last
+      packyard prune undo 20261124T133910Z-3fa9c1
+    """
     if bool(run_id) == last:
         _fail("give a RUN_ID or --last")
     journal = Journal()

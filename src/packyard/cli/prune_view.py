@@ -8,6 +8,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from packyard.cli.plural import counted
 from packyard.client.prune import PackagePlan, Plan, Run, UndoReport
 
 out = Console(highlight=False)
@@ -67,6 +68,13 @@ def plan_trims(plan: Plan) -> bool:
     return plan.policy.get("keep-snapshot-builds") is not None
 
 
+def plan_builds(plan: Plan) -> str:
+    """The words " and N SNAPSHOT builds" when the plan trims builds, else nothing."""
+    if not plan_trims(plan):
+        return ""
+    return f" and {counted(plan.build_deletion_count, 'SNAPSHOT build')}"
+
+
 def _print_builds(package: PackagePlan) -> None:
     trimmed = [v for v in package.versions if v.builds]
     if not trimmed:
@@ -108,10 +116,11 @@ def print_plan(plan: Plan) -> None:
             out.print("[red]the whole package is deleted[/red] (--on-last-version delete-package)")
         if package.error:
             out.print(f"[yellow]left untouched:[/yellow] {package.error}")
-    builds = f" and {plan.build_deletion_count} SNAPSHOT build(s)" if plan_trims(plan) else ""
+    builds = plan_builds(plan)
     out.print(
-        f"{plan.deletion_count} version(s){builds} to delete in {len(plan.packages)} "
-        f"package(s); {len(plan.errors)} package(s) left untouched"
+        f"{counted(plan.deletion_count, 'version')}{builds} to delete in "
+        f"{counted(len(plan.packages), 'package')}; "
+        f"{counted(len(plan.errors), 'package')} left untouched"
     )
 
 
@@ -120,7 +129,7 @@ def print_run(run: Run) -> None:
         f"run {run.run_id}: {run.count('deleted')} deleted, {run.count('gone')} already gone, "
         f"{run.count('skipped')} skipped, {run.count('failed')} failed"
         + (
-            f", {run.count('package-deleted')} package(s) deleted"
+            f", {counted(run.count('package-deleted'), 'package')} deleted"
             if run.count("package-deleted")
             else ""
         )

@@ -7,9 +7,11 @@ stands for the login's token for five minutes (never the token itself), and anon
 with an anonymous token, so clients that insist on the Bearer flow (docker, skopeo, oras)
 work unchanged.
 
-Each request is handled whole in a worker thread: the services are synchronous and blobs
-are files, and the event loop must not wait on either. Blob bodies are read by the kit's
-`Response.send()`, in a worker thread too.
+Pulls (GET, HEAD) are answered inline on the event loop, as the REST API's and Maven's reads
+are: a few indexed rows and a manifest of at most 4 MB, where a hop to a worker thread costs
+more than the work and, under a hundred concurrent pullers, makes the slowest wait on the
+pool. Blob bodies stream from the pool (the kit's `Response.send()`). Pushes and deletes
+are handled whole in a worker thread: they read bodies and write.
 """
 
 from __future__ import annotations
@@ -57,6 +59,11 @@ class OciApp(RegistryApp):
 
     def server_error(self) -> Response:
         return server_error()
+
+    async def _respond(self, request: Request) -> Response:
+        if request.method not in ("GET", "HEAD"):
+            return await super()._respond(request)
+        return self.handle(request)
 
     def handle(self, request: Request) -> Response:
         name, action = "", Action.PULL

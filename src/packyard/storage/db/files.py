@@ -42,6 +42,27 @@ FILES_OF = Query(
     select(*FILE_COLUMNS).where(_f.c.version_id == bindparam("version_id")).order_by(_f.c.id)
 )
 
+_v = t.versions
+# A file of one of a package's live versions, by its name (a registry's download).
+LIVE_FILE_BY_NAME = Query(
+    select(*FILE_COLUMNS)
+    .join(_v, _v.c.id == _f.c.version_id)
+    .where(
+        _f.c.package_id == bindparam("package_id"),
+        _f.c.name == bindparam("name"),
+        _v.c.deleted_at.is_(None),
+    )
+    .order_by(_f.c.id.desc())
+    .limit(1)
+)
+# Every file of one package's live versions (an index of one package: the most asked).
+LIVE_FILES_OF_PACKAGE = Query(
+    select(*FILE_COLUMNS)
+    .join(_v, _v.c.id == _f.c.version_id)
+    .where(_f.c.package_id == bindparam("package_id"), _v.c.deleted_at.is_(None))
+    .order_by(_f.c.id)
+)
+
 
 def file_record(row: Sequence[Any], at: int = 0) -> FileRecord:
     """A file from a row holding `FILE_COLUMNS` from position `at` on (a raw row of the
@@ -92,13 +113,7 @@ class SqlFiles(Rows):
 
     def find_live_file(self, package_id: int, name: str) -> FileRecord | None:
         """A file of one of the package's live versions, by its name."""
-        v = t.versions
-        row = self.conn.execute(
-            select(*FILE_COLUMNS)
-            .join(v, v.c.id == _f.c.version_id)
-            .where(_f.c.package_id == package_id, _f.c.name == name, v.c.deleted_at.is_(None))
-            .order_by(_f.c.id.desc())
-        ).first()
+        row = LIVE_FILE_BY_NAME.first(self.conn, package_id=package_id, name=name)
         return None if row is None else file_record(row)
 
     def live_files(self, package_ids: Sequence[int]) -> list[FileRecord]:
@@ -106,14 +121,16 @@ class SqlFiles(Rows):
         (what an index of several packages lists)."""
         if not package_ids:
             return []
-        v = t.versions
-        rows = self.conn.execute(
+        if len(package_ids) == 1:
+            rows = LIVE_FILES_OF_PACKAGE.rows(self.conn, package_id=package_ids[0])
+            return [file_record(row) for row in rows]
+        found = self.conn.execute(
             select(*FILE_COLUMNS)
-            .join(v, v.c.id == _f.c.version_id)
-            .where(_f.c.package_id.in_(package_ids), v.c.deleted_at.is_(None))
+            .join(_v, _v.c.id == _f.c.version_id)
+            .where(_f.c.package_id.in_(package_ids), _v.c.deleted_at.is_(None))
             .order_by(_f.c.id)
         ).all()
-        return [file_record(row) for row in rows]
+        return [file_record(row) for row in found]
 
     def forget_files(self, file_ids: list[int]) -> None:
         """Drop file rows for good (a purged build's); GC then reclaims bytes none names."""
