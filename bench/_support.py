@@ -92,6 +92,33 @@ def wait(url: str, attempts: int = 300) -> None:
     raise RuntimeError(f"{url} did not come up")
 
 
+DEFAULT_PG_ADMIN_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
+
+
+@contextmanager
+def postgres_database(prefix: str, admin_url: str) -> Iterator[str | None]:
+    """A new, empty PostgreSQL database for one run, dropped afterwards; None (and a line on
+    stderr) when no server answers at `admin_url`."""
+    from sqlalchemy import create_engine, text
+
+    name = f"{prefix}_{os.urandom(5).hex()}"
+    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as conn:
+            conn.execute(text(f'CREATE DATABASE "{name}"'))
+    except Exception as error:  # any failure to connect means "no server here"
+        print(f"PostgreSQL is not reachable at {admin_url} ({error!r})", file=sys.stderr)
+        admin.dispose()
+        yield None
+        return
+    try:
+        yield admin_url.rsplit("/", 1)[0] + f"/{name}"
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
 def seeded_data_dir(data: Path, seed: dict[str, Any], database_url: str | None = None) -> None:
     """A migrated store (SQLite in `data` unless `database_url` names one, which must be
     empty), loaded with `seed`."""
