@@ -21,6 +21,7 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    text,
 )
 
 metadata = MetaData(
@@ -147,6 +148,17 @@ versions = Table(
     Column("deleted_at", TS),
     UniqueConstraint("package_id", "live_name", name="uq_package_versions_live_name"),
     Index("ix_package_versions_package_order", "package_id", "deleted_at", "created_at", "id"),
+    # A package's live versions newest first (the REST listing's first page). PostgreSQL
+    # cannot read the index above in created_at order under `deleted_at IS NULL` (IS NULL
+    # is no equality to its planner): it sorted every live version, 53 ms at 100,000.
+    Index(
+        "ix_package_versions_live_order",
+        "package_id",
+        "created_at",
+        "id",
+        sqlite_where=text("deleted_at IS NULL"),
+        postgresql_where=text("deleted_at IS NULL"),
+    ),
     # The seed matches a file's versions by name, deleted ones too: live_name's constraint
     # cannot serve it, and a name may have several rows (deleted, then published again).
     Index("ix_package_versions_package_name", "package_id", "name"),
