@@ -1,0 +1,115 @@
+"""The pages in a real browser: Playwright driving Debian's chromium against a live
+`packyard serve` seeded with examples/world.yaml.
+
+Playwright's own browser download cannot work here (and is never run): it is pointed at
+/usr/bin/chromium, with the flags that keep chromium off the network it would otherwise
+call home on.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from tests.conftest import ALICE
+from tests.protocols.conftest import LiveServer, live_database, live_server
+from tests.requirements import CHROMIUM, PLAYWRIGHT
+
+__all__ = ["live_database", "live_server"]  # the live server's fixtures, used here
+
+CHROMIUM_FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+PUBLIC = "/users/alice/packages/container/package/tools%2Fcli"
+PRIVATE = "/orgs/acme/packages/npm/package/web-ui"
+TIMEOUT_MS = 10_000
+
+
+@pytest.fixture(scope="module")
+def chromium() -> Iterator[Any]:
+    executable = CHROMIUM.command("chromium")
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        PLAYWRIGHT.missing("the playwright package is not installed")
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=executable, args=CHROMIUM_FLAGS, headless=True
+        )
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(chromium: Any) -> Iterator[Any]:
+    context = chromium.new_context()
+    context.set_default_timeout(TIMEOUT_MS)
+    opened = context.new_page()
+    problems: list[str] = []
+    # A CSP violation or a failed load shows in the console: a page must raise none.
+    opened.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
+    opened.problems = problems
+    yield opened
+    context.close()
+
+
+def test_a_signed_out_person_sees_public_packages_only(page: Any, live_server: LiveServer) -> None:
+    from playwright.sync_api import expect
+
+    response = page.goto(live_server.url + PUBLIC)
+    assert response.status == 200
+    expect(page.get_by_role("heading", level=1)).to_have_text("tools/cli")
+    port = live_server.url.rsplit(":", 1)[1]
+    expect(page.locator("pre code").first).to_have_text(
+        f"docker pull 127.0.0.1:{port}/alice/tools/cli:latest"
+    )
+    expect(page.get_by_role("link", name="Sign in", exact=True)).to_be_visible()
+    assert page.problems == []
+    hidden = page.goto(live_server.url + PRIVATE)
+    assert hidden.status == 404
+    expect(page.get_by_role("heading", level=1)).to_have_text("404: page not found")
+
+
+def test_sign_in_open_a_package_and_see_its_versions(page: Any, live_server: LiveServer) -> None:
+    from playwright.sync_api import expect
+
+    page.goto(live_server.url + "/login")
+    page.get_by_label("Personal access token").fill(ALICE)
+    page.get_by_role("button", name="Sign in").click()
+    expect(page.locator(".who")).to_have_text("Signed in as alice")
+    page.get_by_role("link", name="Your packages", exact=True).click()
+    page.get_by_role("link", name="tools/cli").click()
+    expect(page).to_have_url(re.compile(re.escape(PUBLIC) + "$"))
+    # The index, its two platforms and attestation, 0.9.0 and the untagged build.
+    page.get_by_role("link", name="View all 6 versions").click()
+    expect(page.get_by_role("heading", level=2)).to_have_text("6 active versions")
+    rows = page.locator("table.list tbody tr")
+    expect(rows).to_have_count(6)
+    expect(rows.filter(has_text="latest")).to_have_count(1)
+    expect(rows.filter(has_text="untagged")).to_have_count(4)
+    page.get_by_role("button", name="Sign out").click()
+    expect(page.get_by_role("link", name="Sign in", exact=True)).to_be_visible()
+    assert page.problems == []
+
+
+def test_phone_width_and_dark_scheme(chromium: Any, live_server: LiveServer) -> None:
+    context = chromium.new_context(viewport={"width": 360, "height": 740}, color_scheme="dark")
+    try:
+        phone = context.new_page()
+        phone.goto(live_server.url + PUBLIC + "/versions")
+        overflow = phone.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+        assert overflow <= 0
+        background = phone.evaluate("getComputedStyle(document.body).backgroundColor")
+        assert background == "rgb(13, 17, 23)"
+    finally:
+        context.close()
