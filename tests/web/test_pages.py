@@ -40,6 +40,15 @@ def test_refused_posts_carry_them_too(browser: Browser, world: Any) -> None:
     response = browser.post("/logout", {})
     assert response.status_code == 403
     assert response.headers["x-content-type-options"] == "nosniff"
+    too_large = browser.post("/login", {"token": "x" * 20_000})
+    assert too_large.status_code == 413
+    assert too_large.headers["x-frame-options"] == "DENY"
+
+
+def test_head_answers_as_get_without_a_body(browser: Browser, world: Any) -> None:
+    response = browser.client.head(PUBLIC)
+    assert response.status_code == 200 and response.content == b""
+    assert int(response.headers["content-length"]) == len(browser.get(PUBLIC).content)
 
 
 def test_a_public_package_page(browser: Browser, world: Any) -> None:

@@ -23,8 +23,8 @@ from packyard.core.formats import Formats
 from packyard.core.ports import Store
 from packyard.domain.errors import DomainError, NotFound
 from packyard.http.asgi import AsgiScope, Receive, Send
-from packyard.http.exchange import exchange
-from packyard.http.request import Request
+from packyard.http.exchange import exchange, plain_refusal
+from packyard.http.request import BodyRefused, Request
 from packyard.http.response import Response
 from packyard.http.router import Router
 from packyard.http.threads import in_thread
@@ -73,7 +73,7 @@ class WebApp:
     async def __call__(self, scope: AsgiScope, receive: Receive, send: Send) -> None:
         request = Request.from_scope(scope, receive, "")
         request.body_limit = FORM_LIMIT
-        await exchange(request, send, self._respond, self._failure)
+        await exchange(request, send, self._respond, self._failure, _refused)
 
     async def _respond(self, request: Request) -> Response:
         if request.raw_path == "/_static/packyard.css" and request.method in ("GET", "HEAD"):
@@ -107,7 +107,9 @@ class WebApp:
         ctx = Context(self.store, actor, now, self.settings.restore_window, self.formats, "")
         page = self.renderer.page(actor, self.keys, session.value, request)
         try:
-            matched = self.router.match(request.method, request.raw_path)
+            # HEAD is GET without the body (`Response.send` leaves it out).
+            method = "GET" if request.method == "HEAD" else request.method
+            matched = self.router.match(method, request.raw_path)
             if matched is None:
                 raise NotFound("Not Found")
             route, params = matched
@@ -135,6 +137,11 @@ class WebApp:
                 headers={"Content-Type": "text/html; charset=utf-8"},
             )
         )
+
+
+def _refused(refused: BodyRefused) -> Response:
+    """A body too large or too slow for a form: plain text, with the headers all answers carry."""
+    return _with_security(plain_refusal(refused))
 
 
 def _with_security(response: Response) -> Response:
