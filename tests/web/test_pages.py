@@ -62,16 +62,32 @@ def test_a_public_package_page(browser: Browser, world: Any) -> None:
     assert f'href="{PUBLIC}/versions"' in text
 
 
-def test_the_page_is_the_rest_apis_html_url(browser: Browser, api: Api, world: Any) -> None:
-    for path, token in [
-        ("/users/alice/packages/container/tools%2Fcli", None),
-        ("/orgs/acme/packages/npm/web-ui", None),
-    ]:
-        found = api.get(path, token or ALICE, check=False)
-        if found.status_code != 200:
-            continue
-        html_url = found.json()["html_url"]
-        assert browser.get(html_url.removeprefix("http://testserver")).status_code == 200
+def test_the_rest_apis_html_urls_open_these_pages(browser: Browser, api: Api, carol: str) -> None:
+    browser.sign_in(carol)
+    for path in ("/users/alice/packages/container/tools%2Fcli", "/orgs/acme/packages/npm/web-ui"):
+        package = api.get(path, carol).json()
+        versions = api.get(f"{path}/versions", carol).json()
+        page = browser.get(package["html_url"].removeprefix("http://testserver"))
+        assert page.status_code == 200 and package["name"] in page.text
+        for listed in (versions[0]["package_html_url"], versions[-1]["html_url"]):
+            found = browser.get(listed.removeprefix("http://testserver"))
+            assert found.status_code == 200, listed
+        assert versions[-1]["name"] in found.text
+
+
+def test_a_version_page_and_what_it_hides(browser: Browser, world: Any, api: Api) -> None:
+    listed = api.get("/users/alice/packages/container/tools%2Fcli/versions", ALICE).json()
+    untagged = next(v for v in listed if not v["metadata"]["container"]["tags"])
+    path = untagged["html_url"].removeprefix("http://testserver")
+    page = browser.get(path)
+    assert page.status_code == 200 and "untagged" in page.text and untagged["name"] in page.text
+    assert api.delete(untagged["url"].split("/api/v3")[1], ALICE).status_code == 204
+    gone = browser.get(path)
+    assert gone.status_code == 404
+    assert gone.content == browser.get(path.rsplit("/", 1)[0] + "/999999").content
+    assert browser.get(path.rsplit("/", 1)[0] + "/not-an-id").status_code == 404
+    private = "/orgs/acme/packages/npm/web-ui/1"
+    assert browser.get(private).content == browser.get("/orgs/acme/packages/npm/nope/1").content
 
 
 @pytest.mark.parametrize("suffix", ["", "/versions"])

@@ -7,6 +7,7 @@ Errors travel as domain exceptions to `web.errors`; nothing here decides a statu
     /logout               POST                 sign out
     /users/OWNER/packages/TYPE/package/NAME    a package (and /orgs/ORG/…)
         …/versions        ?state=deleted&page= its versions
+    /users/OWNER/packages/TYPE/NAME/VERSION_ID a version (the REST API's version `html_url`)
     /orgs/ORG/packages    ?ecosystem=&q=&page= an organization's packages
     /USER                 ?tab=packages&…      a user's packages
 """
@@ -21,6 +22,7 @@ from packyard.auth.tokens import SigningKeys
 from packyard.config import Settings
 from packyard.core.context import Context
 from packyard.domain.errors import NotFound
+from packyard.domain.formats import traits
 from packyard.domain.pagination import PageRequest, last_page, page_request
 from packyard.domain.types import PackageType
 from packyard.http.request import Request
@@ -37,6 +39,7 @@ from packyard.web.session import cookie_header
 RECENT_VERSIONS = 5
 PER_PAGE = 30
 _MAX_PAGE_DIGITS = 6  # page 999,999 of 30: past any package's versions
+_MAX_ID_DIGITS = 9  # ids are 32-bit: a longer number is no row's, and not worth parsing
 
 
 @dataclass(frozen=True, slots=True)
@@ -121,7 +124,7 @@ def package(call: Call) -> Response:
         package=view.package,
         repository=view.repository,
         snippets=snippets,
-        tagged=view.package.package_type in (PackageType.CONTAINER, PackageType.DOCKER),
+        tagged=traits(view.package.package_type).tagged,
     )
 
 
@@ -137,7 +140,21 @@ def versions(call: Call) -> Response:
         state=state,
         page=page.page,
         last=last_page(result.total, page.per_page),
-        tagged=result.package.package_type in (PackageType.CONTAINER, PackageType.DOCKER),
+        tagged=traits(result.package.package_type).tagged,
+    )
+
+
+def version(call: Call) -> Response:
+    raw = call.params["version_id"]
+    version_id = (
+        int(raw) if raw.isascii() and raw.isdigit() and len(raw) <= _MAX_ID_DIGITS else None
+    )
+    result = packages.get_version(call.ctx, _address(call), version_id)
+    return call.page.render(
+        "version.html",
+        package=result.package,
+        version=result.versions[0],
+        tagged=traits(result.package.package_type).tagged,
     )
 
 
@@ -180,6 +197,11 @@ ROUTES: list[WebRoute] = [
     Route("POST", ("logout",), logout, None),
     Route("GET", _PACKAGE, package, None),
     Route("GET", (*_PACKAGE, "versions"), versions, None),
+    # GitHub's version URL has no `package` segment: after the package page's pattern, so
+    # `/…/TYPE/package/NAME` stays the package.
+    Route(
+        "GET", ("{scope}", "{owner}", "packages", "{type}", "{name}", "{version_id}"), version, None
+    ),
     Route("GET", ("orgs", "{owner}", "packages"), org_packages, None),
     # Last: one segment is a user's page, whatever the login (GitHub reserves the names of
     # its own pages, `login` among them, so no account holds one).

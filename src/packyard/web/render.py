@@ -15,7 +15,7 @@ import jinja2
 
 from packyard.auth.sessions import csrf_token
 from packyard.auth.tokens import SigningKeys
-from packyard.domain.types import Account, Actor, Package
+from packyard.domain.types import Account, Actor, Package, Version
 from packyard.http.request import Request
 from packyard.http.response import Response
 
@@ -31,6 +31,14 @@ def package_path(package: Package) -> str:
     return (
         f"{owner_path(package.owner)}/packages/{package.package_type.value}/package/"
         f"{quote(package.name, safe='@')}"
+    )
+
+
+def version_path(package: Package, version: Version) -> str:
+    """A version's page: the REST API's version `html_url` below the host."""
+    return (
+        f"{owner_path(package.owner)}/packages/{package.package_type.value}/"
+        f"{quote(package.name, safe='@')}/{version.id}"
     )
 
 
@@ -68,6 +76,7 @@ def environment() -> jinja2.Environment:
     env.filters["number"] = _number
     env.globals.update(
         package_path=package_path,
+        version_path=version_path,
         owner_packages_path=owner_packages_path,
         with_query=_query,
     )
