@@ -45,7 +45,13 @@ def test_next_stays_on_this_site(browser: Browser, world: Any) -> None:
     csrf = browser.csrf()
     inside = browser.post("/login", {"token": ALICE, "csrf": csrf, "next": "/orgs/acme/packages"})
     assert inside.headers["location"] == "/orgs/acme/packages"
-    for elsewhere in ("//evil.example/x", "https://evil.example/", "/\\evil.example"):
+    for elsewhere in (
+        "//evil.example/x",
+        "https://evil.example/",
+        "/\\evil.example",
+        "/\t/evil.example",
+        "/\r\nSet-Cookie: x=y",
+    ):
         csrf = browser.csrf()
         away = browser.post("/login", {"token": ALICE, "csrf": csrf, "next": elsewhere})
         assert away.headers["location"] == "/"

@@ -78,8 +78,11 @@ def _address(call: Call) -> PackageAddress:
 
 
 def _local(target: str) -> str:
-    """Where to go after signing in: a path on this site, never another host."""
-    if target.startswith("/") and not target.startswith("//") and "\\" not in target:
+    """Where to go after signing in: a path on this site, never another host. Browsers drop
+    tabs and newlines from a URL (`/<TAB>/evil` is `//evil`) and read `\\` as `/`; a control
+    character would also break the Location header: printable ASCII without spaces only."""
+    printable = target.isascii() and target.isprintable() and " " not in target
+    if printable and target.startswith("/") and not target.startswith("//") and "\\" not in target:
         return target
     return ""
 
