@@ -105,6 +105,7 @@ MONO = Requirement(
 )
 NUGET_EXE = Requirement("nuget-exe (npm)", _NPM_CI)
 CHROMIUM = Requirement("chromium", _APT.format("chromium"))
+AXE_CORE = Requirement("axe-core (npm)", _NPM_CI)
 PLAYWRIGHT = Requirement(
     "playwright",
     "pip install playwright (scripts/test installs the test extras; never run "

@@ -10,13 +10,14 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
 
 from tests.conftest import ALICE
 from tests.protocols.conftest import LiveServer, live_database, live_server
-from tests.requirements import CHROMIUM, PLAYWRIGHT
+from tests.requirements import AXE_CORE, CHROMIUM, PLAYWRIGHT
 
 __all__ = ["live_database", "live_server"]  # the live server's fixtures, used here
 
@@ -33,6 +34,9 @@ CHROMIUM_FLAGS = [
 PUBLIC = "/users/alice/packages/container/package/tools%2Fcli"
 PRIVATE = "/orgs/acme/packages/npm/package/web-ui"
 TIMEOUT_MS = 10_000
+AXE = Path(__file__).parents[1] / "js" / "node_modules" / "axe-core" / "axe.min.js"
+# The pages axe checks, signed in (the header's sign-out form) and out.
+MAIN_PAGES = ["/", "/login", PUBLIC, f"{PUBLIC}/versions", "/alice?tab=packages", PRIVATE]
 
 
 @pytest.fixture(scope="module")
@@ -111,5 +115,40 @@ def test_phone_width_and_dark_scheme(chromium: Any, live_server: LiveServer) -> 
         assert overflow <= 0
         background = phone.evaluate("getComputedStyle(document.body).backgroundColor")
         assert background == "rgb(13, 17, 23)"
+    finally:
+        context.close()
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+def test_no_serious_accessibility_violations(
+    chromium: Any, live_server: LiveServer, scheme: str
+) -> None:
+    """axe-core, run in each main page, finds nothing serious or critical (contrast in both
+    schemes among it). Our policy forbids every script, axe's too: this context bypasses it."""
+    if not AXE.exists():
+        AXE_CORE.missing(f"{AXE} is not there")
+    context = chromium.new_context(bypass_csp=True, color_scheme=scheme)
+    context.set_default_timeout(TIMEOUT_MS)
+    try:
+        page = context.new_page()
+        found: dict[str, list[str]] = {}
+        for signed_in in (False, True):
+            if signed_in:
+                page.goto(live_server.url + "/login")
+                page.get_by_label("Personal access token").fill(ALICE)
+                page.get_by_role("button", name="Sign in").click()
+                page.wait_for_url(live_server.url + "/")
+            for path in MAIN_PAGES:
+                page.goto(live_server.url + path)
+                page.add_script_tag(path=str(AXE))
+                violations = page.evaluate("async () => (await axe.run(document)).violations")
+                serious = [
+                    f"{v['id']} ({v['impact']}): {v['help']}"
+                    for v in violations
+                    if v["impact"] in ("serious", "critical")
+                ]
+                if serious:
+                    found[f"{path} signed {'in' if signed_in else 'out'}"] = serious
+        assert found == {}
     finally:
         context.close()
