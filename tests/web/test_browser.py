@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 
 from tests.conftest import ALICE
@@ -36,7 +37,15 @@ PRIVATE = "/orgs/acme/packages/npm/package/web-ui"
 TIMEOUT_MS = 10_000
 AXE = Path(__file__).parents[1] / "js" / "node_modules" / "axe-core" / "axe.min.js"
 # The pages axe checks, signed in (the header's sign-out form) and out.
-MAIN_PAGES = ["/", "/login", PUBLIC, f"{PUBLIC}/versions", "/alice?tab=packages", PRIVATE]
+MAIN_PAGES = [
+    "/",
+    "/login",
+    PUBLIC,
+    f"{PUBLIC}/versions",
+    f"{PUBLIC}/versions/3/delete",  # the confirmation (signed in; the sign-in form otherwise)
+    "/alice?tab=packages",
+    PRIVATE,
+]
 
 
 @pytest.fixture(scope="module")
@@ -106,6 +115,37 @@ def test_sign_in_open_a_package_and_see_its_versions(page: Any, live_server: Liv
     assert page.problems == []
 
 
+def _sign_in(page: Any, live_server: LiveServer) -> None:
+    page.goto(live_server.url + "/login")
+    page.get_by_label("Personal access token").fill(ALICE)
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_url(live_server.url + "/")
+
+
+def test_delete_a_version_restore_it_and_meet_githubs_rules(
+    page: Any, live_server: LiveServer
+) -> None:
+    from playwright.sync_api import expect
+
+    rest = f"{live_server.api}/users/alice/packages/container/tools%2Fcli/versions"
+    listed = httpx.get(rest, headers={"Authorization": f"Bearer {ALICE}"}).json()
+    build = next(v for v in listed if v["id"] == 3)["name"]  # the world's untagged build
+    _sign_in(page, live_server)
+    page.goto(live_server.url + PUBLIC + "/versions")
+    page.get_by_role("link", name=f"Delete {build}").click()
+    page.get_by_label("Type tools/cli to confirm").fill("tools/cli")
+    page.get_by_role("button", name="I understand the consequences, delete this version").click()
+    expect(page.get_by_role("heading", level=2)).to_have_text("1 deleted version")
+    page.get_by_role("button", name=f"Restore {build}").click()
+    expect(page.get_by_role("heading", level=2)).to_have_text("6 active versions")
+    # The tagged index has 6,000 downloads: GitHub's rule, in GitHub's words.
+    page.goto(live_server.url + PUBLIC + "/versions/1/delete")
+    page.get_by_label("Type tools/cli to confirm").fill("tools/cli")
+    page.get_by_role("button", name="I understand the consequences, delete this version").click()
+    expect(page.get_by_role("alert")).to_contain_text("more than 5000 downloads cannot be deleted")
+    assert [p for p in page.problems if "status of 400" not in p] == []
+
+
 def test_phone_width_and_dark_scheme(chromium: Any, live_server: LiveServer) -> None:
     context = chromium.new_context(viewport={"width": 360, "height": 740}, color_scheme="dark")
     try:
@@ -134,10 +174,7 @@ def test_no_serious_accessibility_violations(
         found: dict[str, list[str]] = {}
         for signed_in in (False, True):
             if signed_in:
-                page.goto(live_server.url + "/login")
-                page.get_by_label("Personal access token").fill(ALICE)
-                page.get_by_role("button", name="Sign in").click()
-                page.wait_for_url(live_server.url + "/")
+                _sign_in(page, live_server)
             for path in MAIN_PAGES:
                 page.goto(live_server.url + path)
                 page.add_script_tag(path=str(AXE))

@@ -19,18 +19,21 @@ from packyard.auth.sessions import Session, csrf_valid, new_nonce, read_session
 from packyard.auth.tokens import SigningKeys
 from packyard.config import Settings
 from packyard.core.context import Context
+from packyard.core.files import downloads_pending, settle_downloads
 from packyard.core.formats import Formats
 from packyard.core.ports import Store
-from packyard.domain.errors import DomainError, NotFound
+from packyard.domain.errors import DomainError, NotFound, Unauthenticated
 from packyard.http.asgi import AsgiScope, Receive, Send
 from packyard.http.exchange import exchange, plain_refusal
 from packyard.http.request import BodyRefused, Request
 from packyard.http.response import Response
 from packyard.http.router import Router
 from packyard.http.threads import in_thread
+from packyard.services.access import REQUIRES_AUTHENTICATION
 from packyard.services.auth import session_actor
+from packyard.web.call import Call, WebRoute
 from packyard.web.errors import CsrfRefused, error_page
-from packyard.web.pages import ROUTES, Call, WebRoute
+from packyard.web.pages import ROUTES
 from packyard.web.render import Renderer
 from packyard.web.session import cookie_header, read_cookie
 
@@ -117,6 +120,12 @@ class WebApp:
                 self.keys, session.value, form.get("csrf")
             ):
                 raise CsrfRefused()
+            if route.needs.signed_in and actor.anonymous:
+                raise Unauthenticated(REQUIRES_AUTHENTICATION)
+            if route.method == "POST" and downloads_pending(self.store):
+                # Downloads are written behind the pulls: a delete's 5,000-download rule
+                # counts every download answered before it, as the REST API's does.
+                settle_downloads(self.store)
             response = route.handler(
                 Call(ctx, request, params, form, page, self.keys, self.settings, self.secure)
             )
