@@ -166,6 +166,13 @@ def test_package_lists_filter_search_and_page(
     found = browser.get("/alice?tab=packages&q=LIB-3")
     assert "2 packages" in found.text and "lib-30" in found.text and "lib-31" in found.text
     assert 'href="/alice?tab=packages&amp;page=2"' in everything.text
+    by_name = browser.get("/alice?tab=packages&sort=name&q=lib").text
+    assert by_name.index("lib-00") < by_name.index("lib-01") < by_name.index("lib-29")
+    assert 'href="/alice?tab=packages&amp;page=2&amp;q=lib&amp;sort=name"' in by_name
+    assert "0 packages" in browser.get("/alice?tab=packages&visibility=private").text
+    assert "33 packages" in browser.get("/alice?tab=packages&visibility=public").text
+    assert browser.get("/alice?tab=packages&sort=stars").status_code == 422
+    assert browser.get("/alice?tab=packages&visibility=secret").status_code == 422
 
 
 def test_an_org_lists_only_what_the_actor_may_read(browser: Browser, carol: str) -> None:

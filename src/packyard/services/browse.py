@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 from packyard.core.access import readable_packages
 from packyard.core.context import Context
+from packyard.domain.errors import Unprocessable
 from packyard.domain.pagination import PageRequest
 from packyard.domain.permissions import Operation
 from packyard.domain.types import PackageType, Version
@@ -22,10 +23,11 @@ from packyard.services.access import (
     resolve_owner,
     view,
 )
-from packyard.services.packages import PackageAddress, PackagePage, live_package
+from packyard.services.packages import PackageAddress, PackagePage, live_package, parse_visibility
 
 # A search longer than any package name finds nothing: it is not worth comparing.
 MAX_QUERY_LENGTH = 256
+SORTS = ("updated", "name")
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,20 +49,36 @@ def package_summary(ctx: Context, address: PackageAddress, recent: int) -> Packa
         return PackageSummary(view(tx, package), versions, total, downloads)
 
 
+@dataclass(frozen=True, slots=True)
+class PackageSearch:
+    """A listing's filters as a URL gives them, unparsed: `ecosystem` (a type, or all),
+    `visibility`, a `query` the names must hold (case-insensitively) and a `sort`."""
+
+    ecosystem: str | None
+    visibility: str | None
+    query: str | None
+    sort: str | None
+
+
+def parse_sort(value: str | None) -> str:
+    if value in (None, ""):
+        return "updated"
+    if value not in SORTS:
+        raise Unprocessable(f"Invalid value for `sort`: {value!r}. Must be one of: updated, name.")
+    return value
+
+
 def search_packages(
-    ctx: Context,
-    scope: OwnerScope,
-    login: str | None,
-    ecosystem: str | None,
-    query: str | None,
-    page: PageRequest,
+    ctx: Context, scope: OwnerScope, login: str | None, search: PackageSearch, page: PageRequest
 ) -> PackagePage:
-    """The owner's live packages the caller may read, of one type (`ecosystem`) or all,
-    whose names hold `query` (case-insensitively), most recently updated first."""
-    needle = (query or "").strip().lower()[:MAX_QUERY_LENGTH]
+    """The owner's live packages the caller may read that match `search`, most recently
+    updated first (`sort=name`: by name)."""
+    needle = (search.query or "").strip().lower()[:MAX_QUERY_LENGTH]
     with ctx.store.read() as tx:
         owner = resolve_owner(tx, ctx.actor, scope, login)
-        types = [parse_package_type(ecosystem)] if ecosystem else list(PackageType)
+        types = [parse_package_type(search.ecosystem)] if search.ecosystem else list(PackageType)
+        wanted = parse_visibility(search.visibility)
+        sort = parse_sort(search.sort)
         enforce_listing(ctx.actor, Operation.READ)
         # An owner's packages are few (GitHub's own listings stop at 10,000): filtered here,
         # as the REST listing filters them for a caller who does not administer the owner.
@@ -68,9 +86,12 @@ def search_packages(
             p
             for package_type in types
             for p in tx.packages.list_packages(owner.id, package_type)
-            if needle in p.name.lower()
+            if needle in p.name.lower() and (wanted is None or p.visibility is wanted)
         ]
         visible = readable_packages(tx, ctx.actor, candidates)
-        visible.sort(key=lambda p: (p.updated_at, p.id), reverse=True)
+        if sort == "name":
+            visible.sort(key=lambda p: (p.name.lower(), p.id))
+        else:
+            visible.sort(key=lambda p: (p.updated_at, p.id), reverse=True)
         shown = visible[page.offset : page.offset + page.per_page]
         return PackagePage(owner, [view(tx, p) for p in shown], len(visible))

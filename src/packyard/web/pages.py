@@ -105,18 +105,22 @@ def version(call: Call) -> Response:
 
 
 def _listing(call: Call, scope: OwnerScope, login: str) -> Response:
-    ecosystem = call.request.query.get("ecosystem") or None
-    query = call.request.query.get("q", "")
+    query = call.request.query
+    search = browse.PackageSearch(
+        query.get("ecosystem") or None,
+        query.get("visibility") or None,
+        query.get("q", ""),
+        query.get("sort") or None,
+    )
     page = page_of(call)
-    result = browse.search_packages(call.ctx, scope, login, ecosystem, query, page)
+    result = browse.search_packages(call.ctx, scope, login, search, page)
     return call.page.render(
         "packages.html",
         owner=result.owner,
         views=result.packages,
         total=result.total,
-        ecosystem=ecosystem or "",
+        search=search,
         ecosystems=[t.value for t in PackageType],
-        q=query,
         page=page.page,
         last=last_page(result.total, page.per_page),
         base=owner_packages_path(result.owner),
