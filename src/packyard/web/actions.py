@@ -1,5 +1,5 @@
 """What a person does on the versions page: delete a version (after typing the package's
-name, as GitHub asks) and restore a deleted one.
+name on its confirmation page, as GitHub asks) and restore a deleted one.
 
 Each goes through the REST API's own service (`services.packages.delete_version`,
 `restore_version`): the same permissions, the same rules and GitHub's messages (the last
@@ -9,22 +9,11 @@ tagged version, the 5,000-download rule, index protection), shown on the error p
 from __future__ import annotations
 
 from packyard.domain.errors import Unprocessable
-from packyard.domain.formats import traits
 from packyard.http.response import Response
 from packyard.services import packages
 from packyard.web.call import Call, address, version_id
 
 NOT_CONFIRMED = "Type the package's name to confirm: nothing was deleted."
-
-
-def confirm_delete(call: Call) -> Response:
-    result = packages.get_version(call.ctx, address(call), version_id(call))
-    return call.page.render(
-        "delete_version.html",
-        package=result.package,
-        version=result.versions[0],
-        tagged=traits(result.package.package_type).tagged,
-    )
 
 
 def delete_version(call: Call) -> Response:

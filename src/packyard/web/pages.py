@@ -17,7 +17,6 @@ Errors travel as domain exceptions to `web.errors`; nothing here decides a statu
 from __future__ import annotations
 
 from packyard.auth.sessions import new_nonce
-from packyard.domain.formats import traits
 from packyard.domain.pagination import last_page
 from packyard.domain.types import PackageType
 from packyard.http.response import Response
@@ -26,7 +25,17 @@ from packyard.services import browse, packages
 from packyard.services.access import OwnerScope
 from packyard.services.auth import sign_in
 from packyard.web import actions
-from packyard.web.call import ANYONE, SIGNED_IN, Call, WebRoute, address, local, page_of, version_id
+from packyard.web.call import (
+    ANYONE,
+    SIGNED_IN,
+    Call,
+    Handler,
+    WebRoute,
+    address,
+    local,
+    page_of,
+    version_id,
+)
 from packyard.web.install import install_snippets
 from packyard.web.render import owner_packages_path
 from packyard.web.session import cookie_header
@@ -74,7 +83,6 @@ def package(call: Call) -> Response:
         package=view.package,
         repository=view.repository,
         snippets=snippets,
-        tagged=traits(view.package.package_type).tagged,
     )
 
 
@@ -90,18 +98,21 @@ def versions(call: Call) -> Response:
         state=state,
         page=page.page,
         last=last_page(result.total, page.per_page),
-        tagged=traits(result.package.package_type).tagged,
     )
 
 
-def version(call: Call) -> Response:
-    result = packages.get_version(call.ctx, address(call), version_id(call))
-    return call.page.render(
-        "version.html",
-        package=result.package,
-        version=result.versions[0],
-        tagged=traits(result.package.package_type).tagged,
-    )
+def _version_page(template: str) -> Handler:
+    """A live version's page: its own (`version.html`), or the confirmation of its delete."""
+
+    def handler(call: Call) -> Response:
+        result = packages.get_version(call.ctx, address(call), version_id(call))
+        return call.page.render(template, package=result.package, version=result.versions[0])
+
+    return handler
+
+
+version = _version_page("version.html")
+confirm_delete = _version_page("delete_version.html")
 
 
 def _listing(call: Call, scope: OwnerScope, login: str) -> Response:
@@ -147,9 +158,7 @@ ROUTES: list[WebRoute] = [
     Route("POST", ("logout",), logout, ANYONE),
     Route("GET", _PACKAGE, package, ANYONE),
     Route("GET", (*_PACKAGE, "versions"), versions, ANYONE),
-    Route(
-        "GET", (*_PACKAGE, "versions", "{version_id}", "delete"), actions.confirm_delete, SIGNED_IN
-    ),
+    Route("GET", (*_PACKAGE, "versions", "{version_id}", "delete"), confirm_delete, SIGNED_IN),
     Route(
         "POST", (*_PACKAGE, "versions", "{version_id}", "delete"), actions.delete_version, SIGNED_IN
     ),

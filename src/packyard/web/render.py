@@ -15,6 +15,7 @@ import jinja2
 
 from packyard.auth.sessions import csrf_token
 from packyard.auth.tokens import SigningKeys
+from packyard.domain.formats import traits
 from packyard.domain.types import Account, Actor, Package, Version
 from packyard.http.request import Request
 from packyard.http.response import Response
@@ -48,6 +49,11 @@ def owner_packages_path(owner: Account) -> str:
     return f"/{quote(owner.login, safe='')}?tab=packages"
 
 
+def tagged(package: Package) -> bool:
+    """Whether the package's versions carry tags (containers): the pages show them."""
+    return traits(package.package_type).tagged
+
+
 def _date(value: datetime | None) -> str:
     return value.strftime("%b %-d, %Y") if value else "never"
 
@@ -77,6 +83,7 @@ def environment() -> jinja2.Environment:
     env.globals.update(
         package_path=package_path,
         version_path=version_path,
+        tagged=tagged,
         owner_packages_path=owner_packages_path,
         with_query=_query,
     )
