@@ -104,6 +104,13 @@ MONO = Requirement(
     "nuget.exe (scripts/test does, when run as root)",
 )
 NUGET_EXE = Requirement("nuget-exe (npm)", _NPM_CI)
+CHROMIUM = Requirement("chromium", _APT.format("chromium"))
+AXE_CORE = Requirement("axe-core (npm)", _NPM_CI)
+PLAYWRIGHT = Requirement(
+    "playwright",
+    "pip install playwright (scripts/test installs the test extras; never run "
+    "`playwright install`: the suite drives Debian's chromium)",
+)
 GIT_AND_CURL = Requirement("git, curl", "apt-get install git curl")
 GIT_CHECKOUT = Requirement("git checkout", "run the suite in a git clone of Packyard")
 

@@ -1,5 +1,6 @@
 """The composition root: settings → the store, the blob store and the registered formats;
-then GitHub's REST API, each registry and the ping route mounted on one ASGI app.
+then GitHub's REST API, each registry, the web pages and the ping route mounted on one ASGI
+app.
 
 Nothing below this module builds a store or knows which formats exist: each is handed what
 it needs from here.
@@ -54,6 +55,7 @@ from packyard.storage.db.maven import SqlMavenRows
 from packyard.storage.db.npm import SqlNpmRows
 from packyard.storage.db.oci import SqlOciRows
 from packyard.storage.db.store import SqlStore
+from packyard.web.app import WebApp
 
 Clock = Callable[[], datetime]
 log = logging.getLogger("packyard")
@@ -144,6 +146,7 @@ def create_app(
     rest = RestApi(settings, store, formats, clock)
     keys = signing_keys(settings.secret_keys, settings.data_dir)
     wiring = Wiring(store, blobs, settings.base_url, clock, settings.restore_window, formats, keys)
+    pages = WebApp(settings, store, formats, keys, clock)
     mounts: list[tuple[str, AsgiApp, Callable[[Settings, AsgiScope], bool] | None]] = [
         (API_PREFIX, rest, None),
         # Those that claim requests first: they share their prefix with one that does not.
@@ -167,7 +170,7 @@ def create_app(
             if task is not None:
                 task.cancel()
 
-    web = Starlette(routes=[StarletteRoute("/_packyard/ping", ping)], lifespan=lifespan)
+    server = Starlette(routes=[StarletteRoute("/_packyard/ping", ping)], lifespan=lifespan)
 
     async def app(scope: AsgiScope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http":
@@ -178,10 +181,22 @@ def create_app(
                 ):
                     await mounted(scope, receive, send)
                     return
-        await web(scope, receive, send)
+            if not _reserved(path):
+                await pages(scope, receive, send)
+                return
+        await server(scope, receive, send)
 
     app.rest = rest  # type: ignore[attr-defined]
     return app
+
+
+# The web pages take every path but these: the other surfaces' prefixes (one a mounted
+# registry does not claim, say a host's /v2/ without its docker port, answers as before).
+RESERVED_PREFIXES = (API_PREFIX, OCI_PREFIX, "/_registry", "/_packyard")
+
+
+def _reserved(path: str) -> bool:
+    return any(path == prefix or path.startswith(prefix + "/") for prefix in RESERVED_PREFIXES)
 
 
 async def _periodic_gc(

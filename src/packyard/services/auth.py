@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
+from packyard.auth.sessions import SESSION_SECONDS, Session, mint_session, session_signed_by
 from packyard.auth.tokens import (
     OCI_TOKEN_SECONDS,
     SigningKeys,
@@ -14,9 +15,10 @@ from packyard.auth.tokens import (
     read_oci_token,
 )
 from packyard.core.ports import Store, TokenRecord
-from packyard.domain.errors import Unauthenticated
+from packyard.domain.errors import Forbidden, Unauthenticated
 from packyard.domain.permissions import scopes_for_actions
 from packyard.domain.types import ANONYMOUS, Actor, TokenKind
+from packyard.services.access import FINE_GRAINED_FORBIDDEN
 
 BAD_CREDENTIALS = "Bad credentials"
 # Only a real login mints: a registry token that could renew itself would live for ever.
@@ -50,6 +52,40 @@ def issue_oci_token(store: Store, keys: SigningKeys, token: str, now: datetime) 
     return mint_oci_token(record.id, token_hash, expires_at, keys), OCI_TOKEN_SECONDS
 
 
+def sign_in(store: Store, keys: SigningKeys, token: str, now: datetime, nonce: str) -> str:
+    """A web session cookie for the Packyard token `token`, checked as the REST API checks
+    it (a revoked or expired one is refused); the cookie names the token's row, never the
+    token, and lives no longer than the token."""
+    if is_oci_token(token):
+        raise Unauthenticated(BAD_CREDENTIALS)
+    record, token_hash = _valid_record(store, token, now, None)
+    if record.kind is TokenKind.FINE_GRAINED:
+        raise Forbidden(FINE_GRAINED_FORBIDDEN)  # every packages page would refuse it
+    expires_at = int(now.timestamp()) + SESSION_SECONDS
+    if record.expires_at is not None:
+        expires_at = min(expires_at, int(record.expires_at.timestamp()))
+    return mint_session(keys, record.id, token_hash, expires_at, nonce)
+
+
+def session_actor(store: Store, keys: SigningKeys, session: Session | None, now: datetime) -> Actor:
+    """Who a web session's cookie acts as: its token's actor while that token is live and
+    the cookie is one the server signed for it, else anonymous (a stale cookie is simply
+    signed out)."""
+    if session is None or session.token_id is None or session.expires_at <= now.timestamp():
+        return ANONYMOUS
+    with store.read() as tx:
+        found = tx.tokens.find_token_by_id(session.token_id)
+    if found is None or not session_signed_by(keys, session, found[1]):
+        return ANONYMOUS
+    record = found[0]
+    if record.revoked_at is not None or (
+        record.expires_at is not None and record.expires_at <= now
+    ):
+        return ANONYMOUS
+    _touch(store, record, now)
+    return _actor(record)
+
+
 def _valid_record(
     store: Store, token: str, now: datetime, registry_keys: SigningKeys | None
 ) -> tuple[TokenRecord, str]:
@@ -66,10 +102,14 @@ def _valid_record(
     record = found[0]
     if record.expires_at is not None and record.expires_at <= now:
         raise Unauthenticated(BAD_CREDENTIALS)
+    _touch(store, record, now)
+    return found
+
+
+def _touch(store: Store, record: TokenRecord, now: datetime) -> None:
     if record.last_used_at is None or now - record.last_used_at >= LAST_USED_RESOLUTION:
         with store.write() as tx:
             tx.tokens.touch_token(record.id, now)
-    return found
 
 
 def _actor(record: TokenRecord) -> Actor:

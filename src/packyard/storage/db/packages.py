@@ -229,6 +229,16 @@ class SqlPackages(Rows):
         ).scalar()
         return int(value or 0)
 
+    def total_download_count(self, package_id: int) -> int:
+        """The live versions' downloads, summed (the package page's total)."""
+        v = t.versions
+        value = self.conn.execute(
+            select(func.sum(v.c.download_count)).where(
+                v.c.package_id == package_id, v.c.deleted_at.is_(None)
+            )
+        ).scalar()
+        return int(value or 0)
+
     def create_package(
         self,
         owner_id: int,

@@ -1,0 +1,97 @@
+"""What the web pages read: a package's summary and an owner's packages, searched.
+
+The same authorization as the REST API's (`live_package`, `readable_packages`): a page shows
+what the REST API would show the same actor, and a package the caller may not see is a
+`NotFound` indistinguishable from a missing one.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from packyard.core.access import readable_packages
+from packyard.core.context import Context
+from packyard.domain.errors import Unprocessable
+from packyard.domain.pagination import PageRequest
+from packyard.domain.permissions import Operation
+from packyard.domain.types import PackageType, Version
+from packyard.services.access import (
+    OwnerScope,
+    PackageView,
+    enforce_listing,
+    parse_package_type,
+    resolve_owner,
+    view,
+)
+from packyard.services.packages import PackageAddress, PackagePage, live_package, parse_visibility
+
+# A search longer than any package name finds nothing: it is not worth comparing.
+MAX_QUERY_LENGTH = 256
+SORTS = ("updated", "name")
+
+
+@dataclass(frozen=True, slots=True)
+class PackageSummary:
+    """A package page's facts: the package, its newest live versions, their count and the
+    downloads of every live version."""
+
+    view: PackageView
+    recent: list[Version]
+    version_count: int
+    downloads: int
+
+
+def package_summary(ctx: Context, address: PackageAddress, recent: int) -> PackageSummary:
+    with ctx.store.read() as tx:
+        package = live_package(tx, ctx, address, Operation.READ)
+        versions, total = tx.versions.page_versions(package.id, False, 0, recent)
+        downloads = tx.packages.total_download_count(package.id)
+        return PackageSummary(view(tx, package), versions, total, downloads)
+
+
+@dataclass(frozen=True, slots=True)
+class PackageSearch:
+    """A listing's filters as a URL gives them, unparsed: `ecosystem` (a type, or all),
+    `visibility`, a `query` the names must hold (case-insensitively) and a `sort`."""
+
+    ecosystem: str | None
+    visibility: str | None
+    query: str | None
+    sort: str | None
+
+
+def parse_sort(value: str | None) -> str:
+    if value in (None, ""):
+        return "updated"
+    if value not in SORTS:
+        raise Unprocessable(f"Invalid value for `sort`: {value!r}. Must be one of: updated, name.")
+    return value
+
+
+def search_packages(
+    ctx: Context, scope: OwnerScope, login: str | None, search: PackageSearch, page: PageRequest
+) -> PackagePage:
+    """The owner's live packages the caller may read that match `search`, most recently
+    updated first (`sort=name`: by name)."""
+    needle = (search.query or "").strip().lower()[:MAX_QUERY_LENGTH]
+    with ctx.store.read() as tx:
+        owner = resolve_owner(tx, ctx.actor, scope, login)
+        types = [parse_package_type(search.ecosystem)] if search.ecosystem else list(PackageType)
+        wanted = parse_visibility(search.visibility)
+        sort = parse_sort(search.sort)
+        enforce_listing(ctx.actor, Operation.READ)
+        # An owner's packages are few (GitHub's own listings stop at 10,000): filtered here,
+        # as the REST listing filters them for a caller who does not administer the owner.
+        candidates = [
+            p
+            for package_type in types
+            for p in tx.packages.list_packages(owner.id, package_type)
+            if needle in p.name.lower() and (wanted is None or p.visibility is wanted)
+        ]
+        visible = readable_packages(tx, ctx.actor, candidates)
+        if sort == "name":
+            visible.sort(key=lambda p: (p.name.lower(), p.id))
+        else:
+            visible.sort(key=lambda p: (p.updated_at, p.id), reverse=True)
+        shown = visible[page.offset : page.offset + page.per_page]
+        return PackagePage(owner, [view(tx, p) for p in shown], len(visible))

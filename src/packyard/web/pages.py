@@ -1,0 +1,183 @@
+"""The pages' routes and handlers: each parses, calls one service, renders.
+
+Errors travel as domain exceptions to `web.errors`; nothing here decides a status.
+
+    /                                          home
+    /login                GET, POST            sign in with a Packyard token
+    /logout               POST                 sign out
+    /users/OWNER/packages/TYPE/package/NAME    a package (and /orgs/ORG/…)
+        …/versions        ?state=deleted&page= its versions
+        …/versions/ID/delete  GET, POST        delete a version (type the name to confirm)
+        …/versions/ID/restore POST             restore a deleted one
+    /users/OWNER/packages/TYPE/NAME/VERSION_ID a version (the REST API's version `html_url`)
+    /orgs/ORG/packages    ?ecosystem=&q=&page= an organization's packages
+    /USER                 ?tab=packages&…      a user's packages
+"""
+
+from __future__ import annotations
+
+from packyard.auth.sessions import new_nonce
+from packyard.domain.pagination import last_page
+from packyard.domain.types import PackageType
+from packyard.http.response import Response
+from packyard.http.router import Route
+from packyard.services import browse, packages
+from packyard.services.access import OwnerScope
+from packyard.services.auth import sign_in
+from packyard.web import actions
+from packyard.web.call import (
+    ANYONE,
+    SIGNED_IN,
+    Call,
+    Handler,
+    WebRoute,
+    address,
+    local,
+    page_of,
+    version_id,
+)
+from packyard.web.install import install_snippets
+from packyard.web.render import owner_packages_path
+from packyard.web.session import cookie_header
+
+RECENT_VERSIONS = 5
+
+
+# handlers -----------------------------------------------------------------------------
+
+
+def home(call: Call) -> Response:
+    return call.page.render("home.html")
+
+
+def login_form(call: Call) -> Response:
+    target = local(call.request.query.get("next", ""))
+    return call.page.render("login.html", message="", next=target)
+
+
+def login(call: Call) -> Response:
+    token = call.form.get("token", "").strip()
+    cookie = sign_in(call.ctx.store, call.keys, token, call.ctx.now, new_nonce())
+    header = cookie_header(cookie, signed_in=True, secure=call.secure)
+    return call.page.redirect(local(call.form.get("next", "")) or "/", {"Set-Cookie": header})
+
+
+def logout(call: Call) -> Response:
+    header = cookie_header(new_nonce(), signed_in=False, secure=call.secure)
+    return call.page.redirect("/", {"Set-Cookie": header})
+
+
+def package(call: Call) -> Response:
+    summary = browse.package_summary(call.ctx, address(call), RECENT_VERSIONS)
+    view = summary.view
+    snippets = install_snippets(
+        view.package,
+        view.repository,
+        summary.recent,
+        call.settings.base_url,
+        call.settings.docker_port,
+    )
+    return call.page.render(
+        "package.html",
+        summary=summary,
+        package=view.package,
+        repository=view.repository,
+        snippets=snippets,
+    )
+
+
+def versions(call: Call) -> Response:
+    state = "deleted" if call.request.query.get("state") == "deleted" else "active"
+    page = page_of(call)
+    result = packages.list_versions(call.ctx, address(call), state, page)
+    return call.page.render(
+        "versions.html",
+        package=result.package,
+        versions=result.versions,
+        total=result.total,
+        state=state,
+        page=page.page,
+        last=last_page(result.total, page.per_page),
+    )
+
+
+def _version_page(template: str) -> Handler:
+    """A live version's page: its own (`version.html`), or the confirmation of its delete."""
+
+    def handler(call: Call) -> Response:
+        result = packages.get_version(call.ctx, address(call), version_id(call))
+        return call.page.render(template, package=result.package, version=result.versions[0])
+
+    return handler
+
+
+version = _version_page("version.html")
+confirm_delete = _version_page("delete_version.html")
+
+
+def _listing(call: Call, scope: OwnerScope, login: str) -> Response:
+    query = call.request.query
+    search = browse.PackageSearch(
+        query.get("ecosystem") or None,
+        query.get("visibility") or None,
+        query.get("q", ""),
+        query.get("sort") or None,
+    )
+    page = page_of(call)
+    result = browse.search_packages(call.ctx, scope, login, search, page)
+    return call.page.render(
+        "packages.html",
+        owner=result.owner,
+        views=result.packages,
+        total=result.total,
+        search=search,
+        ecosystems=[t.value for t in PackageType],
+        page=page.page,
+        last=last_page(result.total, page.per_page),
+        base=owner_packages_path(result.owner),
+    )
+
+
+def org_packages(call: Call) -> Response:
+    return _listing(call, OwnerScope.ORGS, call.params["owner"])
+
+
+def user_packages(call: Call) -> Response:
+    return _listing(call, OwnerScope.USERS, call.params["owner"])
+
+
+# the table ----------------------------------------------------------------------------
+
+
+_PACKAGE = ("{scope}", "{owner}", "packages", "{type}", "package", "{name}")
+
+ROUTES: list[WebRoute] = [
+    Route("GET", (), home, ANYONE),
+    Route("GET", ("login",), login_form, ANYONE),
+    Route("POST", ("login",), login, ANYONE),
+    Route("POST", ("logout",), logout, ANYONE),
+    Route("GET", _PACKAGE, package, ANYONE),
+    Route("GET", (*_PACKAGE, "versions"), versions, ANYONE),
+    Route("GET", (*_PACKAGE, "versions", "{version_id}", "delete"), confirm_delete, SIGNED_IN),
+    Route(
+        "POST", (*_PACKAGE, "versions", "{version_id}", "delete"), actions.delete_version, SIGNED_IN
+    ),
+    Route(
+        "POST",
+        (*_PACKAGE, "versions", "{version_id}", "restore"),
+        actions.restore_version,
+        SIGNED_IN,
+    ),
+    # GitHub's version URL has no `package` segment: after the package page's pattern, so
+    # `/…/TYPE/package/NAME` stays the package.
+    Route(
+        "GET",
+        ("{scope}", "{owner}", "packages", "{type}", "{name}", "{version_id}"),
+        version,
+        ANYONE,
+    ),
+    Route("GET", ("orgs", "{owner}", "packages"), org_packages, ANYONE),
+    # Last: one segment is a user's page, whatever the login (GitHub reserves the names of
+    # its own pages, `login` among them, so no account holds one).
+    Route("GET", ("{owner}",), user_packages, ANYONE),
+]

@@ -1,0 +1,125 @@
+"""Templates to HTML responses: one Jinja2 environment, autoescaping every template.
+
+Package names, descriptions and tags are other people's text: autoescaping is on for every
+template (not by file extension), and nothing here marks a value safe.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+from urllib.parse import quote, urlencode
+
+import jinja2
+
+from packyard.auth.sessions import csrf_token
+from packyard.auth.tokens import SigningKeys
+from packyard.domain.formats import traits
+from packyard.domain.types import Account, Actor, Package, Version
+from packyard.http.request import Request
+from packyard.http.response import Response
+
+HTML_TYPE = "text/html; charset=utf-8"
+
+
+def owner_path(owner: Account) -> str:
+    return f"/{'orgs' if owner.is_org else 'users'}/{quote(owner.login, safe='')}"
+
+
+def package_path(package: Package) -> str:
+    """The package page: the REST API's `html_url` below the host (`/` in a name as `%2F`)."""
+    return (
+        f"{owner_path(package.owner)}/packages/{package.package_type.value}/package/"
+        f"{quote(package.name, safe='@')}"
+    )
+
+
+def version_path(package: Package, version: Version) -> str:
+    """A version's page: the REST API's version `html_url` below the host."""
+    return (
+        f"{owner_path(package.owner)}/packages/{package.package_type.value}/"
+        f"{quote(package.name, safe='@')}/{version.id}"
+    )
+
+
+def owner_packages_path(owner: Account) -> str:
+    if owner.is_org:
+        return f"/orgs/{quote(owner.login, safe='')}/packages"
+    return f"/{quote(owner.login, safe='')}?tab=packages"
+
+
+def tagged(package: Package) -> bool:
+    """Whether the package's versions carry tags (containers): the pages show them."""
+    return traits(package.package_type).tagged
+
+
+def _date(value: datetime | None) -> str:
+    return value.strftime("%b %-d, %Y") if value else "never"
+
+
+def _number(value: int) -> str:
+    return f"{value:,}"
+
+
+def _query(base: str, **params: Any) -> str:
+    """`base` with the given query parameters, empty ones left out."""
+    kept = {k: v for k, v in params.items() if v not in (None, "")}
+    if not kept:
+        return base
+    return base + ("&" if "?" in base else "?") + urlencode(kept)
+
+
+def environment() -> jinja2.Environment:
+    env = jinja2.Environment(
+        loader=jinja2.PackageLoader("packyard.web", "templates"),
+        autoescape=True,  # every template, whatever its name
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.filters["date"] = _date
+    env.filters["number"] = _number
+    env.globals.update(
+        package_path=package_path,
+        version_path=version_path,
+        tagged=tagged,
+        owner_packages_path=owner_packages_path,
+        with_query=_query,
+    )
+    return env
+
+
+@dataclass(frozen=True, slots=True)
+class Page:
+    """One request's renderer: who is signed in and the CSRF token its forms carry."""
+
+    env: jinja2.Environment
+    actor: Actor
+    csrf: str
+    request: Request
+
+    def render(self, template: str, status: int = 200, **values: Any) -> Response:
+        html = self.env.get_template(template).render(
+            user=self.actor.user, csrf=self.csrf, **values
+        )
+        return Response(status, content=html.encode(), headers={"Content-Type": HTML_TYPE})
+
+    def redirect(self, location: str, headers: dict[str, str] | None = None) -> Response:
+        """303: after a form, the browser GETs the next page."""
+        return Response(303, content=b"", headers={"Location": location, **(headers or {})})
+
+
+class Renderer:
+    def __init__(self) -> None:
+        self.env = environment()
+
+    def page(self, actor: Actor, keys: SigningKeys, cookie: str, request: Request) -> Page:
+        return Page(self.env, actor, csrf_token(keys, cookie), request)
+
+    def server_error(self) -> bytes:
+        """The 500 page: no session, no lookup, nothing that could fail again."""
+        template = self.env.get_template("error.html")
+        return template.render(
+            user=None, csrf="", code=500, title="Server error", message="Something went wrong."
+        ).encode()
