@@ -29,7 +29,8 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from sqlalchemy import create_engine, insert, select, text
+from _support import DEFAULT_PG_ADMIN_URL, postgres_database
+from sqlalchemy import insert, select
 
 from packyard.server import build_store
 from packyard.services.seed import load_seed
@@ -38,9 +39,7 @@ from packyard.storage.db import tables as t
 from packyard.storage.db.engine import make_engine
 from packyard.storage.db.migrate import upgrade
 
-PG_ADMIN_URL = os.environ.get(
-    "PACKYARD_BENCH_PG_ADMIN_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
-)
+PG_ADMIN_URL = os.environ.get("PACKYARD_BENCH_PG_ADMIN_URL", DEFAULT_PG_ADMIN_URL)
 GOAL_SECONDS = 30.0
 GOAL_VERSIONS = 60_000
 
@@ -75,30 +74,17 @@ def world(versions: int) -> dict[str, Any]:
 @contextmanager
 def empty_database(engine_name: str, scratch: Path) -> Iterator[str]:
     if engine_name == "sqlite":
-        path = scratch / f"{uuid.uuid4().hex}.db"
-        yield f"sqlite+pysqlite:///{path}"
+        yield f"sqlite+pysqlite:///{scratch / f'{uuid.uuid4().hex}.db'}"
         return
-    name = f"packyard_bench_seed_{uuid.uuid4().hex[:10]}"
-    admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield PG_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
+    with postgres_database("packyard_bench_seed", PG_ADMIN_URL) as url:
+        if url is None:
+            raise SystemExit(f"PostgreSQL went away at {PG_ADMIN_URL}")
+        yield url
 
 
 def postgres_up() -> bool:
-    try:
-        engine = create_engine(PG_ADMIN_URL)
-        with engine.connect():
-            pass
-        engine.dispose()
-    except Exception:  # any failure means "no PostgreSQL here"
-        return False
-    return True
+    with postgres_database("packyard_bench_probe", PG_ADMIN_URL) as url:
+        return url is not None
 
 
 def seed_seconds(url: str, file: Path) -> tuple[float, float, float]:
@@ -107,16 +93,16 @@ def seed_seconds(url: str, file: Path) -> tuple[float, float, float]:
     engine = make_engine(url)
     upgrade(engine)
     store = build_store(engine)
-    times = []
+    times, reads = [], []
     for _ in range(2):
         started = time.perf_counter()
         document = parse_seed(file.read_text())
-        read = time.perf_counter() - started
+        reads.append(time.perf_counter() - started)
         report = load_seed(store, document, datetime.now(UTC))
         times.append(time.perf_counter() - started)
         assert report.versions > 0
     engine.dispose()
-    return times[0], read, times[1]
+    return times[0], reads[0], times[1]
 
 
 def ceiling_seconds(url: str, file: Path, versions: int) -> float:
