@@ -254,6 +254,11 @@ class ManifestTooLarge(BadRequest):
     """A manifest body over MAX_MANIFEST_SIZE, refused before it is read whole."""
 
 
+class BlobTooLarge(BadRequest):
+    """A blob upload past its registry's layer limit, refused before the bytes past it are
+    stored."""
+
+
 class PaginationNumberInvalid(BadRequest):
     """`n` of a tags listing that is not a count the registry serves."""
 

@@ -94,7 +94,7 @@ def registry_error(error: DomainError) -> RegistryError:
     if isinstance(error, Conflict):
         # The spec has no code for it: Packyard's protection of a tagged index's platforms.
         return RegistryError(ErrorCode.DENIED, message=error.message, status=409)
-    if isinstance(error, oci.ManifestTooLarge):
+    if isinstance(error, (oci.ManifestTooLarge, oci.BlobTooLarge)):
         # The distribution spec's answer to a manifest over the registry's limit.
         return RegistryError(ErrorCode.SIZE_INVALID, message=error.message, status=413)
     code = nearest(CODE_BY_ERROR, error)

@@ -22,6 +22,9 @@ LEGACY_NAME_PARTS = 3
 
 
 class Naming(Protocol):
+    # The largest blob (layer) an upload may grow to through this endpoint.
+    max_blob_size: int
+
     def resolve(self, tx: Transaction, actor: Actor, name: str) -> Target: ...
 
 
@@ -47,6 +50,9 @@ class RepoName:
 
 
 class ContainerNaming:
+    # GHCR's limit on one layer (10 GB).
+    max_blob_size = 10 * 10**9
+
     def resolve(self, tx: Transaction, actor: Actor, name: str) -> Target:
         try:
             owner_login, package_name = split_repository(name)
@@ -58,6 +64,9 @@ class ContainerNaming:
 
 
 class LegacyDockerNaming:
+    # GitHub's Docker registry: "layers are capped at 5GB each".
+    max_blob_size = 5 * 10**9
+
     def resolve(self, tx: Transaction, actor: Actor, name: str) -> Target:
         parts = name.split("/")
         if len(parts) != LEGACY_NAME_PARTS:

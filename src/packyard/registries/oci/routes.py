@@ -20,6 +20,7 @@ from packyard.core.ports import BlobStore
 from packyard.domain.oci import (
     MAX_MANIFEST_SIZE,
     OCI_INDEX,
+    BlobTooLarge,
     ManifestTooLarge,
     PaginationNumberInvalid,
 )
@@ -310,9 +311,15 @@ def _upload_id(call: Call) -> str:
 
 
 def _append(call: Call, upload_id: str, offset: int | None) -> int:
-    """Stream the request body into the upload, a few MB at a time."""
+    """Stream the request body into the upload, a few MB at a time; what would take the blob
+    past the endpoint's layer limit is refused (413) before it is stored."""
+    limit = call.naming.max_blob_size
     size = oci_blobs.upload_size(call.ctx, call.blobs, call.name, upload_id)
+    if call.request.declares_more_than(max(0, limit - size)):
+        raise BlobTooLarge(f"a layer is at most {limit} bytes")
     for batch in call.batches():
+        if size + len(batch) > limit:
+            raise BlobTooLarge(f"a layer is at most {limit} bytes")
         size = oci_blobs.append_upload(call.ctx, call.blobs, call.name, upload_id, batch, offset)
         offset = None if offset is None else size
     return size

@@ -18,6 +18,7 @@ from starlette.testclient import TestClient
 from packyard.domain import oci
 from packyard.registries.oci.app import challenge_scope
 from packyard.registries.oci.errors import error_response
+from packyard.registries.oci.naming import ContainerNaming
 from packyard.registries.oci.routes import Action
 from tests.conftest import ALICE
 from tests.unit.registries.conftest import CAROL
@@ -254,3 +255,29 @@ def test_a_challenge_names_a_valid_repository_as_sent(client: TestClient) -> Non
     answer = client.get("/v2/alice/app/tags/list")
     assert answer.status_code == 401
     assert answer.headers["WWW-Authenticate"].endswith(',scope="repository:alice/app:pull"')
+
+
+def test_a_layer_past_the_limit_is_refused_before_it_is_stored(
+    client: TestClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """GitHub caps a layer (GHCR 10 GB, its Docker registry 5 GB); the cap is shrunk here
+    so the test need not send gigabytes. A declared length past it is refused unread, and
+    chunks that would grow an upload past it are refused before they are stored."""
+    monkeypatch.setattr(ContainerNaming, "max_blob_size", 1_000)
+    blob = b"x" * 1_001
+    whole = client.post(
+        f"{REPO}/blobs/uploads/", params={"digest": sha(blob)}, content=blob, headers=basic(ALICE)
+    )
+    assert whole.status_code == 413
+    assert whole.json()["errors"][0]["code"] == "SIZE_INVALID"
+    started = client.post(f"{REPO}/blobs/uploads/", headers=basic(ALICE))
+    assert started.status_code == 202
+    location = started.headers["location"]
+    first = client.patch(location, content=b"y" * 600, headers=basic(ALICE))
+    assert first.status_code == 202 and first.headers["range"] == "0-599"
+    second = client.patch(first.headers["location"], content=b"y" * 600, headers=basic(ALICE))
+    assert second.status_code == 413
+    assert second.json()["errors"][0]["code"] == "SIZE_INVALID"
+    status = client.get(first.headers["location"], headers=basic(ALICE))
+    assert status.status_code == 204 and status.headers["range"] == "0-599"  # nothing stored
+    assert client.head(f"{REPO}/blobs/{sha(blob)}", headers=basic(ALICE)).status_code == 404
