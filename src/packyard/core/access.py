@@ -157,11 +157,15 @@ def not_known(target: Target) -> NotFound:
     return NotFound(f"{target.label} is not known")
 
 
-def writable_package(tx: Transaction, actor: Actor, target: Target) -> Package | None:
+def writable_package(
+    tx: Transaction, actor: Actor, target: Target, *, creates: bool = True
+) -> Package | None:
     """The package the caller may publish to, or None when the caller may create it.
 
     Scopes are checked before existence, so a token without write:packages learns nothing
-    about which names are taken."""
+    about which names are taken. A write that would create the package (`creates`) tells a
+    caller who may create here that a name hidden from them is taken, as it must; one that
+    only changes a package (a dist-tag, a deprecation) answers them as for a free name."""
     if actor.anonymous:
         raise Unauthenticated(REQUIRES_AUTHENTICATION)
     scopes = (
@@ -191,6 +195,8 @@ def writable_package(tx: Transaction, actor: Actor, target: Target) -> Package |
     if role >= Role.READ:
         raise Forbidden(f"you may read {target.label} but not publish to it")
     if creator:
+        if not creates:
+            return None  # as for a free name: the caller answers that it has no package
         # A member who may create packages here would be told the name is free otherwise:
         # that it is taken is all they learn.
         raise Forbidden(f"you may not publish to {target.label}")

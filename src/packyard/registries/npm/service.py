@@ -85,7 +85,7 @@ def _readable(tx: Transaction, ctx: Context, name: str) -> Package:
 
 def _existing_writable(tx: Transaction, ctx: Context, name: str) -> tuple[Target, Package]:
     target = _target(tx, name)
-    package = writable_package(tx, ctx.actor, target)
+    package = writable_package(tx, ctx.actor, target, creates=False)
     if package is None:
         raise NpmNotFound(f"{name} is not in this registry")
     return target, package
@@ -106,9 +106,11 @@ def put_packument(
 ) -> None:
     """A PUT of a packument: `npm publish` (it carries tarballs), `npm deprecate`, and with
     `-rev`, `npm unpublish NAME@VERSION`. Who may write to `name` is asked before a byte of
-    the body is `read`: nobody else's publish costs the server its reading and parsing."""
+    the body is `read`: nobody else's publish costs the server its reading and parsing.
+    Until the body says whether it publishes, a name hidden from a caller who may create
+    here is read as a free one would be; a publish is then told it is taken."""
     with ctx.store.read() as tx:
-        writable_package(tx, ctx.actor, _target(tx, name))
+        writable_package(tx, ctx.actor, _target(tx, name), creates=False)
     document = read()
     if not unpublish and document.get("_attachments"):
         _publish(ctx, blobs, name, document)
@@ -207,7 +209,7 @@ def update(ctx: Context, name: str, document: dict[str, Any], *, unpublish: bool
         raise NpmInvalid("versions must be an object")
     with ctx.store.write() as tx:
         target = _target(tx, name)
-        package = writable_package(tx, ctx.actor, target)
+        package = writable_package(tx, ctx.actor, target, creates=False)
         live = tx.rows(NPM_ROWS).npm_versions(package.id) if package else []
         known = {r.version for r in live}
         # npm's registry tells a publish from a packument put back by what it names: a
