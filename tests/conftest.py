@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -31,7 +32,7 @@ from packyard.storage.db.engine import make_engine
 from packyard.storage.db.migrate import upgrade
 from packyard.storage.db.store import SqlStore
 from packyard.storage.db.tables import metadata
-from tests import requirements
+from tests import requirements, seaweedfs
 from tests.openapi import validate
 from tests.support import postgres_database
 
@@ -75,6 +76,18 @@ class Clock:
 @pytest.fixture
 def clock() -> Clock:
     return Clock(datetime(2026, 3, 1, 12, 0, tzinfo=UTC))
+
+
+@pytest.fixture(scope="session")
+def s3_server() -> Iterator[seaweedfs.S3Server]:
+    """A SeaweedFS S3 server for this session (this worker), started on first use; each
+    test makes a bucket of its own (`s3_server.new_bucket()`)."""
+    # A short path of its own: weed leaves unix sockets in its TMPDIR (108 bytes at most).
+    server = seaweedfs.start(Path(tempfile.mkdtemp(prefix="weed-")))
+    try:
+        yield server
+    finally:
+        server.stop()
 
 
 @pytest.fixture(scope="session")

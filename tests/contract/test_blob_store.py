@@ -1,4 +1,5 @@
-"""The blob store contract: every BlobStore implementation must pass these."""
+"""The blob store contract: every BlobStore implementation must pass these (the S3 store
+against a real S3 server, SeaweedFS, with SigV4 enforced: tests/seaweedfs.py)."""
 
 from __future__ import annotations
 
@@ -14,18 +15,27 @@ import pytest
 from packyard.core.ports import BlobStore, OffsetMismatch, UnknownUpload
 from packyard.domain.digests import DigestMismatch, InvalidDigest, digest_of
 from packyard.storage.blobs.filesystem import FilesystemBlobStore
+from packyard.storage.blobs.s3 import S3BlobStore
+from tests.seaweedfs import S3Server
 
 DATA = b"hello, blobs" * 1000
 
+
+def _s3(request: pytest.FixtureRequest, _root: Path) -> BlobStore:
+    server: S3Server = request.getfixturevalue("s3_server")
+    return S3BlobStore(server.client(), server.new_bucket(), "blobs")
+
+
 # Every implementation of the port, by name; each must pass every test of this suite.
-BACKENDS: dict[str, Callable[[Path], BlobStore]] = {
-    "filesystem": lambda root: FilesystemBlobStore(root / "blobs"),
+BACKENDS: dict[str, Callable[[pytest.FixtureRequest, Path], BlobStore]] = {
+    "filesystem": lambda _request, root: FilesystemBlobStore(root / "blobs"),
+    "s3": _s3,
 }
 
 
 @pytest.fixture(params=sorted(BACKENDS))
 def blobs(request: pytest.FixtureRequest, tmp_path: Path) -> BlobStore:
-    return BACKENDS[request.param](tmp_path)
+    return BACKENDS[request.param](request, tmp_path)
 
 
 def test_put_read_ranges_delete(blobs: BlobStore) -> None:
@@ -91,25 +101,50 @@ def test_touch_refreshes_the_age_gc_reads(blobs: BlobStore) -> None:
 
 
 def test_delete_if_older_spares_what_was_refreshed(blobs: BlobStore) -> None:
-    """GC's delete: only bytes older than the cutoff, judged as they are deleted."""
+    """GC's delete: only bytes older than the cutoff, judged as they are deleted; True only
+    if it deleted. A store that cannot judge atomically (S3) deletes nothing: see
+    tests/contract/test_s3_blob_store.py."""
     old, fresh = str(digest_of(b"old")), str(digest_of(b"fresh"))
     blobs.put(b"old", old)
     blobs.put(b"fresh", fresh)
     written = blobs.written_at(fresh) or 0.0
     assert not blobs.delete_if_older(fresh, written)  # not older than the cutoff
-    assert blobs.delete_if_older(old, written + 60) and not blobs.exists(old)
-    assert not blobs.delete_if_older(old, written + 60)  # gone already
-    assert [d for d, _ in blobs.stored()] == [fresh]
+    deleted = blobs.delete_if_older(old, written + 60)
+    assert blobs.exists(old) is not deleted
+    if deleted:
+        assert not blobs.delete_if_older(old, written + 60)  # gone already
+    assert {d for d, _ in blobs.stored()} == ({fresh} if deleted else {old, fresh})
 
 
-def test_a_killed_writer_leaves_no_blob_and_a_resumable_upload(tmp_path: Path) -> None:
-    """A process killed mid-upload: no partial blob under a digest; the upload continues."""
-    root = tmp_path / "blobs"
+def _another_process(
+    backend: str, request: pytest.FixtureRequest, tmp_path: Path
+) -> tuple[str, dict[str, str], Callable[[], BlobStore]]:
+    """How another process opens the same store (Python and its environment), and how this
+    one opens it afresh."""
+    if backend == "filesystem":
+        root = tmp_path / "blobs"
+        code = f"FilesystemBlobStore(Path({str(root)!r}))"
+        return code, {}, lambda: FilesystemBlobStore(root)
+    server: S3Server = request.getfixturevalue("s3_server")
+    bucket = server.new_bucket()
+    # The other process reads the endpoint and credentials as `packyard serve` does.
+    code = f"S3BlobStore.connect({bucket!r}, 'blobs')"
+    return code, server.environment(), lambda: S3BlobStore(server.client(), bucket, "blobs")
+
+
+@pytest.mark.parametrize("backend", sorted(BACKENDS))
+def test_a_killed_writer_leaves_no_blob_and_a_resumable_upload(
+    backend: str, request: pytest.FixtureRequest, tmp_path: Path
+) -> None:
+    """A process killed mid-upload: no partial blob under a digest; the upload continues
+    in another process."""
+    opening, environment, reopen = _another_process(backend, request, tmp_path)
     script = textwrap.dedent(f"""
         import os, sys
         from pathlib import Path
         from packyard.storage.blobs.filesystem import FilesystemBlobStore
-        store = FilesystemBlobStore(Path({str(root)!r}))
+        from packyard.storage.blobs.s3 import S3BlobStore
+        store = {opening}
         upload = store.start_upload()
         store.append(upload, {DATA[:500]!r}, 0)
         print(upload, flush=True)
@@ -119,15 +154,15 @@ def test_a_killed_writer_leaves_no_blob_and_a_resumable_upload(tmp_path: Path) -
         [sys.executable, "-c", script],
         capture_output=True,
         text=True,
-        env={**os.environ},
+        env={**os.environ, **environment},
         check=False,
     )
-    assert killed.returncode == -9
+    assert killed.returncode == -9, killed.stderr
     upload = killed.stdout.strip()
-    blobs = FilesystemBlobStore(root)
+    blobs = reopen()
     digest = str(digest_of(DATA))
     assert not blobs.exists(digest)
-    assert blobs.upload_size(upload) == 500
+    assert blobs.uploads() == [upload] and blobs.upload_size(upload) == 500
     blobs.append(upload, DATA[500:], 500)
     blobs.commit(upload, digest)
     assert blobs.read_all(digest) == DATA

@@ -28,6 +28,9 @@ __all__ = ["BlobError", "FilesystemBlobStore", "OffsetMismatch", "UnknownUpload"
 
 
 class FilesystemBlobStore:
+    # Reads are local file I/O: small ones may be done on the event loop.
+    local = True
+
     def __init__(self, root: Path) -> None:
         self.root = root
         self._uploads = root / "_uploads"
