@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
@@ -15,6 +16,17 @@ DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8080
 DEFAULT_DATA_DIR = Path("packyard-data")
 GC_INTERVAL = timedelta(hours=1)
+# S3's bucket names: 3-63 lower-case letters, digits, dots and hyphens.
+BUCKET = re.compile(r"[a-z0-9][a-z0-9.\-]{1,61}[a-z0-9]")
+PREFIX = re.compile(r"[A-Za-z0-9!_.*'()\-]+(/[A-Za-z0-9!_.*'()\-]+)*")
+
+
+@dataclass(frozen=True)
+class S3Location:
+    """Where blobs go when they are not under the data directory: `s3://BUCKET/PREFIX`."""
+
+    bucket: str
+    prefix: str = ""
 
 
 @dataclass(frozen=True)
@@ -38,6 +50,8 @@ class Settings:
     # What signs registry tokens (`PACKYARD_SECRET_KEY=new,old`: the first signs, all
     # verify); empty: the data directory's `secret_key`, generated on first start.
     secret_keys: tuple[str, ...] = field(default=(), repr=False)
+    # `PACKYARD_BLOB_STORE=s3://BUCKET/PREFIX`; None keeps blobs under the data directory.
+    blob_store: S3Location | None = None
 
     @property
     def resolved_database_url(self) -> str:
@@ -77,7 +91,28 @@ def settings_from_env(
         github_exact=env.get("PACKYARD_GITHUB_EXACT", "").lower() in ("1", "true", "yes"),
         docker_port=int(env["PACKYARD_DOCKER_PORT"]) if env.get("PACKYARD_DOCKER_PORT") else None,
         secret_keys=parse_secret_keys(env.get("PACKYARD_SECRET_KEY", "")),
+        blob_store=parse_blob_store(env.get("PACKYARD_BLOB_STORE", "")),
     )
+
+
+def parse_blob_store(value: str) -> S3Location | None:
+    """`s3://BUCKET` or `s3://BUCKET/PREFIX`; empty is the data directory's `blobs/`."""
+    value = value.strip()
+    if not value:
+        return None
+    bucket, _, prefix = value.removeprefix("s3://").partition("/")
+    prefix = prefix.strip("/")
+    if (
+        not value.startswith("s3://")
+        or not BUCKET.fullmatch(bucket)
+        or ".." in bucket
+        or (prefix and (not PREFIX.fullmatch(prefix) or ".." in prefix.split("/")))
+    ):
+        raise ValueError(
+            f"PACKYARD_BLOB_STORE={value!r}: expected s3://BUCKET or s3://BUCKET/PREFIX "
+            "(a bucket name of 3-63 lower-case letters, digits, dots and hyphens)"
+        )
+    return S3Location(bucket, prefix)
 
 
 def _limit(env: os._Environ[str], name: str, default_window: int) -> tuple[int | None, int]:

@@ -132,7 +132,14 @@ def _conforms(state: TxState) -> tuple[OciRows, DockerRows, NpmRows, MavenRows]:
 
 
 def blob_store(settings: Settings) -> BlobStore:
-    return FilesystemBlobStore(settings.data_dir / "blobs")
+    """The data directory's `blobs/`, or the bucket `PACKYARD_BLOB_STORE` names."""
+    location = settings.blob_store
+    if location is None:
+        return FilesystemBlobStore(settings.data_dir / "blobs")
+    # Imported only when asked for: boto3 costs a third of a second at every start.
+    from packyard.storage.blobs.s3 import S3BlobStore
+
+    return S3BlobStore.connect(location.bucket, location.prefix)
 
 
 def create_app(

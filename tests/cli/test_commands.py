@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import re
 import shlex
+from pathlib import Path
 from typing import Any
 
 import click
@@ -97,3 +98,26 @@ def test_accounts_and_tokens(cli: Any, api: Api) -> None:
 def test_gc_and_db(cli: Any) -> None:
     assert cli("db", "upgrade").output.strip() == "database is up to date"
     assert "purged 0 packages and 0 versions; reclaimed 0 blobs" in cli("gc").output
+
+
+def test_a_blob_store_that_cannot_be_used_stops_the_command(
+    database_url: str, tmp_path: Path
+) -> None:
+    """A malformed `PACKYARD_BLOB_STORE`, or a bucket no S3 server answers for, is one line
+    and exit status 1, never a traceback."""
+    env = {"PACKYARD_DATABASE_URL": database_url, "PACKYARD_DATA_DIR": str(tmp_path)}
+    malformed = CliRunner().invoke(main, ["gc"], env={**env, "PACKYARD_BLOB_STORE": "s3:/x"})
+    assert malformed.exit_code == 1
+    assert malformed.output.startswith("Error: PACKYARD_BLOB_STORE='s3:/x': expected s3://")
+    unreachable = {
+        **env,
+        "PACKYARD_BLOB_STORE": "s3://packyard/blobs",
+        "AWS_ENDPOINT_URL": "http://127.0.0.1:9",  # the discard port: nothing answers
+        "AWS_ACCESS_KEY_ID": "x",
+        "AWS_SECRET_ACCESS_KEY": "x",
+        "AWS_REGION": "us-east-1",
+        "AWS_MAX_ATTEMPTS": "1",
+    }
+    refused = CliRunner().invoke(main, ["gc"], env=unreachable)
+    assert refused.exit_code == 1
+    assert refused.output.startswith("Error: s3://packyard cannot be used: Could not connect")

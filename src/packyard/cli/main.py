@@ -13,6 +13,7 @@ import click
 
 from packyard.cli.plural import counted
 from packyard.config import DEFAULT_HOST, DEFAULT_PORT, Settings, settings_from_env
+from packyard.core.ports import BlobError, BlobStore
 from packyard.domain.errors import DomainError
 from packyard.domain.types import AccountType, TokenKind
 
@@ -26,7 +27,20 @@ def _now() -> datetime:
 def _settings(
     data_dir: Path | None, host: str = DEFAULT_HOST, port: int = DEFAULT_PORT
 ) -> Settings:
-    return settings_from_env(data_dir=data_dir, host=host, port=port)
+    try:
+        return settings_from_env(data_dir=data_dir, host=host, port=port)
+    except ValueError as error:  # a malformed setting: one line, not a traceback
+        raise click.ClickException(str(error)) from None
+
+
+def _blob_store(settings: Settings) -> BlobStore:
+    """The blob store the settings name; a bucket that cannot be reached is one line."""
+    from packyard.server import blob_store
+
+    try:
+        return blob_store(settings)
+    except BlobError as error:
+        raise click.ClickException(str(error)) from None
 
 
 @contextmanager
@@ -126,6 +140,7 @@ def serve(
     settings = _settings(data_dir, host, port)
     with _store(settings):  # migrations run once here, before any worker starts
         pass
+    _blob_store(settings)  # a bucket that cannot be used stops the start, in one line
     # Workers re-create the app from the environment, so hand them the resolved settings.
     os.environ["PACKYARD_DATA_DIR"] = str(settings.data_dir)
     os.environ.setdefault("PACKYARD_BASE_URL", settings.base_url)
@@ -152,7 +167,7 @@ def seed(file: Path, data_dir: Path | None) -> None:
       packyard seed examples/world.yaml
       packyard seed examples/seed-format-example.yaml --data-dir ./other-data
     """
-    from packyard.server import blob_store, registered_formats
+    from packyard.server import registered_formats
     from packyard.services.seed import SeedError, load_seed
     from packyard.services.seed_content import ContentPorts
     from packyard.services.seed_file import SeedFileError, parse_seed
@@ -164,7 +179,7 @@ def seed(file: Path, data_dir: Path | None) -> None:
     settings = _settings(data_dir)
     try:
         with _store(settings) as store:
-            content = ContentPorts(registered_formats(settings), blob_store(settings))
+            content = ContentPorts(registered_formats(settings), _blob_store(settings))
             report = load_seed(store, document, _now(), content)
     except SeedError as error:
         for line in error.errors:
@@ -341,7 +356,7 @@ def gc(data_dir: Path | None) -> None:
       packyard gc --data-dir ./packyard-data
     """
     from packyard.core.gc import collect_garbage
-    from packyard.server import blob_store, registered_formats
+    from packyard.server import registered_formats
 
     settings = _settings(data_dir)
     with _store(settings) as store:
@@ -350,7 +365,7 @@ def gc(data_dir: Path | None) -> None:
             _now(),
             settings.restore_window,
             registered_formats(settings),
-            blob_store(settings),
+            _blob_store(settings),
         )
     click.echo(
         f"purged {counted(counts.packages, 'package')} and {counted(counts.versions, 'version')}; "

@@ -20,7 +20,7 @@ from packyard.domain.types import ANONYMOUS, Actor
 from packyard.http.request import BodyRefused, Request
 from packyard.http.response import Blob, Response
 from packyard.http.router import segments
-from packyard.http.threads import body_from_thread
+from packyard.http.threads import body_from_thread, in_thread
 from packyard.registries.maven import service as maven
 from packyard.registries.maven.errors import TEXT, error_response, refused, server_error
 from packyard.registries.maven.metadata import XML_TYPE
@@ -73,7 +73,14 @@ class MavenApp(RegistryApp):
             return await super()._respond(request)
         # A resolve is hundreds of reads of a few primary-key rows each: answered inline on
         # the event loop, as the REST API's reads are (a hop to a worker thread costs more
-        # than the queries). Bytes beyond INLINE_SIZE still stream from the pool.
+        # than the queries). Bytes beyond INLINE_SIZE still stream from the pool. A blob
+        # store whose reads are network calls (S3) is read from a worker thread instead.
+        if not self.blobs.local:
+            return await in_thread(self._read, request)
+        return self._read(request)
+
+    def _read(self, request: Request) -> Response:
+        """A GET or HEAD: a file, a checksum or generated metadata."""
         try:
             ctx, address = self._address(request)
             served = maven.read(ctx, address, head=request.method == "HEAD")

@@ -10,8 +10,9 @@ work unchanged.
 Pulls (GET, HEAD) are answered inline on the event loop, as the REST API's and Maven's reads
 are: a few indexed rows and a manifest of at most 4 MB, where a hop to a worker thread costs
 more than the work and, under a hundred concurrent pullers, makes the slowest wait on the
-pool. Blob bodies stream from the pool (the kit's `Response.send()`). Pushes and deletes
-are handled whole in a worker thread: they read bodies and write.
+pool — unless the blob store is not local (S3), whose reads are network calls. Blob
+bodies stream from the pool (the kit's `Response.send()`). Pushes and deletes are handled
+whole in a worker thread: they read bodies and write.
 """
 
 from __future__ import annotations
@@ -71,7 +72,9 @@ class OciApp(RegistryApp):
         return refused(refusal)
 
     async def _respond(self, request: Request) -> Response:
-        if request.method not in ("GET", "HEAD"):
+        # A pull reads a manifest (or a blob's size) from the blob store: inline only when
+        # that is local file I/O; over S3 each is a network round trip, in a worker thread.
+        if request.method not in ("GET", "HEAD") or not self.blobs.local:
             return await super()._respond(request)
         return self.handle(request)
 

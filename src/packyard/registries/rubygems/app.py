@@ -225,8 +225,10 @@ class RubyGemsApp(RegistryApp):
         return refused(refusal)
 
     async def _respond(self, request: Request) -> Response:
-        if request.method not in ("GET", "HEAD"):
-            return await super()._respond(request)  # pushes and yanks: in a worker thread
+        # Pushes and yanks, and every request when the blob store's reads are network calls
+        # (S3: a small gem is read whole): in a worker thread.
+        if request.method not in ("GET", "HEAD") or not self.blobs.local:
+            return await super()._respond(request)
         # An install is a hundred reads of a few indexed rows each: answered inline on the
         # event loop, as the REST API's and Maven's reads are (a hop to a worker thread
         # costs more than the queries; a download is counted in memory).
