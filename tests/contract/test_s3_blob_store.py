@@ -12,6 +12,7 @@ from botocore.exceptions import ClientError
 
 from packyard.config import Settings
 from packyard.core.gc import collect_garbage
+from packyard.core.ports import OffsetMismatch
 from packyard.domain.digests import DigestMismatch, digest_of
 from packyard.server import registered_formats
 from packyard.storage.blobs.s3 import MIN_PART_SIZE, PART_SIZE, S3BlobStore
@@ -52,6 +53,20 @@ def test_an_upload_continues_through_another_instance(s3_server: S3Server, bucke
     digest = str(digest_of(BIG[: 2 * CHUNK]))
     assert first.commit(upload, digest) == 2 * CHUNK
     assert second.read_all(digest) == BIG[: 2 * CHUNK] and second.uploads() == []
+
+
+def test_two_appends_at_one_offset_one_wins(s3_server: S3Server, bucket: str) -> None:
+    """Two processes that both saw the upload at byte 0: the second is told it moved on."""
+    first, second = open_store(s3_server, bucket), open_store(s3_server, bucket)
+    upload = first.start_upload()
+    assert first.upload_size(upload) == second.upload_size(upload) == 0
+    first.append(upload, b"first", 0)
+    stale, real = [0], second.upload_size  # what the second saw before the first wrote
+    second.upload_size = lambda u: stale.pop() if stale else real(u)  # type: ignore[method-assign]
+    with pytest.raises(OffsetMismatch) as moved:
+        second.append(upload, b"second", 0)
+    assert moved.value.expected == len(b"first")
+    assert first.upload_size(upload) == len(b"first")
 
 
 def test_a_large_blob_of_small_chunks_goes_up_in_parts(s3_server: S3Server, bucket: str) -> None:

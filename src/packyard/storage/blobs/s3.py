@@ -233,13 +233,21 @@ class S3BlobStore:
 
     def append(self, upload_id: str, data: bytes, offset: int | None = None) -> int:
         """Append a chunk, stored as an object named by the offset it starts at; `offset`,
-        when given, must be where the upload stands."""
+        when given, must be where the upload stands. Needs conditional writes
+        (`If-None-Match: *`), which AWS, SeaweedFS and MinIO have."""
         size = self.upload_size(upload_id)
         if offset is not None and offset != size:
             raise OffsetMismatch(size)
         if data:
             key = f"{self._upload_key(upload_id)}{size:0{OFFSET_WIDTH}d}"
-            self.client.put_object(Bucket=self.bucket, Key=key, Body=data)
+            try:
+                # Written only if no chunk starts there yet: of two processes appending at
+                # one offset, one wins and the other is told where the upload now stands.
+                self.client.put_object(Bucket=self.bucket, Key=key, Body=data, IfNoneMatch="*")
+            except ClientError as error:
+                if _code(error) != "PreconditionFailed":
+                    raise
+                raise OffsetMismatch(self.upload_size(upload_id)) from None
         return size + len(data)
 
     def commit(self, upload_id: str, digest: str) -> int:
