@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl
 
 import httpx
@@ -32,9 +32,12 @@ from packyard.storage.db.engine import make_engine
 from packyard.storage.db.migrate import upgrade
 from packyard.storage.db.store import SqlStore
 from packyard.storage.db.tables import metadata
-from tests import requirements, seaweedfs
+from tests import requirements
 from tests.openapi import validate
 from tests.support import postgres_database
+
+if TYPE_CHECKING:
+    from tests.seaweedfs import S3Server
 
 ROOT = Path(__file__).parent.parent
 WORLD_FILE = ROOT / "examples" / "world.yaml"
@@ -79,9 +82,11 @@ def clock() -> Clock:
 
 
 @pytest.fixture(scope="session")
-def s3_server() -> Iterator[seaweedfs.S3Server]:
+def s3_server() -> Iterator[S3Server]:
     """A SeaweedFS S3 server for this session (this worker), started on first use; each
     test makes a bucket of its own (`s3_server.new_bucket()`)."""
+    from tests import seaweedfs  # boto3 is imported only by sessions that run S3 tests
+
     # A short path of its own: weed leaves unix sockets in its TMPDIR (108 bytes at most).
     server = seaweedfs.start(Path(tempfile.mkdtemp(prefix="weed-")))
     try:
