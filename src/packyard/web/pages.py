@@ -9,6 +9,10 @@ Errors travel as domain exceptions to `web.errors`; nothing here decides a statu
         …/versions        ?state=deleted&page= its versions
         …/versions/ID/delete  GET, POST        delete a version (type the name to confirm)
         …/versions/ID/restore POST             restore a deleted one
+        …/settings        GET                  its settings (administrators)
+        …/settings/visibility, …/settings/delete  POST  change visibility, delete the package
+        …/restore         POST                 restore a deleted package
+    /settings/packages, /organizations/ORG/settings/packages   deleted packages to restore
     /users/OWNER/packages/TYPE/NAME/VERSION_ID a version (the REST API's version `html_url`)
     /orgs/ORG/packages    ?ecosystem=&q=&page= an organization's packages
     /USER                 ?tab=packages&…      a user's packages
@@ -25,6 +29,7 @@ from packyard.services import browse, packages
 from packyard.services.access import OwnerScope
 from packyard.services.auth import sign_in
 from packyard.web import actions
+from packyard.web import settings as package_settings
 from packyard.web.call import (
     ANYONE,
     SIGNED_IN,
@@ -166,6 +171,22 @@ ROUTES: list[WebRoute] = [
         "POST",
         (*_PACKAGE, "versions", "{version_id}", "restore"),
         actions.restore_version,
+        SIGNED_IN,
+    ),
+    Route("GET", (*_PACKAGE, "settings"), package_settings.page, SIGNED_IN),
+    Route(
+        "POST",
+        (*_PACKAGE, "settings", "visibility"),
+        package_settings.change_visibility,
+        SIGNED_IN,
+    ),
+    Route("POST", (*_PACKAGE, "settings", "delete"), package_settings.delete_package, SIGNED_IN),
+    Route("POST", (*_PACKAGE, "restore"), package_settings.restore_package, SIGNED_IN),
+    Route("GET", ("settings", "packages"), package_settings.user_deleted, SIGNED_IN),
+    Route(
+        "GET",
+        ("organizations", "{owner}", "settings", "packages"),
+        package_settings.org_deleted,
         SIGNED_IN,
     ),
     # GitHub's version URL has no `package` segment: after the package page's pattern, so
