@@ -122,6 +122,11 @@ class Format:
         touching the store; `ContentInvalid` if this format cannot build what is asked."""
         raise ContentInvalid(f"{self.package_type.value} versions cannot be given content")
 
+    def readme(self, tx: Transaction, package: Package, version: Version) -> str | None:
+        """The readme the version was published with (Markdown, the publisher's text), if
+        this format keeps one."""
+        return None
+
     def migration_conflicts(self, tx: Transaction, owner_id: int) -> list[Package]:
         """The owner's packages of this type whose move to another registry failed because
         their new name was taken (GitHub's `docker/conflicts`)."""

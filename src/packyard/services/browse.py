@@ -39,14 +39,19 @@ class PackageSummary:
     recent: list[Version]
     version_count: int
     downloads: int
+    readme: str | None = None
 
 
 def package_summary(ctx: Context, address: PackageAddress, recent: int) -> PackageSummary:
+    """`readme`: the one published with the version tagged `latest` if it is among the
+    recent ones, else with the newest (Markdown as published: untrusted)."""
     with ctx.store.read() as tx:
         package = live_package(tx, ctx, address, Operation.READ)
         versions, total = tx.versions.page_versions(package.id, False, 0, recent)
         downloads = tx.packages.total_download_count(package.id)
-        return PackageSummary(view(tx, package), versions, total, downloads)
+        shown = next((v for v in versions if "latest" in v.tags), versions[0] if versions else None)
+        readme = ctx.formats[package.package_type].readme(tx, package, shown) if shown else None
+        return PackageSummary(view(tx, package), versions, total, downloads, readme)
 
 
 @dataclass(frozen=True, slots=True)

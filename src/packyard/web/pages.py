@@ -42,6 +42,7 @@ from packyard.web.call import (
     version_id,
 )
 from packyard.web.install import install_snippets
+from packyard.web.markdown import render_readme
 from packyard.web.render import owner_packages_path
 from packyard.web.session import cookie_header
 
@@ -88,6 +89,7 @@ def package(call: Call) -> Response:
         package=view.package,
         repository=view.repository,
         snippets=snippets,
+        readme=render_readme(summary.readme),
     )
 
 

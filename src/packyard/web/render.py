@@ -1,7 +1,8 @@
 """Templates to HTML responses: one Jinja2 environment, autoescaping every template.
 
 Package names, descriptions and tags are other people's text: autoescaping is on for every
-template (not by file extension), and nothing here marks a value safe.
+template (not by file extension), and nothing here marks a value safe: the one exception is
+a readme, rendered by `web.markdown` with raw HTML off and its links checked.
 """
 
 from __future__ import annotations
