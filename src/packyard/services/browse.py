@@ -8,6 +8,7 @@ what the REST API would show the same actor, and a package the caller may not se
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import UTC, date, timedelta
 
 from packyard.core.access import readable_packages
 from packyard.core.context import Context
@@ -39,19 +40,30 @@ class PackageSummary:
     recent: list[Version]
     version_count: int
     downloads: int
-    readme: str | None = None
+    readme: str | None
+    daily: list[tuple[date, int]]
 
 
-def package_summary(ctx: Context, address: PackageAddress, recent: int) -> PackageSummary:
+def package_summary(
+    ctx: Context, address: PackageAddress, recent: int, days: int
+) -> PackageSummary:
     """`readme`: the one published with the version tagged `latest` if it is among the
-    recent ones, else with the newest (Markdown as published: untrusted)."""
+    recent ones, else with the newest (Markdown as published: untrusted). `daily`: the live
+    versions' downloads on each of the last `days` UTC days, today last, zeros included."""
     with ctx.store.read() as tx:
         package = live_package(tx, ctx, address, Operation.READ)
         versions, total = tx.versions.page_versions(package.id, False, 0, recent)
         downloads = tx.packages.total_download_count(package.id)
         shown = next((v for v in versions if "latest" in v.tags), versions[0] if versions else None)
         readme = ctx.formats[package.package_type].readme(tx, package, shown) if shown else None
-        return PackageSummary(view(tx, package), versions, total, downloads, readme)
+        today = ctx.now.astimezone(UTC).date()
+        first = today - timedelta(days=days - 1)
+        counted = dict(tx.versions.daily_downloads(package.id, first.isoformat()))
+        daily = [
+            (day, counted.get(day.isoformat(), 0))
+            for day in (first + timedelta(days=n) for n in range(days))
+        ]
+        return PackageSummary(view(tx, package), versions, total, downloads, readme, daily)
 
 
 @dataclass(frozen=True, slots=True)

@@ -41,6 +41,7 @@ from packyard.web.call import (
     page_of,
     version_id,
 )
+from packyard.web.chart import CHART_DAYS, download_chart
 from packyard.web.install import install_snippets
 from packyard.web.markdown import render_readme
 from packyard.web.render import owner_packages_path
@@ -74,7 +75,7 @@ def logout(call: Call) -> Response:
 
 
 def package(call: Call) -> Response:
-    summary = browse.package_summary(call.ctx, address(call), RECENT_VERSIONS)
+    summary = browse.package_summary(call.ctx, address(call), RECENT_VERSIONS, CHART_DAYS)
     view = summary.view
     snippets = install_snippets(
         view.package,
@@ -90,6 +91,7 @@ def package(call: Call) -> Response:
         repository=view.repository,
         snippets=snippets,
         readme=render_readme(summary.readme),
+        chart=download_chart(summary.daily),
     )
 
 
