@@ -10,13 +10,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, date, timedelta
 
-from packyard.core.access import readable_packages
+from packyard.core.access import readable_packages, repository_readable
 from packyard.core.context import Context
-from packyard.domain.errors import Unprocessable
+from packyard.core.ports import Transaction
+from packyard.domain.errors import NotFound, Unprocessable
 from packyard.domain.pagination import PageRequest
 from packyard.domain.permissions import Operation
-from packyard.domain.types import PackageType, Version
+from packyard.domain.types import Account, PackageType, Repository, Version
 from packyard.services.access import (
+    NOT_FOUND,
     OwnerScope,
     PackageView,
     enforce_listing,
@@ -90,25 +92,59 @@ def search_packages(
 ) -> PackagePage:
     """The owner's live packages the caller may read that match `search`, most recently
     updated first (`sort=name`: by name)."""
-    needle = (search.query or "").strip().lower()[:MAX_QUERY_LENGTH]
     with ctx.store.read() as tx:
         owner = resolve_owner(tx, ctx.actor, scope, login)
-        types = [parse_package_type(search.ecosystem)] if search.ecosystem else list(PackageType)
-        wanted = parse_visibility(search.visibility)
-        sort = parse_sort(search.sort)
-        enforce_listing(ctx.actor, Operation.READ)
-        # An owner's packages are few (GitHub's own listings stop at 10,000): filtered here,
-        # as the REST listing filters them for a caller who does not administer the owner.
-        candidates = [
-            p
-            for package_type in types
-            for p in tx.packages.list_packages(owner.id, package_type)
-            if needle in p.name.lower() and (wanted is None or p.visibility is wanted)
-        ]
-        visible = readable_packages(tx, ctx.actor, candidates)
-        if sort == "name":
-            visible.sort(key=lambda p: (p.name.lower(), p.id))
-        else:
-            visible.sort(key=lambda p: (p.updated_at, p.id), reverse=True)
-        shown = visible[page.offset : page.offset + page.per_page]
-        return PackagePage(owner, [view(tx, p) for p in shown], len(visible))
+        return _search(tx, ctx, owner, None, search, page)
+
+
+def repository_packages(
+    ctx: Context, login: str, name: str, search: PackageSearch, page: PageRequest
+) -> RepositoryPackagePage:
+    """The packages linked to a repository the caller may see (else `NotFound`, as for one
+    that does not exist), those the caller may read, filtered as an owner's are."""
+    with ctx.store.read() as tx:
+        owner = resolve_owner(tx, ctx.actor, OwnerScope.USERS, login)
+        repository = tx.accounts.find_repository(owner.id, name)
+        if repository is None or not repository_readable(tx, ctx.actor, repository):
+            raise NotFound(NOT_FOUND)
+        return RepositoryPackagePage(
+            repository, _search(tx, ctx, owner, repository.id, search, page)
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class RepositoryPackagePage:
+    repository: Repository
+    page: PackagePage
+
+
+def _search(
+    tx: Transaction,
+    ctx: Context,
+    owner: Account,
+    repository_id: int | None,
+    search: PackageSearch,
+    page: PageRequest,
+) -> PackagePage:
+    needle = (search.query or "").strip().lower()[:MAX_QUERY_LENGTH]
+    types = [parse_package_type(search.ecosystem)] if search.ecosystem else list(PackageType)
+    wanted = parse_visibility(search.visibility)
+    sort = parse_sort(search.sort)
+    enforce_listing(ctx.actor, Operation.READ)
+    # An owner's packages are few (GitHub's own listings stop at 10,000): filtered here,
+    # as the REST listing filters them for a caller who does not administer the owner.
+    candidates = [
+        p
+        for package_type in types
+        for p in tx.packages.list_packages(owner.id, package_type)
+        if needle in p.name.lower()
+        and (wanted is None or p.visibility is wanted)
+        and (repository_id is None or p.repository_id == repository_id)
+    ]
+    visible = readable_packages(tx, ctx.actor, candidates)
+    if sort == "name":
+        visible.sort(key=lambda p: (p.name.lower(), p.id))
+    else:
+        visible.sort(key=lambda p: (p.updated_at, p.id), reverse=True)
+    shown = visible[page.offset : page.offset + page.per_page]
+    return PackagePage(owner, [view(tx, p) for p in shown], len(visible))

@@ -16,18 +16,20 @@ Errors travel as domain exceptions to `web.errors`; nothing here decides a statu
     /users/OWNER/packages/TYPE/NAME/VERSION_ID a version (the REST API's version `html_url`)
     /orgs/ORG/packages    ?ecosystem=&q=&page= an organization's packages
     /USER                 ?tab=packages&…      a user's packages
+    /OWNER/REPO/packages  ?ecosystem=&q=&page= the packages linked to a repository
 """
 
 from __future__ import annotations
 
 from packyard.auth.sessions import new_nonce
 from packyard.domain.pagination import last_page
-from packyard.domain.types import PackageType
+from packyard.domain.types import PackageType, Repository
 from packyard.http.response import Response
 from packyard.http.router import Route
 from packyard.services import browse, packages
 from packyard.services.access import OwnerScope
 from packyard.services.auth import sign_in
+from packyard.services.packages import PackagePage
 from packyard.web import actions
 from packyard.web import settings as package_settings
 from packyard.web.call import (
@@ -44,7 +46,7 @@ from packyard.web.call import (
 from packyard.web.chart import CHART_DAYS, download_chart
 from packyard.web.install import install_snippets
 from packyard.web.markdown import render_readme
-from packyard.web.render import owner_packages_path
+from packyard.web.render import owner_packages_path, repository_packages_path
 from packyard.web.session import cookie_header
 
 RECENT_VERSIONS = 5
@@ -124,16 +126,39 @@ version = _version_page("version.html")
 confirm_delete = _version_page("delete_version.html")
 
 
-def _listing(call: Call, scope: OwnerScope, login: str) -> Response:
+def _search(call: Call) -> browse.PackageSearch:
     query = call.request.query
-    search = browse.PackageSearch(
+    return browse.PackageSearch(
         query.get("ecosystem") or None,
         query.get("visibility") or None,
         query.get("q", ""),
         query.get("sort") or None,
     )
-    page = page_of(call)
+
+
+def _listing(call: Call, scope: OwnerScope, login: str) -> Response:
+    search, page = _search(call), page_of(call)
     result = browse.search_packages(call.ctx, scope, login, search, page)
+    return _render_listing(call, result, search, page.page, None)
+
+
+def repository_packages(call: Call) -> Response:
+    search, page = _search(call), page_of(call)
+    found = browse.repository_packages(
+        call.ctx, call.params["owner"], call.params["repo"], search, page
+    )
+    return _render_listing(call, found.page, search, page.page, found.repository)
+
+
+def _render_listing(
+    call: Call,
+    result: PackagePage,
+    search: browse.PackageSearch,
+    page: int,
+    repository: Repository | None,
+) -> Response:
+    per_page = page_of(call).per_page
+    base = repository_packages_path(repository) if repository else owner_packages_path(result.owner)
     return call.page.render(
         "packages.html",
         owner=result.owner,
@@ -141,9 +166,10 @@ def _listing(call: Call, scope: OwnerScope, login: str) -> Response:
         total=result.total,
         search=search,
         ecosystems=[t.value for t in PackageType],
-        page=page.page,
-        last=last_page(result.total, page.per_page),
-        base=owner_packages_path(result.owner),
+        page=page,
+        last=last_page(result.total, per_page),
+        base=base,
+        repository=repository,
     )
 
 
@@ -202,6 +228,7 @@ ROUTES: list[WebRoute] = [
         ANYONE,
     ),
     Route("GET", ("orgs", "{owner}", "packages"), org_packages, ANYONE),
+    Route("GET", ("{owner}", "{repo}", "packages"), repository_packages, ANYONE),
     # Last: one segment is a user's page, whatever the login (GitHub reserves the names of
     # its own pages, `login` among them, so no account holds one).
     Route("GET", ("{owner}",), user_packages, ANYONE),

@@ -17,7 +17,7 @@ import jinja2
 from packyard.auth.sessions import csrf_token
 from packyard.auth.tokens import SigningKeys
 from packyard.domain.formats import traits
-from packyard.domain.types import Account, Actor, Package, Version
+from packyard.domain.types import Account, Actor, Package, Repository, Version
 from packyard.http.request import Request
 from packyard.http.response import Response
 
@@ -48,6 +48,10 @@ def owner_packages_path(owner: Account) -> str:
     if owner.is_org:
         return f"/orgs/{quote(owner.login, safe='')}/packages"
     return f"/{quote(owner.login, safe='')}?tab=packages"
+
+
+def repository_packages_path(repository: Repository) -> str:
+    return f"/{quote(repository.owner.login, safe='')}/{quote(repository.name, safe='')}/packages"
 
 
 def tagged(package: Package) -> bool:
@@ -86,6 +90,7 @@ def environment() -> jinja2.Environment:
         version_path=version_path,
         tagged=tagged,
         owner_packages_path=owner_packages_path,
+        repository_packages_path=repository_packages_path,
         with_query=_query,
     )
     return env
