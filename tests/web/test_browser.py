@@ -44,6 +44,9 @@ MAIN_PAGES = [
     f"{PUBLIC}/versions",
     f"{PUBLIC}/versions/3/delete",  # the confirmation (signed in; the sign-in form otherwise)
     f"{PUBLIC}/settings",  # likewise
+    "/users/alice/packages/container/tools%2Fcli/1",  # the index: platforms, referrers
+    "/users/alice/packages/container/tools%2Fcli/2",  # an image: layers
+    "/alice/tools/packages",
     "/alice?tab=packages",
     PRIVATE,
 ]

@@ -12,11 +12,13 @@ from datetime import UTC, date, timedelta
 
 from packyard.core.access import readable_packages, repository_readable
 from packyard.core.context import Context
+from packyard.core.delete import VERSION_NOT_FOUND
+from packyard.core.formats import VersionContents
 from packyard.core.ports import Transaction
 from packyard.domain.errors import NotFound, Unprocessable
 from packyard.domain.pagination import PageRequest
 from packyard.domain.permissions import Operation
-from packyard.domain.types import Account, PackageType, Repository, Version
+from packyard.domain.types import Account, Package, PackageType, Repository, Version
 from packyard.services.access import (
     NOT_FOUND,
     OwnerScope,
@@ -66,6 +68,24 @@ def package_summary(
             for day in (first + timedelta(days=n) for n in range(days))
         ]
         return PackageSummary(view(tx, package), versions, total, downloads, readme, daily)
+
+
+@dataclass(frozen=True, slots=True)
+class VersionDetail:
+    package: Package
+    version: Version
+    contents: VersionContents | None
+
+
+def version_detail(ctx: Context, address: PackageAddress, version_id: int | None) -> VersionDetail:
+    """A live version and, for a format that keeps it, what it is made of."""
+    with ctx.store.read() as tx:
+        package = live_package(tx, ctx, address, Operation.READ)
+        version = tx.versions.find_version(package.id, version_id) if version_id else None
+        if version is None or version.deleted_at is not None:
+            raise NotFound(VERSION_NOT_FOUND)
+        contents = ctx.formats[package.package_type].contents(tx, package, version)
+        return VersionDetail(package, version, contents)
 
 
 @dataclass(frozen=True, slots=True)

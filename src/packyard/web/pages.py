@@ -116,8 +116,10 @@ def _version_page(template: str) -> Handler:
     """A live version's page: its own (`version.html`), or the confirmation of its delete."""
 
     def handler(call: Call) -> Response:
-        result = packages.get_version(call.ctx, address(call), version_id(call))
-        return call.page.render(template, package=result.package, version=result.versions[0])
+        found = browse.version_detail(call.ctx, address(call), version_id(call))
+        return call.page.render(
+            template, package=found.package, version=found.version, contents=found.contents
+        )
 
     return handler
 

@@ -36,11 +36,12 @@ def package_path(package: Package) -> str:
     )
 
 
-def version_path(package: Package, version: Version) -> str:
+def version_path(package: Package, version: Version | int) -> str:
     """A version's page: the REST API's version `html_url` below the host."""
+    version_id = version if isinstance(version, int) else version.id
     return (
         f"{owner_path(package.owner)}/packages/{package.package_type.value}/"
-        f"{quote(package.name, safe='@')}/{version.id}"
+        f"{quote(package.name, safe='@')}/{version_id}"
     )
 
 
@@ -67,6 +68,18 @@ def _number(value: int) -> str:
     return f"{value:,}"
 
 
+def _size(value: int) -> str:
+    """Bytes as a person reads them: 1,234 B, 12.3 kB, 4.5 MB (powers of 1,000, as Docker)."""
+    if value < 1000:
+        return f"{value:,} B"
+    for unit in ("kB", "MB", "GB", "TB"):
+        value_in = value / 1000
+        if value_in < 1000 or unit == "TB":
+            return f"{value_in:,.1f} {unit}"
+        value = int(value_in)
+    return f"{value:,} B"  # pragma: no cover - the loop returns
+
+
 def _query(base: str, **params: Any) -> str:
     """`base` with the given query parameters, empty ones left out."""
     kept = {k: v for k, v in params.items() if v not in (None, "")}
@@ -85,6 +98,7 @@ def environment() -> jinja2.Environment:
     )
     env.filters["date"] = _date
     env.filters["number"] = _number
+    env.filters["size"] = _size
     env.globals.update(
         package_path=package_path,
         version_path=version_path,
