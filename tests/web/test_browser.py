@@ -193,9 +193,10 @@ def test_phone_width_and_dark_scheme(chromium: Any, live_server: LiveServer) -> 
     context = chromium.new_context(viewport={"width": 360, "height": 740}, color_scheme="dark")
     try:
         phone = context.new_page()
-        phone.goto(live_server.url + PUBLIC + "/versions")
-        overflow = phone.evaluate("document.documentElement.scrollWidth - window.innerWidth")
-        assert overflow <= 0
+        for path in (PUBLIC, PUBLIC + "/versions", "/users/alice/packages/container/tools%2Fcli/1"):
+            phone.goto(live_server.url + path)
+            overflow = phone.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+            assert overflow <= 0, path
         background = phone.evaluate("getComputedStyle(document.body).backgroundColor")
         assert background == "rgb(13, 17, 23)"
     finally:
