@@ -16,18 +16,10 @@ import httpx
 from playwright.sync_api import sync_playwright
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))  # run as a file: the repository's `tests` package is not on the path
+from tests.web.chromium import CHROMIUM_FLAGS, CHROMIUM_PATH  # noqa: E402  # after the path
+
 WORLD = ROOT / "examples" / "world.yaml"
-CHROMIUM = "/usr/bin/chromium"
-FLAGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 ALICE = "ghp_alice_full_0000000000000000000000000"  # examples/world.yaml's
 PACKAGE = "/users/alice/packages/container/package/tools%2Fcli"
 # file name → (path, signed in?)
@@ -90,7 +82,7 @@ def pull(url: str) -> None:
 def shoot(url: str, out: Path) -> list[Path]:
     made = []
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
+        browser = playwright.chromium.launch(executable_path=CHROMIUM_PATH, args=CHROMIUM_FLAGS)
         for signed_in in (False, True):
             context = browser.new_context(viewport=DESKTOP)
             page = context.new_page()

@@ -19,19 +19,10 @@ import pytest
 from tests.conftest import ALICE
 from tests.protocols.conftest import LiveServer, live_database, live_server
 from tests.requirements import AXE_CORE, CHROMIUM, PLAYWRIGHT
+from tests.web.chromium import CHROMIUM_FLAGS
 
 __all__ = ["live_database", "live_server"]  # the live server's fixtures, used here
 
-CHROMIUM_FLAGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 PUBLIC = "/users/alice/packages/container/package/tools%2Fcli"
 PRIVATE = "/orgs/acme/packages/npm/package/web-ui"
 TIMEOUT_MS = 10_000

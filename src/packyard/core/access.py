@@ -273,22 +273,6 @@ def access_facts(tx: Transaction, actor: Actor, package: Package) -> AccessFacts
     )
 
 
-def repository_readable(tx: Transaction, actor: Actor, repository: Repository) -> bool:
-    """Whether the caller may see the repository: the read a repository gives in the
-    package rules (`repository_role`), from its visibility and the caller's permission."""
-    org_role = (
-        tx.accounts.org_role(repository.owner.id, actor.user.id)
-        if repository.owner.is_org and actor.user is not None
-        else None
-    )
-    facts = AccessFacts(
-        org_role=org_role,
-        repository_permission=_repository_permission(tx, actor, repository),
-        repository_visibility=repository.visibility,
-    )
-    return repository_role(facts) >= Role.READ
-
-
 def _repository_permission(
     tx: Transaction, actor: Actor, repository: Repository | None
 ) -> RepositoryPermission | None:

@@ -10,9 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, date, timedelta
 
-from packyard.core.access import readable_packages, repository_readable
+from packyard.core.access import readable_packages, sees_repository
 from packyard.core.context import Context
-from packyard.core.delete import VERSION_NOT_FOUND
 from packyard.core.formats import VersionContents
 from packyard.core.ports import Transaction
 from packyard.domain.errors import NotFound, Unprocessable
@@ -28,7 +27,13 @@ from packyard.services.access import (
     resolve_owner,
     view,
 )
-from packyard.services.packages import PackageAddress, PackagePage, live_package, parse_visibility
+from packyard.services.packages import (
+    PackageAddress,
+    PackagePage,
+    live_package,
+    live_version,
+    parse_visibility,
+)
 
 # A search longer than any package name finds nothing: it is not worth comparing.
 MAX_QUERY_LENGTH = 256
@@ -80,10 +85,7 @@ class VersionDetail:
 def version_detail(ctx: Context, address: PackageAddress, version_id: int | None) -> VersionDetail:
     """A live version and, for a format that keeps it, what it is made of."""
     with ctx.store.read() as tx:
-        package = live_package(tx, ctx, address, Operation.READ)
-        version = tx.versions.find_version(package.id, version_id) if version_id else None
-        if version is None or version.deleted_at is not None:
-            raise NotFound(VERSION_NOT_FOUND)
+        package, version = live_version(tx, ctx, address, version_id)
         contents = ctx.formats[package.package_type].contents(tx, package, version)
         return VersionDetail(package, version, contents)
 
@@ -125,7 +127,7 @@ def repository_packages(
     with ctx.store.read() as tx:
         owner = resolve_owner(tx, ctx.actor, OwnerScope.USERS, login)
         repository = tx.accounts.find_repository(owner.id, name)
-        if repository is None or not repository_readable(tx, ctx.actor, repository):
+        if repository is None or not sees_repository(tx, ctx.actor, repository):
             raise NotFound(NOT_FOUND)
         return RepositoryPackagePage(
             repository, _search(tx, ctx, owner, repository.id, search, page)
