@@ -10,7 +10,7 @@ from markupsafe import escape
 from packyard.domain.rules import PACKAGE_DOWNLOAD_LIMIT_MESSAGE
 from packyard.services.settings import INHERITED_VISIBILITY
 from packyard.web.settings import NOT_CONFIRMED
-from tests.conftest import ALICE, BOB_READ, Api, Clock, seed
+from tests.conftest import ALICE, ALICE_OAUTH, BOB_READ, Api, Clock, seed
 from tests.web.conftest import PRIVATE, PUBLIC, Browser
 
 SETTINGS = f"{PUBLIC}/settings"
@@ -142,3 +142,15 @@ def test_deleting_a_public_package_keeps_githubs_download_rule(
     assert refused.status_code == 400
     assert escape(PACKAGE_DOWNLOAD_LIMIT_MESSAGE) in refused.text
     assert browser.get(PUBLIC).status_code == 200
+
+
+def test_deleting_asks_what_the_rest_delete_asks(browser: Browser, world: Any) -> None:
+    """A token with delete:packages but not write:packages may not open the settings, and
+    its delete is still the REST API's: here refused by the download rule, not by scopes."""
+    browser.sign_in(ALICE_OAUTH)
+    assert browser.get(SETTINGS).status_code == 403
+    refused = browser.post(
+        f"{SETTINGS}/delete", {"csrf": browser.csrf("/"), "confirm": "tools/cli"}
+    )
+    assert refused.status_code == 400
+    assert escape(PACKAGE_DOWNLOAD_LIMIT_MESSAGE) in refused.text

@@ -12,7 +12,6 @@ from __future__ import annotations
 from urllib.parse import quote
 
 from packyard.domain.errors import Unprocessable
-from packyard.domain.types import Account
 from packyard.http.response import Response
 from packyard.services import packages, settings
 from packyard.services.access import OwnerScope
@@ -27,10 +26,11 @@ def _confirmed(call: Call) -> None:
         raise Unprocessable(NOT_CONFIRMED)
 
 
-def deleted_path(owner: Account) -> str:
-    """Where an owner's deleted packages are listed: GitHub's Settings → Packages."""
-    if owner.is_org:
-        return f"/organizations/{quote(owner.login, safe='')}/settings/packages"
+def deleted_path(call: Call) -> str:
+    """Where the package's owner's deleted packages are listed: GitHub's Settings →
+    Packages (`/orgs/…` addresses an organization; `/users/…` a user, whose own list it is)."""
+    if call.params["scope"] == "orgs":
+        return f"/organizations/{quote(call.params['owner'], safe='')}/settings/packages"
     return "/settings/packages"
 
 
@@ -53,9 +53,9 @@ def change_visibility(call: Call) -> Response:
 
 def delete_package(call: Call) -> Response:
     _confirmed(call)
-    found = settings.package_settings(call.ctx, address(call))
+    # The REST API's delete, with its scopes (delete:packages) and rules, nothing before it.
     packages.delete_package(call.ctx, address(call))
-    return call.page.redirect(deleted_path(found.view.package.owner))
+    return call.page.redirect(deleted_path(call))
 
 
 def restore_package(call: Call) -> Response:
