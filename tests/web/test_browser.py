@@ -19,19 +19,10 @@ import pytest
 from tests.conftest import ALICE
 from tests.protocols.conftest import LiveServer, live_database, live_server
 from tests.requirements import AXE_CORE, CHROMIUM, PLAYWRIGHT
+from tests.web.chromium import CHROMIUM_FLAGS
 
 __all__ = ["live_database", "live_server"]  # the live server's fixtures, used here
 
-CHROMIUM_FLAGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 PUBLIC = "/users/alice/packages/container/package/tools%2Fcli"
 PRIVATE = "/orgs/acme/packages/npm/package/web-ui"
 TIMEOUT_MS = 10_000
@@ -43,6 +34,10 @@ MAIN_PAGES = [
     PUBLIC,
     f"{PUBLIC}/versions",
     f"{PUBLIC}/versions/3/delete",  # the confirmation (signed in; the sign-in form otherwise)
+    f"{PUBLIC}/settings",  # likewise
+    "/users/alice/packages/container/tools%2Fcli/1",  # the index: platforms, referrers
+    "/users/alice/packages/container/tools%2Fcli/2",  # an image: layers
+    "/alice/tools/packages",
     "/alice?tab=packages",
     PRIVATE,
 ]
@@ -146,13 +141,53 @@ def test_delete_a_version_restore_it_and_meet_githubs_rules(
     assert [p for p in page.problems if "status of 400" not in p] == []
 
 
+def _change_visibility(page: Any, live_server: LiveServer, visibility: str) -> None:
+    page.goto(live_server.url + PUBLIC + "/settings")
+    page.get_by_label(visibility.capitalize()).check()
+    page.get_by_label("Type tools/cli to confirm").first.fill("tools/cli")
+    page.get_by_role(
+        "button", name="I understand the consequences, change package visibility"
+    ).click()
+
+
+def test_change_visibility_with_the_typed_name_and_csrf(
+    page: Any, chromium: Any, live_server: LiveServer
+) -> None:
+    from playwright.sync_api import expect
+
+    _sign_in(page, live_server)
+    page.goto(live_server.url + PUBLIC)
+    page.get_by_role("link", name="Package settings").click()
+    _change_visibility(page, live_server, "private")
+    expect(page.get_by_role("status")).to_have_text("The package is now private.")
+    stranger = chromium.new_context()
+    try:
+        assert stranger.new_page().goto(live_server.url + PUBLIC).status == 404
+        # The form without its CSRF token (removed from the page): refused, nothing changes.
+        page.goto(live_server.url + PUBLIC + "/settings")
+        page.locator("input[name=csrf]").evaluate_all("inputs => inputs.forEach(i => i.remove())")
+        page.get_by_label("Public").check()
+        page.get_by_label("Type tools/cli to confirm").first.fill("tools/cli")
+        page.get_by_role(
+            "button", name="I understand the consequences, change package visibility"
+        ).click()
+        expect(page.get_by_role("alert")).to_contain_text("did not come from this site")
+        assert stranger.new_page().goto(live_server.url + PUBLIC).status == 404
+    finally:
+        _change_visibility(page, live_server, "public")  # as the other tests expect it
+        stranger.close()
+    expect(page.get_by_role("status")).to_have_text("The package is now public.")
+    assert [p for p in page.problems if "status of 403" not in p] == []
+
+
 def test_phone_width_and_dark_scheme(chromium: Any, live_server: LiveServer) -> None:
     context = chromium.new_context(viewport={"width": 360, "height": 740}, color_scheme="dark")
     try:
         phone = context.new_page()
-        phone.goto(live_server.url + PUBLIC + "/versions")
-        overflow = phone.evaluate("document.documentElement.scrollWidth - window.innerWidth")
-        assert overflow <= 0
+        for path in (PUBLIC, PUBLIC + "/versions", "/users/alice/packages/container/tools%2Fcli/1"):
+            phone.goto(live_server.url + path)
+            overflow = phone.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+            assert overflow <= 0, path
         background = phone.evaluate("getComputedStyle(document.body).backgroundColor")
         assert background == "rgb(13, 17, 23)"
     finally:

@@ -61,6 +61,31 @@ class Content(Protocol):
         ...
 
 
+@dataclass(frozen=True, slots=True)
+class Part:
+    """One thing a version is made of or points at, as its page lists it: a platform of an
+    image index, a layer or config, a referrer (a signature, an attestation, an SBOM)."""
+
+    label: str  # "linux/arm64", "layer", an artifact type
+    digest: str
+    size: int
+    media_type: str
+    version_id: int | None = None  # a version with a page of its own (a platform, a referrer)
+
+
+@dataclass(frozen=True, slots=True)
+class VersionContents:
+    media_type: str
+    platforms: list[Part]
+    layers: list[Part]
+    referrers: list[Part]
+
+    @property
+    def size(self) -> int:
+        """The layers' and config's bytes (an index's are its platforms')."""
+        return sum(p.size for p in self.layers)
+
+
 class Format:
     def __init__(self, package_type: PackageType) -> None:
         self.traits: FormatTraits = traits(package_type)
@@ -121,6 +146,17 @@ class Format:
         """Real bytes for a seeded version (`packyard seed`'s `content:`), built without
         touching the store; `ContentInvalid` if this format cannot build what is asked."""
         raise ContentInvalid(f"{self.package_type.value} versions cannot be given content")
+
+    def contents(
+        self, tx: Transaction, package: Package, version: Version
+    ) -> VersionContents | None:
+        """What the version is made of, if this format keeps its structure (containers)."""
+        return None
+
+    def readme(self, tx: Transaction, package: Package, version: Version) -> str | None:
+        """The readme the version was published with (Markdown, the publisher's text), if
+        this format keeps one."""
+        return None
 
     def migration_conflicts(self, tx: Transaction, owner_id: int) -> list[Package]:
         """The owner's packages of this type whose move to another registry failed because

@@ -29,6 +29,7 @@ class Operation(enum.Enum):
     RESTORE = "restore"
     LIST_DELETED = "list_deleted"
     PUBLISH = "publish"  # through a registry: create versions, move tags
+    ADMINISTER = "administer"  # a package's settings: its visibility (the web pages)
 
 
 # What each operation asks of a classic or OAuth token (GitHub's X-Accepted-OAuth-Scopes).
@@ -38,6 +39,7 @@ REQUIRED_SCOPES: dict[Operation, tuple[str, ...]] = {
     Operation.RESTORE: (Scope.READ_PACKAGES, Scope.WRITE_PACKAGES),
     Operation.LIST_DELETED: (Scope.DELETE_PACKAGES, Scope.READ_PACKAGES),
     Operation.PUBLISH: (Scope.READ_PACKAGES, Scope.WRITE_PACKAGES),
+    Operation.ADMINISTER: (Scope.READ_PACKAGES, Scope.WRITE_PACKAGES),
 }
 
 # The role an operation needs once the scopes allow it.
@@ -47,6 +49,7 @@ REQUIRED_ROLE: dict[Operation, Role] = {
     Operation.RESTORE: Role.ADMIN,
     Operation.LIST_DELETED: Role.ADMIN,
     Operation.PUBLISH: Role.WRITE,
+    Operation.ADMINISTER: Role.ADMIN,
 }
 
 # From the traits table, once: these checks run on every request.

@@ -8,14 +8,18 @@ what the REST API would show the same actor, and a package the caller may not se
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import UTC, date, timedelta
 
-from packyard.core.access import readable_packages
+from packyard.core.access import readable_packages, sees_repository
 from packyard.core.context import Context
-from packyard.domain.errors import Unprocessable
+from packyard.core.formats import VersionContents
+from packyard.core.ports import Transaction
+from packyard.domain.errors import NotFound, Unprocessable
 from packyard.domain.pagination import PageRequest
 from packyard.domain.permissions import Operation
-from packyard.domain.types import PackageType, Version
+from packyard.domain.types import Account, Package, PackageType, Repository, Version
 from packyard.services.access import (
+    NOT_FOUND,
     OwnerScope,
     PackageView,
     enforce_listing,
@@ -23,7 +27,13 @@ from packyard.services.access import (
     resolve_owner,
     view,
 )
-from packyard.services.packages import PackageAddress, PackagePage, live_package, parse_visibility
+from packyard.services.packages import (
+    PackageAddress,
+    PackagePage,
+    live_package,
+    live_version,
+    parse_visibility,
+)
 
 # A search longer than any package name finds nothing: it is not worth comparing.
 MAX_QUERY_LENGTH = 256
@@ -39,14 +49,45 @@ class PackageSummary:
     recent: list[Version]
     version_count: int
     downloads: int
+    readme: str | None
+    daily: list[tuple[date, int]]
 
 
-def package_summary(ctx: Context, address: PackageAddress, recent: int) -> PackageSummary:
+def package_summary(
+    ctx: Context, address: PackageAddress, recent: int, days: int
+) -> PackageSummary:
+    """`readme`: the one published with the version tagged `latest` if it is among the
+    recent ones, else with the newest (Markdown as published: untrusted). `daily`: the live
+    versions' downloads on each of the last `days` UTC days, today last, zeros included."""
     with ctx.store.read() as tx:
         package = live_package(tx, ctx, address, Operation.READ)
         versions, total = tx.versions.page_versions(package.id, False, 0, recent)
         downloads = tx.packages.total_download_count(package.id)
-        return PackageSummary(view(tx, package), versions, total, downloads)
+        shown = next((v for v in versions if "latest" in v.tags), versions[0] if versions else None)
+        readme = ctx.formats[package.package_type].readme(tx, package, shown) if shown else None
+        today = ctx.now.astimezone(UTC).date()
+        first = today - timedelta(days=days - 1)
+        counted = dict(tx.versions.daily_downloads(package.id, first.isoformat()))
+        daily = [
+            (day, counted.get(day.isoformat(), 0))
+            for day in (first + timedelta(days=n) for n in range(days))
+        ]
+        return PackageSummary(view(tx, package), versions, total, downloads, readme, daily)
+
+
+@dataclass(frozen=True, slots=True)
+class VersionDetail:
+    package: Package
+    version: Version
+    contents: VersionContents | None
+
+
+def version_detail(ctx: Context, address: PackageAddress, version_id: int | None) -> VersionDetail:
+    """A live version and, for a format that keeps it, what it is made of."""
+    with ctx.store.read() as tx:
+        package, version = live_version(tx, ctx, address, version_id)
+        contents = ctx.formats[package.package_type].contents(tx, package, version)
+        return VersionDetail(package, version, contents)
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,25 +114,59 @@ def search_packages(
 ) -> PackagePage:
     """The owner's live packages the caller may read that match `search`, most recently
     updated first (`sort=name`: by name)."""
-    needle = (search.query or "").strip().lower()[:MAX_QUERY_LENGTH]
     with ctx.store.read() as tx:
         owner = resolve_owner(tx, ctx.actor, scope, login)
-        types = [parse_package_type(search.ecosystem)] if search.ecosystem else list(PackageType)
-        wanted = parse_visibility(search.visibility)
-        sort = parse_sort(search.sort)
-        enforce_listing(ctx.actor, Operation.READ)
-        # An owner's packages are few (GitHub's own listings stop at 10,000): filtered here,
-        # as the REST listing filters them for a caller who does not administer the owner.
-        candidates = [
-            p
-            for package_type in types
-            for p in tx.packages.list_packages(owner.id, package_type)
-            if needle in p.name.lower() and (wanted is None or p.visibility is wanted)
-        ]
-        visible = readable_packages(tx, ctx.actor, candidates)
-        if sort == "name":
-            visible.sort(key=lambda p: (p.name.lower(), p.id))
-        else:
-            visible.sort(key=lambda p: (p.updated_at, p.id), reverse=True)
-        shown = visible[page.offset : page.offset + page.per_page]
-        return PackagePage(owner, [view(tx, p) for p in shown], len(visible))
+        return _search(tx, ctx, owner, None, search, page)
+
+
+def repository_packages(
+    ctx: Context, login: str, name: str, search: PackageSearch, page: PageRequest
+) -> RepositoryPackagePage:
+    """The packages linked to a repository the caller may see (else `NotFound`, as for one
+    that does not exist), those the caller may read, filtered as an owner's are."""
+    with ctx.store.read() as tx:
+        owner = resolve_owner(tx, ctx.actor, OwnerScope.USERS, login)
+        repository = tx.accounts.find_repository(owner.id, name)
+        if repository is None or not sees_repository(tx, ctx.actor, repository):
+            raise NotFound(NOT_FOUND)
+        return RepositoryPackagePage(
+            repository, _search(tx, ctx, owner, repository.id, search, page)
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class RepositoryPackagePage:
+    repository: Repository
+    page: PackagePage
+
+
+def _search(
+    tx: Transaction,
+    ctx: Context,
+    owner: Account,
+    repository_id: int | None,
+    search: PackageSearch,
+    page: PageRequest,
+) -> PackagePage:
+    needle = (search.query or "").strip().lower()[:MAX_QUERY_LENGTH]
+    types = [parse_package_type(search.ecosystem)] if search.ecosystem else list(PackageType)
+    wanted = parse_visibility(search.visibility)
+    sort = parse_sort(search.sort)
+    enforce_listing(ctx.actor, Operation.READ)
+    # An owner's packages are few (GitHub's own listings stop at 10,000): filtered here,
+    # as the REST listing filters them for a caller who does not administer the owner.
+    candidates = [
+        p
+        for package_type in types
+        for p in tx.packages.list_packages(owner.id, package_type)
+        if needle in p.name.lower()
+        and (wanted is None or p.visibility is wanted)
+        and (repository_id is None or p.repository_id == repository_id)
+    ]
+    visible = readable_packages(tx, ctx.actor, candidates)
+    if sort == "name":
+        visible.sort(key=lambda p: (p.name.lower(), p.id))
+    else:
+        visible.sort(key=lambda p: (p.updated_at, p.id), reverse=True)
+    shown = visible[page.offset : page.offset + page.per_page]
+    return PackagePage(owner, [view(tx, p) for p in shown], len(visible))

@@ -233,12 +233,20 @@ def list_versions(
         return VersionPage(package, versions, total)
 
 
+def live_version(
+    tx: Transaction, ctx: Context, address: PackageAddress, version_id: int | None
+) -> tuple[Package, Version]:
+    """A live version of a package the caller may read (else `NotFound`)."""
+    package = live_package(tx, ctx, address, Operation.READ)
+    version = tx.versions.find_version(package.id, version_id) if version_id else None
+    if version is None or version.deleted_at is not None:
+        raise NotFound(VERSION_NOT_FOUND)
+    return package, version
+
+
 def get_version(ctx: Context, address: PackageAddress, version_id: int | None) -> VersionPage:
     with ctx.store.read() as tx:
-        package = live_package(tx, ctx, address, Operation.READ)
-        version = tx.versions.find_version(package.id, version_id) if version_id else None
-        if version is None or version.deleted_at is not None:
-            raise NotFound(VERSION_NOT_FOUND)
+        package, version = live_version(tx, ctx, address, version_id)
         return VersionPage(package, [version], 1)
 
 

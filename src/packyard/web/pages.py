@@ -9,22 +9,29 @@ Errors travel as domain exceptions to `web.errors`; nothing here decides a statu
         …/versions        ?state=deleted&page= its versions
         …/versions/ID/delete  GET, POST        delete a version (type the name to confirm)
         …/versions/ID/restore POST             restore a deleted one
+        …/settings        GET                  its settings (administrators)
+        …/settings/visibility, …/settings/delete  POST  change visibility, delete the package
+        …/restore         POST                 restore a deleted package
+    /settings/packages, /organizations/ORG/settings/packages   deleted packages to restore
     /users/OWNER/packages/TYPE/NAME/VERSION_ID a version (the REST API's version `html_url`)
     /orgs/ORG/packages    ?ecosystem=&q=&page= an organization's packages
     /USER                 ?tab=packages&…      a user's packages
+    /OWNER/REPO/packages  ?ecosystem=&q=&page= the packages linked to a repository
 """
 
 from __future__ import annotations
 
 from packyard.auth.sessions import new_nonce
 from packyard.domain.pagination import last_page
-from packyard.domain.types import PackageType
+from packyard.domain.types import PackageType, Repository
 from packyard.http.response import Response
 from packyard.http.router import Route
 from packyard.services import browse, packages
 from packyard.services.access import OwnerScope
 from packyard.services.auth import sign_in
+from packyard.services.packages import PackagePage
 from packyard.web import actions
+from packyard.web import settings as package_settings
 from packyard.web.call import (
     ANYONE,
     SIGNED_IN,
@@ -36,8 +43,10 @@ from packyard.web.call import (
     page_of,
     version_id,
 )
+from packyard.web.chart import CHART_DAYS, download_chart
 from packyard.web.install import install_snippets
-from packyard.web.render import owner_packages_path
+from packyard.web.markdown import render_readme
+from packyard.web.render import owner_packages_path, repository_packages_path
 from packyard.web.session import cookie_header
 
 RECENT_VERSIONS = 5
@@ -68,7 +77,7 @@ def logout(call: Call) -> Response:
 
 
 def package(call: Call) -> Response:
-    summary = browse.package_summary(call.ctx, address(call), RECENT_VERSIONS)
+    summary = browse.package_summary(call.ctx, address(call), RECENT_VERSIONS, CHART_DAYS)
     view = summary.view
     snippets = install_snippets(
         view.package,
@@ -83,6 +92,8 @@ def package(call: Call) -> Response:
         package=view.package,
         repository=view.repository,
         snippets=snippets,
+        readme=render_readme(summary.readme),
+        chart=download_chart(summary.daily),
     )
 
 
@@ -105,8 +116,10 @@ def _version_page(template: str) -> Handler:
     """A live version's page: its own (`version.html`), or the confirmation of its delete."""
 
     def handler(call: Call) -> Response:
-        result = packages.get_version(call.ctx, address(call), version_id(call))
-        return call.page.render(template, package=result.package, version=result.versions[0])
+        found = browse.version_detail(call.ctx, address(call), version_id(call))
+        return call.page.render(
+            template, package=found.package, version=found.version, contents=found.contents
+        )
 
     return handler
 
@@ -115,16 +128,39 @@ version = _version_page("version.html")
 confirm_delete = _version_page("delete_version.html")
 
 
-def _listing(call: Call, scope: OwnerScope, login: str) -> Response:
+def _search(call: Call) -> browse.PackageSearch:
     query = call.request.query
-    search = browse.PackageSearch(
+    return browse.PackageSearch(
         query.get("ecosystem") or None,
         query.get("visibility") or None,
         query.get("q", ""),
         query.get("sort") or None,
     )
-    page = page_of(call)
+
+
+def _listing(call: Call, scope: OwnerScope, login: str) -> Response:
+    search, page = _search(call), page_of(call)
     result = browse.search_packages(call.ctx, scope, login, search, page)
+    return _render_listing(call, result, search, page.page, None)
+
+
+def repository_packages(call: Call) -> Response:
+    search, page = _search(call), page_of(call)
+    found = browse.repository_packages(
+        call.ctx, call.params["owner"], call.params["repo"], search, page
+    )
+    return _render_listing(call, found.page, search, page.page, found.repository)
+
+
+def _render_listing(
+    call: Call,
+    result: PackagePage,
+    search: browse.PackageSearch,
+    page: int,
+    repository: Repository | None,
+) -> Response:
+    per_page = page_of(call).per_page
+    base = repository_packages_path(repository) if repository else owner_packages_path(result.owner)
     return call.page.render(
         "packages.html",
         owner=result.owner,
@@ -132,9 +168,10 @@ def _listing(call: Call, scope: OwnerScope, login: str) -> Response:
         total=result.total,
         search=search,
         ecosystems=[t.value for t in PackageType],
-        page=page.page,
-        last=last_page(result.total, page.per_page),
-        base=owner_packages_path(result.owner),
+        page=page,
+        last=last_page(result.total, per_page),
+        base=base,
+        repository=repository,
     )
 
 
@@ -168,6 +205,22 @@ ROUTES: list[WebRoute] = [
         actions.restore_version,
         SIGNED_IN,
     ),
+    Route("GET", (*_PACKAGE, "settings"), package_settings.page, SIGNED_IN),
+    Route(
+        "POST",
+        (*_PACKAGE, "settings", "visibility"),
+        package_settings.change_visibility,
+        SIGNED_IN,
+    ),
+    Route("POST", (*_PACKAGE, "settings", "delete"), package_settings.delete_package, SIGNED_IN),
+    Route("POST", (*_PACKAGE, "restore"), package_settings.restore_package, SIGNED_IN),
+    Route("GET", ("settings", "packages"), package_settings.user_deleted, SIGNED_IN),
+    Route(
+        "GET",
+        ("organizations", "{owner}", "settings", "packages"),
+        package_settings.org_deleted,
+        SIGNED_IN,
+    ),
     # GitHub's version URL has no `package` segment: after the package page's pattern, so
     # `/…/TYPE/package/NAME` stays the package.
     Route(
@@ -177,6 +230,7 @@ ROUTES: list[WebRoute] = [
         ANYONE,
     ),
     Route("GET", ("orgs", "{owner}", "packages"), org_packages, ANYONE),
+    Route("GET", ("{owner}", "{repo}", "packages"), repository_packages, ANYONE),
     # Last: one segment is a user's page, whatever the login (GitHub reserves the names of
     # its own pages, `login` among them, so no account holds one).
     Route("GET", ("{owner}",), user_packages, ANYONE),

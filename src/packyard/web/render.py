@@ -1,7 +1,8 @@
 """Templates to HTML responses: one Jinja2 environment, autoescaping every template.
 
 Package names, descriptions and tags are other people's text: autoescaping is on for every
-template (not by file extension), and nothing here marks a value safe.
+template (not by file extension), and nothing here marks a value safe: the one exception is
+a readme, rendered by `web.markdown` with raw HTML off and its links checked.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ import jinja2
 from packyard.auth.sessions import csrf_token
 from packyard.auth.tokens import SigningKeys
 from packyard.domain.formats import traits
-from packyard.domain.types import Account, Actor, Package, Version
+from packyard.domain.types import Account, Actor, Package, Repository, Version
 from packyard.http.request import Request
 from packyard.http.response import Response
 
@@ -35,11 +36,12 @@ def package_path(package: Package) -> str:
     )
 
 
-def version_path(package: Package, version: Version) -> str:
+def version_path(package: Package, version: Version | int) -> str:
     """A version's page: the REST API's version `html_url` below the host."""
+    version_id = version if isinstance(version, int) else version.id
     return (
         f"{owner_path(package.owner)}/packages/{package.package_type.value}/"
-        f"{quote(package.name, safe='@')}/{version.id}"
+        f"{quote(package.name, safe='@')}/{version_id}"
     )
 
 
@@ -47,6 +49,10 @@ def owner_packages_path(owner: Account) -> str:
     if owner.is_org:
         return f"/orgs/{quote(owner.login, safe='')}/packages"
     return f"/{quote(owner.login, safe='')}?tab=packages"
+
+
+def repository_packages_path(repository: Repository) -> str:
+    return f"/{quote(repository.owner.login, safe='')}/{quote(repository.name, safe='')}/packages"
 
 
 def tagged(package: Package) -> bool:
@@ -60,6 +66,18 @@ def _date(value: datetime | None) -> str:
 
 def _number(value: int) -> str:
     return f"{value:,}"
+
+
+def _size(value: int) -> str:
+    """Bytes as a person reads them: 1,234 B, 12.3 kB, 4.5 MB (powers of 1,000, as Docker)."""
+    if value < 1000:
+        return f"{value:,} B"
+    for unit in ("kB", "MB", "GB", "TB"):
+        value_in = value / 1000
+        if value_in < 1000 or unit == "TB":
+            return f"{value_in:,.1f} {unit}"
+        value = int(value_in)
+    return f"{value:,} B"  # pragma: no cover - the loop returns
 
 
 def _query(base: str, **params: Any) -> str:
@@ -80,11 +98,13 @@ def environment() -> jinja2.Environment:
     )
     env.filters["date"] = _date
     env.filters["number"] = _number
+    env.filters["size"] = _size
     env.globals.update(
         package_path=package_path,
         version_path=version_path,
         tagged=tagged,
         owner_packages_path=owner_packages_path,
+        repository_packages_path=repository_packages_path,
         with_query=_query,
     )
     return env

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import datetime
 
 from packyard.core.formats import Content, ContentRequest, Format
@@ -24,6 +25,14 @@ class NpmFormat(Format):
 
     def build_content(self, request: ContentRequest) -> Content:
         return build_tarball(request)
+
+    def readme(self, tx: Transaction, package: Package, version: Version) -> str | None:
+        """`npm publish` puts the README's text in the version's document as `readme`."""
+        manifest = tx.rows(NPM_ROWS).find_manifest(version.id)
+        if manifest is None:
+            return None
+        readme = json.loads(manifest).get("readme")
+        return readme if isinstance(readme, str) and readme.strip() else None
 
 
 def repair_latest(tx: Transaction, package: Package, now: datetime) -> None:

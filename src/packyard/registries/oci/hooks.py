@@ -16,9 +16,17 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from packyard.core.formats import Content, ContentInvalid, ContentRequest, Format
+from packyard.core.formats import (
+    Content,
+    ContentInvalid,
+    ContentRequest,
+    Format,
+    Part,
+    VersionContents,
+)
 from packyard.core.ports import Transaction
 from packyard.domain.errors import Conflict
+from packyard.domain.oci import Reference
 from packyard.domain.types import Package, PackageType, Version
 from packyard.registries.oci.examples import build_image
 from packyard.registries.oci.ports import DOCKER_ROWS, OCI_ROWS
@@ -46,6 +54,38 @@ class OciFormat(Format):
                     f"{version.name} belongs to the image index {parent.digest} (tagged "
                     f"{', '.join(parent.tags)}): delete or untag that index first."
                 )
+
+    def contents(
+        self, tx: Transaction, package: Package, version: Version
+    ) -> VersionContents | None:
+        """An image's platforms (an index's manifests), layers and config, and referrers
+        (manifests whose subject it is: signatures, attestations, SBOMs), from the manifest
+        graph the registry keeps; no manifest bytes are read."""
+        rows = tx.rows(OCI_ROWS)
+        manifest = rows.find_manifest(package.id, version.name)
+        if manifest is None:
+            return None
+
+        def page_of(digest: str) -> int | None:
+            found = tx.versions.find_version_by_name(package.id, digest)
+            return found.id if found and found.deleted_at is None else None
+
+        references = rows.references_of(manifest.version_id)
+        platforms = [
+            Part(_platform(r), r.digest, r.size, r.media_type, page_of(r.digest))
+            for r in references
+            if r.kind == "manifest"
+        ]
+        layers = [
+            Part(r.kind, r.digest, r.size, r.media_type)
+            for r in references
+            if r.kind in ("config", "layer")
+        ]
+        referrers = [
+            Part(r.artifact_type or r.media_type, r.digest, r.size, r.media_type, page_of(r.digest))
+            for r in rows.referrers(package.id, version.name)
+        ]
+        return VersionContents(manifest.media_type, platforms, layers, referrers)
 
     def after_delete(
         self, tx: Transaction, package: Package, version: Version, now: datetime
@@ -90,3 +130,11 @@ class OciFormat(Format):
             for name in tx.rows(DOCKER_ROWS).conflicted_packages(owner_id)
         )
         return [p for p in found if p is not None]
+
+
+def _platform(reference: Reference) -> str:
+    """`os/architecture[/variant]`, as `docker manifest inspect` names a platform."""
+    platform = reference.platform or {}
+    parts = [platform.get("os"), platform.get("architecture"), platform.get("variant")]
+    named = [str(p) for p in parts if isinstance(p, str) and p]
+    return "/".join(named) or "unknown platform"

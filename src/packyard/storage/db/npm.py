@@ -56,6 +56,13 @@ class SqlNpmRows(Rows):
             for row in rows
         ]
 
+    def find_manifest(self, version_id: int) -> str | None:
+        """One version's stored document (its package.json as published, without `dist`)."""
+        n = t.npm_versions
+        return self.conn.execute(
+            select(n.c.manifest).where(n.c.version_id == version_id)
+        ).scalar_one_or_none()
+
     def dist_tags(self, package_id: int) -> dict[str, str]:
         v, vt = t.versions, t.version_tags
         rows = self.conn.execute(

@@ -8,7 +8,13 @@ from datetime import datetime
 
 from sqlalchemy import bindparam, delete, insert, select, update
 
-from packyard.domain.oci import ManifestRecord, ParentRecord, ParsedManifest, ReferrerRecord
+from packyard.domain.oci import (
+    ManifestRecord,
+    ParentRecord,
+    ParsedManifest,
+    Reference,
+    ReferrerRecord,
+)
 from packyard.domain.rules import normalize_name
 from packyard.domain.types import PackageType
 from packyard.storage.db import queries as q
@@ -174,6 +180,25 @@ class SqlOciRows(Rows):
 
     def children_of(self, version_id: int) -> list[str]:
         return [row[0] for row in q.CHILDREN_OF.rows(self.conn, version_id=version_id)]
+
+    def references_of(self, version_id: int) -> list[Reference]:
+        """Everything the version's manifest points at, in the manifest's order."""
+        r = t.oci_references
+        rows = self.conn.execute(
+            select(r.c.digest, r.c.size, r.c.media_type, r.c.kind, r.c.platform)
+            .where(r.c.version_id == version_id)
+            .order_by(r.c.position)
+        ).all()
+        return [
+            Reference(
+                digest=row.digest,
+                size=int(row.size),
+                media_type=row.media_type,
+                kind=row.kind,
+                platform=json.loads(row.platform) if row.platform else None,
+            )
+            for row in rows
+        ]
 
     def unlink_blob(self, owner_id: int, repository: str, digest: str) -> bool:
         b = t.oci_blobs

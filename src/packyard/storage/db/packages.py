@@ -220,6 +220,24 @@ class SqlPackages(Rows):
             ).rowcount
         )
 
+    def set_visibility(self, package_id: int, visibility: Visibility, now: datetime) -> None:
+        p = t.packages
+        self.conn.execute(
+            update(p)
+            .where(p.c.id == package_id)
+            .values(visibility=visibility.value, updated_at=now)
+        )
+
+    def list_deleted_packages(self, owner_id: int) -> list[Package]:
+        """The owner's deleted packages, newest deletion first (purged ones are gone)."""
+        p = t.packages
+        rows = self.conn.execute(
+            select(*q.PACKAGE_COLUMNS)
+            .where(p.c.owner_id == owner_id, p.c.deleted_at.is_not(None))
+            .order_by(p.c.deleted_at.desc(), p.c.id.desc())
+        ).all()
+        return [self._package(row) for row in rows]
+
     def max_download_count(self, package_id: int) -> int:
         v = t.versions
         value = self.conn.execute(

@@ -119,6 +119,19 @@ class SqlVersions(Rows):
         ).all()
         return [(int(row[0]), str(row[1]), int(row[2])) for row in rows]
 
+    def daily_downloads(self, package_id: int, day: str) -> list[tuple[str, int]]:
+        """(day, downloads) of the package's live versions, per UTC day from `day` on, oldest
+        first; days without a download are left out."""
+        v, d = t.versions, t.version_downloads
+        rows = self.conn.execute(
+            select(d.c.day, func.sum(d.c.count))
+            .join(v, d.c.version_id == v.c.id)
+            .where(v.c.package_id == package_id, v.c.deleted_at.is_(None), d.c.day >= day)
+            .group_by(d.c.day)
+            .order_by(d.c.day)
+        ).all()
+        return [(str(row[0]), int(row[1])) for row in rows]
+
     def recount_versions(self, package_id: int) -> None:
         """After bulk loads that bypass the store: count the live versions again."""
         self._versions_changed(package_id, None)
