@@ -19,11 +19,17 @@ from packyard.http.connection import CONNECTION, BoundedConnection
 class Tight(BoundedConnection):
     """The same limits, small enough to reach in a test."""
 
+    nodelay: list[int] = []  # noqa: RUF012 - what each accepted socket said, for one test
     max_target = 1024
     max_header_bytes = 4096
     max_headers = 20
     head_timeout = 0.5
     linger = 0.1
+
+    def connection_made(self, transport: Any) -> None:
+        super().connection_made(transport)
+        sock = transport.get_extra_info("socket")
+        self.nodelay.append(sock.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY))
 
 
 async def hello(scope: Any, receive: Any, send: Any) -> None:
@@ -44,7 +50,8 @@ def server() -> Iterator[tuple[str, int]]:
     sock = socket.socket()
     sock.bind(("127.0.0.1", 0))
     port = sock.getsockname()[1]
-    config = uvicorn.Config(hello, http=Tight, log_level="critical", lifespan="off")
+    loop = server_config("127.0.0.1", 0, 1, access_log=False).loop  # as `packyard serve` runs
+    config = uvicorn.Config(hello, http=Tight, log_level="critical", lifespan="off", loop=loop)
     running = uvicorn.Server(config)
     thread = threading.Thread(target=running.run, kwargs={"sockets": [sock]}, daemon=True)
     thread.start()
@@ -134,9 +141,20 @@ def test_keep_alive_requests_each_get_their_own_time(server: tuple[str, int]) ->
     assert response.count(b"HTTP/1.1 200") == 3
 
 
+def test_answers_are_sent_at_once_not_held_for_an_ack(server: tuple[str, int]) -> None:
+    """Nagle's algorithm off on every accepted socket: with it on, asyncio's sockets held
+    each answer's last segment until the client's delayed ACK (~40 ms a request)."""
+    Tight.nodelay.clear()
+    assert (
+        status(exchange(server, b"GET / HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n")) == 200
+    )
+    assert Tight.nodelay and all(Tight.nodelay)
+
+
 def test_packyard_serve_uses_the_bounded_connection() -> None:
     config = server_config("127.0.0.1", 8080, 1, access_log=False)
     assert config.http == CONNECTION
     assert config.limit_concurrency is not None
+    assert config.loop == "asyncio"
     config.load()
     assert config.http_protocol_class is BoundedConnection
