@@ -48,6 +48,11 @@ class RegistryApp:
 
     prefix: ClassVar[str]
     body_limit: ClassVar[int] = DEFAULT_BODY_LIMIT
+    # Reads (GET, HEAD) answered inline on the event loop: a few indexed rows and small
+    # local files, where a hop to a worker thread costs more than the work (and, under a
+    # hundred concurrent pullers, makes the slowest wait on the pool). Only while the blob
+    # store is local: over S3 each read is a network call, made from a worker thread.
+    reads_inline: ClassVar[bool] = False
 
     def __init__(self, wiring: Wiring) -> None:
         self.wiring = wiring
@@ -69,6 +74,8 @@ class RegistryApp:
         return await self._respond(request)
 
     async def _respond(self, request: Request) -> Response:
+        if self.reads_inline and request.method in ("GET", "HEAD") and self.blobs.local:
+            return self.handle(request)
         return await in_thread(self.handle, request)
 
     def handle(self, request: Request) -> Response:

@@ -55,6 +55,7 @@ HOST = re.compile(r"[A-Za-z0-9.\-]{1,253}(:[0-9]{1,5})?|\[[0-9A-Fa-f:.]{2,45}\](
 
 class OciApp(RegistryApp):
     prefix = PREFIX
+    reads_inline = True  # a pull: a few rows and a manifest of at most 4 MB
 
     def __init__(self, wiring: Wiring, naming: Naming = CONTAINER) -> None:
         super().__init__(wiring)
@@ -70,13 +71,6 @@ class OciApp(RegistryApp):
 
     def refused(self, refusal: BodyRefused) -> Response:
         return refused(refusal)
-
-    async def _respond(self, request: Request) -> Response:
-        # A pull reads a manifest (or a blob's size) from the blob store: inline only when
-        # that is local file I/O; over S3 each is a network round trip, in a worker thread.
-        if request.method not in ("GET", "HEAD") or not self.blobs.local:
-            return await super()._respond(request)
-        return self.handle(request)
 
     def handle(self, request: Request) -> Response:
         name, action = "", Action.PULL

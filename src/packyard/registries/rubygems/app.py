@@ -213,6 +213,7 @@ ROUTES: list[Route[Handler, None]] = [
 
 class RubyGemsApp(RegistryApp):
     prefix = PREFIX
+    reads_inline = True  # an install: a hundred reads of a few indexed rows each
 
     def __init__(self, wiring: Wiring) -> None:
         super().__init__(wiring)
@@ -223,16 +224,6 @@ class RubyGemsApp(RegistryApp):
 
     def refused(self, refusal: BodyRefused) -> Response:
         return refused(refusal)
-
-    async def _respond(self, request: Request) -> Response:
-        # Pushes and yanks, and every request when the blob store's reads are network calls
-        # (S3: a small gem is read whole): in a worker thread.
-        if request.method not in ("GET", "HEAD") or not self.blobs.local:
-            return await super()._respond(request)
-        # An install is a hundred reads of a few indexed rows each: answered inline on the
-        # event loop, as the REST API's and Maven's reads are (a hop to a worker thread
-        # costs more than the queries; a download is counted in memory).
-        return self.handle(request)
 
     def handle(self, request: Request) -> Response:
         """Reads inline on the event loop; pushes and yanks in a worker thread (their
