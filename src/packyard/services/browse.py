@@ -74,6 +74,7 @@ class PackageSummary:
     readme: str | None
     daily: list[tuple[date, int]]
     offers: Offers
+    coordinates: tuple[str, str] | None  # see `Format.coordinates`
 
 
 def package_summary(
@@ -87,7 +88,8 @@ def package_summary(
         versions, total = tx.versions.page_versions(package.id, False, 0, recent)
         downloads = tx.packages.total_download_count(package.id)
         shown = next((v for v in versions if "latest" in v.tags), versions[0] if versions else None)
-        readme = ctx.formats[package.package_type].readme(tx, package, shown) if shown else None
+        fmt = ctx.formats[package.package_type]
+        readme = fmt.readme(tx, package, shown) if shown else None
         today = ctx.now.astimezone(UTC).date()
         first = today - timedelta(days=days - 1)
         counted = dict(tx.versions.daily_downloads(package.id, first.isoformat()))
@@ -95,8 +97,16 @@ def package_summary(
             (day, counted.get(day.isoformat(), 0))
             for day in (first + timedelta(days=n) for n in range(days))
         ]
-        offers = Offers.of(tx, ctx, package)
-        return PackageSummary(view(tx, package), versions, total, downloads, readme, daily, offers)
+        return PackageSummary(
+            view(tx, package),
+            versions,
+            total,
+            downloads,
+            readme,
+            daily,
+            Offers.of(tx, ctx, package),
+            fmt.coordinates(tx, package),
+        )
 
 
 @dataclass(frozen=True, slots=True)

@@ -85,6 +85,7 @@ def package(call: Call) -> Response:
         summary.recent,
         call.settings.base_url,
         call.settings.docker_port,
+        summary.coordinates,
     )
     return call.page.render(
         "package.html",
