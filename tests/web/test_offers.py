@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from tests.conftest import ALICE, ALL_PACKAGE_SCOPES, Api, Clock, seed
-from tests.web.conftest import PUBLIC, Browser
+from tests.conftest import ALICE, Api, Clock
+from tests.web.conftest import PUBLIC, Browser, full_token
 
 REST = "/users/alice/packages/container/tools%2Fcli/versions"
 VERSIONS = f"{PUBLIC}/versions"
@@ -15,16 +15,7 @@ BOB_FULL = "ghp_bob_full_00000000000000000000000000000"
 
 
 def _bob(store: Any, clock: Clock) -> str:
-    seed(
-        store,
-        {
-            "tokens": [
-                {"user": "bob", "token": BOB_FULL, "kind": "classic", "scopes": ALL_PACKAGE_SCOPES}
-            ]
-        },
-        clock.now,
-    )
-    return BOB_FULL
+    return full_token(store, clock, "bob", BOB_FULL)
 
 
 def _untagged(api: Api) -> dict[str, Any]:
