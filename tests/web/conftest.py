@@ -57,15 +57,13 @@ def stranger(app: Any) -> Iterator[Browser]:
         yield Browser(client)
 
 
+def full_token(store: Any, clock: Clock, user: str, token: str) -> str:
+    """Seed a classic `token` for `user` with every package scope; returns it."""
+    row = {"user": user, "token": token, "kind": "classic", "scopes": ALL_PACKAGE_SCOPES}
+    seed(store, {"tokens": [row]}, clock.now)
+    return token
+
+
 @pytest.fixture
 def carol(store: Any, world: Any, clock: Clock) -> str:
-    seed(
-        store,
-        {
-            "tokens": [
-                {"user": "carol", "token": CAROL, "kind": "classic", "scopes": ALL_PACKAGE_SCOPES}
-            ]
-        },
-        clock.now,
-    )
-    return CAROL
+    return full_token(store, clock, "carol", CAROL)

@@ -214,6 +214,12 @@ def deletable_package(tx: Transaction, actor: Actor, target: Target) -> Package:
     raise Forbidden(f"deleting from {target.label} needs the admin role on it")
 
 
+def allows(tx: Transaction, actor: Actor, package: Package, operation: Operation) -> bool:
+    """Whether the caller may `operation` on `package`, by the rules the services enforce
+    (`authorize`): a page offers an action only to those the service would let take it."""
+    return authorize(actor, package, access_facts(tx, actor, package), operation).allowed
+
+
 def may_create(tx: Transaction, actor: Actor, target: Target) -> bool:
     """Whether the caller may create `target`: in the owner's namespace for granular
     formats; with write access to the URL's repository for repository-scoped ones."""

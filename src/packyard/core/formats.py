@@ -158,6 +158,12 @@ class Format:
         this format keeps one."""
         return None
 
+    def coordinates(self, tx: Transaction, package: Package) -> tuple[str, str] | None:
+        """The (group, artifact) a client names the package by, where its REST name joins
+        two that cannot be told apart from it (Maven's `groupId.artifactId`, either of
+        which may hold dots); None where the name is all a client needs."""
+        return None
+
     def migration_conflicts(self, tx: Transaction, owner_id: int) -> list[Package]:
         """The owner's packages of this type whose move to another registry failed because
         their new name was taken (GitHub's `docker/conflicts`)."""

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, date, timedelta
 
-from packyard.core.access import readable_packages, sees_repository
+from packyard.core.access import allows, readable_packages, sees_repository
 from packyard.core.context import Context
 from packyard.core.formats import VersionContents
 from packyard.core.ports import Transaction
@@ -30,6 +30,8 @@ from packyard.services.access import (
 from packyard.services.packages import (
     PackageAddress,
     PackagePage,
+    VersionPage,
+    list_versions,
     live_package,
     live_version,
     parse_visibility,
@@ -38,6 +40,26 @@ from packyard.services.packages import (
 # A search longer than any package name finds nothing: it is not worth comparing.
 MAX_QUERY_LENGTH = 256
 SORTS = ("updated", "name")
+
+
+@dataclass(frozen=True, slots=True)
+class Offers:
+    """The actions a page offers on a package: those its services would let the caller
+    take (they still decide when the caller takes one)."""
+
+    delete: bool  # a version, or the package
+    restore: bool
+    administer: bool  # its settings
+
+    @classmethod
+    def of(cls, tx: Transaction, ctx: Context, package: Package) -> Offers:
+        if ctx.actor.anonymous:
+            return cls(delete=False, restore=False, administer=False)
+        return cls(
+            delete=allows(tx, ctx.actor, package, Operation.DELETE),
+            restore=allows(tx, ctx.actor, package, Operation.RESTORE),
+            administer=allows(tx, ctx.actor, package, Operation.ADMINISTER),
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,6 +73,8 @@ class PackageSummary:
     downloads: int
     readme: str | None
     daily: list[tuple[date, int]]
+    offers: Offers
+    coordinates: tuple[str, str] | None  # see `Format.coordinates`
 
 
 def package_summary(
@@ -64,7 +88,8 @@ def package_summary(
         versions, total = tx.versions.page_versions(package.id, False, 0, recent)
         downloads = tx.packages.total_download_count(package.id)
         shown = next((v for v in versions if "latest" in v.tags), versions[0] if versions else None)
-        readme = ctx.formats[package.package_type].readme(tx, package, shown) if shown else None
+        fmt = ctx.formats[package.package_type]
+        readme = fmt.readme(tx, package, shown) if shown else None
         today = ctx.now.astimezone(UTC).date()
         first = today - timedelta(days=days - 1)
         counted = dict(tx.versions.daily_downloads(package.id, first.isoformat()))
@@ -72,7 +97,16 @@ def package_summary(
             (day, counted.get(day.isoformat(), 0))
             for day in (first + timedelta(days=n) for n in range(days))
         ]
-        return PackageSummary(view(tx, package), versions, total, downloads, readme, daily)
+        return PackageSummary(
+            view(tx, package),
+            versions,
+            total,
+            downloads,
+            readme,
+            daily,
+            Offers.of(tx, ctx, package),
+            fmt.coordinates(tx, package),
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,6 +114,7 @@ class VersionDetail:
     package: Package
     version: Version
     contents: VersionContents | None
+    offers: Offers
 
 
 def version_detail(ctx: Context, address: PackageAddress, version_id: int | None) -> VersionDetail:
@@ -87,7 +122,23 @@ def version_detail(ctx: Context, address: PackageAddress, version_id: int | None
     with ctx.store.read() as tx:
         package, version = live_version(tx, ctx, address, version_id)
         contents = ctx.formats[package.package_type].contents(tx, package, version)
-        return VersionDetail(package, version, contents)
+        return VersionDetail(package, version, contents, Offers.of(tx, ctx, package))
+
+
+@dataclass(frozen=True, slots=True)
+class VersionListing:
+    page: VersionPage
+    offers: Offers
+
+
+def version_listing(
+    ctx: Context, address: PackageAddress, state: str | None, page: PageRequest
+) -> VersionListing:
+    """The REST API's `list_versions`, and what the page may offer on each version."""
+    found = list_versions(ctx, address, state, page)
+    with ctx.store.read() as tx:
+        # A second read: a role changed in between only offers a button its service refuses.
+        return VersionListing(found, Offers.of(tx, ctx, found.package))
 
 
 @dataclass(frozen=True, slots=True)

@@ -34,14 +34,21 @@ def _reference(versions: list[Version]) -> str:
     return f"@{versions[0].name}" if versions else ":latest"
 
 
+def _last_dot(name: str) -> tuple[str, str]:
+    group, _, artifact = name.rpartition(".")
+    return group, artifact
+
+
 def install_snippets(
     package: Package,
     repository: Repository | None,
     versions: list[Version],
     base_url: str,
     docker_port: int | None,
+    coordinates: tuple[str, str] | None = None,
 ) -> list[Snippet]:
-    """What to run (or write) to use `package`, newest version first in `versions`."""
+    """What to run (or write) to use `package`, newest version first in `versions`;
+    `coordinates` as the format names it (`Format.coordinates`), if it keeps them."""
     base = base_url.rstrip("/")
     host = urlsplit(base).netloc
     owner = package.owner.login
@@ -63,9 +70,10 @@ def install_snippets(
                 Snippet("Install", f"npm install @{owner}/{name}{pinned}"),
             ]
         case PackageType.MAVEN:
-            # GitHub names a Maven package `groupId.artifactId`; an artifactId rarely holds a
-            # dot, so the last one divides them.
-            group, _, artifact = name.rpartition(".")
+            # GitHub names a Maven package `groupId.artifactId`, and either may hold dots:
+            # the registry's own coordinates say which; without them (a package seeded with
+            # no deploy), the last dot is the likeliest divide.
+            group, artifact = coordinates or _last_dot(name)
             repo = repository.name if repository else "*"
             return [
                 Snippet("Repository", f"{base}{MAVEN_PATH}/{owner}/{repo}"),

@@ -26,7 +26,7 @@ from packyard.domain.pagination import last_page
 from packyard.domain.types import PackageType, Repository
 from packyard.http.response import Response
 from packyard.http.router import Route
-from packyard.services import browse, packages
+from packyard.services import browse
 from packyard.services.access import OwnerScope
 from packyard.services.auth import sign_in
 from packyard.services.packages import PackagePage
@@ -85,6 +85,7 @@ def package(call: Call) -> Response:
         summary.recent,
         call.settings.base_url,
         call.settings.docker_port,
+        summary.coordinates,
     )
     return call.page.render(
         "package.html",
@@ -100,9 +101,11 @@ def package(call: Call) -> Response:
 def versions(call: Call) -> Response:
     state = "deleted" if call.request.query.get("state") == "deleted" else "active"
     page = page_of(call)
-    result = packages.list_versions(call.ctx, address(call), state, page)
+    listing = browse.version_listing(call.ctx, address(call), state, page)
+    result = listing.page
     return call.page.render(
         "versions.html",
+        offers=listing.offers,
         package=result.package,
         versions=result.versions,
         total=result.total,
@@ -118,7 +121,11 @@ def _version_page(template: str) -> Handler:
     def handler(call: Call) -> Response:
         found = browse.version_detail(call.ctx, address(call), version_id(call))
         return call.page.render(
-            template, package=found.package, version=found.version, contents=found.contents
+            template,
+            package=found.package,
+            version=found.version,
+            contents=found.contents,
+            offers=found.offers,
         )
 
     return handler

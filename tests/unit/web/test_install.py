@@ -72,3 +72,11 @@ def test_snippets(
 ) -> None:
     found = install_snippets(_package(package_type, name), TOOLS, versions, BASE, 8081)
     assert [s.text for s in found] == expected
+
+
+def test_maven_takes_the_registrys_coordinates_over_the_last_dot() -> None:
+    package = _package(PackageType.MAVEN, "com.example.hello.core")
+    found = install_snippets(
+        package, TOOLS, [_version("1.0")], BASE, None, ("com.example", "hello.core")
+    )
+    assert "<groupId>com.example</groupId>\n  <artifactId>hello.core</artifactId>" in found[1].text

@@ -22,6 +22,10 @@ class MavenFormat(Format):
     def __init__(self) -> None:
         super().__init__(PackageType.MAVEN)
 
+    def coordinates(self, tx: Transaction, package: Package) -> tuple[str, str] | None:
+        found = tx.rows(MAVEN_ROWS).coordinates(package.id)
+        return (found.group_id, found.artifact_id) if found else None
+
     def purge(self, tx: Transaction, cutoff: datetime) -> None:
         tx.files.forget_files(tx.rows(MAVEN_ROWS).purge_builds(cutoff))
 
