@@ -214,10 +214,14 @@ def deletable_package(tx: Transaction, actor: Actor, target: Target) -> Package:
     raise Forbidden(f"deleting from {target.label} needs the admin role on it")
 
 
-def allows(tx: Transaction, actor: Actor, package: Package, operation: Operation) -> bool:
-    """Whether the caller may `operation` on `package`, by the rules the services enforce
-    (`authorize`): a page offers an action only to those the service would let take it."""
-    return authorize(actor, package, access_facts(tx, actor, package), operation).allowed
+def allows(
+    tx: Transaction, actor: Actor, package: Package, *operations: Operation
+) -> tuple[bool, ...]:
+    """Whether the caller may each of `operations` on `package`, by the rules the services
+    enforce (`authorize`), its access facts looked up once: a page offers an action only to
+    those the service would let take it."""
+    facts = access_facts(tx, actor, package)
+    return tuple(authorize(actor, package, facts, op).allowed for op in operations)
 
 
 def may_create(tx: Transaction, actor: Actor, target: Target) -> bool:

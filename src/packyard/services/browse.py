@@ -55,11 +55,10 @@ class Offers:
     def of(cls, tx: Transaction, ctx: Context, package: Package) -> Offers:
         if ctx.actor.anonymous:
             return cls(delete=False, restore=False, administer=False)
-        return cls(
-            delete=allows(tx, ctx.actor, package, Operation.DELETE),
-            restore=allows(tx, ctx.actor, package, Operation.RESTORE),
-            administer=allows(tx, ctx.actor, package, Operation.ADMINISTER),
+        delete, restore, administer = allows(
+            tx, ctx.actor, package, Operation.DELETE, Operation.RESTORE, Operation.ADMINISTER
         )
+        return cls(delete=delete, restore=restore, administer=administer)
 
 
 @dataclass(frozen=True, slots=True)

@@ -11,12 +11,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from packyard.core.access import access_facts
+from packyard.core.access import allows
 from packyard.core.context import Context
 from packyard.core.delete import audit
 from packyard.domain.errors import Unprocessable
 from packyard.domain.formats import traits
-from packyard.domain.permissions import Operation, authorize
+from packyard.domain.permissions import Operation
 from packyard.domain.rules import is_restorable
 from packyard.domain.types import Package, Visibility
 from packyard.services.access import OwnerScope, PackageView, resolve_owner, view
@@ -94,7 +94,7 @@ def deleted_packages(ctx: Context, scope: OwnerScope, login: str | None) -> list
             deleted_at = package.deleted_at
             if deleted_at is None or not is_restorable(deleted_at, ctx.now, ctx.restore_window):
                 continue
-            facts = access_facts(tx, ctx.actor, package)
-            if authorize(ctx.actor, package, facts, Operation.RESTORE).allowed:
+            (may_restore,) = allows(tx, ctx.actor, package, Operation.RESTORE)
+            if may_restore:
                 shown.append(DeletedPackage(package, deleted_at + ctx.restore_window))
         return shown
