@@ -14,6 +14,7 @@ from packyard.api.ratelimit import RateLimiter
 from packyard.api.render import Renderer
 from packyard.core.context import Context
 from packyard.domain.errors import Unprocessable
+from packyard.domain.ids import ascii_digits, parse_id
 from packyard.domain.pagination import MAX_PER_PAGE, PageRequest, last_page, page_request
 from packyard.http.request import Request
 from packyard.http.response import Response
@@ -41,20 +42,11 @@ Handler = Callable[[Call], Response]
 # parameters ---------------------------------------------------------------------------
 
 
-# The database's ids are 32-bit integers (SQL INTEGER on both engines): anything past them is
-# an id nothing has, not a number to hand the database, which would overflow on it.
-MAX_ID = 2**31 - 1
-ABSENT_ID = 0  # SQL's ids start at 1: a number to look up that no row has
 # Past this page every listing is empty; the bound keeps `page * per_page` an offset SQL's
 # BIGINT holds whatever digits a caller sends.
 MAX_PAGE = 2**31 - 1
-# Enough digits for any bound above; more are not parsed, only known to be too many.
+# Enough digits for the bound above; more are not parsed, only known to be too many.
 _MAX_DIGITS = 10
-
-
-def _ascii_digits(value: str) -> bool:
-    """`str.isdigit()` alone accepts Arabic-Indic and other digits that `int()` reads."""
-    return value.isascii() and value.isdigit()
 
 
 def _int_param(request: Request, name: str, maximum: int) -> int | None:
@@ -64,7 +56,7 @@ def _int_param(request: Request, name: str, maximum: int) -> int | None:
     if value is None or value == "":
         return None
     digits = value[1:] if value[0] in "+-" else value
-    if not _ascii_digits(digits):
+    if not ascii_digits(digits):
         shown = value if len(value) <= 40 else value[:40] + "…"
         raise Unprocessable(f"Invalid value for `{name}`: {shown!r}. Must be an integer.")
     digits = digits.lstrip("0") or "0"
@@ -76,20 +68,6 @@ def _page(request: Request) -> PageRequest:
     return page_request(
         _int_param(request, "page", MAX_PAGE), _int_param(request, "per_page", MAX_PER_PAGE)
     )
-
-
-def _id_param(raw: str) -> int | None:
-    """A path id. A number past the database's range is an id no row has (`ABSENT_ID`, so
-    the answer is GitHub's for a version that does not exist, not an overflow in SQL);
-    anything but ASCII digits is not an id at all (None), as `abc` is not."""
-    if not _ascii_digits(raw):
-        return None
-    if len(raw) > _MAX_DIGITS:
-        return ABSENT_ID
-    number = int(raw)
-    if number == 0:
-        return None
-    return number if number <= MAX_ID else ABSENT_ID
 
 
 def _scope(call: Call) -> tuple[OwnerScope, str | None]:
@@ -106,7 +84,7 @@ def _address(call: Call) -> PackageAddress:
 
 
 def _version_id(call: Call) -> int | None:
-    return _id_param(call.params["package_version_id"])
+    return parse_id(call.params["package_version_id"])
 
 
 # What a listing's `Link` carries over from its request: the parameters it read and
@@ -210,7 +188,7 @@ def version_downloads(call: Call) -> Response:
 
 
 def _build_id(call: Call) -> int | None:
-    return _id_param(call.params["build_id"])
+    return parse_id(call.params["build_id"])
 
 
 def list_builds(call: Call) -> Response:

@@ -8,17 +8,15 @@ tagged version, the 5,000-download rule, index protection), shown on the error p
 
 from __future__ import annotations
 
-from packyard.domain.errors import Unprocessable
 from packyard.http.response import Response
 from packyard.services import packages
-from packyard.web.call import Call, address, version_id
+from packyard.web.call import Call, address, confirmed, version_id
 
 NOT_CONFIRMED = "Type the package's name to confirm: nothing was deleted."
 
 
 def delete_version(call: Call) -> Response:
-    if call.form.get("confirm", "").strip() != call.params["name"]:
-        raise Unprocessable(NOT_CONFIRMED)
+    confirmed(call, NOT_CONFIRMED)
     packages.delete_version(call.ctx, address(call), version_id(call))
     return call.page.redirect(_versions_path(call) + "?state=deleted")
 

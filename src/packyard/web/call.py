@@ -8,7 +8,8 @@ from dataclasses import dataclass
 from packyard.auth.tokens import SigningKeys
 from packyard.config import Settings
 from packyard.core.context import Context
-from packyard.domain.errors import NotFound
+from packyard.domain.errors import NotFound, Unprocessable
+from packyard.domain.ids import parse_id
 from packyard.domain.pagination import PageRequest, page_request
 from packyard.http.request import Request
 from packyard.http.response import Response
@@ -19,7 +20,6 @@ from packyard.web.render import Page
 
 PER_PAGE = 30
 _MAX_PAGE_DIGITS = 6  # page 999,999 of 30: past any package's versions
-_MAX_ID_DIGITS = 9  # ids are 32-bit: a longer number is no row's, and not worth parsing
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,8 +78,13 @@ def local(target: str) -> str:
     return ""
 
 
+def confirmed(call: Call, refusal: str) -> None:
+    """A danger-zone form's check, as GitHub's: the person typed the package's name (else
+    `refusal`, and nothing is done)."""
+    if call.form.get("confirm", "").strip() != call.params["name"]:
+        raise Unprocessable(refusal)
+
+
 def version_id(call: Call) -> int | None:
-    """`{version_id}`: ASCII digits, short enough to be an id (None: no version's)."""
-    raw = call.params["version_id"]
-    short = raw.isascii() and raw.isdigit() and len(raw) <= _MAX_ID_DIGITS
-    return int(raw) if short else None
+    """`{version_id}`, read as the REST API reads its path ids (`parse_id`)."""
+    return parse_id(call.params["version_id"])

@@ -11,19 +11,13 @@ from __future__ import annotations
 
 from urllib.parse import quote
 
-from packyard.domain.errors import Unprocessable
 from packyard.http.response import Response
 from packyard.services import packages, settings
 from packyard.services.access import OwnerScope
-from packyard.web.call import Call, address
+from packyard.web.call import Call, address, confirmed
 from packyard.web.render import package_path
 
 NOT_CONFIRMED = "Type the package's name to confirm: nothing was changed."
-
-
-def _confirmed(call: Call) -> None:
-    if call.form.get("confirm", "").strip() != call.params["name"]:
-        raise Unprocessable(NOT_CONFIRMED)
 
 
 def deleted_path(call: Call) -> str:
@@ -46,20 +40,20 @@ def page(call: Call) -> Response:
 
 
 def change_visibility(call: Call) -> Response:
-    _confirmed(call)
+    confirmed(call, NOT_CONFIRMED)
     package = settings.change_visibility(call.ctx, address(call), call.form.get("visibility", ""))
     return call.page.redirect(package_path(package) + "/settings?changed=visibility")
 
 
 def delete_package(call: Call) -> Response:
-    _confirmed(call)
+    confirmed(call, NOT_CONFIRMED)
     # The REST API's delete, with its scopes (delete:packages) and rules, nothing before it.
     packages.delete_package(call.ctx, address(call))
     return call.page.redirect(deleted_path(call))
 
 
 def restore_package(call: Call) -> Response:
-    _confirmed(call)
+    confirmed(call, NOT_CONFIRMED)
     token = call.form.get("package_id") or None
     packages.restore_package(call.ctx, address(call), token)
     return call.page.redirect(call.request.raw_path.rsplit("/", 1)[0])
