@@ -22,7 +22,7 @@ Errors travel as domain exceptions to `web.errors`; nothing here decides a statu
 from __future__ import annotations
 
 from packyard.auth.sessions import new_nonce
-from packyard.domain.pagination import last_page
+from packyard.domain.pagination import PageRequest, last_page
 from packyard.domain.types import PackageType, Repository
 from packyard.http.response import Response
 from packyard.http.router import Route
@@ -148,7 +148,7 @@ def _search(call: Call) -> browse.PackageSearch:
 def _listing(call: Call, scope: OwnerScope, login: str) -> Response:
     search, page = _search(call), page_of(call)
     result = browse.search_packages(call.ctx, scope, login, search, page)
-    return _render_listing(call, result, search, page.page, None)
+    return _render_listing(call, result, search, page, None)
 
 
 def repository_packages(call: Call) -> Response:
@@ -156,17 +156,16 @@ def repository_packages(call: Call) -> Response:
     found = browse.repository_packages(
         call.ctx, call.params["owner"], call.params["repo"], search, page
     )
-    return _render_listing(call, found.page, search, page.page, found.repository)
+    return _render_listing(call, found.page, search, page, found.repository)
 
 
 def _render_listing(
     call: Call,
     result: PackagePage,
     search: browse.PackageSearch,
-    page: int,
+    page: PageRequest,
     repository: Repository | None,
 ) -> Response:
-    per_page = page_of(call).per_page
     base = repository_packages_path(repository) if repository else owner_packages_path(result.owner)
     return call.page.render(
         "packages.html",
@@ -175,8 +174,8 @@ def _render_listing(
         total=result.total,
         search=search,
         ecosystems=[t.value for t in PackageType],
-        page=page,
-        last=last_page(result.total, per_page),
+        page=page.page,
+        last=last_page(result.total, page.per_page),
         base=base,
         repository=repository,
     )
