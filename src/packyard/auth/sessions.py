@@ -76,12 +76,7 @@ def read_session(value: str | None) -> Session | None:
 
 def session_signed_by(keys: SigningKeys, session: Session, token_hash: str) -> bool:
     payload = f"{session.nonce}.{session.token_id}.{session.expires_at}"
-    # Every key is tried, so the time taken does not tell which one matched.
-    matches = [
-        hmac.compare_digest(_mac(key, _SESSION_CONTEXT, payload, token_hash), session.mac)
-        for key in keys.keys
-    ]
-    return any(matches)
+    return keys.verifies(lambda key: _mac(key, _SESSION_CONTEXT, payload, token_hash), session.mac)
 
 
 def csrf_token(keys: SigningKeys, cookie: str) -> str:
@@ -91,7 +86,4 @@ def csrf_token(keys: SigningKeys, cookie: str) -> str:
 def csrf_valid(keys: SigningKeys, cookie: str, presented: str | None) -> bool:
     if not presented or not cookie:
         return False
-    matches = [
-        hmac.compare_digest(_mac(key, _CSRF_CONTEXT, cookie), presented) for key in keys.keys
-    ]
-    return any(matches)
+    return keys.verifies(lambda key: _mac(key, _CSRF_CONTEXT, cookie), presented)

@@ -14,6 +14,7 @@ import hmac
 import json
 import secrets
 import string
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from packyard.domain.types import TokenKind
@@ -65,6 +66,12 @@ class SigningKeys:
     def signing(self) -> bytes:
         return self.keys[0]
 
+    def verifies(self, mac_with: Callable[[bytes], str], presented: str) -> bool:
+        """Whether `presented` is `mac_with(key)` for one of the keys. Every key is tried, so
+        the time taken does not tell which one matched."""
+        matches = [hmac.compare_digest(mac_with(key), presented) for key in self.keys]
+        return any(matches)
+
 
 def _b64(data: bytes) -> str:
     return base64.urlsafe_b64encode(data).decode().rstrip("=")
@@ -104,10 +111,8 @@ def read_oci_token(token: str) -> tuple[int, int, str, str] | None:
 
 
 def oci_token_signed_by(keys: SigningKeys, token_hash: str, payload: str, mac: str) -> bool:
-    """Whether one of `keys` signed `payload` for the login token whose hash is `token_hash`.
-    Every key is tried, so a match does not show in the time taken which one it was."""
-    matches = [hmac.compare_digest(_mac(key, token_hash, payload), mac) for key in keys.keys]
-    return any(matches)
+    """Whether one of `keys` signed `payload` for the login token whose hash is `token_hash`."""
+    return keys.verifies(lambda key: _mac(key, token_hash, payload), mac)
 
 
 def token_prefix(token: str) -> str:
