@@ -78,9 +78,7 @@ def session_actor(store: Store, keys: SigningKeys, session: Session | None, now:
     if found is None or not session_signed_by(keys, session, found[1]):
         return ANONYMOUS
     record = found[0]
-    if record.revoked_at is not None or (
-        record.expires_at is not None and record.expires_at <= now
-    ):
+    if not _live(record, now):
         return ANONYMOUS
     _touch(store, record, now)
     return _actor(record)
@@ -97,13 +95,15 @@ def _valid_record(
         token_hash = hash_token(token)
         record = store.lookup_token(token_hash) if token else None
         found = (record, token_hash) if record is not None else None
-    if found is None or found[0].revoked_at is not None:
+    if found is None or not _live(found[0], now):
         raise Unauthenticated(BAD_CREDENTIALS)
-    record = found[0]
-    if record.expires_at is not None and record.expires_at <= now:
-        raise Unauthenticated(BAD_CREDENTIALS)
-    _touch(store, record, now)
+    _touch(store, found[0], now)
     return found
+
+
+def _live(record: TokenRecord, now: datetime) -> bool:
+    """Neither revoked nor expired."""
+    return record.revoked_at is None and (record.expires_at is None or record.expires_at > now)
 
 
 def _touch(store: Store, record: TokenRecord, now: datetime) -> None:
