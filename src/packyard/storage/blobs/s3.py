@@ -128,10 +128,7 @@ class S3BlobStore:
             if _code(error) == "InvalidRange":
                 return  # starts at or past the end, as a file read there gives nothing
             raise
-        try:
-            yield from body.iter_chunks(CHUNK)
-        finally:
-            body.close()
+        yield from _drained(body)
 
     def read_all(self, digest: str) -> bytes:
         return b"".join(self.read(digest))
@@ -139,10 +136,7 @@ class S3BlobStore:
     def put(self, data: bytes, digest: str) -> int:
         """Store `data` under `digest`, refusing it if the bytes do not hash to it."""
         expected = parse_digest(digest)
-        hasher = expected.hasher()
-        hasher.update(data)
-        if hasher.hexdigest() != expected.hex:
-            raise DigestMismatch(f"content does not match {digest}")
+        self._check(expected, digest, iter((data,)))
         if not self.touch(digest):
             self.client.put_object(Bucket=self.bucket, Key=self._key(expected), Body=data)
         return len(data)
@@ -277,11 +271,7 @@ class S3BlobStore:
         return position
 
     def _chunk(self, key: str) -> Iterator[bytes]:
-        body = self.client.get_object(Bucket=self.bucket, Key=key)["Body"]
-        try:
-            yield from body.iter_chunks(CHUNK)
-        finally:
-            body.close()
+        yield from _drained(self.client.get_object(Bucket=self.bucket, Key=key)["Body"])
 
     def _check(self, expected: Digest, digest: str, data: Iterator[bytes]) -> None:
         hasher = expected.hasher()
@@ -354,6 +344,14 @@ class S3BlobStore:
         if head is None:
             raise UnknownUpload(upload_id)
         return _seconds(head["LastModified"])
+
+
+def _drained(body: Any) -> Iterator[bytes]:
+    """An object's streamed body in chunks of at most CHUNK, closed however the reading ends."""
+    try:
+        yield from body.iter_chunks(CHUNK)
+    finally:
+        body.close()
 
 
 def _code(error: ClientError) -> str:
