@@ -28,10 +28,10 @@ from packyard.domain.nuget import (
     wants_semver2,
 )
 from packyard.domain.types import Actor
-from packyard.http.request import BodyRefused, BodyTooLarge, Request
+from packyard.http.request import BodyRefused, Request
 from packyard.http.response import Blob, Response
 from packyard.http.router import Params, Route, Router
-from packyard.http.threads import batches_from_thread
+from packyard.http.threads import body_from_thread
 from packyard.registries.nuget import documents
 from packyard.registries.nuget import service as nuget
 from packyard.registries.nuget.errors import error_response, refused, server_error, text
@@ -45,8 +45,6 @@ XML = "application/xml"
 API_KEY_HEADER = "x-nuget-apikey"
 # A push's multipart form around the package: boundaries and a part's headers.
 MAX_FORM_OVERHEAD = 64 * 1024
-# The body is read in batches this large, so an oversized push is refused early.
-READ_BATCH = 1024 * 1024
 TRUE = "true"
 
 
@@ -144,19 +142,11 @@ def push(call: Call) -> Response:
 
 
 def _package_of(request: Request) -> bytes:
-    """The pushed `.nupkg`: a body past the registry's limit (GitHub's, a package under
-    2.147 GB, in its form) is refused (413) unread when its length says so, and as soon as
-    it passes the limit when it does not, so an oversized push is never held whole."""
-    limit = request.body_limit
-    if request.declares_more_than(limit):
-        raise BodyTooLarge(limit)
-    batches, size = [], 0
-    for batch in batches_from_thread(request, READ_BATCH):
-        size += len(batch)
-        if size > limit:
-            raise BodyTooLarge(limit)
-        batches.append(batch)
-    package = package_of_push(request.headers.get("content-type", ""), b"".join(batches))
+    """The pushed `.nupkg`, out of its form. The body is read within the registry's limit
+    (GitHub's, a package under 2.147 GB, in its form: `Request.body`): refused (413) unread
+    when its length says it is past it, and as soon as it passes it when it does not, so an
+    oversized push is never held whole."""
+    package = package_of_push(request.headers.get("content-type", ""), body_from_thread(request))
     if len(package) > MAX_NUPKG_SIZE:
         raise NuGetInvalid(f"The package is larger than the limit of {MAX_NUPKG_SIZE} bytes.")
     return package
