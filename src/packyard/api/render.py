@@ -6,9 +6,15 @@ from __future__ import annotations
 import base64
 from datetime import datetime
 from typing import Any
-from urllib.parse import quote, urlsplit
+from urllib.parse import urlsplit
 
 from packyard.domain.formats import traits
+from packyard.domain.pages import (
+    encode_name,
+    owner_path,
+    package_page_path,
+    version_pages_prefix,
+)
 from packyard.domain.types import (
     Account,
     Package,
@@ -70,11 +76,6 @@ ROOT_REMOVED_IN_2026_03_10 = frozenset({"authorizations_url", "hub_url"})
 def timestamp(value: datetime) -> datetime:
     """Timestamps stay datetimes until orjson writes them as GitHub does (`...T12:00:00Z`)."""
     return value
-
-
-def encode_name(name: str) -> str:
-    """Package names go into URLs whole: `/` becomes `%2F`, `@` stays readable."""
-    return quote(name, safe="@")
 
 
 def node_id(kind: str, ident: int) -> str:
@@ -238,20 +239,14 @@ class Renderer:
 
     # packages ------------------------------------------------------------------------
 
-    def _owner_path(self, owner: Account) -> str:
-        return f"{'orgs' if owner.is_org else 'users'}/{owner.login}"
-
     def package_url(self, package: Package) -> str:
         return (
-            f"{self.api}/{self._owner_path(package.owner)}/packages/"
+            f"{self.api}{owner_path(package.owner)}/packages/"
             f"{package.package_type.value}/{encode_name(package.name)}"
         )
 
     def package_html_url(self, package: Package) -> str:
-        return (
-            f"{self.web}/{self._owner_path(package.owner)}/packages/"
-            f"{package.package_type.value}/package/{encode_name(package.name)}"
-        )
+        return f"{self.web}{package_page_path(package)}"
 
     def package(self, view: PackageView) -> JSON:
         package = view.package
@@ -279,10 +274,7 @@ class Renderer:
         # Everything about the package is worked out once, not once per version.
         package_url = self.package_url(package) + "/versions/"
         package_html_url = self.package_html_url(package)
-        html_prefix = (
-            f"{self.web}/{self._owner_path(package.owner)}/packages/"
-            f"{package.package_type.value}/{encode_name(package.name)}/"
-        )
+        html_prefix = f"{self.web}{version_pages_prefix(package)}"
         type_name = package.package_type.value
         tagged = traits(package.package_type).tagged
         rendered = []

@@ -17,6 +17,7 @@ import jinja2
 from packyard.auth.sessions import csrf_token
 from packyard.auth.tokens import SigningKeys
 from packyard.domain.formats import traits
+from packyard.domain.pages import package_page_path, version_pages_prefix
 from packyard.domain.types import Account, Actor, Package, Repository, Version
 from packyard.http.request import Request
 from packyard.http.response import Response
@@ -24,25 +25,15 @@ from packyard.http.response import Response
 HTML_TYPE = "text/html; charset=utf-8"
 
 
-def owner_path(owner: Account) -> str:
-    return f"/{'orgs' if owner.is_org else 'users'}/{quote(owner.login, safe='')}"
-
-
 def package_path(package: Package) -> str:
-    """The package page: the REST API's `html_url` below the host (`/` in a name as `%2F`)."""
-    return (
-        f"{owner_path(package.owner)}/packages/{package.package_type.value}/package/"
-        f"{quote(package.name, safe='@')}"
-    )
+    """The package page: the REST API's `html_url` below the host."""
+    return package_page_path(package)
 
 
 def version_path(package: Package, version: Version | int) -> str:
     """A version's page: the REST API's version `html_url` below the host."""
     version_id = version if isinstance(version, int) else version.id
-    return (
-        f"{owner_path(package.owner)}/packages/{package.package_type.value}/"
-        f"{quote(package.name, safe='@')}/{version_id}"
-    )
+    return f"{version_pages_prefix(package)}{version_id}"
 
 
 def owner_packages_path(owner: Account) -> str:
