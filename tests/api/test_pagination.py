@@ -3,6 +3,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from packyard.domain.types import PackageType
 from tests.conftest import ALICE, Api, Clock, seed
 
 ALICE_TOKEN = {
@@ -179,3 +180,68 @@ def test_deep_pages_follow_changes(api: Api, store: Any, clock: Clock) -> None:
     assert api.delete(f"{path}/{victim['id']}", ALICE).status_code == 204
     expected.remove(victim["name"])
     assert page(deep) == expected[(deep - 1) * 100 : deep * 100]
+
+
+def test_tagged_and_untagged_deep_pages_follow_tag_moves(store: Any, clock: Clock) -> None:
+    """The web's tagged/untagged listings seek through checkpoints as the REST list does;
+    a tag moving from one version to another changes both, deep pages included."""
+    from packyard.domain.types import VersionFilter
+    from packyard.storage.db.pages import SHALLOW_OFFSET
+
+    count = SHALLOW_OFFSET + 1500
+    seed(
+        store,
+        {
+            "users": [{"login": "alice"}],
+            "packages": [
+                {
+                    "owner": "alice",
+                    "package_type": "container",
+                    "name": "app",
+                    "visibility": "private",
+                    "versions": [
+                        {
+                            "name": f"sha256:{i:064x}",
+                            "created_at": f"2026-01-01T{i // 3600:02d}:{i // 60 % 60:02d}:"
+                            f"{i % 60:02d}Z",
+                            "tags": [f"t{i}"] if i % 7 == 0 else [],
+                        }
+                        for i in range(count)
+                    ],
+                }
+            ],
+        },
+        clock.now,
+    )
+    with store.read() as tx:
+        package_id = tx.packages.list_packages(1, PackageType.CONTAINER)[0].id
+
+    def names(shown: VersionFilter, offset: int, limit: int = 50) -> tuple[list[int], int]:
+        with store.read() as tx:
+            versions, total = tx.versions.page_versions(package_id, shown, offset, limit)
+        return [int(v.name.split(":")[1], 16) for v in versions], total
+
+    def expected(tagged: set[int], shown: VersionFilter) -> list[int]:
+        newest_first = range(count - 1, -1, -1)
+        return [i for i in newest_first if (i in tagged) == (shown is VersionFilter.TAGGED)]
+
+    tagged = {i for i in range(count) if i % 7 == 0}
+    deep = SHALLOW_OFFSET + 123
+    for shown in (VersionFilter.TAGGED, VersionFilter.UNTAGGED):
+        offset = deep if shown is VersionFilter.UNTAGGED else 40
+        want = expected(tagged, shown)
+        assert want[offset : offset + 50]
+        assert names(shown, offset) == (want[offset : offset + 50], len(want))
+    # The newest tagged version's tag moves to the oldest untagged one: every untagged
+    # version after the newest moves down a place.
+    newest = max(tagged)
+    with store.write() as tx:
+        version_one = tx.versions.find_version_by_name(package_id, f"sha256:{1:064x}")
+        assert version_one is not None
+        tx.versions.move_tag(package_id, f"t{newest}", version_one.id, clock.now)
+    tagged = (tagged - {newest}) | {1}
+    for shown in (VersionFilter.TAGGED, VersionFilter.UNTAGGED):
+        want = expected(tagged, shown)
+        offset = len(want) - 30 if shown is VersionFilter.TAGGED else deep + 400
+        assert want[offset : offset + 50]
+        assert names(shown, offset) == (want[offset : offset + 50], len(want))

@@ -217,3 +217,28 @@ def test_versions_page_and_state(
     deleted = browser.get(f"{base}?state=deleted")
     assert "1 deleted version<" in deleted.text and listed[0]["name"] in deleted.text
     assert "34 active versions" in browser.get(base).text
+
+
+def test_a_containers_versions_filter_tagged_and_untagged(browser: Browser, world: Any) -> None:
+    base = f"{PUBLIC}/versions"
+    everything = browser.get(base).text
+    assert "6 active versions" in everything
+    # The filter is GitHub's (`filters[version_type]`), kept by the pager's links.
+    assert 'href="' + base + '?filters%5Bversion_type%5D=untagged"' in everything
+    tagged = browser.get(f"{base}?filters%5Bversion_type%5D=tagged").text
+    assert "2 tagged versions" in tagged and tagged.count('class="version-name"') == 2
+    assert "untagged</span>" not in tagged
+    untagged = browser.get(f"{base}?filters[version_type]=untagged").text
+    assert "4 untagged versions" in untagged and untagged.count('class="version-name"') == 4
+    assert 'class="badge tag"' not in untagged
+    assert browser.get(f"{base}?filters[version_type]=signed").status_code == 422
+    # Readers are not offered the administrators' listing of deleted versions.
+    assert "?state=deleted" not in everything
+    browser.sign_in(ALICE)
+    assert f"{base}?state=deleted" in browser.get(base).text
+
+
+def test_only_tagged_formats_offer_the_tag_filter(browser: Browser, carol: str) -> None:
+    browser.sign_in(carol)
+    page = browser.get(f"{PRIVATE}/versions").text
+    assert "2 active versions" in page and 'aria-label="Tagged or untagged"' not in page

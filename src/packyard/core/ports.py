@@ -20,6 +20,7 @@ from packyard.domain.types import (
     Role,
     TokenKind,
     Version,
+    VersionFilter,
     Visibility,
 )
 
@@ -147,7 +148,7 @@ class VersionRows(Protocol):
     def find_version(self, package_id: int, version_id: int) -> Version | None: ...
     def find_version_by_name(self, package_id: int, name: str) -> Version | None: ...
     def page_versions(
-        self, package_id: int, deleted: bool, offset: int, limit: int
+        self, package_id: int, shown: VersionFilter, offset: int, limit: int
     ) -> tuple[list[Version], int]: ...
     def version_counts(self, package_id: int) -> tuple[int, int]: ...
     def downloads_since(self, package_id: int, day: str) -> list[tuple[int, str, int]]: ...

@@ -22,6 +22,16 @@ class Visibility(enum.StrEnum):
     INTERNAL = "internal"
 
 
+class VersionFilter(enum.StrEnum):
+    """Which of a package's versions a listing shows: the REST API's `state` (active,
+    deleted), and the web's tagged and untagged (live versions with or without a tag)."""
+
+    ACTIVE = "active"
+    DELETED = "deleted"
+    TAGGED = "tagged"
+    UNTAGGED = "untagged"
+
+
 class AccountType(enum.StrEnum):
     USER = "User"
     ORGANIZATION = "Organization"

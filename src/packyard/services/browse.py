@@ -17,7 +17,14 @@ from packyard.core.ports import Transaction
 from packyard.domain.errors import NotFound, Unprocessable
 from packyard.domain.pagination import PageRequest
 from packyard.domain.permissions import Operation
-from packyard.domain.types import Account, Package, PackageType, Repository, Version
+from packyard.domain.types import (
+    Account,
+    Package,
+    PackageType,
+    Repository,
+    Version,
+    VersionFilter,
+)
 from packyard.services.access import (
     NOT_FOUND,
     OwnerScope,
@@ -84,7 +91,7 @@ def package_summary(
     versions' downloads on each of the last `days` UTC days, today last, zeros included."""
     with ctx.store.read() as tx:
         package = live_package(tx, ctx, address, Operation.READ)
-        versions, total = tx.versions.page_versions(package.id, False, 0, recent)
+        versions, total = tx.versions.page_versions(package.id, VersionFilter.ACTIVE, 0, recent)
         downloads = tx.packages.total_download_count(package.id)
         shown = next((v for v in versions if "latest" in v.tags), versions[0] if versions else None)
         fmt = ctx.formats[package.package_type]
@@ -131,10 +138,14 @@ class VersionListing:
 
 
 def version_listing(
-    ctx: Context, address: PackageAddress, state: str | None, page: PageRequest
+    ctx: Context,
+    address: PackageAddress,
+    state: str | None,
+    page: PageRequest,
+    version_type: str | None = None,
 ) -> VersionListing:
     """The REST API's `list_versions`, and what the page may offer on each version."""
-    found = list_versions(ctx, address, state, page)
+    found = list_versions(ctx, address, state, page, version_type)
     with ctx.store.read() as tx:
         # A second read: a role changed in between only offers a button its service refuses.
         return VersionListing(found, Offers.of(tx, ctx, found.package))

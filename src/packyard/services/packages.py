@@ -25,6 +25,7 @@ from packyard.domain.types import (
     Package,
     PackageType,
     Version,
+    VersionFilter,
     Visibility,
 )
 from packyard.services.access import (
@@ -210,13 +211,27 @@ def restore_package(ctx: Context, address: PackageAddress, token: str | None) ->
 
 
 def list_versions(
-    ctx: Context, address: PackageAddress, state: str | None, page: PageRequest
+    ctx: Context,
+    address: PackageAddress,
+    state: str | None,
+    page: PageRequest,
+    version_type: str | None = None,
 ) -> VersionPage:
+    """`version_type` (the web's filter, not the REST API's): only the tagged or only the
+    untagged live versions."""
     if state not in (None, "active", "deleted"):
         raise Unprocessable(
             f"Invalid value for `state`: {state!r}. Must be one of: active, deleted."
         )
     deleted = state == "deleted"
+    shown = VersionFilter.DELETED if deleted else VersionFilter.ACTIVE
+    if version_type not in (None, ""):
+        if deleted or version_type not in (VersionFilter.TAGGED, VersionFilter.UNTAGGED):
+            raise Unprocessable(
+                f"Invalid value for `version_type`: {version_type!r}. "
+                "Must be one of: tagged, untagged (of active versions)."
+            )
+        shown = VersionFilter(version_type)
     if deleted and ctx.actor.anonymous:
         # Deleted versions are an administrator's view: it needs a token with delete:packages.
         raise Unauthenticated(REQUIRES_AUTHENTICATION)
@@ -229,7 +244,7 @@ def list_versions(
             package = gone[0] if gone else None
         operation = Operation.LIST_DELETED if deleted else Operation.READ
         package = authorized_package(tx, ctx.actor, package, operation)
-        versions, total = tx.versions.page_versions(package.id, deleted, page.offset, page.per_page)
+        versions, total = tx.versions.page_versions(package.id, shown, page.offset, page.per_page)
         return VersionPage(package, versions, total)
 
 

@@ -6,7 +6,8 @@ Errors travel as domain exceptions to `web.errors`; nothing here decides a statu
     /login                GET, POST            sign in with a Packyard token
     /logout               POST                 sign out
     /users/OWNER/packages/TYPE/package/NAME    a package (and /orgs/ORG/…)
-        …/versions        ?state=deleted&page= its versions
+        …/versions        ?state=deleted&page= its versions (containers: &filters[version_type]=
+                                               tagged|untagged)
         …/versions/ID/delete  GET, POST        delete a version (type the name to confirm)
         …/versions/ID/restore POST             restore a deleted one
         …/settings        GET                  its settings (administrators)
@@ -98,10 +99,15 @@ def package(call: Call) -> Response:
     )
 
 
+# GitHub's versions page filters a container's versions by `filters[version_type]`.
+VERSION_TYPE = "filters[version_type]"
+
+
 def versions(call: Call) -> Response:
     state = "deleted" if call.request.query.get("state") == "deleted" else "active"
+    version_type = call.request.query.get(VERSION_TYPE) or None if state == "active" else None
     page = page_of(call)
-    listing = browse.version_listing(call.ctx, address(call), state, page)
+    listing = browse.version_listing(call.ctx, address(call), state, page, version_type)
     result = listing.page
     return call.page.render(
         "versions.html",
@@ -110,6 +116,8 @@ def versions(call: Call) -> Response:
         versions=result.versions,
         total=result.total,
         state=state,
+        version_type=version_type,
+        version_type_key=VERSION_TYPE,
         page=page.page,
         last=last_page(result.total, page.per_page),
     )

@@ -13,12 +13,14 @@ from collections import OrderedDict
 from collections.abc import Callable
 from typing import Any
 
+from packyard.domain.types import VersionFilter
+
 PAGE_CHECKPOINT_EVERY = 500
 # Offsets below this are cheaper to skip than to build checkpoints for.
 SHALLOW_OFFSET = 2_000
 MAX_INDEXED_LISTINGS = 256
 
-Key = tuple[int, bool, int]  # package id, deleted listing, version generation
+Key = tuple[int, VersionFilter, int]  # package id, which versions, version generation
 Checkpoint = tuple[Any, int]  # (created_at, id) of a version at a multiple of the stride
 
 

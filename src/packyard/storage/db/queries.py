@@ -8,9 +8,28 @@ from functools import cache
 from operator import itemgetter
 from typing import Any
 
-from sqlalchemy import Integer, bindparam, delete, func, insert, select, text, tuple_, update
+from sqlalchemy import (
+    ColumnElement,
+    Integer,
+    bindparam,
+    delete,
+    func,
+    insert,
+    select,
+    text,
+    tuple_,
+    update,
+)
 
-from packyard.domain.types import Account, AccountType, Package, PackageType, Version, Visibility
+from packyard.domain.types import (
+    Account,
+    AccountType,
+    Package,
+    PackageType,
+    Version,
+    VersionFilter,
+    Visibility,
+)
 from packyard.storage.db import tables as t
 from packyard.storage.db.compiled import Positions, Query, timestamp
 
@@ -221,11 +240,26 @@ CHILDREN_OF = Query(
 LOCK_PACKAGE = Query(select(p.c.deleted_at).where(p.c.id == bindparam("id")).with_for_update())
 
 
+TAGGED_VERSIONS = Query(
+    select(func.count(vt.c.version_id.distinct())).where(vt.c.package_id == bindparam("package_id"))
+)
+
+
+def _listed(shown: VersionFilter) -> list[ColumnElement[bool]]:
+    """Which of a package's versions a listing holds (tags are live versions' only)."""
+    if shown is VersionFilter.DELETED:
+        return [v.c.package_id == bindparam("package_id"), v.c.deleted_at.is_not(None)]
+    where = [v.c.package_id == bindparam("package_id"), v.c.deleted_at.is_(None)]
+    if shown is not VersionFilter.ACTIVE:
+        has_tag = select(vt.c.tag).where(vt.c.version_id == v.c.id).exists()
+        where.append(has_tag if shown is VersionFilter.TAGGED else ~has_tag)
+    return where
+
+
 @cache
-def version_page(deleted: bool, anchored: bool) -> tuple[Query, Query]:
+def version_page(shown: VersionFilter, anchored: bool) -> tuple[Query, Query]:
     """The page's versions, and the tags of exactly those versions, sharing one subquery."""
-    state = v.c.deleted_at.is_not(None) if deleted else v.c.deleted_at.is_(None)
-    where = [v.c.package_id == bindparam("package_id"), state]
+    where = _listed(shown)
     if anchored:
         where.append(
             tuple_(v.c.created_at, v.c.id)
@@ -249,8 +283,7 @@ def version_page(deleted: bool, anchored: bool) -> tuple[Query, Query]:
 
 
 @cache
-def checkpoints(deleted: bool, every: int) -> Query:
-    state = v.c.deleted_at.is_not(None) if deleted else v.c.deleted_at.is_(None)
+def checkpoints(shown: VersionFilter, every: int) -> Query:
     ordered = (
         select(
             v.c.created_at,
@@ -259,7 +292,7 @@ def checkpoints(deleted: bool, every: int) -> Query:
             .over(order_by=(v.c.created_at.desc(), v.c.id.desc()))
             .label("position"),
         )
-        .where(v.c.package_id == bindparam("package_id"), state)
+        .where(*_listed(shown))
         .subquery()
     )
     return Query(

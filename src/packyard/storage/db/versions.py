@@ -10,9 +10,7 @@ from typing import Any
 from sqlalchemy import bindparam, delete, func, insert, select, update
 
 from packyard.core.ports import SeededVersion
-from packyard.domain.types import (
-    Version,
-)
+from packyard.domain.types import Version, VersionFilter
 from packyard.storage.db import queries as q
 from packyard.storage.db import tables as t
 from packyard.storage.db.base import Rows
@@ -57,12 +55,13 @@ class SqlVersions(Rows):
         return q.version_from(rows[0], tags)
 
     def page_versions(
-        self, package_id: int, deleted: bool, offset: int, limit: int
+        self, package_id: int, shown: VersionFilter, offset: int, limit: int
     ) -> tuple[list[Version], int]:
         counters = q.PACKAGE_COUNTERS.first(self.conn, id=package_id)
         if counters is None:
             return [], 0
         version_count, generation = counters
+        deleted = shown is VersionFilter.DELETED
         if deleted:
             v = t.versions
             total = int(
@@ -72,17 +71,21 @@ class SqlVersions(Rows):
                     .where(v.c.package_id == package_id, v.c.deleted_at.is_not(None))
                 ).scalar_one()
             )
-        else:
+        elif shown is VersionFilter.ACTIVE:
             total = int(version_count)
+        else:
+            # Tags name live versions only, so the untagged are the rest of the live count.
+            tagged = int(q.TAGGED_VERSIONS.scalar(self.conn, package_id=package_id))
+            total = tagged if shown is VersionFilter.TAGGED else int(version_count) - tagged
         if offset >= total:
             return [], total
         params: dict[str, Any] = {"package_id": package_id, "limit": limit, "offset": offset}
         anchor = self.pages.anchor(
-            (package_id, deleted, int(generation)),
+            (package_id, shown, int(generation)),
             offset,
             lambda: [
                 (timestamp(row[0]), int(row[1]))
-                for row in q.checkpoints(deleted, PAGE_CHECKPOINT_EVERY).rows(
+                for row in q.checkpoints(shown, PAGE_CHECKPOINT_EVERY).rows(
                     self.conn, package_id=package_id
                 )
             ],
@@ -92,7 +95,7 @@ class SqlVersions(Rows):
             # page costs about what a shallow one does.
             anchor_offset, params["anchor_created"], params["anchor_id"] = anchor
             params["offset"] = offset - anchor_offset
-        versions_query, tags_query = q.version_page(deleted, anchor is not None)
+        versions_query, tags_query = q.version_page(shown, anchor is not None)
         rows = versions_query.rows(self.conn, **params)
         tags: dict[int, list[str]] = {}
         if not deleted:
@@ -351,14 +354,19 @@ class SqlVersions(Rows):
         self.conn.execute(
             update(t.versions).where(t.versions.c.id == version_id).values(updated_at=now)
         )
+        # The tagged and untagged listings' page indexes are keyed by the generation.
+        self._bump_versions(package_id, 0)
 
     def untag(self, package_id: int, tag: str) -> bool:
         vt = t.version_tags
-        return bool(
+        untagged = bool(
             self.conn.execute(
                 delete(vt).where(vt.c.package_id == package_id, vt.c.tag == tag)
             ).rowcount
         )
+        if untagged:
+            self._bump_versions(package_id, 0)
+        return untagged
 
     def list_tags(self, package_id: int, last: str | None, limit: int | None) -> list[str]:
         vt = t.version_tags
