@@ -7,6 +7,7 @@ from typing import Any
 import pytest
 
 from packyard.web.app import SECURITY_HEADERS
+from packyard.web.render import byte_size
 from tests.conftest import ALICE, BOB_READ, Api, Clock, seed
 from tests.web.conftest import MISSING, PRIVATE, PUBLIC, Browser
 
@@ -242,3 +243,18 @@ def test_only_tagged_formats_offer_the_tag_filter(browser: Browser, carol: str) 
     browser.sign_in(carol)
     page = browser.get(f"{PRIVATE}/versions").text
     assert "2 active versions" in page and 'aria-label="Tagged or untagged"' not in page
+
+
+def test_a_version_page_lists_its_files_and_sizes(
+    browser: Browser, carol: str, api: Api, store: Any
+) -> None:
+    listed = api.get("/orgs/acme/packages/npm/web-ui/versions", carol).json()
+    newest = listed[0]
+    with store.read() as tx:
+        (tarball,) = tx.files.files_of(newest["id"])
+    browser.sign_in(carol)
+    page = browser.get(newest["html_url"].removeprefix("http://testserver")).text
+    assert '<h3 id="files-title">Files</h3>' in page
+    assert f'<code class="file-name">{tarball.name}</code>' in page
+    assert tarball.name.endswith(".tgz") and tarball.digest in page
+    assert f"<td>{byte_size(tarball.size)}</td>" in page

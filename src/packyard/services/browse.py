@@ -15,6 +15,7 @@ from packyard.core.context import Context
 from packyard.core.formats import VersionContents
 from packyard.core.ports import Transaction
 from packyard.domain.errors import NotFound, Unprocessable
+from packyard.domain.files import FileRecord
 from packyard.domain.pagination import PageRequest
 from packyard.domain.permissions import Operation
 from packyard.domain.types import (
@@ -120,15 +121,22 @@ class VersionDetail:
     package: Package
     version: Version
     contents: VersionContents | None
+    files: list[FileRecord]
     offers: Offers
+
+    @property
+    def files_size(self) -> int:
+        return sum(f.size for f in self.files)
 
 
 def version_detail(ctx: Context, address: PackageAddress, version_id: int | None) -> VersionDetail:
-    """A live version and, for a format that keeps it, what it is made of."""
+    """A live version and what it is made of: an image's manifests and layers, or the
+    files a version of the other formats holds (a tarball, jars and poms, a gem, a nupkg)."""
     with ctx.store.read() as tx:
         package, version = live_version(tx, ctx, address, version_id)
         contents = ctx.formats[package.package_type].contents(tx, package, version)
-        return VersionDetail(package, version, contents, Offers.of(tx, ctx, package))
+        files = tx.files.files_of(version.id) if contents is None else []
+        return VersionDetail(package, version, contents, files, Offers.of(tx, ctx, package))
 
 
 @dataclass(frozen=True, slots=True)

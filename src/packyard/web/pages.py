@@ -133,6 +133,8 @@ def _version_page(template: str) -> Handler:
             package=found.package,
             version=found.version,
             contents=found.contents,
+            files=found.files,
+            files_size=found.files_size,
             offers=found.offers,
         )
 

@@ -59,7 +59,7 @@ def _number(value: int) -> str:
     return f"{value:,}"
 
 
-def _size(value: int) -> str:
+def byte_size(value: int) -> str:
     """Bytes as a person reads them: 1,234 B, 12.3 kB, 4.5 MB (powers of 1,000, as Docker)."""
     if value < 1000:
         return f"{value:,} B"
@@ -89,7 +89,7 @@ def environment() -> jinja2.Environment:
     )
     env.filters["date"] = _date
     env.filters["number"] = _number
-    env.filters["size"] = _size
+    env.filters["size"] = byte_size
     env.globals.update(
         package_path=package_path,
         version_path=version_path,
