@@ -96,6 +96,16 @@ def test_sign_in_open_a_package_and_see_its_versions(page: Any, live_server: Liv
     page.get_by_role("button", name="Sign in").click()
     expect(page.locator(".who")).to_have_text("Signed in as alice")
     page.get_by_role("link", name="Your packages", exact=True).click()
+    # Find it through the search form: the listing keeps only what matches.
+    listed = page.locator(".package-name")
+    page.get_by_label("Search").fill("web")
+    page.get_by_role("button", name="Filter").click()
+    expect(listed).to_have_count(0)
+    page.get_by_label("Search").fill("CLI")
+    page.get_by_label("Type").select_option("container")
+    page.get_by_role("button", name="Filter").click()
+    expect(page).to_have_url(re.compile(r"[?&]q=CLI(&|$)"))
+    expect(listed).to_have_count(1)
     page.get_by_role("link", name="tools/cli").click()
     expect(page).to_have_url(re.compile(re.escape(PUBLIC) + "$"))
     # The index, its two platforms and attestation, 0.9.0 and the untagged build.

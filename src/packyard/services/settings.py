@@ -20,6 +20,7 @@ from packyard.domain.permissions import Operation
 from packyard.domain.rules import is_restorable
 from packyard.domain.types import Package, Visibility
 from packyard.services.access import OwnerScope, PackageView, resolve_owner, view
+from packyard.services.grants import PackageGrants, grants_of
 from packyard.services.packages import PackageAddress, live_package
 
 INHERITED_VISIBILITY = (
@@ -37,6 +38,7 @@ class PackageSettings:
     view: PackageView
     own_visibility: bool
     visibilities: tuple[Visibility, ...]
+    grants: PackageGrants | None  # None where access follows the repository's
 
 
 def _visibilities(package: Package) -> tuple[Visibility, ...]:
@@ -49,7 +51,12 @@ def package_settings(ctx: Context, address: PackageAddress) -> PackageSettings:
     with ctx.store.read() as tx:
         package = live_package(tx, ctx, address, Operation.ADMINISTER)
         own = traits(package.package_type).granular
-        return PackageSettings(view(tx, package), own, _visibilities(package) if own else ())
+        return PackageSettings(
+            view(tx, package),
+            own,
+            _visibilities(package) if own else (),
+            grants_of(tx, package) if own else None,
+        )
 
 
 def change_visibility(ctx: Context, address: PackageAddress, wanted: str) -> Package:

@@ -12,6 +12,7 @@ Errors travel as domain exceptions to `web.errors`; nothing here decides a statu
         …/versions/ID/restore POST             restore a deleted one
         …/settings        GET                  its settings (administrators)
         …/settings/visibility, …/settings/delete  POST  change visibility, delete the package
+        …/settings/access, …/access/remove, …/inherit  POST  grant, remove, inherit access
         …/restore         POST                 restore a deleted package
     /settings/packages, /organizations/ORG/settings/packages   deleted packages to restore
     /users/OWNER/packages/TYPE/NAME/VERSION_ID a version (the REST API's version `html_url`)
@@ -229,6 +230,14 @@ ROUTES: list[WebRoute] = [
         SIGNED_IN,
     ),
     Route("POST", (*_PACKAGE, "settings", "delete"), package_settings.delete_package, SIGNED_IN),
+    Route("POST", (*_PACKAGE, "settings", "access"), package_settings.grant, SIGNED_IN),
+    Route(
+        "POST",
+        (*_PACKAGE, "settings", "access", "remove"),
+        package_settings.remove_grant,
+        SIGNED_IN,
+    ),
+    Route("POST", (*_PACKAGE, "settings", "inherit"), package_settings.inherit_access, SIGNED_IN),
     Route("POST", (*_PACKAGE, "restore"), package_settings.restore_package, SIGNED_IN),
     Route("GET", ("settings", "packages"), package_settings.user_deleted, SIGNED_IN),
     Route(

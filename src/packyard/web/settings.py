@@ -1,6 +1,7 @@
-"""Package settings, as GitHub's settings page has them: change the visibility and delete the
-package (each after typing the package's name), and an owner's deleted packages to restore
-(typing the name again).
+"""Package settings, as GitHub's settings page has them: who has access (people and
+repositories, with a role; whether a linked package inherits its repository's), change the
+visibility and delete the package (each after typing the package's name), and an owner's
+deleted packages to restore (typing the name again).
 
 Every action is the service the REST API (or, for the visibility, `services.settings`) uses:
 the same permissions and messages. Only a package's administrators see its settings; others
@@ -12,7 +13,7 @@ from __future__ import annotations
 from urllib.parse import quote
 
 from packyard.http.response import Response
-from packyard.services import packages, settings
+from packyard.services import grants, packages, settings
 from packyard.services.access import OwnerScope
 from packyard.web.call import Call, address, confirmed
 from packyard.web.render import package_path
@@ -35,8 +36,33 @@ def page(call: Call) -> Response:
         settings=found,
         package=found.view.package,
         repository=found.view.repository,
-        changed=call.request.query.get("changed") == "visibility",
+        changed=call.request.query.get("changed"),
     )
+
+
+def _settings_page(call: Call, flash: str) -> Response:
+    return call.page.redirect(
+        call.request.raw_path.split("/settings/", 1)[0] + f"/settings?changed={flash}"
+    )
+
+
+def grant(call: Call) -> Response:
+    form = call.form
+    grants.grant(
+        call.ctx, address(call), form.get("kind", ""), form.get("name", ""), form.get("role", "")
+    )
+    return _settings_page(call, "access")
+
+
+def remove_grant(call: Call) -> Response:
+    grants.remove(call.ctx, address(call), call.form.get("kind", ""), call.form.get("name", ""))
+    return _settings_page(call, "access")
+
+
+def inherit_access(call: Call) -> Response:
+    # A checkbox: sent when ticked, absent when not.
+    grants.set_inheritance(call.ctx, address(call), call.form.get("inherit") == "on")
+    return _settings_page(call, "access")
 
 
 def change_visibility(call: Call) -> Response:

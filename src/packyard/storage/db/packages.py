@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import ColumnElement, delete, func, insert, select, update
 
 from packyard.domain.rules import normalize_name
 from packyard.domain.types import (
@@ -154,19 +154,23 @@ class SqlPackages(Rows):
             return Role.NONE
         return max((_ROLE_BY_NAME[row[0]] for row in rows), default=Role.NONE)
 
+    def package_grants(self, package_id: int) -> list[tuple[int | None, int | None, Role]]:
+        """(user id, repository id, role) of every grant on the package, oldest first."""
+        a = t.package_access
+        rows = self.conn.execute(
+            select(a.c.user_id, a.c.repository_id, a.c.role)
+            .where(a.c.package_id == package_id)
+            .order_by(a.c.id)
+        ).all()
+        return [(row[0], row[1], _ROLE_BY_NAME[row[2]]) for row in rows]
+
     def set_package_grant(
         self, package_id: int, user_id: int | None, repository_id: int | None, role: Role
     ) -> None:
         a = t.package_access
         done = self.conn.execute(
             update(a)
-            .where(
-                a.c.package_id == package_id,
-                a.c.user_id.is_(None) if user_id is None else a.c.user_id == user_id,
-                a.c.repository_id.is_(None)
-                if repository_id is None
-                else a.c.repository_id == repository_id,
-            )
+            .where(*_grantee(package_id, user_id, repository_id))
             .values(role=_ROLE_NAME[role])
         ).rowcount
         if not done:
@@ -178,6 +182,19 @@ class SqlPackages(Rows):
                     role=_ROLE_NAME[role],
                 )
             )
+
+    def remove_package_grant(
+        self, package_id: int, user_id: int | None, repository_id: int | None
+    ) -> bool:
+        a = t.package_access
+        where = _grantee(package_id, user_id, repository_id)
+        return bool(self.conn.execute(delete(a).where(*where)).rowcount)
+
+    def set_inherit_access(self, package_id: int, inherit: bool, now: datetime) -> None:
+        p = t.packages
+        self.conn.execute(
+            update(p).where(p.c.id == package_id).values(inherit_access=inherit, updated_at=now)
+        )
 
     def lock_package(self, package_id: int) -> bool:
         """Serialize changes to one package's versions.
@@ -298,3 +315,17 @@ class SqlPackages(Rows):
             created_at=now,
             updated_at=now,
         )
+
+
+def _grantee(
+    package_id: int, user_id: int | None, repository_id: int | None
+) -> list[ColumnElement[bool]]:
+    """The one grant row of a user or a repository on a package."""
+    a = t.package_access
+    return [
+        a.c.package_id == package_id,
+        a.c.user_id.is_(None) if user_id is None else a.c.user_id == user_id,
+        a.c.repository_id.is_(None)
+        if repository_id is None
+        else a.c.repository_id == repository_id,
+    ]
