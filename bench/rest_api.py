@@ -13,9 +13,13 @@ are shared and absolute numbers drift.
 from __future__ import annotations
 
 import argparse
+import http.cookiejar
+import re
 import shutil
 import sys
 import tempfile
+import urllib.parse
+import urllib.request
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -122,19 +126,48 @@ def lua_delete(first: int) -> str:
     )
 
 
+def web_session(base: str) -> str:
+    """alice's signed-in session cookie, as a browser gets it: the sign-in form's CSRF token
+    under an anonymous cookie, then the token posted."""
+    jar = http.cookiejar.CookieJar()
+    opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
+    form = opener.open(base + "/login").read().decode()
+    found = re.search(r'name="csrf" value="([^"]+)"', form)
+    assert found, "no CSRF token on /login"
+    body = urllib.parse.urlencode({"token": TOKEN, "csrf": found.group(1)}).encode()
+    opener.open(urllib.request.Request(base + "/login", data=body, method="POST"))
+    cookies = [f"{cookie.name}={cookie.value}" for cookie in jar]
+    assert cookies, "signing in set no cookie"
+    return "; ".join(cookies)
+
+
+def lua_page(path: str, cookie: str) -> str:
+    return (
+        f'wrk.headers["Cookie"] = "{cookie}"\n'
+        f'request = function() return wrk.format("GET", "{path}") end\n'
+    )
+
+
 def scenarios(base: str, d: int, c: int) -> list[Result]:
+    cookie = web_session(base)
     return [
         wrk(base, lua_get("/_packyard/ping"), d, c, "bare route (ceiling)"),
         wrk(base, lua_random_version(), d, c, "get-version"),
         wrk(base, lua_get(f"{PACKAGE}/versions"), d, c, "list-versions per_page=30"),
         wrk(base, lua_get(f"{PACKAGE}/versions?per_page=100&page=1"), d, c, PAGE_1),
         wrk(base, lua_get(f"{PACKAGE}/versions?per_page=100&page=1000"), d, c, PAGE_1000),
+        wrk(base, lua_page(WEB_VERSIONS, cookie), d, c, WEB_PAGE_1),
+        wrk(base, lua_page(f"{WEB_VERSIONS}?page=3000", cookie), d, c, WEB_PAGE_3000),
         wrk(base, lua_delete(1), d, c, "delete-version"),
     ]
 
 
 PAGE_1 = "list-versions per_page=100 page=1"
 PAGE_1000 = "list-versions per_page=100 page=1000"
+# The web's versions page: 30 versions a page, as the REST API's default.
+WEB_VERSIONS = "/users/alice/packages/container/package/bench/versions"
+WEB_PAGE_1 = "web versions page 1"
+WEB_PAGE_3000 = "web versions page 3,000"
 
 
 def measure(root: Path, engine: str, database_url: str | None, d: int, c: int) -> list[Result]:
@@ -181,6 +214,13 @@ def main() -> int:
     print("goals: get-version >= 30%, list-versions per_page=30 >= 20%, delete-version >= 25%")
     for engine, results in runs.items():
         by_name = {r.name: r for r in results}
+        rest = by_name["list-versions per_page=30"]
+        for web in (by_name[WEB_PAGE_1], by_name[WEB_PAGE_3000]):
+            if web.rps:
+                print(
+                    f"{engine}: {web.name} vs REST list-versions per_page=30 page 1: "
+                    f"{rest.rps / web.rps:.2f}x the time per request (goal: about 1x)"
+                )
         page1, page1000 = by_name[PAGE_1], by_name[PAGE_1000]
         if not page1000.rps:
             print(f"{engine}: page 1,000 answered nothing within the run")
