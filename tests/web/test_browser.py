@@ -148,45 +148,67 @@ def test_delete_a_version_restore_it_and_meet_githubs_rules(
     page.get_by_label("Type tools/cli to confirm").fill("tools/cli")
     page.get_by_role("button", name="I understand the consequences, delete this version").click()
     expect(page.get_by_role("alert")).to_contain_text("more than 5000 downloads cannot be deleted")
+    # With 0.9.0 deleted, the index is the last tagged version: that rule comes first.
+    page.goto(live_server.url + PUBLIC + "/versions/2/delete")
+    page.get_by_label("Type tools/cli to confirm").fill("tools/cli")
+    page.get_by_role("button", name="I understand the consequences, delete this version").click()
+    expect(page.get_by_role("heading", level=2)).to_have_text("1 deleted version")
+    page.goto(live_server.url + PUBLIC + "/versions/1/delete")
+    page.get_by_label("Type tools/cli to confirm").fill("tools/cli")
+    page.get_by_role("button", name="I understand the consequences, delete this version").click()
+    expect(page.get_by_role("alert")).to_contain_text(
+        "You cannot delete the last tagged version of a package."
+    )
+    page.goto(live_server.url + PUBLIC + "/versions?state=deleted")
+    page.get_by_role("button", name="Restore sha256:").click()
+    expect(page.get_by_role("heading", level=2)).to_have_text("6 active versions")
     assert [p for p in page.problems if "status of 400" not in p] == []
 
 
-def _change_visibility(page: Any, live_server: LiveServer, visibility: str) -> None:
-    page.goto(live_server.url + PUBLIC + "/settings")
-    page.get_by_label(visibility.capitalize()).check()
-    page.get_by_label("Type tools/cli to confirm").first.fill("tools/cli")
+NOTES = "/users/alice/packages/npm/package/notes"
+NOTES_SEED = """
+packages:
+  - {owner: alice, package_type: npm, name: notes, visibility: private, versions: [{name: 1.0.0}]}
+"""
+
+
+def _make_public(page: Any) -> None:
+    page.get_by_label("Public").check()
+    page.get_by_label("Type notes to confirm").first.fill("notes")
     page.get_by_role(
         "button", name="I understand the consequences, change package visibility"
     ).click()
 
 
 def test_change_visibility_with_the_typed_name_and_csrf(
-    page: Any, chromium: Any, live_server: LiveServer
+    page: Any, chromium: Any, live_server: LiveServer, tmp_path: Path
 ) -> None:
+    """alice's private notes become public; a public package cannot go back (GitHub's rule),
+    so the package is one of this test's own."""
     from playwright.sync_api import expect
 
+    seed_file = tmp_path / "notes.yaml"
+    seed_file.write_text(NOTES_SEED)
+    seeded = live_server.packyard("seed", str(seed_file))
+    assert seeded.returncode == 0, seeded.stderr
     _sign_in(page, live_server)
-    page.goto(live_server.url + PUBLIC)
+    page.goto(live_server.url + NOTES)
     page.get_by_role("link", name="Package settings").click()
-    _change_visibility(page, live_server, "private")
-    expect(page.get_by_role("status")).to_have_text("The package is now private.")
     stranger = chromium.new_context()
     try:
-        assert stranger.new_page().goto(live_server.url + PUBLIC).status == 404
+        assert stranger.new_page().goto(live_server.url + NOTES).status == 404
         # The form without its CSRF token (removed from the page): refused, nothing changes.
-        page.goto(live_server.url + PUBLIC + "/settings")
         page.locator("input[name=csrf]").evaluate_all("inputs => inputs.forEach(i => i.remove())")
-        page.get_by_label("Public").check()
-        page.get_by_label("Type tools/cli to confirm").first.fill("tools/cli")
-        page.get_by_role(
-            "button", name="I understand the consequences, change package visibility"
-        ).click()
+        _make_public(page)
         expect(page.get_by_role("alert")).to_contain_text("did not come from this site")
-        assert stranger.new_page().goto(live_server.url + PUBLIC).status == 404
+        assert stranger.new_page().goto(live_server.url + NOTES).status == 404
+        page.goto(live_server.url + NOTES + "/settings")
+        _make_public(page)
+        expect(page.get_by_role("status")).to_have_text("The package is now public.")
+        expect(page.get_by_text("you cannot make it private again")).to_be_visible()
+        assert stranger.new_page().goto(live_server.url + NOTES).status == 200
     finally:
-        _change_visibility(page, live_server, "public")  # as the other tests expect it
         stranger.close()
-    expect(page.get_by_role("status")).to_have_text("The package is now public.")
     assert [p for p in page.problems if "status of 403" not in p] == []
 
 

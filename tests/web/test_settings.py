@@ -7,7 +7,7 @@ from typing import Any
 
 from markupsafe import escape
 
-from packyard.domain.rules import PACKAGE_DOWNLOAD_LIMIT_MESSAGE
+from packyard.domain.rules import PACKAGE_DOWNLOAD_LIMIT_MESSAGE, PUBLIC_IS_FINAL_MESSAGE
 from packyard.services.settings import INHERITED_VISIBILITY
 from packyard.web.settings import NOT_CONFIRMED
 from tests.conftest import ALICE, ALICE_OAUTH, BOB_READ, Api, Clock, seed
@@ -22,27 +22,41 @@ def _visibility(api: Api) -> str:
 
 
 def test_an_admin_changes_visibility_after_typing_the_name(
-    browser: Browser, stranger: Browser, world: Any, api: Api
+    browser: Browser, stranger: Browser, carol: str, api: Api
 ) -> None:
-    browser.sign_in(ALICE)
-    page = browser.get(SETTINGS)
+    """acme's private web-ui: internal, then public after the typed name; never private again."""
+    rest = "/orgs/acme/packages/npm/web-ui"
+    settings = f"{PRIVATE}/settings"
+    browser.sign_in(carol)
+    page = browser.get(settings)
     assert page.status_code == 200 and "change package visibility" in page.text
-    csrf = browser.csrf(SETTINGS)
-    for typed in ("", "tools", "TOOLS/CLI"):
+    assert 'value="internal"' in page.text  # an organization's package
+    csrf = browser.csrf(settings)
+    for typed in ("", "web", "WEB-UI"):
         refused = browser.post(
-            f"{SETTINGS}/visibility", {"csrf": csrf, "visibility": "private", "confirm": typed}
+            f"{settings}/visibility", {"csrf": csrf, "visibility": "public", "confirm": typed}
         )
         assert refused.status_code == 422 and escape(NOT_CONFIRMED) in refused.text
-    assert _visibility(api) == "public"
-    changed = browser.post(
-        f"{SETTINGS}/visibility", {"csrf": csrf, "visibility": "private", "confirm": "tools/cli"}
-    )
-    assert changed.status_code == 303
-    assert changed.headers["location"] == f"{SETTINGS}?changed=visibility"
-    assert "now private" in browser.get(changed.headers["location"]).text
-    assert _visibility(api) == "private"
-    assert stranger.get(PUBLIC).status_code == 404
-    assert stranger.get(PUBLIC).content == stranger.get(PUBLIC + "-missing").content
+    assert api.get(rest, carol).json()["visibility"] == "private"
+    for visibility in ("internal", "public"):
+        changed = browser.post(
+            f"{settings}/visibility", {"csrf": csrf, "visibility": visibility, "confirm": "web-ui"}
+        )
+        assert changed.status_code == 303
+        assert changed.headers["location"] == f"{settings}?changed=visibility"
+        assert f"now {visibility}" in browser.get(changed.headers["location"]).text
+        # GitHub's package object has only public and private: internal reads as private.
+        shown = "private" if visibility == "internal" else visibility
+        assert api.get(rest, carol).json()["visibility"] == shown
+    assert stranger.get(PRIVATE).status_code == 200
+    page = browser.get(settings)
+    assert escape(PUBLIC_IS_FINAL_MESSAGE) in page.text and 'name="visibility"' not in page.text
+    for visibility in ("private", "internal"):
+        refused = browser.post(
+            f"{settings}/visibility", {"csrf": csrf, "visibility": visibility, "confirm": "web-ui"}
+        )
+        assert refused.status_code == 422 and escape(PUBLIC_IS_FINAL_MESSAGE) in refused.text
+    assert api.get(rest, carol).json()["visibility"] == "public"
 
 
 def test_settings_need_an_administrator(

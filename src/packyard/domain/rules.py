@@ -29,6 +29,10 @@ PACKAGE_DOWNLOAD_LIMIT_MESSAGE = (
 )
 
 # GitHub logins: 1-39 alphanumerics or single hyphens, not starting or ending with one.
+# GitHub's package settings, and its docs ("Configuring a package's access control and
+# visibility"): a public package stays public.
+PUBLIC_IS_FINAL_MESSAGE = "Once you make a package public, you cannot make it private again."
+
 LOGIN_PATTERN = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9]|-(?=[A-Za-z0-9])){0,38}$")
 
 
@@ -91,3 +95,8 @@ def is_restorable(deleted_at: datetime | None, now: datetime, window: timedelta)
 def purge_cutoff(now: datetime, window: timedelta) -> datetime:
     """Deletions strictly older than this are past the window and may be purged."""
     return now - window
+
+
+def may_change_visibility(current: Visibility, wanted: Visibility) -> bool:
+    """Private and internal packages may become anything; a public one only stays public."""
+    return current is not Visibility.PUBLIC or wanted is Visibility.PUBLIC

@@ -3,7 +3,8 @@ owner's deleted packages to restore. Deleting and restoring go through `services
 
 Only a package's administrators reach its settings (`Operation.ADMINISTER`, with the same
 404-before-403 as every other check). A repository-scoped package (Maven) has no visibility
-of its own: it follows its repository's, as on GitHub, and the page says so.
+of its own: it follows its repository's, as on GitHub, and the page says so. A public
+package stays public (GitHub's rule).
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from packyard.core.delete import audit
 from packyard.domain.errors import Unprocessable
 from packyard.domain.formats import traits
 from packyard.domain.permissions import Operation
-from packyard.domain.rules import is_restorable
+from packyard.domain.rules import PUBLIC_IS_FINAL_MESSAGE, is_restorable, may_change_visibility
 from packyard.domain.types import Package, Visibility
 from packyard.services.access import OwnerScope, PackageView, resolve_owner, view
 from packyard.services.grants import PackageGrants, grants_of
@@ -70,6 +71,8 @@ def change_visibility(ctx: Context, address: PackageAddress, wanted: str) -> Pac
             raise Unprocessable(UNKNOWN_VISIBILITY) from None
         if visibility not in _visibilities(package):
             raise Unprocessable(INTERNAL_FOR_ORGS)
+        if not may_change_visibility(package.visibility, visibility):
+            raise Unprocessable(PUBLIC_IS_FINAL_MESSAGE)
         if visibility is not package.visibility:
             tx.packages.set_visibility(package.id, visibility, ctx.now)
             audit(
