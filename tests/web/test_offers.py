@@ -74,10 +74,14 @@ def test_a_reader_who_posts_anyway_is_still_refused(
     bob = _bob(store, clock)
     browser.sign_in(bob)
     path = f"{VERSIONS}/{version['id']}/delete"
+    # The confirmation page is refused as the delete is: nothing to confirm.
+    confirmation = browser.get(path)
     refused = browser.post(path, {"csrf": browser.csrf("/"), "confirm": "tools/cli"})
     rest = api.delete(f"{REST}/{version['id']}", bob)
     # The REST API's answer for a reader's delete (GitHub's: his role does not suffice).
     assert refused.status_code == rest.status_code and rest.status_code in (403, 404)
+    assert confirmation.status_code == rest.status_code
+    assert "I understand the consequences" not in confirmation.text
     settings = browser.post(
         f"{PUBLIC}/settings/delete", {"csrf": browser.csrf("/"), "confirm": "tools/cli"}
     )

@@ -30,6 +30,7 @@ from packyard.services.access import (
     NOT_FOUND,
     OwnerScope,
     PackageView,
+    authorized_package,
     enforce_listing,
     parse_package_type,
     resolve_owner,
@@ -129,11 +130,20 @@ class VersionDetail:
         return sum(f.size for f in self.files)
 
 
-def version_detail(ctx: Context, address: PackageAddress, version_id: int | None) -> VersionDetail:
+def version_detail(
+    ctx: Context,
+    address: PackageAddress,
+    version_id: int | None,
+    operation: Operation = Operation.READ,
+) -> VersionDetail:
     """A live version and what it is made of: an image's manifests and layers, or the
-    files a version of the other formats holds (a tarball, jars and poms, a gem, a nupkg)."""
+    files a version of the other formats holds (a tarball, jars and poms, a gem, a nupkg).
+    `operation`: what the page is for (a delete's confirmation), refused as its service
+    would refuse it (404 or 403), before anything is shown."""
     with ctx.store.read() as tx:
         package, version = live_version(tx, ctx, address, version_id)
+        if operation is not Operation.READ:
+            authorized_package(tx, ctx.actor, package, operation)
         contents = ctx.formats[package.package_type].contents(tx, package, version)
         files = tx.files.files_of(version.id) if contents is None else []
         return VersionDetail(package, version, contents, files, Offers.of(tx, ctx, package))

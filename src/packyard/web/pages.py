@@ -25,6 +25,7 @@ from __future__ import annotations
 
 from packyard.auth.sessions import new_nonce
 from packyard.domain.pagination import PageRequest, last_page
+from packyard.domain.permissions import Operation
 from packyard.domain.types import PackageType, Repository
 from packyard.http.response import Response
 from packyard.http.router import Route
@@ -124,11 +125,12 @@ def versions(call: Call) -> Response:
     )
 
 
-def _version_page(template: str) -> Handler:
-    """A live version's page: its own (`version.html`), or the confirmation of its delete."""
+def _version_page(template: str, operation: Operation) -> Handler:
+    """A live version's page: its own (`version.html`), or the confirmation of its delete
+    (for those its delete would not refuse)."""
 
     def handler(call: Call) -> Response:
-        found = browse.version_detail(call.ctx, address(call), version_id(call))
+        found = browse.version_detail(call.ctx, address(call), version_id(call), operation)
         return call.page.render(
             template,
             package=found.package,
@@ -142,8 +144,8 @@ def _version_page(template: str) -> Handler:
     return handler
 
 
-version = _version_page("version.html")
-confirm_delete = _version_page("delete_version.html")
+version = _version_page("version.html", Operation.READ)
+confirm_delete = _version_page("delete_version.html", Operation.DELETE)
 
 
 def _search(call: Call) -> browse.PackageSearch:
