@@ -67,3 +67,29 @@ def full_token(store: Any, clock: Clock, user: str, token: str) -> str:
 @pytest.fixture
 def carol(store: Any, world: Any, clock: Clock) -> str:
     return full_token(store, clock, "carol", CAROL)
+
+
+# A Maven package of alice's linked to alice/tools: its visibility and access are the
+# repository's.
+MAVEN_LIB = "/users/alice/packages/maven/package/com.example.lib"
+
+
+@pytest.fixture
+def maven_lib(store: Any, world: Any, clock: Clock) -> str:
+    seed(
+        store,
+        {
+            "packages": [
+                {
+                    "owner": "alice",
+                    "package_type": "maven",
+                    "name": "com.example.lib",
+                    "visibility": "public",
+                    "repository": "alice/tools",
+                    "versions": [{"name": "1.0"}],
+                }
+            ]
+        },
+        clock.now,
+    )
+    return MAVEN_LIB

@@ -155,27 +155,9 @@ def test_a_linked_package_inherits_its_repositorys_access_or_not(
     assert 'name="inherit" checked' not in browser.get(settings).text
 
 
-def test_a_maven_packages_access_is_its_repositorys(
-    browser: Browser, world: Any, store: Any, clock: Clock
-) -> None:
-    seed(
-        store,
-        {
-            "packages": [
-                {
-                    "owner": "alice",
-                    "package_type": "maven",
-                    "name": "com.example.lib",
-                    "visibility": "public",
-                    "repository": "alice/tools",
-                    "versions": [{"name": "1.0"}],
-                }
-            ]
-        },
-        clock.now,
-    )
+def test_a_maven_packages_access_is_its_repositorys(browser: Browser, maven_lib: str) -> None:
     browser.sign_in(ALICE)
-    settings = "/users/alice/packages/maven/package/com.example.lib/settings"
+    settings = f"{maven_lib}/settings"
     page = browser.get(settings)
     assert page.status_code == 200 and "Manage access" not in page.text
     refused = browser.post(

@@ -10,7 +10,7 @@ from markupsafe import escape
 from packyard.domain.rules import PACKAGE_DOWNLOAD_LIMIT_MESSAGE, PUBLIC_IS_FINAL_MESSAGE
 from packyard.services.settings import INHERITED_VISIBILITY
 from packyard.web.settings import NOT_CONFIRMED
-from tests.conftest import ALICE, ALICE_OAUTH, BOB_READ, Api, Clock, seed
+from tests.conftest import ALICE, ALICE_OAUTH, BOB_READ, Api
 from tests.web.conftest import PRIVATE, PUBLIC, Browser
 
 SETTINGS = f"{PUBLIC}/settings"
@@ -91,25 +91,9 @@ def test_a_form_without_its_csrf_token_changes_nothing(
 
 
 def test_a_repository_scoped_package_follows_its_repository(
-    browser: Browser, store: Any, world: Any, clock: Clock
+    browser: Browser, maven_lib: str
 ) -> None:
-    seed(
-        store,
-        {
-            "packages": [
-                {
-                    "owner": "alice",
-                    "package_type": "maven",
-                    "name": "com.example.lib",
-                    "visibility": "public",
-                    "repository": "alice/tools",
-                    "versions": [{"name": "1.0"}],
-                }
-            ]
-        },
-        clock.now,
-    )
-    path = "/users/alice/packages/maven/package/com.example.lib/settings"
+    path = f"{maven_lib}/settings"
     browser.sign_in(ALICE)
     page = browser.get(path).text
     assert "inherits its visibility" in page and "alice/tools" in page

@@ -57,8 +57,8 @@ class Grant:
         return self.repository.full_name
 
     @property
-    def role_name(self) -> str:
-        return self.role.name.lower()
+    def role_name(self) -> str | None:
+        return _role(self.role)
 
 
 @dataclass(frozen=True, slots=True)
@@ -120,52 +120,45 @@ def _grantee(
     raise Unprocessable(UNKNOWN_KIND)
 
 
-def grant(ctx: Context, address: PackageAddress, kind: str, name: str, role: str) -> Grant:
+def grant(ctx: Context, address: PackageAddress, kind: str, name: str, role: str) -> None:
     """Give a user or a repository a role on the package, or change the one it has."""
     wanted = ROLES.get(role)
     if wanted is None:
         raise Unprocessable(UNKNOWN_ROLE)
-    with ctx.store.write() as tx:
-        package = _administered(tx, ctx, address)
-        user, repository = _grantee(tx, ctx.actor, package, kind, name)
-        user_id = user.id if user else None
-        repository_id = repository.id if repository else None
-        before = tx.packages.package_grant(package.id, user_id, repository_id)
-        given = Grant(user, repository, wanted)
-        if before is not wanted:
-            tx.packages.set_package_grant(package.id, user_id, repository_id, wanted)
-            audit(
-                ctx,
-                tx,
-                "package.grant",
-                package,
-                None,
-                {kind: given.name, "role": _role(before)},
-                {kind: given.name, "role": given.role_name},
-            )
-        return given
+    _set_role(ctx, address, kind, name, wanted)
 
 
 def remove(ctx: Context, address: PackageAddress, kind: str, name: str) -> None:
     """Take a user's or a repository's own role away (what it has through its repository
     or the owner stays)."""
+    _set_role(ctx, address, kind, name, Role.NONE)
+
+
+def _set_role(ctx: Context, address: PackageAddress, kind: str, name: str, wanted: Role) -> None:
+    """One grant's role set (`Role.NONE`: removed), audited with the role it had."""
     with ctx.store.write() as tx:
         package = _administered(tx, ctx, address)
         user, repository = _grantee(tx, ctx.actor, package, kind, name)
         user_id = user.id if user else None
         repository_id = repository.id if repository else None
         before = tx.packages.package_grant(package.id, user_id, repository_id)
-        if not tx.packages.remove_package_grant(package.id, user_id, repository_id):
-            raise Unprocessable(NOT_GRANTED.format(name=name.strip()))
-        removed = Grant(user, repository, before)
+        if before is wanted:
+            if wanted is Role.NONE:
+                raise Unprocessable(NOT_GRANTED.format(name=name.strip()))
+            return
+        if wanted is Role.NONE:
+            tx.packages.remove_package_grant(package.id, user_id, repository_id)
+        else:
+            tx.packages.set_package_grant(package.id, user_id, repository_id, wanted)
+        grantee = Grant(user, repository, wanted).name
         audit(
             ctx,
             tx,
             "package.grant",
             package,
             None,
-            {kind: removed.name, "role": removed.role_name},
-            {kind: removed.name, "role": None},
+            {kind: grantee, "role": _role(before)},
+            {kind: grantee, "role": _role(wanted)},
         )
 
 
