@@ -33,12 +33,12 @@ def _settings(
         raise click.ClickException(str(error)) from None
 
 
-def _blob_store(settings: Settings) -> BlobStore:
+def _blob_store(settings: Settings, store: Any = None) -> BlobStore:
     """The blob store the settings name; a bucket that cannot be reached is one line."""
     from packyard.server import blob_store
 
     try:
-        return blob_store(settings)
+        return blob_store(settings, store)
     except BlobError as error:
         raise click.ClickException(str(error)) from None
 
@@ -179,7 +179,7 @@ def seed(file: Path, data_dir: Path | None) -> None:
     settings = _settings(data_dir)
     try:
         with _store(settings) as store:
-            content = ContentPorts(registered_formats(settings), _blob_store(settings))
+            content = ContentPorts(registered_formats(settings), _blob_store(settings, store))
             report = load_seed(store, document, _now(), content)
     except SeedError as error:
         for line in error.errors:
@@ -365,7 +365,7 @@ def gc(data_dir: Path | None) -> None:
             _now(),
             settings.restore_window,
             registered_formats(settings),
-            _blob_store(settings),
+            _blob_store(settings, store),
         )
     click.echo(
         f"purged {counted(counts.packages, 'package')} and {counted(counts.versions, 'version')}; "
