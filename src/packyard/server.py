@@ -24,7 +24,7 @@ from starlette.routing import Route as StarletteRoute
 
 from packyard.api.app import API_PREFIX, RestApi
 from packyard.auth.secret import signing_keys
-from packyard.config import Settings
+from packyard.config import Settings, check_redirect
 from packyard.core.formats import Format, Formats
 from packyard.core.gc import collect_garbage
 from packyard.core.ports import BlobStore, RowsKey, Store
@@ -136,13 +136,16 @@ def blob_store(settings: Settings, store: Store | None = None) -> BlobStore:
     """The data directory's `blobs/`, or the bucket `PACKYARD_BLOB_STORE` names; a bucket
     reclaims bytes only when given the `store` its sweeps coordinate through."""
     location = settings.blob_store
+    check_redirect(location, settings.blob_redirect)
     if location is None:
         return FilesystemBlobStore(settings.data_dir / "blobs")
     # Imported only when asked for: boto3 costs a third of a second at every start.
     from packyard.storage.blobs.s3 import S3BlobStore
 
     reclaims = StoreReclaims(store) if store is not None else None
-    return S3BlobStore.connect(location.bucket, location.prefix, reclaims=reclaims)
+    return S3BlobStore.connect(
+        location.bucket, location.prefix, reclaims=reclaims, redirect=settings.blob_redirect
+    )
 
 
 def create_app(

@@ -56,6 +56,13 @@ DELETE_BATCH = 1000  # S3's DeleteObjects limit
 # never waits on the client's pool rather than on S3.
 MAX_CONNECTIONS = 40
 NOT_FOUND = {"404", "NoSuchKey", "NotFound"}
+# How long a presigned download URL works: long enough for a client to follow the redirect
+# (and a slow one to finish; S3 checks the expiry when a request starts, not while it streams),
+# short enough that a URL leaked from a log or proxy soon opens nothing.
+REDIRECT_SECONDS = 5 * 60
+# Distribution's S3 driver presigns both (its RedirectURL): a HEAD is answered by S3's own
+# HEAD, so a client that asks whether a blob is there follows the same path as its GET.
+PRESIGNED = {"GET": "get_object", "HEAD": "head_object"}
 
 __all__ = ["S3BlobStore"]
 
@@ -65,17 +72,30 @@ class S3BlobStore:
     local = False
 
     def __init__(
-        self, client: Any, bucket: str, prefix: str = "", *, reclaims: Reclaims | None = None
+        self,
+        client: Any,
+        bucket: str,
+        prefix: str = "",
+        *,
+        reclaims: Reclaims | None = None,
+        redirect: bool = False,
     ) -> None:
         self.client = client
         self.bucket = bucket
         self.reclaims = reclaims
+        # PACKYARD_BLOB_REDIRECT: downloads go to presigned URLs instead of through us.
+        self.redirect = redirect
         self.prefix = f"{prefix.strip('/')}/" if prefix.strip("/") else ""
         self._uploads = f"{self.prefix}_uploads/"
 
     @classmethod
     def connect(
-        cls, bucket: str, prefix: str = "", *, reclaims: Reclaims | None = None
+        cls,
+        bucket: str,
+        prefix: str = "",
+        *,
+        reclaims: Reclaims | None = None,
+        redirect: bool = False,
     ) -> S3BlobStore:
         """The bucket through boto3, which reads the endpoint, region and credentials from
         the usual AWS settings (`AWS_ENDPOINT_URL`, `AWS_REGION`, `AWS_ACCESS_KEY_ID`…);
@@ -93,7 +113,7 @@ class S3BlobStore:
             client.head_bucket(Bucket=bucket)
         except Exception as error:
             raise BlobError(f"s3://{bucket} cannot be used: {error}") from None
-        return cls(client, bucket, prefix, reclaims=reclaims)
+        return cls(client, bucket, prefix, reclaims=reclaims, redirect=redirect)
 
     # keys ---------------------------------------------------------------------------
 
@@ -123,6 +143,20 @@ class S3BlobStore:
 
     def exists(self, digest: str) -> bool:
         return self.size(digest) is not None
+
+    def download_url(self, digest: str, method: str) -> str | None:
+        """A presigned URL for `method` on the blob, valid REDIRECT_SECONDS, if this store
+        redirects downloads: signed here, with no request to S3. A `Range` the client sends
+        along is S3's to answer, as distribution leaves it."""
+        operation = PRESIGNED.get(method)
+        if not self.redirect or operation is None:
+            return None
+        url: str = self.client.generate_presigned_url(
+            operation,
+            Params={"Bucket": self.bucket, "Key": self._key(digest)},
+            ExpiresIn=REDIRECT_SECONDS,
+        )
+        return url
 
     def read(self, digest: str, start: int = 0, end: int | None = None) -> Iterator[bytes]:
         """The blob's bytes from `start` up to, not including, `end`, streamed in chunks."""
