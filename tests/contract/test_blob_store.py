@@ -46,6 +46,7 @@ def test_put_read_ranges_delete(blobs: BlobStore) -> None:
     assert not blobs.exists(digest) and blobs.size(digest) is None
     assert blobs.put(DATA, digest) == len(DATA)
     assert blobs.size(digest) == len(DATA) and blobs.read_all(digest) == DATA
+    assert blobs.download_url(digest, "GET") is None  # served here unless told to redirect
     assert b"".join(blobs.read(digest, 5, 17)) == DATA[5:17]
     assert b"".join(blobs.read(digest, len(DATA) - 3)) == DATA[-3:]
     assert blobs.delete(digest) and not blobs.exists(digest) and not blobs.delete(digest)
