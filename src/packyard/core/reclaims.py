@@ -17,6 +17,10 @@ reads what the other wrote, so one of them always sees the other:
                                                     caller looks whether the bytes are there
                                                     (written again since) or writes them
 
+Not S3's conditional delete: SeaweedFS (4.48) honours `If-Match` on DeleteObject, but a
+touch keeps the ETag (it is the content's MD5), and it deletes whatever
+`x-amz-if-match-last-modified-time` says (AWS takes that one on directory buckets only).
+
 A `reclaimed` mark is remembered for RECLAIM_MEMORY, far longer than a publish takes from
 (a) to (b); a mark left pending by a sweep that died is re-marked or forgotten likewise.
 """

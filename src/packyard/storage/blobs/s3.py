@@ -204,7 +204,7 @@ class S3BlobStore:
             if _code(error) in NOT_FOUND:
                 return False
             raise
-        if self.reclaims is not None and not self.reclaims.spared(str(digest)):
+        if self.reclaims is not None and not self.reclaims.spared(digest):
             # A sweep deleted it, before or after this copy: here only if written since.
             return self._head(key) is not None
         return True
