@@ -52,6 +52,9 @@ class Settings:
     secret_keys: tuple[str, ...] = field(default=(), repr=False)
     # `PACKYARD_BLOB_STORE=s3://BUCKET/PREFIX`; None keeps blobs under the data directory.
     blob_store: S3Location | None = None
+    # `PACKYARD_BLOB_REDIRECT=1`: blob and package-file downloads answered with a 307 to a
+    # presigned URL of the bucket (S3 only).
+    blob_redirect: bool = False
 
     @property
     def resolved_database_url(self) -> str:
@@ -76,6 +79,9 @@ def settings_from_env(
     rate_limit, rate_window = _limit(env, "PACKYARD_RATE_LIMIT", 3600)
     secondary_points, secondary_window = _limit(env, "PACKYARD_SECONDARY_RATE_LIMIT", 60)
     window_days = env.get("PACKYARD_RESTORE_WINDOW_DAYS")
+    blob_store = parse_blob_store(env.get("PACKYARD_BLOB_STORE", ""))
+    blob_redirect = _flag(env.get("PACKYARD_BLOB_REDIRECT", ""))
+    check_redirect(blob_store, blob_redirect)
     return Settings(
         data_dir=resolved_dir,
         database_url=env.get("PACKYARD_DATABASE_URL") or None,
@@ -91,8 +97,24 @@ def settings_from_env(
         github_exact=env.get("PACKYARD_GITHUB_EXACT", "").lower() in ("1", "true", "yes"),
         docker_port=int(env["PACKYARD_DOCKER_PORT"]) if env.get("PACKYARD_DOCKER_PORT") else None,
         secret_keys=parse_secret_keys(env.get("PACKYARD_SECRET_KEY", "")),
-        blob_store=parse_blob_store(env.get("PACKYARD_BLOB_STORE", "")),
+        blob_store=blob_store,
+        blob_redirect=blob_redirect,
     )
+
+
+def _flag(value: str) -> bool:
+    return value.strip().lower() in ("1", "true", "yes")
+
+
+def check_redirect(blob_store: S3Location | None, redirect: bool) -> None:
+    """Redirects need a bucket to send clients to. Refused rather than ignored: a deployment
+    that asked for them counts on its servers not carrying the bytes, and would find out
+    only under load."""
+    if redirect and blob_store is None:
+        raise ValueError(
+            "PACKYARD_BLOB_REDIRECT=1 needs PACKYARD_BLOB_STORE=s3://BUCKET/PREFIX: blobs in "
+            "the data directory have no URL to redirect to"
+        )
 
 
 def parse_blob_store(value: str) -> S3Location | None:

@@ -24,10 +24,11 @@ from starlette.routing import Route as StarletteRoute
 
 from packyard.api.app import API_PREFIX, RestApi
 from packyard.auth.secret import signing_keys
-from packyard.config import Settings
+from packyard.config import Settings, check_redirect
 from packyard.core.formats import Format, Formats
 from packyard.core.gc import collect_garbage
 from packyard.core.ports import BlobStore, RowsKey, Store
+from packyard.core.reclaims import StoreReclaims
 from packyard.domain.types import PackageType
 from packyard.http.asgi import AsgiApp, AsgiScope, Receive, Send
 from packyard.registries.maven.app import PREFIX as MAVEN_PREFIX
@@ -131,15 +132,20 @@ def _conforms(state: TxState) -> tuple[OciRows, DockerRows, NpmRows, MavenRows]:
     return SqlOciRows(state), SqlDockerRows(state), SqlNpmRows(state), SqlMavenRows(state)
 
 
-def blob_store(settings: Settings) -> BlobStore:
-    """The data directory's `blobs/`, or the bucket `PACKYARD_BLOB_STORE` names."""
+def blob_store(settings: Settings, store: Store | None = None) -> BlobStore:
+    """The data directory's `blobs/`, or the bucket `PACKYARD_BLOB_STORE` names; a bucket
+    reclaims bytes only when given the `store` its sweeps coordinate through."""
     location = settings.blob_store
+    check_redirect(location, settings.blob_redirect)
     if location is None:
         return FilesystemBlobStore(settings.data_dir / "blobs")
     # Imported only when asked for: boto3 costs a third of a second at every start.
     from packyard.storage.blobs.s3 import S3BlobStore
 
-    return S3BlobStore.connect(location.bucket, location.prefix)
+    reclaims = StoreReclaims(store) if store is not None else None
+    return S3BlobStore.connect(
+        location.bucket, location.prefix, reclaims=reclaims, redirect=settings.blob_redirect
+    )
 
 
 def create_app(
@@ -149,7 +155,7 @@ def create_app(
 ) -> AsgiApp:
     store = build_store(engine)
     formats = registered_formats(settings)
-    blobs = blob_store(settings)
+    blobs = blob_store(settings, store)
     rest = RestApi(settings, store, formats, clock)
     keys = signing_keys(settings.secret_keys, settings.data_dir)
     wiring = Wiring(store, blobs, settings.base_url, clock, settings.restore_window, formats, keys)

@@ -1,22 +1,39 @@
 """What only the S3 blob store must show, against a real S3 server (SeaweedFS, SigV4
 enforced): uploads live in the bucket, large blobs go up in parts no smaller than S3
-takes, a wrong digest leaves nothing behind, and the sweep never deletes."""
+takes, a wrong digest leaves nothing behind, and the sweep reclaims only what nothing names,
+never bytes a publish re-uses meanwhile."""
 
 from __future__ import annotations
 
+import threading
 import time
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import pytest
 from botocore.exceptions import ClientError
 
 from packyard.config import Settings
+from packyard.core import reclaims
+from packyard.core.files import ingest
 from packyard.core.gc import collect_garbage
 from packyard.core.ports import OffsetMismatch
+from packyard.core.reclaims import StoreReclaims
 from packyard.domain.digests import DigestMismatch, digest_of
+from packyard.registries.oci import service as registry
 from packyard.server import registered_formats
 from packyard.storage.blobs.s3 import MIN_PART_SIZE, PART_SIZE, S3BlobStore
 from packyard.storage.db.store import SqlStore
+from tests.conftest import ALICE, Clock
+from tests.contract.test_registry_services import (
+    CONFIG,
+    FORMATS,
+    LAYER,
+    ctx,
+    ghcr,
+    image,
+    push_blob,
+)
 from tests.seaweedfs import S3Server
 
 # More than one part's worth, in chunks far smaller than S3's smallest part, as an OCI
@@ -100,11 +117,16 @@ def test_a_wrong_digest_aborts_the_multipart_upload(s3_server: S3Server, bucket:
     assert blobs.cancel(upload) and blobs.uploads() == []
 
 
-def test_the_sweep_never_deletes(
+def reclaiming(server: S3Server, bucket: str, store: SqlStore) -> S3BlobStore:
+    """As `packyard serve` builds it: sweeps coordinated through the database."""
+    return S3BlobStore(server.client(), bucket, "blobs", reclaims=StoreReclaims(store))
+
+
+def test_without_the_database_the_sweep_never_deletes(
     s3_server: S3Server, bucket: str, store: SqlStore, settings: Settings
 ) -> None:
-    """S3 cannot judge a blob's age atomically with a publish's touch: until the sweep is
-    coordinated through the database, nothing is deleted, so nothing is lost."""
+    """A store with no database to coordinate through (a script's) cannot be vetoed by a
+    publish, so it deletes nothing; abandoned uploads still go."""
     blobs = open_store(s3_server, bucket)
     digest = str(digest_of(b"nothing names these bytes"))
     blobs.put(b"nothing names these bytes", digest)
@@ -114,4 +136,117 @@ def test_the_sweep_never_deletes(
     assert counts.blobs == 0 and blobs.exists(digest)
     abandoned = blobs.start_upload()
     collect_garbage(store, far, timedelta(days=30), registered_formats(settings), blobs)
-    assert abandoned not in blobs.uploads()  # abandoned uploads are still cleaned up
+    assert abandoned not in blobs.uploads()
+
+
+def test_gc_reclaims_old_unreferenced_blobs_only(
+    s3_server: S3Server, bucket: str, store: SqlStore, clock: Clock, world: Any
+) -> None:
+    """Past the window: the bytes nothing names go; an image's (named by its version's
+    files) and bytes younger than the window stay; another store's prefix is not touched."""
+    blobs = reclaiming(s3_server, bucket, store)
+    neighbour = S3BlobStore(s3_server.client(), bucket, "other", reclaims=StoreReclaims(store))
+    clock.now = datetime.now(UTC) - timedelta(hours=1)  # the links: older than the cutoff
+    alice = ctx(store, clock, ALICE)
+    name = ghcr("alice/s3gc")
+    config, layer = push_blob(alice, blobs, name, CONFIG), push_blob(alice, blobs, name, LAYER)
+    manifest = registry.put_manifest(alice, blobs, name, "v1", image(config, layer), None).digest
+    stray = push_blob(alice, blobs, name, b"pushed, never named")
+    unlinked = str(digest_of(b"put, never linked"))
+    blobs.put(b"put, never linked", unlinked)
+    neighbours = str(digest_of(b"another store's"))
+    neighbour.put(b"another store's", neighbours)
+    old = max(blobs.written_at(d) or 0 for d in (config, layer, manifest, stray, unlinked))
+    while time.time() < old + 1:  # LastModified has whole seconds: the next one
+        time.sleep(0.05)
+    young = str(digest_of(b"written within the window"))
+    blobs.put(b"written within the window", young)
+    cutoff = blobs.written_at(young) or 0
+    assert cutoff > old
+
+    window = timedelta(days=30)
+    now = datetime.fromtimestamp(cutoff, UTC) + window
+    counts = collect_garbage(store, now, window, FORMATS, blobs)
+    assert counts.blobs == 2
+    assert not blobs.exists(stray) and not blobs.exists(unlinked)
+    assert all(blobs.exists(d) for d in (config, layer, manifest, young))
+    assert neighbour.exists(neighbours)
+    assert registry.get_manifest(alice, blobs, name, "v1", count_download=False)
+
+
+def test_a_publish_between_the_mark_and_the_delete_keeps_the_blob(
+    s3_server: S3Server, bucket: str, store: SqlStore
+) -> None:
+    """The race: GC marks an old blob nothing names; before it deletes, a publish finds the
+    same bytes stored, refreshes them and will name them. The publish's touch vetoes the
+    mark, so the delete does not happen. Every blob here is "old" to this sweep (its cutoff
+    is far ahead), so only the veto can keep it; without a publish, the same sweep deletes."""
+    blobs = reclaiming(s3_server, bucket, store)
+    reused, unused = b"bytes a publish re-uses", b"bytes nobody re-uses"
+    for data in (reused, unused):
+        blobs.put(data, str(digest_of(data)))
+    candidates = [str(digest_of(reused)), str(digest_of(unused))]
+    now, far = datetime.now(UTC), time.time() + 10**9
+
+    reclaims.mark(store, candidates, now)  # the sweep's mark
+    again = ingest(blobs, "again.tgz", reused)  # the publish: finds the bytes, touches them
+    assert reclaims.reclaim_marked(store, blobs, candidates, far, now) == 1  # the delete
+    assert blobs.read_all(again.digest) == reused
+    assert not blobs.exists(str(digest_of(unused)))
+
+
+def test_a_publish_after_the_delete_writes_the_bytes_again(
+    s3_server: S3Server, bucket: str, store: SqlStore
+) -> None:
+    """A publish that comes once the sweep took the bytes learns so from the mark (or finds
+    them gone) and writes them again; bytes written again since are found, not rewritten."""
+    blobs = reclaiming(s3_server, bucket, store)
+    data = b"reclaimed, then published again"
+    digest = str(digest_of(data))
+    blobs.put(data, digest)
+    now = datetime.now(UTC)
+    reclaims.mark(store, [digest], now)
+    assert reclaims.reclaim_marked(store, blobs, [digest], time.time() + 10**9, now) == 1
+    assert not blobs.exists(digest) and not blobs.touch(digest)
+    assert ingest(blobs, "again.tgz", data).digest == digest
+    assert blobs.read_all(digest) == data
+    assert blobs.touch(digest)  # marked reclaimed, but written since: there
+
+
+def test_a_publish_while_the_sweep_deletes_writes_the_bytes_again(
+    s3_server: S3Server, bucket: str, store: SqlStore
+) -> None:
+    """The narrowest race: the sweep holds the mark and has judged the bytes old; a publish
+    touches them before the delete and checks the mark after it started. Its veto waits for
+    the sweep (or finds it done), learns the bytes were reclaimed and writes them again,
+    whichever of the two statements ran first."""
+    holding, touched = threading.Event(), threading.Event()
+
+    class Sweeping(S3BlobStore):
+        def delete_if_older(self, digest: str, before: float) -> bool:
+            holding.set()  # inside the sweep's hold of the mark
+            assert touched.wait(30)
+            return super().delete_if_older(digest, before)
+
+    class Publishing(StoreReclaims):
+        def spared(self, digest: str) -> bool:
+            touched.set()  # the copy is done: the publish's touch refreshed the bytes
+            return super().spared(digest)
+
+    data = b"touched while the sweep deletes"
+    digest = str(digest_of(data))
+    sweeper = Sweeping(s3_server.client(), bucket, "blobs", reclaims=StoreReclaims(store))
+    sweeper.put(data, digest)
+    now, far = datetime.now(UTC), time.time() + 10**9
+    reclaims.mark(store, [digest], now)
+    swept: list[int] = []
+    sweep = threading.Thread(
+        target=lambda: swept.append(reclaims.reclaim_marked(store, sweeper, [digest], far, now))
+    )
+    sweep.start()
+    assert holding.wait(30)
+    publisher = S3BlobStore(s3_server.client(), bucket, "blobs", reclaims=Publishing(store))
+    assert ingest(publisher, "again.tgz", data).digest == digest
+    sweep.join(30)
+    assert swept == [1]  # the sweep did delete the bytes it judged old…
+    assert publisher.read_all(digest) == data  # …and the publish wrote them again

@@ -18,10 +18,13 @@ from sqlalchemy import Engine
 from starlette.testclient import TestClient
 
 from packyard.config import S3Location, Settings
+from packyard.core.files import settle_all_downloads
+from packyard.domain.types import PackageType
 from packyard.server import create_app
 from packyard.storage.blobs.s3 import S3BlobStore
-from tests.conftest import ALICE, Clock
+from tests.conftest import ACTIONS_WEB, ALICE, Clock
 from tests.seaweedfs import S3Server
+from tests.unit.registries.nuget.nupkg_builder import multipart, nupkg
 from tests.unit.registries.rubygems.gem_builder import gem
 
 OCI_MANIFEST = "application/vnd.oci.image.manifest.v1+json"
@@ -163,3 +166,116 @@ def test_a_gem_pushed_and_installed(
     assert fetched.status_code == 200 and fetched.content == data
     assert sha(data) in reads_off_the_loop
     assert not on_disk(settings, sha(data))
+
+
+@pytest.fixture
+def redirecting(
+    settings: Settings, engine: Engine, clock: Clock, world: Any, bucket: str
+) -> Iterator[TestClient]:
+    """The app with `PACKYARD_BLOB_REDIRECT=1`."""
+    on_s3 = replace(settings, blob_store=S3Location(bucket, "blobs"), blob_redirect=True)
+    app = create_app(on_s3, engine, clock=clock)
+    with TestClient(app, base_url="http://testserver", follow_redirects=False) as c:
+        yield c
+
+
+def test_every_registry_redirects_its_files_and_serves_its_metadata(
+    redirecting: TestClient, s3_server: S3Server, store: Any, world: Any
+) -> None:
+    """Blobs and package files (OCI and legacy Docker blobs, npm tarballs, Maven files,
+    gems, .nupkg) answer 307 to the bucket, for GET and HEAD, and the URL gives the bytes;
+    manifests, packuments, Maven metadata and checksums, gem specs and .nuspec are served
+    here. A redirected GET counts its download; a HEAD does not."""
+    client, auth = redirecting, httpx.BasicAuth("alice", ALICE)
+    bearer = {"Authorization": f"Bearer {ALICE}"}
+
+    def moved(path: str, data: bytes, **kwargs: Any) -> None:
+        for method in ("GET", "HEAD"):
+            answer = client.request(method, path, auth=auth, **kwargs)
+            assert answer.status_code == 307, (method, path, answer.text)
+            location = answer.headers["Location"]
+            assert location.startswith(f"{s3_server.endpoint}/"), location
+            got = httpx.request(method, location)  # the bucket itself, no credentials
+            assert got.status_code == 200 and got.headers["content-length"] == str(len(data))
+        assert httpx.get(location.replace("X-Amz-Signature=", "X-Amz-Signature=0")).is_error
+        assert httpx.get(client.get(path, auth=auth, **kwargs).headers["Location"]).content == data
+
+    def served(path: str, **kwargs: Any) -> None:
+        answer = client.get(path, auth=auth, **kwargs)
+        assert answer.status_code == 200, (path, answer.text)
+
+    config = b'{"architecture": "redirected"}'
+    for name, host in (("alice/tools/moved", "testserver"), ("alice/tools/old", "docker.test")):
+        headers = {"Host": host}
+        pushed = client.post(
+            f"/v2/{name}/blobs/uploads/?digest={sha(config)}",
+            content=config,
+            auth=auth,
+            headers=headers,
+        )
+        assert pushed.status_code == 201, pushed.text
+        moved(f"/v2/{name}/blobs/{sha(config)}", config, headers=headers)
+    manifest = json.dumps(
+        {
+            "schemaVersion": 2,
+            "mediaType": OCI_MANIFEST,
+            "config": {
+                "mediaType": "application/vnd.oci.image.config.v1+json",
+                "digest": sha(config),
+                "size": len(config),
+            },
+            "layers": [],
+        }
+    ).encode()
+    put = client.put(
+        "/v2/alice/tools/moved/manifests/v1",
+        content=manifest,
+        headers={"Content-Type": OCI_MANIFEST},
+        auth=auth,
+    )
+    assert put.status_code == 201, put.text
+    served("/v2/alice/tools/moved/manifests/v1", headers={"Accept": OCI_MANIFEST})
+
+    npm = "/_registry/npm/@acme/web-ui"
+    actions = {"Authorization": f"Bearer {ACTIONS_WEB}"}
+    packument = client.get(npm, headers=actions).json()
+    tarball = packument["versions"]["1.1.0"]["dist"]["tarball"].removeprefix("http://testserver")
+    assert client.get(tarball, headers=actions).status_code == 307
+    assert client.head(tarball, headers=actions).status_code == 307
+    settle_all_downloads()
+    with store.read() as tx:
+        package = tx.packages.find_package(world_owner(tx, "acme"), PackageType.NPM, "web-ui")
+        version = tx.versions.find_version_by_name(package.id, "1.1.0")
+    assert version.download_count == 1  # the GET, not the HEAD
+
+    base = "/_registry/maven/alice/tools/com/example/moved/1.0.0/moved-1.0.0"
+    jar = b"PK not really a jar"
+    for suffix, data in ((".pom", b"<project/>"), (".jar", jar)):
+        assert client.put(base + suffix, content=data, auth=auth).status_code == 200
+    moved(base + ".jar", jar)
+    served(base + ".jar.sha1")
+    served("/_registry/maven/alice/tools/com/example/moved/maven-metadata.xml")
+
+    data = gem("moved", "1.0.0")
+    pushed = client.post("/_registry/rubygems/alice/api/v1/gems", content=data, headers=bearer)
+    assert pushed.status_code == 200, pushed.text
+    moved("/_registry/rubygems/alice/gems/moved-1.0.0.gem", data)
+    served("/_registry/rubygems/alice/quick/Marshal.4.8/moved-1.0.0.gemspec.rz")
+
+    package_bytes = nupkg("Moved.Here", "1.0.0")
+    body, content_type = multipart(package_bytes)
+    published = client.put(
+        "/_registry/nuget/alice/api/v2/package",
+        content=body,
+        headers={"Content-Type": content_type},
+        auth=auth,
+    )
+    assert published.status_code == 201, published.text
+    moved("/_registry/nuget/alice/download/moved.here/1.0.0/moved.here.1.0.0.nupkg", package_bytes)
+    served("/_registry/nuget/alice/download/moved.here/1.0.0/moved.here.nuspec")
+
+
+def world_owner(tx: Any, login: str) -> int:
+    owner = tx.accounts.find_account_by_login(login)
+    assert owner is not None
+    return int(owner.id)

@@ -33,12 +33,12 @@ def _settings(
         raise click.ClickException(str(error)) from None
 
 
-def _blob_store(settings: Settings) -> BlobStore:
+def _blob_store(settings: Settings, store: Any = None) -> BlobStore:
     """The blob store the settings name; a bucket that cannot be reached is one line."""
     from packyard.server import blob_store
 
     try:
-        return blob_store(settings)
+        return blob_store(settings, store)
     except BlobError as error:
         raise click.ClickException(str(error)) from None
 
@@ -167,7 +167,7 @@ def seed(file: Path, data_dir: Path | None) -> None:
       packyard seed examples/world.yaml
       packyard seed examples/seed-format-example.yaml --data-dir ./other-data
     """
-    from packyard.server import registered_formats
+    from packyard.server import build_store, registered_formats
     from packyard.services.seed import SeedError, load_seed
     from packyard.services.seed_content import ContentPorts
     from packyard.services.seed_file import SeedFileError, parse_seed
@@ -179,7 +179,11 @@ def seed(file: Path, data_dir: Path | None) -> None:
     settings = _settings(data_dir)
     try:
         with _store(settings) as store:
-            content = ContentPorts(registered_formats(settings), _blob_store(settings))
+            # A seed publishes inside its one transaction: a bucket's checks of a sweep's
+            # marks go through a store of their own (SQLite's main thread holds one
+            # connection per store, which the seed's transaction occupies).
+            reclaims = build_store(store.engine)
+            content = ContentPorts(registered_formats(settings), _blob_store(settings, reclaims))
             report = load_seed(store, document, _now(), content)
     except SeedError as error:
         for line in error.errors:
@@ -365,7 +369,7 @@ def gc(data_dir: Path | None) -> None:
             _now(),
             settings.restore_window,
             registered_formats(settings),
-            _blob_store(settings),
+            _blob_store(settings, store),
         )
     click.echo(
         f"purged {counted(counts.packages, 'package')} and {counted(counts.versions, 'version')}; "

@@ -12,6 +12,7 @@ from datetime import datetime, timedelta
 
 from packyard.core.formats import Formats
 from packyard.core.ports import BlobStore, PurgeCounts, Store
+from packyard.core.reclaims import mark, reclaim_marked
 from packyard.domain.rules import purge_cutoff
 
 
@@ -46,7 +47,7 @@ def collect_garbage(
                 for fmt in formats:
                     fmt.forget_unreferenced(tx, cutoff)
         if blobs is not None:
-            reclaimed, abandoned = _sweep(blobs, cutoff, live)
+            reclaimed, abandoned = _sweep(store, blobs, now, cutoff, live)
             if abandoned:
                 with store.write() as tx:
                     for fmt in formats:
@@ -73,16 +74,17 @@ def collect_garbage(
     return counts
 
 
-def _sweep(blobs: BlobStore, cutoff: datetime, live: set[str]) -> tuple[int, list[str]]:
+def _sweep(
+    store: Store, blobs: BlobStore, now: datetime, cutoff: datetime, live: set[str]
+) -> tuple[int, list[str]]:
     """Reclaim old bytes nothing live names, and cancel uploads begun before `cutoff`:
     how many blobs went, and which uploads."""
     oldest = cutoff.timestamp()
-    reclaimed = 0
-    for digest, written in list(blobs.stored()):
-        # The age is judged again as the blob is deleted, atomically with a publish that
-        # refreshes it (it found the bytes stored and is about to name them).
-        if written < oldest and digest not in live and blobs.delete_if_older(digest, oldest):
-            reclaimed += 1
+    # The age is judged again as each blob is deleted, and a publish that refreshed it (it
+    # found the bytes stored and is about to name them) keeps it: core/reclaims.py.
+    candidates = [d for d, written in blobs.stored() if written < oldest and d not in live]
+    mark(store, candidates, now)
+    reclaimed = reclaim_marked(store, blobs, candidates, oldest, now)
     abandoned = [u for u in blobs.uploads() if blobs.upload_started(u) < oldest]
     for upload_id in abandoned:
         blobs.cancel(upload_id)

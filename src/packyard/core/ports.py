@@ -210,6 +210,30 @@ class Housekeeping(Protocol):
     def purge_deleted(self, cutoff: datetime) -> PurgeCounts: ...
 
 
+class ReclaimRows(Protocol):
+    """Blobs garbage collection is reclaiming (core/reclaims.py draws the protocol)."""
+
+    def mark(self, digests: Sequence[str], now: datetime) -> None:
+        """Mark each as being reclaimed (`pending`), whatever an earlier sweep left."""
+        ...
+
+    def hold(self, digest: str) -> bool:
+        """Lock the mark until the transaction ends: True if it is still pending (no
+        publish vetoed it)."""
+        ...
+
+    def release(self, digest: str, deleted: bool, now: datetime) -> None:
+        """After the delete: `reclaimed` if the bytes went, else the mark is dropped."""
+        ...
+
+    def state_of(self, digest: str) -> str | None: ...
+    def veto(self, digest: str) -> bool:
+        """Drop a pending mark (waiting for a sweep that holds it); True if one was dropped."""
+        ...
+
+    def forget(self, before: datetime) -> int: ...
+
+
 R = TypeVar("R")
 
 
@@ -239,6 +263,8 @@ class Transaction(Protocol):
     def files(self) -> FileRows: ...
     @property
     def housekeeping(self) -> Housekeeping: ...
+    @property
+    def reclaims(self) -> ReclaimRows: ...
     def rows(self, key: RowsKey[R]) -> R:
         """A format's own rows, as the composition root registered them."""
         ...
@@ -267,6 +293,17 @@ class OffsetMismatch(BlobError):
         self.expected = expected
 
 
+class Reclaims(Protocol):
+    """What a blob store that cannot delete atomically with `touch` (S3) asks the database
+    after a touch: whether the sweep in progress may still delete the bytes it refreshed."""
+
+    def spared(self, digest: str) -> bool:
+        """True if no sweep will delete the blob on the strength of an age read before the
+        caller's touch; False if one reclaimed it since marking it (the caller looks again:
+        the bytes may have been written since)."""
+        ...
+
+
 class BlobStore(Protocol):
     """Content-addressed bytes: registries' layers, configs, manifests, tarballs."""
 
@@ -278,6 +315,11 @@ class BlobStore(Protocol):
 
     def size(self, digest: str) -> int | None: ...
     def exists(self, digest: str) -> bool: ...
+    def download_url(self, digest: str, method: str) -> str | None:
+        """Where a client may `method` (GET or HEAD) the blob itself, bypassing the server —
+        a short-lived presigned URL, when the store is told to hand them out — or None."""
+        ...
+
     def read(self, digest: str, start: int = 0, end: int | None = None) -> Iterator[bytes]: ...
     def read_all(self, digest: str) -> bytes: ...
     def put(self, data: bytes, digest: str) -> int: ...
@@ -306,6 +348,8 @@ __all__ = [
     "OffsetMismatch",
     "PackageRows",
     "PurgeCounts",
+    "ReclaimRows",
+    "Reclaims",
     "RowsKey",
     "Store",
     "TokenRecord",

@@ -90,3 +90,13 @@ class RegistryApp:
         """A body too large (413) or whose client went silent (408): plain text unless the
         registry says it in its own format."""
         return plain_refusal(refused)
+
+
+def redirected(blobs: BlobStore, request: Request, digest: str) -> Response | None:
+    """A blob or package file's `GET` (or `HEAD`) sent to the blob store itself: a 307 to a
+    short-lived presigned URL when `PACKYARD_BLOB_REDIRECT` is on, else None (the bytes are
+    served here). Call it only once the read is authorized and its download counted, as
+    distribution's redirect does, and never for a manifest or metadata, which the registry
+    builds or must answer itself. A `Range` goes along with the client to the new address."""
+    url = blobs.download_url(digest, request.method)
+    return None if url is None else Response(307, headers={"Location": url})

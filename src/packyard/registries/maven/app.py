@@ -24,7 +24,7 @@ from packyard.http.threads import body_from_thread, in_thread
 from packyard.registries.maven import service as maven
 from packyard.registries.maven.errors import TEXT, error_response, refused, server_error
 from packyard.registries.maven.metadata import XML_TYPE
-from packyard.registries.wiring import RegistryApp, Wiring
+from packyard.registries.wiring import RegistryApp, Wiring, redirected
 from packyard.services.auth import authenticate
 
 PREFIX = "/_registry/maven"
@@ -120,6 +120,8 @@ class MavenApp(RegistryApp):
         if file is None:
             kind = TEXT if address.path.checksum else XML_TYPE
             return Response(200, content=served.content, headers={"Content-Type": kind})
+        if (moved := redirected(self.blobs, request, file.digest)) is not None:
+            return moved  # the download is counted by the caller, before this is sent
         target = address.path.target
         extension = target.extension if isinstance(target, ArtifactFile) else ""
         headers = {

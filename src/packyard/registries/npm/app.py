@@ -28,7 +28,7 @@ from packyard.http.router import Matcher, Params, Route, Router, match_pattern, 
 from packyard.http.threads import body_from_thread
 from packyard.registries.npm import service as npm
 from packyard.registries.npm.errors import JSON, error_response, refused, server_error
-from packyard.registries.wiring import RegistryApp, Wiring
+from packyard.registries.wiring import RegistryApp, Wiring, redirected
 from packyard.services.auth import authenticate
 
 PREFIX = "/_registry/npm"
@@ -163,6 +163,8 @@ def tarball(call: Call) -> Response:
     get = call.request.method == "GET"
     file = npm.tarball(call.ctx, call.name, call.params["filename"], count_download=get)
     blobs, digest = call.blobs, file.digest
+    if (moved := redirected(blobs, call.request, digest)) is not None:
+        return moved
     return Response(
         200,
         headers={"Content-Type": "application/octet-stream"},

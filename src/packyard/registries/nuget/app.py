@@ -36,7 +36,7 @@ from packyard.registries.nuget import documents
 from packyard.registries.nuget import service as nuget
 from packyard.registries.nuget.errors import error_response, refused, server_error, text
 from packyard.registries.nuget.nupkg import package_of_push
-from packyard.registries.wiring import RegistryApp, Wiring
+from packyard.registries.wiring import RegistryApp, Wiring, redirected
 from packyard.services.auth import authenticate
 
 PREFIX = "/_registry/nuget"
@@ -103,10 +103,13 @@ def package_file(call: Call) -> Response:
         count_download=call.request.method == "GET",
     )
     blobs, digest = call.blobs, file.digest
+    nuspec = name.lower().endswith(".nuspec")
+    if not nuspec and (moved := redirected(blobs, call.request, digest)) is not None:
+        return moved  # a .nuspec is the package's metadata: answered here
     return Response(
         200,
         headers={
-            "Content-Type": XML if name.lower().endswith(".nuspec") else OCTETS,
+            "Content-Type": XML if nuspec else OCTETS,
             "ETag": f'"{file.hashes.get("sha256", digest)}"',
         },
         blob=Blob(file.size, lambda start, end: blobs.read(digest, start, end), ranges=True),

@@ -123,7 +123,7 @@ def mount_blob(
 ) -> int | None:
     """Link a blob the caller can read in `source` into `name`; None if it cannot be."""
     digest = digest_param(digest)
-    with ctx.store.write() as tx:
+    with ctx.store.read() as tx:
         target = resolve(tx, ctx, name)
         writable_package(tx, ctx.actor, target)
         try:
@@ -134,10 +134,15 @@ def mount_blob(
         if not shown:
             return None  # mount refused: the client uploads instead, learning nothing
         size = tx.rows(OCI_ROWS).linked_blob_size(origin.owner.id, link_name(origin), digest)
-        if size is None or not blobs.touch(digest):
-            return None
+    # Touched outside the write below: the touch may have to veto a sweep's mark, a write
+    # of its own that SQLite's one writer lock would refuse while this one held it.
+    if size is None or not blobs.touch(digest):
+        return None
+    with ctx.store.write() as tx:
+        target = resolve(tx, ctx, name)
+        writable_package(tx, ctx.actor, target)
         tx.rows(OCI_ROWS).link_blob(target.owner.id, link_name(target), digest, size, ctx.now)
-        return size
+    return size
 
 
 def delete_blob(ctx: Context, name: RepoName, digest: str) -> None:

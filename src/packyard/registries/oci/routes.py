@@ -32,6 +32,7 @@ from packyard.registries.oci import blobs as oci_blobs
 from packyard.registries.oci import service as registry
 from packyard.registries.oci.errors import JSON, ErrorCode, RegistryError
 from packyard.registries.oci.naming import Naming, RepoName
+from packyard.registries.wiring import redirected
 from packyard.services.auth import issue_oci_token
 
 PREFIX = "/v2"
@@ -193,6 +194,8 @@ def delete_manifest(call: Call) -> Response:
 def get_blob(call: Call) -> Response:
     digest, blobs = call.reference, call.blobs
     size = oci_blobs.blob_size(call.ctx, blobs, call.name, digest)
+    if (moved := redirected(blobs, call.request, digest)) is not None:
+        return moved
     headers = {"Docker-Content-Digest": digest, "Content-Type": "application/octet-stream"}
     reader = Blob(size, lambda start, end: blobs.read(digest, start, end), ranges=True)
     return Response(200, headers=headers, blob=reader)

@@ -30,7 +30,7 @@ from packyard.http.threads import body_from_thread
 from packyard.registries.rubygems import indexes
 from packyard.registries.rubygems import service as gems
 from packyard.registries.text_errors import TEXT, error_response, refused, server_error, text
-from packyard.registries.wiring import RegistryApp, Wiring
+from packyard.registries.wiring import RegistryApp, Wiring, redirected
 from packyard.services.auth import authenticate
 
 PREFIX = "/_registry/rubygems"
@@ -111,6 +111,8 @@ def gem(call: Call) -> Response:
     get = request.method == "GET"
     file = gems.gem_file(call.ctx, call.owner, call.params["file"], count_download=get)
     blobs, digest = call.blobs, file.digest
+    if (moved := redirected(blobs, request, digest)) is not None:
+        return moved
     headers = {"Content-Type": OCTETS, "ETag": f'"{file.hashes.get("sha256", digest)}"'}
     if file.size <= INLINE_SIZE and request.method == "GET" and "range" not in request.headers:
         # Most gems are small: read at once rather than streamed through the thread pool.

@@ -14,10 +14,11 @@ multipart upload (chunks gathered into parts of at least `PART_SIZE`, since S3 r
 smaller parts but the last) that is completed only if the digest matched, else aborted.
 Upload ids and digests are checked against fixed patterns before they become keys.
 
-What this store does not do yet: reclaim bytes. S3 has no rename, so `delete_if_older`
-cannot be made atomic with `touch` the way the filesystem store makes it (a publish that
-finds old bytes, refreshes them and names them could race a sweep that judged them old).
-Until collection is coordinated through the database, the sweep deletes nothing here.
+Reclaiming bytes: S3 has no rename, so `delete_if_older` cannot be made atomic with `touch`
+the way the filesystem store makes it. It is coordinated through the database instead
+(core/reclaims.py): garbage collection marks what it means to delete, and `touch` asks
+`reclaims` whether a sweep may still delete the bytes it just refreshed, vetoing the mark.
+A store built without `reclaims` never deletes in a sweep: nothing could veto it.
 """
 
 from __future__ import annotations
@@ -31,7 +32,13 @@ import boto3
 from botocore.config import Config
 from botocore.exceptions import ClientError
 
-from packyard.core.ports import BlobError, BlobStore, OffsetMismatch, UnknownUpload
+from packyard.core.ports import (
+    BlobError,
+    BlobStore,
+    OffsetMismatch,
+    Reclaims,
+    UnknownUpload,
+)
 from packyard.domain.digests import Digest, DigestMismatch, parse_digest
 
 UPLOAD_ID = re.compile(r"[a-f0-9]{32}")
@@ -49,6 +56,13 @@ DELETE_BATCH = 1000  # S3's DeleteObjects limit
 # never waits on the client's pool rather than on S3.
 MAX_CONNECTIONS = 40
 NOT_FOUND = {"404", "NoSuchKey", "NotFound"}
+# How long a presigned download URL works: long enough for a client to follow the redirect
+# (and a slow one to finish; S3 checks the expiry when a request starts, not while it streams),
+# short enough that a URL leaked from a log or proxy soon opens nothing.
+REDIRECT_SECONDS = 5 * 60
+# Distribution's S3 driver presigns both (its RedirectURL): a HEAD is answered by S3's own
+# HEAD, so a client that asks whether a blob is there follows the same path as its GET.
+PRESIGNED = {"GET": "get_object", "HEAD": "head_object"}
 
 __all__ = ["S3BlobStore"]
 
@@ -57,14 +71,32 @@ class S3BlobStore:
     # Every call is a network round trip: callers on the event loop go to a worker thread.
     local = False
 
-    def __init__(self, client: Any, bucket: str, prefix: str = "") -> None:
+    def __init__(
+        self,
+        client: Any,
+        bucket: str,
+        prefix: str = "",
+        *,
+        reclaims: Reclaims | None = None,
+        redirect: bool = False,
+    ) -> None:
         self.client = client
         self.bucket = bucket
+        self.reclaims = reclaims
+        # PACKYARD_BLOB_REDIRECT: downloads go to presigned URLs instead of through us.
+        self.redirect = redirect
         self.prefix = f"{prefix.strip('/')}/" if prefix.strip("/") else ""
         self._uploads = f"{self.prefix}_uploads/"
 
     @classmethod
-    def connect(cls, bucket: str, prefix: str = "") -> S3BlobStore:
+    def connect(
+        cls,
+        bucket: str,
+        prefix: str = "",
+        *,
+        reclaims: Reclaims | None = None,
+        redirect: bool = False,
+    ) -> S3BlobStore:
         """The bucket through boto3, which reads the endpoint, region and credentials from
         the usual AWS settings (`AWS_ENDPOINT_URL`, `AWS_REGION`, `AWS_ACCESS_KEY_ID`…);
         refuses to start if the bucket cannot be reached."""
@@ -81,7 +113,7 @@ class S3BlobStore:
             client.head_bucket(Bucket=bucket)
         except Exception as error:
             raise BlobError(f"s3://{bucket} cannot be used: {error}") from None
-        return cls(client, bucket, prefix)
+        return cls(client, bucket, prefix, reclaims=reclaims, redirect=redirect)
 
     # keys ---------------------------------------------------------------------------
 
@@ -111,6 +143,20 @@ class S3BlobStore:
 
     def exists(self, digest: str) -> bool:
         return self.size(digest) is not None
+
+    def download_url(self, digest: str, method: str) -> str | None:
+        """A presigned URL for `method` on the blob, valid REDIRECT_SECONDS, if this store
+        redirects downloads: signed here, with no request to S3. A `Range` the client sends
+        along is S3's to answer, as distribution leaves it."""
+        operation = PRESIGNED.get(method)
+        if not self.redirect or operation is None:
+            return None
+        url: str = self.client.generate_presigned_url(
+            operation,
+            Params={"Bucket": self.bucket, "Key": self._key(digest)},
+            ExpiresIn=REDIRECT_SECONDS,
+        )
+        return url
 
     def read(self, digest: str, start: int = 0, end: int | None = None) -> Iterator[bytes]:
         """The blob's bytes from `start` up to, not including, `end`, streamed in chunks."""
@@ -144,7 +190,8 @@ class S3BlobStore:
     def touch(self, digest: str) -> bool:
         """Mark the blob as just written (its LastModified, by copying it onto itself): a
         publish that finds its bytes stored must not have them judged by their old age.
-        False if the blob is not here. (Objects over 5 GB cannot be copied in one request.)"""
+        False if the blob is not here, or a sweep deleted it after all (the caller writes
+        it). (Objects over 5 GB cannot be copied in one request.)"""
         key = self._key(digest)
         try:
             self.client.copy_object(
@@ -157,6 +204,9 @@ class S3BlobStore:
             if _code(error) in NOT_FOUND:
                 return False
             raise
+        if self.reclaims is not None and not self.reclaims.spared(digest):
+            # A sweep deleted it, before or after this copy: here only if written since.
+            return self._head(key) is not None
         return True
 
     def written_at(self, digest: str) -> float | None:
@@ -171,13 +221,18 @@ class S3BlobStore:
         return True
 
     def delete_if_older(self, digest: str, before: float) -> bool:
-        """Never deletes, and says so (False): S3 has no rename, so the age cannot be judged
-        atomically with a `touch` (a publish that finds old bytes, refreshes them and names
-        them could lose them to a sweep that read their age a moment before). Until a sweep
-        is coordinated through the database (one leader, a record of blobs being deleted),
-        nothing is reclaimed from S3 rather than anything lost."""
-        self._key(digest)  # the same refusal of a malformed digest as every other method
-        return False
+        """Delete the blob if it was written (or touched) before `before`. Safe only as a
+        sweep's step under its hold of the blob's mark (core/reclaims.py), where a publish's
+        touch is either seen in the age read here or vetoes the mark; without `reclaims`
+        nothing could veto it, so nothing is deleted (False)."""
+        key = self._key(digest)
+        if self.reclaims is None:
+            return False
+        head = self._head(key)
+        if head is None or _seconds(head["LastModified"]) >= before:
+            return False
+        self.client.delete_object(Bucket=self.bucket, Key=key)
+        return True
 
     def stored(self) -> Iterator[tuple[str, float]]:
         """Every blob's digest and the time it was written (for garbage collection)."""
@@ -255,17 +310,18 @@ class S3BlobStore:
                 raise BlobError(f"upload {upload_id} has a gap at byte {position}")
             position += size
         target = self._key(expected)
-        if self.exists(digest):
+        stored = self.exists(digest)
+        if stored:
             # The same bytes are stored already (a layer pushed to a second repository): the
             # upload is only hashed, and the touch keeps a sweep from judging the stored blob
-            # by its old age.
+            # by its old age (or tells that a sweep took it meanwhile: then it is written).
             self._check(expected, digest, (b for c in chunks for b in self._chunk(c[1])))
-            self.touch(digest)
-        elif position < PART_SIZE:
+            stored = self.touch(digest)
+        if not stored and position < PART_SIZE:
             data = b"".join(b for c in chunks for b in self._chunk(c[1]))
             self._check(expected, digest, iter((data,)))
             self.client.put_object(Bucket=self.bucket, Key=target, Body=data)
-        else:
+        elif not stored:
             self._multipart(target, expected, digest, chunks)
         self._delete_keys([c[1] for c in chunks] + [self._upload_key(upload_id) + START])
         return position

@@ -19,6 +19,7 @@ from packyard.storage.db.files import SqlFiles
 from packyard.storage.db.housekeeping import SqlHousekeeping
 from packyard.storage.db.packages import SqlPackages
 from packyard.storage.db.pages import PageIndex
+from packyard.storage.db.reclaims import SqlReclaims
 from packyard.storage.db.tokens import SqlTokens, token_record
 from packyard.storage.db.versions import SqlVersions
 
@@ -152,6 +153,7 @@ class SqlTransaction:
         self.versions = SqlVersions(state)
         self.files = SqlFiles(state)
         self.housekeeping = SqlHousekeeping(state)
+        self.reclaims = SqlReclaims(state)
         self._format_rows = format_rows
         self._opened: dict[RowsKey[Any], Any] = {}
 

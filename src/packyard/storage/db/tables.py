@@ -221,6 +221,18 @@ package_files = Table(
     Index("ix_package_files_blob", "blob_digest"),
 )
 
+# Blobs garbage collection is reclaiming, for a blob store that cannot judge a blob's age
+# atomically with a publish's touch (S3): marked `pending` before their ages are read, held
+# (locked) while deleted, then `reclaimed` or gone. A publish that touched bytes checks here
+# and vetoes a pending mark (core/reclaims.py draws the protocol).
+blob_reclaims = Table(
+    "blob_reclaims",
+    metadata,
+    Column("digest", String(140), primary_key=True),
+    Column("state", String(16), nullable=False),  # "pending" or "reclaimed"
+    Column("at", TS, nullable=False),
+)
+
 # --- the container registry ---------------------------------------------------------------
 
 # Blobs a repository may serve: pushed to it or mounted into it. Keyed by the repository's
