@@ -17,8 +17,15 @@ import os
 import re
 from collections.abc import Iterator
 from pathlib import Path
+from typing import BinaryIO
 
-from packyard.core.ports import BlobError, BlobStore, OffsetMismatch, UnknownUpload
+from packyard.core.ports import (
+    BlobError,
+    BlobStore,
+    FileBlobStore,
+    OffsetMismatch,
+    UnknownUpload,
+)
 from packyard.domain.digests import Digest, DigestMismatch, parse_digest
 
 UPLOAD_ID = re.compile(r"[a-f0-9]{32}")
@@ -71,6 +78,13 @@ class FilesystemBlobStore:
                 if remaining is not None:
                     remaining -= len(chunk)
                 yield chunk
+
+    def open_file(self, digest: str) -> BinaryIO | None:
+        """The blob's file, open for a zero-copy send; None if it is not stored."""
+        try:
+            return self._path(digest).open("rb", buffering=0)
+        except FileNotFoundError:
+            return None
 
     def read_all(self, digest: str) -> bytes:
         return b"".join(self.read(digest))
@@ -213,6 +227,7 @@ def _fsync_directory(path: Path) -> None:
         os.close(fd)
 
 
-def _conforms(store: FilesystemBlobStore) -> BlobStore:
-    """Never called: mypy checks here that this is the blob store the services declare."""
-    return store
+def _conforms(store: FilesystemBlobStore) -> tuple[BlobStore, FileBlobStore]:
+    """Never called: mypy checks here that this is the blob store the services declare, and
+    one whose blobs are files."""
+    return store, store
