@@ -1,11 +1,20 @@
 """Registry benchmark: Packyard's /v2/ against CNCF distribution (Debian's docker-registry),
 both started here on loopback with a filesystem store, measured in the same run.
 
-Pushes and pulls one 200 MB single-layer image, then 500 small manifests, and prints MB/s
-and requests/s for each side with Packyard's as a ratio of distribution's.
+Each round pushes and pulls a fresh single-layer image (200 MB), then puts and gets small
+manifests, on distribution and then on Packyard; rounds alternate the two, so a machine
+that is busier at one moment than another burdens both alike. Printed per round: MB/s and
+requests/s of each side and Packyard's ratio; then each ratio's spread over the rounds, the
+servers' CPU seconds per GB pushed and pulled, and each server's peak RSS (VmHWM) once a
+2 GB layer (`--big-mb`) has been pushed and pulled through it.
 
     bench/run-registry                 # installs docker-registry if missing, then runs this
-    python bench/registry.py --layer-mb 200 --manifests 500
+    python bench/registry.py --rounds 5 --layer-mb 200 --manifests 500 --big-mb 2048
+    python bench/registry.py --client curl   # curl moves the layers: the servers' speed
+
+httpx, the default, is a Python client in this process: a pull's MB/s is mostly how fast it
+reads (Packyard's server spends ~0.2 CPU s/GB sending), so both sides come out near even;
+curl reads several times faster, so the figure is the servers'.
 """
 
 from __future__ import annotations
@@ -15,21 +24,35 @@ import hashlib
 import json
 import os
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
-from dataclasses import dataclass
+from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import httpx
-from _support import free_port, packyard_server, seeded_data_dir, user_with_token, wait
+from _support import (
+    children,
+    cpu_seconds,
+    free_port,
+    packyard_server,
+    seeded_data_dir,
+    user_with_token,
+    wait,
+)
 
 TOKEN = "ghp_bench_registry_000000000000000000000000"
 OCI_MANIFEST = "application/vnd.oci.image.manifest.v1+json"
-CHUNK = 1024 * 1024
+MiB = 1024 * 1024
+CHUNK = MiB
+# A layer is this much random data repeated: a 2 GB layer needs no 2 GB of the client's RAM.
+BLOCK = 64 * MiB
+GOALS = {"push MB/s": 0.9, "pull MB/s": 1.0}
+RSS_LIMIT_MB = 200
 
 
 @dataclass
@@ -37,14 +60,45 @@ class Side:
     name: str
     url: str
     auth: tuple[str, str] | None
+    pid: int  # the server process: its CPU time and peak RSS
+    cpu: dict[str, float] = field(default_factory=lambda: {"push": 0.0, "pull": 0.0})
+    moved: dict[str, float] = field(default_factory=lambda: {"push": 0.0, "pull": 0.0})
+
+
+@dataclass(frozen=True)
+class Layer:
+    """`size` bytes: a tag saying which layer this is, then `block` over and over."""
+
+    tag: bytes
+    block: bytes
+    size: int
+
+    def chunks(self) -> Iterator[bytes]:
+        yield self.tag
+        left = self.size - len(self.tag)
+        while left > 0:
+            for start in range(0, len(self.block), CHUNK):
+                if left <= 0:
+                    return
+                part = self.block[start : start + min(CHUNK, left)]
+                left -= len(part)
+                yield part
+
+    def digest(self) -> str:
+        hasher = hashlib.sha256()
+        for part in self.chunks():
+            hasher.update(part)
+        return "sha256:" + hasher.hexdigest()
 
 
 @contextmanager
 def packyard(root: Path) -> Iterator[Side]:
     data = root / "packyard"
     seeded_data_dir(data, user_with_token("bench", TOKEN))
+    before = children(os.getpid())
     with packyard_server(data) as base:
-        yield Side("packyard", base, ("bench", TOKEN))
+        (pid,) = children(os.getpid()) - before
+        yield Side("packyard", base, ("bench", TOKEN), pid)
 
 
 @contextmanager
@@ -67,24 +121,42 @@ http: {{addr: "127.0.0.1:{port}"}}
     )
     try:
         wait(f"http://127.0.0.1:{port}/v2/")
-        yield Side("distribution", f"http://127.0.0.1:{port}", None)
+        yield Side("distribution", f"http://127.0.0.1:{port}", None, process.pid)
     finally:
         process.terminate()
         process.wait(timeout=10)
 
 
-def chunks(data: bytes) -> Iterator[bytes]:
-    for start in range(0, len(data), CHUNK):
-        yield data[start : start + CHUNK]
+def layer_file(root: Path, layer: Layer, client: str) -> Path | None:
+    """The layer written out for curl to send (None for httpx, which sends it from memory)."""
+    if client != "curl":
+        return None
+    path = root / "layer"
+    with path.open("wb") as out:
+        for part in layer.chunks():
+            out.write(part)
+    return path
 
 
-def push_blob(http: httpx.Client, repo: str, data: bytes) -> str:
-    digest = "sha256:" + hashlib.sha256(data).hexdigest()
+def peak_rss_mb(pid: int) -> float:
+    """The process's peak resident set so far (Linux's VmHWM)."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    raise RuntimeError(f"no VmHWM for process {pid}")
+
+
+def push_blob(http: httpx.Client, repo: str, content: Iterator[bytes] | bytes, digest: str) -> None:
     start = http.post(f"/v2/{repo}/blobs/uploads/")
     assert start.status_code == 202, start.text
     location = httpx.URL(str(http.base_url)).join(start.headers["location"])
-    done = http.put(location.copy_merge_params({"digest": digest}), content=chunks(data))
+    done = http.put(location.copy_merge_params({"digest": digest}), content=content)
     assert done.status_code == 201, done.text
+
+
+def push_small(http: httpx.Client, repo: str, data: bytes) -> str:
+    digest = "sha256:" + hashlib.sha256(data).hexdigest()
+    push_blob(http, repo, data, digest)
     return digest
 
 
@@ -112,69 +184,163 @@ def manifest_for(
     ).encode()
 
 
-def run(side: Side, layer: bytes, manifests: int) -> dict[str, float]:
-    repo = "bench/app"
-    results: dict[str, float] = {}
-    with httpx.Client(base_url=side.url, auth=side.auth, timeout=300) as http:
+def curl(side: Side, *args: str) -> str:
+    """curl's `-w` output for one transfer, its body to /dev/null (the layer's push and pull
+    with `--client curl`: a client in C, so the figure is the servers', not Python's)."""
+    auth = ["-u", ":".join(side.auth)] if side.auth else []
+    command = ["curl", "-sS", "--fail", "-o", "/dev/null", *auth, *args]
+    return subprocess.run(command, capture_output=True, text=True, check=True).stdout
+
+
+def push_file(http: httpx.Client, side: Side, repo: str, path: Path, digest: str) -> None:
+    start = http.post(f"/v2/{repo}/blobs/uploads/")
+    assert start.status_code == 202, start.text
+    location = httpx.URL(side.url).join(start.headers["location"])
+    url = str(location.copy_merge_params({"digest": digest}))
+    assert curl(side, "-w", "%{http_code}", "-T", str(path), url) == "201"
+
+
+def transfer(
+    side: Side, layer: Layer, digest: str, reference: str, file: Path | None = None
+) -> dict[str, float]:
+    """Push `layer` as the image `reference`, then pull it: MB/s of each. With `file` (the
+    layer written out), curl moves the layer's bytes; otherwise httpx does."""
+    repo, results = "bench/app", {}
+    with httpx.Client(base_url=side.url, auth=side.auth, timeout=600) as http:
         config = b'{"architecture":"amd64","os":"linux"}'
-        config_digest = push_blob(http, repo, config)
-        began = time.perf_counter()
-        layer_digest = push_blob(http, repo, layer)
-        image = manifest_for(config_digest, len(config), layer_digest, len(layer))
+        config_digest = push_small(http, repo, config)
+        cpu, began = cpu_seconds({side.pid}), time.perf_counter()
+        if file is None:
+            push_blob(http, repo, layer.chunks(), digest)
+        else:
+            push_file(http, side, repo, file, digest)
+        image = manifest_for(config_digest, len(config), digest, layer.size)
         put = http.put(
-            f"/v2/{repo}/manifests/big", content=image, headers={"Content-Type": OCI_MANIFEST}
+            f"/v2/{repo}/manifests/{reference}",
+            content=image,
+            headers={"Content-Type": OCI_MANIFEST},
         )
         assert put.status_code == 201, put.text
-        results["push MB/s"] = len(layer) / 1e6 / (time.perf_counter() - began)
+        results["push MB/s"] = layer.size / 1e6 / (time.perf_counter() - began)
+        side.cpu["push"] += cpu_seconds({side.pid}) - cpu
+        side.moved["push"] += layer.size
 
-        began = time.perf_counter()
-        got = http.get(f"/v2/{repo}/manifests/big", headers={"Accept": OCI_MANIFEST})
+        cpu, began = cpu_seconds({side.pid}), time.perf_counter()
+        got = http.get(f"/v2/{repo}/manifests/{reference}", headers={"Accept": OCI_MANIFEST})
         received = 0
-        with http.stream("GET", f"/v2/{repo}/blobs/{layer_digest}") as blob:
-            for part in blob.iter_bytes(CHUNK):
-                received += len(part)
-        assert got.status_code == 200 and received == len(layer)
-        results["pull MB/s"] = len(layer) / 1e6 / (time.perf_counter() - began)
+        if file is None:
+            with http.stream("GET", f"/v2/{repo}/blobs/{digest}") as blob:
+                for part in blob.iter_raw(CHUNK):
+                    received += len(part)
+        else:
+            url = f"{side.url}/v2/{repo}/blobs/{digest}"
+            received = int(curl(side, "-w", "%{size_download}", url))
+        assert got.status_code == 200 and received == layer.size, (got.status_code, received)
+        results["pull MB/s"] = layer.size / 1e6 / (time.perf_counter() - began)
+        side.cpu["pull"] += cpu_seconds({side.pid}) - cpu
+        side.moved["pull"] += layer.size
+    return results
 
+
+def manifests(side: Side, count: int, round_: int) -> dict[str, float]:
+    repo, results = "bench/app", {}
+    with httpx.Client(base_url=side.url, auth=side.auth, timeout=300) as http:
+        config = b'{"architecture":"amd64","os":"linux"}'
+        config_digest = push_small(http, repo, config)
         small = b"x" * 100
-        small_digest = push_blob(http, repo, small)
+        small_digest = push_small(http, repo, small)
         bodies = [
-            manifest_for(config_digest, len(config), small_digest, len(small), str(i))
-            for i in range(manifests)
+            manifest_for(config_digest, len(config), small_digest, len(small), f"{round_}.{i}")
+            for i in range(count)
         ]
         began = time.perf_counter()
         for i, body in enumerate(bodies):
             put = http.put(
-                f"/v2/{repo}/manifests/t{i}", content=body, headers={"Content-Type": OCI_MANIFEST}
+                f"/v2/{repo}/manifests/r{round_}t{i}",
+                content=body,
+                headers={"Content-Type": OCI_MANIFEST},
             )
             assert put.status_code == 201, put.text
-        results["manifest push req/s"] = manifests / (time.perf_counter() - began)
+        results["manifest push req/s"] = count / (time.perf_counter() - began)
         began = time.perf_counter()
-        for i in range(manifests):
-            got = http.get(f"/v2/{repo}/manifests/t{i}", headers={"Accept": OCI_MANIFEST})
+        for i in range(count):
+            got = http.get(f"/v2/{repo}/manifests/r{round_}t{i}", headers={"Accept": OCI_MANIFEST})
             assert got.status_code == 200
-        results["manifest pull req/s"] = manifests / (time.perf_counter() - began)
+        results["manifest pull req/s"] = count / (time.perf_counter() - began)
     return results
+
+
+def report(rounds: list[tuple[dict[str, float], dict[str, float]]]) -> None:
+    print(f"\n{'round':6} {'measure':22} {'distribution':>13} {'packyard':>10} {'ratio':>7}")
+    for number, (theirs, ours) in enumerate(rounds, 1):
+        for key, value in theirs.items():
+            print(f"{number:<6} {key:22} {value:13.1f} {ours[key]:10.1f} {ours[key] / value:6.2f}x")
+    print(f"\n{'measure':22} {'min':>6} {'median':>7} {'max':>6}   goal")
+    for key in rounds[0][0]:
+        ratios = sorted(ours[key] / theirs[key] for theirs, ours in rounds)
+        goal = GOALS.get(key)
+        verdict = (
+            "" if goal is None else f">= {goal}x: " + ("met" if ratios[0] >= goal else "NOT met")
+        )
+        low, mid, high = ratios[0], statistics.median(ratios), ratios[-1]
+        print(f"{key:22} {low:5.2f}x {mid:6.2f}x {high:5.2f}x   {verdict}")
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--layer-mb", type=int, default=200)
     parser.add_argument("--manifests", type=int, default=500)
+    parser.add_argument(
+        "--big-mb", type=int, default=2048, help="the memory check's layer; 0: none"
+    )
+    parser.add_argument(
+        "--client",
+        choices=("httpx", "curl"),
+        default="httpx",
+        help="what moves the layers: httpx (in this process; pulls are bound by it) or curl",
+    )
     args = parser.parse_args()
-    layer = os.urandom(args.layer_mb * 1024 * 1024)
+    block = os.urandom(min(BLOCK, max(args.layer_mb, args.big_mb) * MiB))
     root = Path(tempfile.mkdtemp(prefix="packyard-registry-bench-"))
+    rounds: list[tuple[dict[str, float], dict[str, float]]] = []
     try:
-        with distribution(root) as theirs:
-            baseline = run(theirs, layer, args.manifests)
-        with packyard(root) as ours:
-            measured = run(ours, layer, args.manifests)
+        with ExitStack() as stack:
+            theirs, ours = (
+                stack.enter_context(distribution(root)),
+                stack.enter_context(packyard(root)),
+            )
+            for number in range(1, args.rounds + 1):
+                layer = Layer(b"round %d\n" % number, block, args.layer_mb * MiB)
+                digest, file = layer.digest(), layer_file(root, layer, args.client)
+                measured = []
+                for side in (theirs, ours):
+                    results = transfer(side, layer, digest, f"r{number}", file)
+                    results.update(manifests(side, args.manifests, number))
+                    measured.append(results)
+                rounds.append((measured[0], measured[1]))
+            big: list[dict[str, float]] = []
+            if args.big_mb:
+                layer = Layer(b"big\n", block, args.big_mb * MiB)
+                digest, file = layer.digest(), layer_file(root, layer, args.client)
+                big = [transfer(side, layer, digest, "big", file) for side in (theirs, ours)]
+            report(rounds)
+            print(
+                f"\n{'server':13} {'push CPU s/GB':>14} {'pull CPU s/GB':>14} {'peak RSS MB':>12}"
+            )
+            for side in (theirs, ours):
+                push, pull = (side.cpu[k] / (side.moved[k] / 2**30) for k in ("push", "pull"))
+                print(f"{side.name:13} {push:14.2f} {pull:14.2f} {peak_rss_mb(side.pid):12.0f}")
+            if big:
+                print(
+                    f"peak RSS after pushing and pulling {args.big_mb} MB "
+                    f"(push {big[1]['push MB/s']:.0f} vs {big[0]['push MB/s']:.0f} MB/s, "
+                    f"pull {big[1]['pull MB/s']:.0f} vs {big[0]['pull MB/s']:.0f}); "
+                    f"goal: Packyard's under {RSS_LIMIT_MB} MB: "
+                    + ("met" if peak_rss_mb(ours.pid) < RSS_LIMIT_MB else "NOT met")
+                )
     finally:
         shutil.rmtree(root, ignore_errors=True)
-    print(f"\n{'measure':22} {'distribution':>13} {'packyard':>10} {'ratio':>7}")
-    for key, value in baseline.items():
-        print(f"{key:22} {value:13.1f} {measured[key]:10.1f} {measured[key] / value:6.2f}x")
-    print("goals: pull >= 1.0x, push >= 0.8x of distribution")
     return 0
 
 

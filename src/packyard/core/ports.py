@@ -7,7 +7,7 @@ from collections.abc import Iterator, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Generic, Protocol, TypeVar
+from typing import Any, BinaryIO, Generic, Protocol, TypeVar, runtime_checkable
 
 from packyard.domain.files import FileRecord, NewFile
 from packyard.domain.types import (
@@ -337,10 +337,23 @@ class BlobStore(Protocol):
     def upload_started(self, upload_id: str) -> float: ...
 
 
+@runtime_checkable
+class FileBlobStore(Protocol):
+    """A blob store whose blobs are local files (the filesystem's): a download opens the
+    blob's file while it is looked up, and the server sends it zero-copy (`sendfile`). A
+    store of objects (S3) has no files to open: its blobs are read in chunks."""
+
+    def open_file(self, digest: str) -> BinaryIO | None:
+        """The blob's file, open for reading; None if the blob is not stored. The caller
+        closes it; a delete meanwhile does not cut its bytes short (POSIX keeps them)."""
+        ...
+
+
 __all__ = [
     "AccountRows",
     "BlobError",
     "BlobStore",
+    "FileBlobStore",
     "FileRecord",
     "FileRows",
     "Housekeeping",

@@ -14,3 +14,7 @@ Message = MutableMapping[str, Any]
 Receive = Callable[[], Awaitable[Message]]
 Send = Callable[[Message], Awaitable[None]]
 AsgiApp = Callable[[AsgiScope, Receive, Send], Awaitable[None]]
+
+# ASGI's "Zero Copy Send" extension: the message type, and its key in scope["extensions"]
+# (`packyard.http.zerocopy` is the server's side, `Response.send` the apps').
+ZEROCOPY = "http.response.zerocopy"

@@ -14,6 +14,9 @@ Each refusal is written as a whole response with `Connection: close`, and the co
 closed once the client has had a moment to read it. An idle keep-alive connection is
 uvicorn's own `timeout_keep_alive`; a body that stops arriving is `Request`'s idle timeout.
 
+It also offers ASGI's zero-copy send (`packyard.http.zerocopy`): a local blob's bytes go
+from its file to the socket by `sendfile`, with no Python-side copy per chunk.
+
 `packyard serve` names this class to uvicorn by its import path (`CONNECTION`), so worker
 processes load it themselves.
 """
@@ -24,7 +27,15 @@ import asyncio
 import socket
 from typing import Any
 
-from uvicorn.protocols.http.httptools_impl import STATUS_LINE, HttpToolsProtocol
+from uvicorn._types import ASGI3Application
+from uvicorn.protocols.http.httptools_impl import (
+    STATUS_LINE,
+    HttpToolsProtocol,
+    RequestResponseCycle,
+)
+
+from packyard.http.asgi import ZEROCOPY
+from packyard.http.zerocopy import ZeroCopyCycle
 
 CONNECTION = "packyard.http.connection:BoundedConnection"
 
@@ -39,6 +50,8 @@ HEAD_TIMEOUT = 60.0
 TOO_LARGE = b"The request's headers are too large."
 # Seconds a refused connection's further bytes are read and dropped before it is closed.
 LINGER = 2.0
+# What every request's scope offers the app (ASGI's `extensions`): apps only read it.
+EXTENSIONS: dict[str, dict[object, object]] = {ZEROCOPY: {}}
 
 
 class _Refused(Exception):
@@ -91,6 +104,7 @@ class BoundedConnection(HttpToolsProtocol):
 
     def on_message_begin(self) -> None:
         super().on_message_begin()
+        self.scope["extensions"] = EXTENSIONS
         self._in_head = True
         self._header_bytes = self._header_count = 0
         if self._head_timer is None:
@@ -112,6 +126,14 @@ class BoundedConnection(HttpToolsProtocol):
         self._cancel_head_timer()
         self._in_head, self._head_received = False, 0
         super().on_headers_complete()
+
+    def _start_asgi_task(self, cycle: RequestResponseCycle, app: ASGI3Application) -> None:
+        # uvicorn builds its own cycle class by name, so the one that can also send a file is
+        # put in its place here, before the app runs: the same object and state, one method
+        # more, and nothing added to a request that sends no file (wrapping `send` in a
+        # closure would cost every REST request a call).
+        cycle.__class__ = ZeroCopyCycle
+        super()._start_asgi_task(cycle, app)
 
     # refusals -------------------------------------------------------------------------
 

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from typing import ClassVar
 from urllib.parse import parse_qsl
 
-from packyard.http.asgi import AsgiScope, Message, Receive
+from packyard.http.asgi import ZEROCOPY, AsgiScope, Message, Receive
 
 MiB = 1024 * 1024
 # What a whole-body read holds unless its app or route says otherwise: a registry's
@@ -71,6 +71,8 @@ class Request:
     receive: Receive = _no_body
     body_limit: int = DEFAULT_BODY_LIMIT  # for `body()`; each app may set its own
     idle_timeout: float | None = BODY_IDLE_TIMEOUT
+    # The server takes ASGI's `http.response.zerocopy` (`packyard.http.zerocopy`).
+    zerocopy: bool = False
     _consumed: bool = field(default=False, repr=False)
 
     @classmethod
@@ -95,6 +97,7 @@ class Request:
             query_string,
             raw_headers,
             receive,
+            zerocopy=ZEROCOPY in (scope.get("extensions") or ()),
         )
 
     def query_values(self, name: str) -> list[str]:

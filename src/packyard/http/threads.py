@@ -9,6 +9,7 @@ blob I/O.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable, Iterator
 from typing import ParamSpec, TypeVar
 
@@ -32,6 +33,17 @@ def body_from_thread(request: Request, limit: int | None = None) -> bytes:
 
 def batches_from_thread(request: Request, at_least: int) -> Iterator[bytes]:
     """From a worker thread: the body in batches of `at_least` bytes or more (the last may be
-    smaller), one hop to the event loop per batch rather than per chunk."""
-    while batch := anyio.from_thread.run(request.read, at_least):
-        yield batch
+    smaller), one hop to the event loop per batch rather than per chunk.
+
+    The next batch is read on the event loop while this thread stores the last one: asked
+    for only once the last was stored, receiving and storing took turns (the client's bytes
+    waited in the socket while a batch was written and hashed). Two batches are held at
+    most; one read ahead of a consumer that stops early is cancelled."""
+    loop = anyio.from_thread.run_sync(asyncio.get_running_loop)
+    ahead = asyncio.run_coroutine_threadsafe(request.read(at_least), loop)
+    try:
+        while batch := ahead.result():
+            ahead = asyncio.run_coroutine_threadsafe(request.read(at_least), loop)
+            yield batch
+    finally:
+        ahead.cancel()

@@ -12,12 +12,13 @@ from packyard.auth.tokens import SigningKeys
 from packyard.core.context import Context
 from packyard.core.files import downloads_pending, settle_downloads
 from packyard.core.formats import Formats
-from packyard.core.ports import BlobStore, Store
+from packyard.core.ports import BlobStore, FileBlobStore, Store
+from packyard.domain.errors import DomainError, NotFound
 from packyard.domain.types import Actor
 from packyard.http.asgi import AsgiScope, Receive, Send
 from packyard.http.exchange import exchange, plain_refusal
 from packyard.http.request import DEFAULT_BODY_LIMIT, BodyRefused, Request
-from packyard.http.response import Response
+from packyard.http.response import Blob, Response
 from packyard.http.threads import in_thread
 
 
@@ -100,3 +101,18 @@ def redirected(blobs: BlobStore, request: Request, digest: str) -> Response | No
     builds or must answer itself. A `Range` goes along with the client to the new address."""
     url = blobs.download_url(digest, request.method)
     return None if url is None else Response(307, headers={"Location": url})
+
+
+def stored_blob(
+    blobs: BlobStore, digest: str, size: int, ranges: bool, missing: DomainError | None = None
+) -> Blob:
+    """A stored blob as a response body: where the store keeps files, the blob's file, opened
+    now (so the server sends it zero-copy, and a blob deleted after this still goes out
+    whole); elsewhere (S3) its bytes, read in chunks as they are sent. A blob whose row was
+    found but whose file is gone raises `missing` (the format's "not found"), not a 500."""
+    if isinstance(blobs, FileBlobStore):
+        file = blobs.open_file(digest)
+        if file is None:
+            raise missing or NotFound(f"the bytes of {digest} are not stored")
+        return Blob.of_file(file, size, ranges)
+    return Blob(size, lambda start, end: blobs.read(digest, start, end), ranges)

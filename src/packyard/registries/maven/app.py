@@ -18,13 +18,13 @@ from packyard.domain.errors import DomainError, NotFound, Unauthenticated
 from packyard.domain.maven import ArtifactFile, parse_path
 from packyard.domain.types import ANONYMOUS, Actor
 from packyard.http.request import BodyRefused, Request
-from packyard.http.response import Blob, Response
+from packyard.http.response import Response
 from packyard.http.router import segments
 from packyard.http.threads import body_from_thread, in_thread
 from packyard.registries.maven import service as maven
 from packyard.registries.maven.errors import TEXT, error_response, refused, server_error
 from packyard.registries.maven.metadata import XML_TYPE
-from packyard.registries.wiring import RegistryApp, Wiring, redirected
+from packyard.registries.wiring import RegistryApp, Wiring, redirected, stored_blob
 from packyard.services.auth import authenticate
 
 PREFIX = "/_registry/maven"
@@ -140,7 +140,7 @@ class MavenApp(RegistryApp):
         return Response(
             200,
             headers=headers,
-            blob=Blob(file.size, lambda start, end: blobs.read(digest, start, end), ranges=True),
+            blob=stored_blob(blobs, digest, file.size, ranges=True),
         )
 
     def _actor(self, headers: dict[str, str]) -> Actor:

@@ -23,12 +23,12 @@ from packyard.domain.errors import DomainError, NotFound, Unauthenticated
 from packyard.domain.npm import NpmInvalid, NpmVersionRecord, tarball_filename
 from packyard.domain.types import ANONYMOUS, Actor
 from packyard.http.request import BodyRefused, Request
-from packyard.http.response import Blob, Response
+from packyard.http.response import Response
 from packyard.http.router import Matcher, Params, Route, Router, match_pattern, segments
 from packyard.http.threads import body_from_thread
 from packyard.registries.npm import service as npm
 from packyard.registries.npm.errors import JSON, error_response, refused, server_error
-from packyard.registries.wiring import RegistryApp, Wiring, redirected
+from packyard.registries.wiring import RegistryApp, Wiring, redirected, stored_blob
 from packyard.services.auth import authenticate
 
 PREFIX = "/_registry/npm"
@@ -162,13 +162,12 @@ def version(call: Call) -> Response:
 def tarball(call: Call) -> Response:
     get = call.request.method == "GET"
     file = npm.tarball(call.ctx, call.name, call.params["filename"], count_download=get)
-    blobs, digest = call.blobs, file.digest
-    if (moved := redirected(blobs, call.request, digest)) is not None:
+    if (moved := redirected(call.blobs, call.request, file.digest)) is not None:
         return moved
     return Response(
         200,
         headers={"Content-Type": "application/octet-stream"},
-        blob=Blob(file.size, lambda start, end: blobs.read(digest, start, end), ranges=False),
+        blob=stored_blob(call.blobs, file.digest, file.size, ranges=False),
     )
 
 

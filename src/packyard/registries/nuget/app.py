@@ -29,14 +29,14 @@ from packyard.domain.nuget import (
 )
 from packyard.domain.types import Actor
 from packyard.http.request import BodyRefused, Request
-from packyard.http.response import Blob, Response
+from packyard.http.response import Response
 from packyard.http.router import Params, Route, Router
 from packyard.http.threads import body_from_thread
 from packyard.registries.nuget import documents
 from packyard.registries.nuget import service as nuget
 from packyard.registries.nuget.errors import error_response, refused, server_error, text
 from packyard.registries.nuget.nupkg import package_of_push
-from packyard.registries.wiring import RegistryApp, Wiring, redirected
+from packyard.registries.wiring import RegistryApp, Wiring, redirected, stored_blob
 from packyard.services.auth import authenticate
 
 PREFIX = "/_registry/nuget"
@@ -102,17 +102,16 @@ def package_file(call: Call) -> Response:
         name,
         count_download=call.request.method == "GET",
     )
-    blobs, digest = call.blobs, file.digest
     nuspec = name.lower().endswith(".nuspec")
-    if not nuspec and (moved := redirected(blobs, call.request, digest)) is not None:
+    if not nuspec and (moved := redirected(call.blobs, call.request, file.digest)) is not None:
         return moved  # a .nuspec is the package's metadata: answered here
     return Response(
         200,
         headers={
             "Content-Type": XML if nuspec else OCTETS,
-            "ETag": f'"{file.hashes.get("sha256", digest)}"',
+            "ETag": f'"{file.hashes.get("sha256", file.digest)}"',
         },
-        blob=Blob(file.size, lambda start, end: blobs.read(digest, start, end), ranges=True),
+        blob=stored_blob(call.blobs, file.digest, file.size, ranges=True),
     )
 
 

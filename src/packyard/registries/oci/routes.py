@@ -21,18 +21,19 @@ from packyard.domain.oci import (
     MAX_MANIFEST_SIZE,
     OCI_INDEX,
     BlobTooLarge,
+    BlobUnknown,
     ManifestTooLarge,
     PaginationNumberInvalid,
 )
 from packyard.http.request import Request
-from packyard.http.response import Blob, Response
+from packyard.http.response import Response
 from packyard.http.router import Matcher, Params, Route
 from packyard.http.threads import batches_from_thread
 from packyard.registries.oci import blobs as oci_blobs
 from packyard.registries.oci import service as registry
 from packyard.registries.oci.errors import JSON, ErrorCode, RegistryError
 from packyard.registries.oci.naming import Naming, RepoName
-from packyard.registries.wiring import redirected
+from packyard.registries.wiring import redirected, stored_blob
 from packyard.services.auth import issue_oci_token
 
 PREFIX = "/v2"
@@ -197,8 +198,8 @@ def get_blob(call: Call) -> Response:
     if (moved := redirected(blobs, call.request, digest)) is not None:
         return moved
     headers = {"Docker-Content-Digest": digest, "Content-Type": "application/octet-stream"}
-    reader = Blob(size, lambda start, end: blobs.read(digest, start, end), ranges=True)
-    return Response(200, headers=headers, blob=reader)
+    gone = BlobUnknown(f"blob {digest} is not in {call.name}")
+    return Response(200, headers=headers, blob=stored_blob(blobs, digest, size, True, gone))
 
 
 def delete_blob(call: Call) -> Response:

@@ -30,7 +30,7 @@ from packyard.http.threads import body_from_thread
 from packyard.registries.rubygems import indexes
 from packyard.registries.rubygems import service as gems
 from packyard.registries.text_errors import TEXT, error_response, refused, server_error, text
-from packyard.registries.wiring import RegistryApp, Wiring, redirected
+from packyard.registries.wiring import RegistryApp, Wiring, redirected, stored_blob
 from packyard.services.auth import authenticate
 
 PREFIX = "/_registry/rubygems"
@@ -120,7 +120,7 @@ def gem(call: Call) -> Response:
     return Response(
         200,
         headers=headers,
-        blob=Blob(file.size, lambda start, end: blobs.read(digest, start, end), ranges=True),
+        blob=stored_blob(blobs, digest, file.size, ranges=True),
     )
 
 
