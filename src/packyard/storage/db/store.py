@@ -52,6 +52,10 @@ class SqlStore:
         # The main thread's transactions all run on its one held connection: their
         # repositories are built once and handed a fresh per-transaction state each time.
         self._held_tx: SqlTransaction | None = None
+        self._postgres = engine.dialect.name == "postgresql"
+        self._holds_conn: Connection | None = None  # the session of the holds below
+        self._download_holds = 0  # download holds this process has (core.files)
+        self._holds_lock = threading.Lock()
 
     def _holds(self) -> bool:
         return self._held is not None and get_ident() == self._main_thread
@@ -121,6 +125,47 @@ class SqlStore:
                 if held:
                     conn.execute(q.GC_LOCK_RELEASE, {"key": GC_LOCK_KEY})
                     conn.commit()
+
+    def hold_downloads(self, slot: int) -> bool:
+        if not self._postgres:
+            return True
+        with self._holds_lock:
+            if self._holds_conn is None:
+                # Advisory locks belong to the session: it stays checked out while this
+                # process holds any, and goes back to the pool when it holds none.
+                conn = self.engine.connect().execution_options(isolation_level="AUTOCOMMIT")
+                self._holds_conn = conn
+            held = bool(self._holds_conn.execute(q.DOWNLOADS_HOLD, {"slot": slot}).scalar())
+            self._download_holds += held
+            self._return_holds_connection()
+            return held
+
+    def release_downloads(self, slot: int) -> None:
+        if not self._postgres:
+            return
+        with self._holds_lock:
+            if self._holds_conn is None:
+                return
+            self._holds_conn.execute(q.DOWNLOADS_RELEASE, {"slot": slot})
+            self._download_holds -= 1
+            self._return_holds_connection()
+
+    def _return_holds_connection(self) -> None:
+        if self._download_holds <= 0 and self._holds_conn is not None:
+            self._holds_conn.close()
+            self._holds_conn, self._download_holds = None, 0
+
+    def await_downloads(self) -> None:
+        """An exclusive lock on each slot in turn, let go at once: granted only when every
+        process's shared hold on it has been released. While one slot is taken here, a
+        process whose next batch would hold it writes its downloads at once instead."""
+        if not self._postgres:
+            return
+        with self.engine.connect() as conn:
+            conn = conn.execution_options(isolation_level="AUTOCOMMIT")
+            for slot in (0, 1):
+                conn.execute(q.DOWNLOADS_AWAIT, {"slot": slot})
+                conn.execute(q.DOWNLOADS_AWAITED, {"slot": slot})
 
     def lookup_token(self, token_hash: str) -> TokenRecord | None:
         """One statement, so on SQLite it needs no transaction around it."""
