@@ -8,7 +8,8 @@ from contextlib import AbstractContextManager, contextmanager
 from threading import get_ident
 from typing import Any, cast
 
-from sqlalchemy import Connection, Engine
+from sqlalchemy import Connection, Engine, create_engine
+from sqlalchemy.pool import NullPool
 
 from packyard.core.ports import R, RowsKey, Store, TokenRecord, Transaction
 from packyard.storage.db import queries as q
@@ -53,6 +54,7 @@ class SqlStore:
         # repositories are built once and handed a fresh per-transaction state each time.
         self._held_tx: SqlTransaction | None = None
         self._postgres = engine.dialect.name == "postgresql"
+        self._holds_engine: Engine | None = None
         self._holds_conn: Connection | None = None  # the session of the holds below
         self._download_holds = 0  # download holds this process has (core.files)
         self._holds_lock = threading.Lock()
@@ -131,10 +133,14 @@ class SqlStore:
             return True
         with self._holds_lock:
             if self._holds_conn is None:
-                # Advisory locks belong to the session: it stays checked out while this
-                # process holds any, and goes back to the pool when it holds none.
-                conn = self.engine.connect().execution_options(isolation_level="AUTOCOMMIT")
-                self._holds_conn = conn
+                # Advisory locks belong to the session: it stays open while this process
+                # holds any, and is closed when it holds none. Not from the store's pool: a
+                # hold is taken inside a pull's transaction, and pulls holding every pooled
+                # connection while they wait for this one would wait for ever.
+                if self._holds_engine is None:
+                    self._holds_engine = create_engine(self.engine.url, poolclass=NullPool)
+                conn = self._holds_engine.connect()
+                self._holds_conn = conn.execution_options(isolation_level="AUTOCOMMIT")
             held = bool(self._holds_conn.execute(q.DOWNLOADS_HOLD, {"slot": slot}).scalar())
             self._download_holds += held
             self._return_holds_connection()
