@@ -162,16 +162,15 @@ class SqlStore:
             self._holds_conn, self._download_holds = None, 0
 
     def await_downloads(self) -> None:
-        """An exclusive lock on each slot in turn, let go at once: granted only when every
-        process's shared hold on it has been released. While one slot is taken here, a
+        """An exclusive lock on both slots, let go at once: granted only when every
+        process's shared hold on them has been released. While one slot is taken here, a
         process whose next batch would hold it writes its downloads at once instead."""
         if not self._postgres:
             return
         with self.engine.connect() as conn:
             conn = conn.execution_options(isolation_level="AUTOCOMMIT")
-            for slot in (0, 1):
-                conn.execute(q.DOWNLOADS_AWAIT, {"slot": slot})
-                conn.execute(q.DOWNLOADS_AWAITED, {"slot": slot})
+            conn.execute(q.DOWNLOADS_AWAIT)
+            conn.execute(q.DOWNLOADS_AWAITED)
 
     def lookup_token(self, token_hash: str) -> TokenRecord | None:
         """One statement, so on SQLite it needs no transaction around it."""
