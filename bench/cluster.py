@@ -5,7 +5,8 @@ Both processes share one PostgreSQL database (created for the run, dropped after
 data directory (on one machine the blob store may be a shared disk; a deployment uses a
 bucket). nginx runs deploy/nginx.conf twice with its ports changed: one upstream of one
 process, one of both. wrk drives each through nginx (the bare route first: the ceiling of
-each), and the 2-process figures are printed as a ratio of the 1-process ones. On a machine with fewer cores than processes + nginx + wrk, expect less than 2x.
+each), and the 2-process figures are printed as a ratio of the 1-process ones. On a machine
+with fewer cores than processes + nginx + wrk, expect less than 2x.
 
     bench/run-cluster                               # installs wrk if missing
     python bench/cluster.py --duration 10 --connections 50 [--pg-admin-url URL]
