@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import threading
+import weakref
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import AbstractContextManager, contextmanager
 from threading import get_ident
@@ -54,10 +56,10 @@ class SqlStore:
         # repositories are built once and handed a fresh per-transaction state each time.
         self._held_tx: SqlTransaction | None = None
         self._postgres = engine.dialect.name == "postgresql"
-        self._holds_engine: Engine | None = None
-        self._holds_conn: Connection | None = None  # the session of the holds below
-        self._download_holds = 0  # download holds this process has (core.files)
+        # The session of this process's download holds (core.files), closed with the store.
+        self._holds_box: list[Any] = []
         self._holds_lock = threading.Lock()
+        weakref.finalize(self, _close_all, self._holds_box)
 
     def _holds(self) -> bool:
         return self._held is not None and get_ident() == self._main_thread
@@ -132,34 +134,43 @@ class SqlStore:
         if not self._postgres:
             return True
         with self._holds_lock:
-            if self._holds_conn is None:
-                # Advisory locks belong to the session: it stays open while this process
-                # holds any, and is closed when it holds none. Not from the store's pool: a
-                # hold is taken inside a pull's transaction, and pulls holding every pooled
-                # connection while they wait for this one would wait for ever.
-                if self._holds_engine is None:
-                    self._holds_engine = create_engine(self.engine.url, poolclass=NullPool)
-                conn = self._holds_engine.connect()
-                self._holds_conn = conn.execution_options(isolation_level="AUTOCOMMIT")
-            held = bool(self._holds_conn.execute(q.DOWNLOADS_HOLD, {"slot": slot}).scalar())
-            self._download_holds += held
-            self._return_holds_connection()
-            return held
+            try:
+                return bool(self._holds_statement(q.DOWNLOADS_HOLD_SQL, slot))
+            except Exception:  # the session is gone, and its holds with it: start anew
+                self._drop_holds_connection()
+                return False  # the download is written at once instead
 
     def release_downloads(self, slot: int) -> None:
         if not self._postgres:
             return
         with self._holds_lock:
-            if self._holds_conn is None:
-                return
-            self._holds_conn.execute(q.DOWNLOADS_RELEASE, {"slot": slot})
-            self._download_holds -= 1
-            self._return_holds_connection()
+            try:
+                self._holds_statement(q.DOWNLOADS_RELEASE_SQL, slot)
+            except Exception:  # a session that is gone holds nothing
+                self._drop_holds_connection()
 
-    def _return_holds_connection(self) -> None:
-        if self._download_holds <= 0 and self._holds_conn is not None:
-            self._holds_conn.close()
-            self._holds_conn, self._download_holds = None, 0
+    def _holds_statement(self, sql: str, slot: int) -> Any:
+        """One statement on the session of this process's download holds. Advisory locks
+        belong to their session, so it stays open for the store's life (a connect per
+        batch took ~30 ms on a busy machine, on a pull's path). It is not from the store's
+        pool: a hold is taken inside a pull's transaction, and pulls holding every pooled
+        connection while one of them waited for another would wait for ever. The driver's
+        cursor: a hold is one round trip, without Core's own cost."""
+        if not self._holds_box:
+            engine = create_engine(self.engine.url, poolclass=NullPool)
+            raw = engine.raw_connection()
+            raw.driver_connection.autocommit = True  # type: ignore[union-attr]
+            self._holds_box.append(raw)
+        cursor = self._holds_box[0].cursor()
+        try:
+            cursor.execute(sql, (slot,))
+            row = cursor.fetchone()
+        finally:
+            cursor.close()
+        return row[0] if row else None
+
+    def _drop_holds_connection(self) -> None:
+        _close_all(self._holds_box)
 
     def await_downloads(self) -> None:
         """An exclusive lock on both slots, let go at once: granted only when every
@@ -188,6 +199,13 @@ class SqlStore:
         if conn is not None:
             conn.close()
             self._held.conn = None  # type: ignore[union-attr]
+
+
+def _close_all(connections: list[Any]) -> None:
+    for conn in connections:
+        with contextlib.suppress(Exception):  # closing what may already be broken
+            conn.close()
+    connections.clear()
 
 
 class SqlTransaction:
