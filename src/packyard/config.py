@@ -41,6 +41,9 @@ class Settings:
     rate_limit_window: int = 3600
     # GitHub's secondary limit as (points, seconds): 900 a minute, a write costing 5.
     secondary_rate_limit: tuple[int, int] | None = None
+    # `PACKYARD_REDIS_URL`: where the processes of a deployment share rate-limit counts;
+    # None shares them through PostgreSQL when that is the database, else keeps them here.
+    redis_url: str | None = field(default=None, repr=False)
     gc_interval: timedelta | None = GC_INTERVAL
     # GitHub lets a manifest that a live, tagged index lists be deleted; Packyard refuses
     # unless told to behave exactly as GitHub does.
@@ -94,6 +97,7 @@ def settings_from_env(
         secondary_rate_limit=(secondary_points, secondary_window)
         if secondary_points is not None
         else None,
+        redis_url=env.get("PACKYARD_REDIS_URL") or None,
         github_exact=env.get("PACKYARD_GITHUB_EXACT", "").lower() in ("1", "true", "yes"),
         docker_port=int(env["PACKYARD_DOCKER_PORT"]) if env.get("PACKYARD_DOCKER_PORT") else None,
         secret_keys=parse_secret_keys(env.get("PACKYARD_SECRET_KEY", "")),

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import threading
 from collections import deque
+from collections.abc import Collection
 
 # GitHub's documented secondary limit: 900 points a minute; a read costs 1, a write 5.
 POINTS_PER_MINUTE = 900
@@ -41,13 +42,25 @@ class PointsWindow:
             spent = self._spent.setdefault(key, deque())
             while spent and spent[0][0] <= now - self.seconds:
                 spent.popleft()
-            used = sum(points for _, points in spent)
-            if always or used + cost <= self.points:
+            wait = wait_for(spent, cost, now, self.points, self.seconds)
+            if always or wait == 0:
                 spent.append((now, cost))
                 return 0.0
-            freed = 0
-            for at, points in spent:
-                freed += points
-                if used - freed + cost <= self.points:
-                    return at + self.seconds - now
-            return self.seconds
+            return wait
+
+
+def wait_for(
+    spent: Collection[tuple[float, int]], cost: int, now: float, points: int, seconds: float
+) -> float:
+    """0 if `cost` more points fit beside `spent` (the window's (time, points), oldest
+    first, none older than `seconds`), else how long until enough of the oldest leave it.
+    One rule for every place a window is kept: this process, the database, Redis."""
+    used = sum(points for _, points in spent)
+    if used + cost <= points:
+        return 0.0
+    freed = 0
+    for at, taken in spent:
+        freed += taken
+        if used - freed + cost <= points:
+            return at + seconds - now
+    return seconds

@@ -23,6 +23,7 @@ from starlette.responses import PlainTextResponse, Response
 from starlette.routing import Route as StarletteRoute
 
 from packyard.api.app import API_PREFIX, RestApi
+from packyard.api.ratelimit import RateCounters
 from packyard.auth.secret import signing_keys
 from packyard.config import Settings, check_redirect
 from packyard.core.formats import Format, Formats
@@ -55,6 +56,7 @@ from packyard.storage.db.docker import SqlDockerRows
 from packyard.storage.db.maven import SqlMavenRows
 from packyard.storage.db.npm import SqlNpmRows
 from packyard.storage.db.oci import SqlOciRows
+from packyard.storage.db.ratelimits import SqlRateCounters
 from packyard.storage.db.store import SqlStore
 from packyard.web.app import WebApp
 
@@ -132,6 +134,13 @@ def _conforms(state: TxState) -> tuple[OciRows, DockerRows, NpmRows, MavenRows]:
     return SqlOciRows(state), SqlDockerRows(state), SqlNpmRows(state), SqlMavenRows(state)
 
 
+def _counters_conform(engine: Engine, redis_url: str) -> tuple[RateCounters, RateCounters]:
+    """Never called: mypy checks that both shared counters are the limiter's port."""
+    from packyard.storage.redis_ratelimits import RedisRateCounters
+
+    return SqlRateCounters(engine), RedisRateCounters.connect(redis_url)
+
+
 def blob_store(settings: Settings, store: Store | None = None) -> BlobStore:
     """The data directory's `blobs/`, or the bucket `PACKYARD_BLOB_STORE` names; a bucket
     reclaims bytes only when given the `store` its sweeps coordinate through."""
@@ -148,6 +157,21 @@ def blob_store(settings: Settings, store: Store | None = None) -> BlobStore:
     )
 
 
+def rate_counters(settings: Settings, engine: Engine) -> RateCounters | None:
+    """Where rate-limit counts are shared between processes: Redis when named, else a
+    PostgreSQL database (every process of a deployment shares it); None keeps them in this
+    process (SQLite is one machine's file; with limits off nothing is counted)."""
+    if settings.rate_limit is None and settings.secondary_rate_limit is None:
+        return None
+    if settings.redis_url:
+        from packyard.storage.redis_ratelimits import RedisRateCounters
+
+        return RedisRateCounters.connect(settings.redis_url)
+    if engine.dialect.name == "postgresql":
+        return SqlRateCounters(engine)
+    return None
+
+
 def create_app(
     settings: Settings,
     engine: Engine,
@@ -156,7 +180,7 @@ def create_app(
     store = build_store(engine)
     formats = registered_formats(settings)
     blobs = blob_store(settings, store)
-    rest = RestApi(settings, store, formats, clock)
+    rest = RestApi(settings, store, formats, clock, rate_counters(settings, engine))
     keys = signing_keys(settings.secret_keys, settings.data_dir)
     wiring = Wiring(store, blobs, settings.base_url, clock, settings.restore_window, formats, keys)
     pages = WebApp(settings, store, formats, keys, clock)

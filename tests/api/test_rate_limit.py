@@ -1,7 +1,9 @@
 from __future__ import annotations
 
+import uuid
 from typing import Any
 
+import pytest
 from starlette.testclient import TestClient
 
 from packyard.config import Settings
@@ -88,3 +90,35 @@ def test_limits_off_are_never_advertised(api: Api, world: Any, app: Any) -> None
         client = Client(token=ALICE, base_url="http://testserver/api/v3", http_client=http)
         assert client.rest.rate_limit.get()["core"].limit == 5000
         assert client.budget.active is False
+
+
+@pytest.mark.parametrize("shared", ["database", "redis"])
+def test_processes_sharing_counters_share_one_quota(
+    shared: str, settings: Settings, engine: Any, clock: Clock, world: Any, backend: str
+) -> None:
+    """Two apps on one database (two processes of a deployment) spend one quota between
+    them: through PostgreSQL itself, or through Redis when `PACKYARD_REDIS_URL` names one."""
+    from dataclasses import replace
+
+    from tests.contract.test_rate_counters import REDIS_URL, redis_or_missing
+
+    if shared == "database" and backend != "postgres":
+        pytest.skip("shared through the database on PostgreSQL only (SQLite counts per process)")
+    if shared == "redis":
+        redis_or_missing().client.close()
+        # A window of its own: Redis outlives the test, and other runs use it too.
+        window = 3600 + uuid.uuid4().int % 1000
+        settings = replace(settings, redis_url=REDIS_URL, rate_limit_window=window)
+    limited = replace(settings, rate_limit=4, secondary_rate_limit=(900, 60))
+    first, second = (create_app(limited, engine, clock=clock) for _ in range(2))
+    path = "/users/alice/packages/container/tools%2Fcli"
+    with (
+        TestClient(first, base_url="http://testserver") as one,
+        TestClient(second, base_url="http://testserver") as other,
+    ):
+        statuses = [
+            Api(client).get(path, ALICE, check=False).status_code
+            for client in (one, other, one, other, one, other)
+        ]
+        assert statuses == [200, 200, 200, 200, 429, 429]
+        assert Api(other).get("/rate_limit", ALICE).json()["rate"]["used"] == 4

@@ -10,13 +10,13 @@ from datetime import datetime
 
 from packyard.api.errors import error_body, status_for
 from packyard.api.handlers import Call, version_downloads
-from packyard.api.ratelimit import RateLimiter, SecondaryLimiter
+from packyard.api.ratelimit import RateCounters, RateLimiter, SecondaryLimiter
 from packyard.api.render import Renderer
 from packyard.api.routes import ROUTES, Route, Router, docs_url
 from packyard.auth.tokens import parse_authorization
 from packyard.config import Settings
 from packyard.core.context import Context
-from packyard.core.files import downloads_pending, settle_downloads
+from packyard.core.files import settle_downloads
 from packyard.core.formats import Formats
 from packyard.core.ports import Store
 from packyard.domain.errors import (
@@ -45,7 +45,14 @@ Clock = Callable[[], datetime]
 
 
 class RestApi:
-    def __init__(self, settings: Settings, store: Store, formats: Formats, clock: Clock) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        store: Store,
+        formats: Formats,
+        clock: Clock,
+        counters: RateCounters | None = None,
+    ) -> None:
         self.settings = settings
         self.formats = formats
         self.store = store
@@ -53,11 +60,13 @@ class RestApi:
         self.router = Router(ROUTES)
         self.render = Renderer(settings.api_url, settings.web_url)
         secondary = (
-            SecondaryLimiter(*settings.secondary_rate_limit)
+            SecondaryLimiter(*settings.secondary_rate_limit, counters=counters)
             if settings.secondary_rate_limit
             else None
         )
-        self.limiter = RateLimiter(settings.rate_limit, settings.rate_limit_window, secondary)
+        self.limiter = RateLimiter(
+            settings.rate_limit, settings.rate_limit_window, secondary, counters
+        )
         # Request ids: unique per process by the prefix, cheap by the counter.
         self._request_prefix = uuid.uuid4().hex[:8].upper()
         self._request_numbers = itertools.count(1)
@@ -99,11 +108,9 @@ class RestApi:
                     headers.update(quota.headers())
             if route.requires_login and actor.anonymous:
                 raise Unauthenticated(REQUIRES_AUTHENTICATION)
-            if (
-                request.method == "DELETE" or route.handler is version_downloads
-            ) and downloads_pending(self.store):
+            if request.method == "DELETE" or route.handler is version_downloads:
                 # Downloads are written behind the pulls: the 5,000-download rule and the
-                # report count every download answered before this request.
+                # report count every download answered before this request, by any process.
                 settle_downloads(self.store)
             ctx = Context(
                 self.store, actor, now, self.settings.restore_window, self.formats, request_id

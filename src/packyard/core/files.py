@@ -10,8 +10,21 @@ never waits on a write, nor on another pull's. Under 100 concurrent pullers of o
 a write per pull queued them all on one row (PostgreSQL) or on the write lock (SQLite),
 and p99 latency reached seconds. The counts stay exact: a batch is written every
 `FLUSH_INTERVAL`, on exit, and before anything decides on them (`settle_downloads`: a
-delete's 5,000-download rule, a downloads report) — so within a process, a count a delete
-reads includes every download answered before it.
+delete's 5,000-download rule, a downloads report) — so a count a delete reads includes every
+download answered before it, in this process and in every other sharing the database.
+
+Across processes (several `packyard serve` on one PostgreSQL) a delete cannot flush another
+process's memory; it waits for it instead. Each batch of pending downloads is covered by a
+shared hold the store keeps for it (a PostgreSQL advisory lock), taken when the batch gets
+its first download — before that download is answered — and released once the batch is
+committed. `settle_downloads` then waits for an exclusive lock on it, which is granted only
+when every batch pending at that moment has been written: at most one flush interval and a
+write. A batch that cannot take its hold because a delete is waiting (PostgreSQL queues new
+holds behind the waiter) writes its download at once, before answering. Batches alternate
+between two holds (slots): a process re-taking a hold it already has is never queued, so
+with one slot a steady stream of pulls could keep a delete waiting for ever. The price is
+one statement per batch, not per pull; a delete waits up to two intervals, and only while
+some process has downloads pending.
 """
 
 from __future__ import annotations
@@ -117,16 +130,17 @@ def count_download(ctx: Context, version_id: int) -> None:
 
 
 def settle_downloads(store: Store) -> None:
-    """Write every download counted so far: before a count decides anything (a delete's
-    download rule, a report). Cheap when nothing is pending; a database write otherwise."""
+    """Write every download counted so far, and wait until other processes sharing the
+    database have written theirs: before a count decides anything (a delete's download
+    rule, a report). Cheap when nothing is pending anywhere; a write or a wait otherwise."""
     tally = _tallies.get(store)
     if tally is not None:
         tally.flush()
+    store.await_downloads()
 
 
 def downloads_pending(store: Store) -> bool:
-    """Whether `store` has downloads not yet written (a look, no lock: for skipping a
-    `settle_downloads` that would do nothing)."""
+    """Whether `store` has downloads not yet written in this process (a look, no lock)."""
     tally = _tallies.get(store)
     return tally is not None and bool(tally._pending)
 
@@ -155,15 +169,33 @@ class DownloadTally:
         self.store = store
         self.interval = interval
         self._pending: Counter[tuple[int, str]] = Counter()
-        self._lock = threading.Lock()  # guards _pending and _timer
+        self._lock = threading.Lock()  # guards _pending, _timer, _slot and _next_slot
         self._writing = threading.Lock()  # one batch at a time
         self._timer: threading.Timer | None = None
+        self._slot: int | None = None  # the hold covering _pending, once it has one
+        self._next_slot = 0
 
     def add(self, version_id: int, day: str) -> None:
         with self._lock:
-            self._pending[(version_id, day)] += 1
-            if self._timer is None:
-                self._arm()
+            if self._slot is None:
+                # The batch's first download: visible to other processes' deletes before it
+                # is answered. Never waits (a try), so holding the lock for it is safe.
+                if not self.store.hold_downloads(self._next_slot):
+                    write_now = True
+                else:
+                    write_now = False
+                    self._slot, self._next_slot = self._next_slot, 1 - self._next_slot
+            else:
+                write_now = False
+            if not write_now:
+                self._pending[(version_id, day)] += 1
+                if self._timer is None:
+                    self._arm()
+                return
+        # A delete is waiting for pending downloads: this one is written before it is
+        # answered, so the delete's count has it, or the delete came first.
+        with self.store.write() as tx:
+            tx.versions.record_download(version_id, day)
 
     def pending(self) -> int:
         with self._lock:
@@ -174,6 +206,7 @@ class DownloadTally:
         with self._writing:
             with self._lock:
                 batch, self._pending = self._pending, Counter()
+                slot, self._slot = self._slot, None
                 if self._timer is not None:
                     self._timer.cancel()
                     self._timer = None
@@ -188,8 +221,12 @@ class DownloadTally:
                 log.exception("writing %d downloads failed; kept for the next batch", len(batch))
                 with self._lock:
                     self._pending.update(batch)
+                    if self._slot is None:  # its hold now covers the merged batch
+                        self._slot, slot = slot, None
                     if self._timer is None:
                         self._arm()
+            if slot is not None:  # committed (or covered by the next batch's hold)
+                self.store.release_downloads(slot)
 
     def _arm(self) -> None:
         timer = threading.Timer(self.interval, self._flush_quietly)

@@ -278,6 +278,20 @@ class Store(Protocol):
         """True inside if this process leads garbage collection now; False if another does."""
         ...
 
+    # Downloads counted in memory and not yet written are visible to other processes as a
+    # shared hold on one of two slots; `await_downloads` waits until every hold taken before
+    # it is released (core.files explains the protocol). Where the store is one process's,
+    # holds are always granted and there is nothing to wait for.
+    def hold_downloads(self, slot: int) -> bool:
+        """Take a shared hold on `slot` without waiting; False if a waiter is in the way."""
+        ...
+
+    def release_downloads(self, slot: int) -> None: ...
+
+    def await_downloads(self) -> None:
+        """Return once every hold taken before this call has been released."""
+        ...
+
 
 class BlobError(Exception):
     """A blob store's refusal; every implementation raises these, never its own."""

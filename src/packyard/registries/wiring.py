@@ -69,8 +69,11 @@ class RegistryApp:
 
     async def _settled_then_respond(self, request: Request) -> Response:
         # Downloads are written behind the pulls; a request that may delete (a DELETE, npm's
-        # unpublish PUT) must decide on every download answered before it.
-        if request.method not in ("GET", "HEAD") and downloads_pending(self.store):
+        # unpublish PUT) must decide on every download answered before it, by any process
+        # (those of others are awaited, core.files). Other writes settle only this one's.
+        if request.method in ("DELETE", "PUT") or (
+            request.method not in ("GET", "HEAD") and downloads_pending(self.store)
+        ):
             await in_thread(settle_downloads, self.store)
         return await self._respond(request)
 

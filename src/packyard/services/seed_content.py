@@ -151,6 +151,16 @@ class _InTransaction:
     def gc_leader(self) -> Iterator[bool]:
         yield False
 
+    # A seed is one process's one transaction: no downloads are pending anywhere for it.
+    def hold_downloads(self, slot: int) -> bool:
+        return True
+
+    def release_downloads(self, slot: int) -> None:
+        pass
+
+    def await_downloads(self) -> None:
+        pass
+
 
 def _conforms(tx: Transaction) -> Store:
     """Never called: mypy checks here that `_InTransaction` is a `Store`."""

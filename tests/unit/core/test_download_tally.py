@@ -43,6 +43,15 @@ class Watched:
     def read(self) -> AbstractContextManager[Any]:
         return self.store.read()
 
+    def hold_downloads(self, slot: int) -> bool:
+        return bool(self.store.hold_downloads(slot))
+
+    def release_downloads(self, slot: int) -> None:
+        self.store.release_downloads(slot)
+
+    def await_downloads(self) -> None:
+        self.store.await_downloads()
+
 
 @contextmanager
 def _failing() -> Iterator[Any]:
@@ -155,3 +164,49 @@ def test_the_download_rule_sees_every_pull_before_a_delete(
     response = api.delete(path, ALICE)
     assert response.status_code == status, response.text
     assert counted(store, version_id)[0] == before + 1
+
+
+@pytest.fixture
+def other_process(engine: Any, backend: str) -> Iterator[Any]:
+    """A second store on the same database through an engine of its own: what another
+    `packyard serve` sharing PostgreSQL holds."""
+    from packyard.server import build_store
+    from packyard.storage.db.engine import make_engine
+
+    if backend != "postgres":
+        pytest.skip("processes share downloads through PostgreSQL (SQLite is one machine's)")
+    other = make_engine(engine.url.render_as_string(hide_password=False))
+    yield build_store(other)
+    other.dispose()
+
+
+def test_a_delete_waits_for_downloads_another_process_holds(
+    store: Any, clock: Clock, other_process: Any
+) -> None:
+    version_id = one_version(store, clock)
+    theirs = DownloadTally(other_process, interval=0.3)
+    theirs.add(version_id, "2026-03-01")
+    theirs.add(version_id, "2026-03-01")
+    assert counted(store, version_id) == (0, 0)  # still in the other process's memory
+    settle_downloads(store)  # waits for their batch to be written
+    assert counted(store, version_id) == (2, 2)
+
+
+def test_a_download_while_a_delete_waits_is_written_at_once(
+    store: Any, clock: Clock, other_process: Any
+) -> None:
+    from sqlalchemy import text
+
+    version_id = one_version(store, clock)
+    theirs = DownloadTally(other_process, interval=60)
+    with store.engine.connect() as waiting:
+        waiting = waiting.execution_options(isolation_level="AUTOCOMMIT")
+        # What a delete's wait holds: the other process's next batch cannot take its hold.
+        waiting.execute(text("SELECT pg_advisory_lock(1348027459, 0)"))
+        theirs.add(version_id, "2026-03-01")
+        assert theirs.pending() == 0
+        assert counted(store, version_id) == (1, 1)
+        waiting.execute(text("SELECT pg_advisory_unlock(1348027459, 0)"))
+    theirs.add(version_id, "2026-03-01")  # held again: in memory
+    assert theirs.pending() == 1
+    theirs.flush()

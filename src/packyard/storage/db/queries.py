@@ -429,3 +429,14 @@ def version_from(row: Sequence[Any], live_tags: Sequence[str]) -> Version:
 # Garbage collection's leader lock, held by one session (PostgreSQL only).
 GC_LOCK_TRY = text("SELECT pg_try_advisory_lock(:key)")
 GC_LOCK_RELEASE = text("SELECT pg_advisory_unlock(:key)")
+
+# Pending downloads (core.files): a shared hold per process and batch, waited on by deletes.
+# The two-key form's space is apart from the GC lock's; 0x50594443 is "PYDC".
+# The holds run on the driver's cursor (psycopg's placeholders).
+DOWNLOADS_HOLD_SQL = "SELECT pg_try_advisory_lock_shared(1348027459, %s)"
+DOWNLOADS_RELEASE_SQL = "SELECT pg_advisory_unlock_shared(1348027459, %s)"
+# Both slots in one statement each way: a delete pays two round trips when nothing is pending.
+DOWNLOADS_AWAIT = text("SELECT pg_advisory_lock(1348027459, 0), pg_advisory_lock(1348027459, 1)")
+DOWNLOADS_AWAITED = text(
+    "SELECT pg_advisory_unlock(1348027459, 0), pg_advisory_unlock(1348027459, 1)"
+)

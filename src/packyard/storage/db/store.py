@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import contextlib
 import threading
+import weakref
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import AbstractContextManager, contextmanager
 from threading import get_ident
 from typing import Any, cast
 
-from sqlalchemy import Connection, Engine
+from sqlalchemy import Connection, Engine, create_engine
+from sqlalchemy.pool import NullPool
 
 from packyard.core.ports import R, RowsKey, Store, TokenRecord, Transaction
 from packyard.storage.db import queries as q
@@ -52,6 +55,11 @@ class SqlStore:
         # The main thread's transactions all run on its one held connection: their
         # repositories are built once and handed a fresh per-transaction state each time.
         self._held_tx: SqlTransaction | None = None
+        self._postgres = engine.dialect.name == "postgresql"
+        # The session of this process's download holds (core.files), closed with the store.
+        self._holds_box: list[Any] = []
+        self._holds_lock = threading.Lock()
+        weakref.finalize(self, _close_all, self._holds_box)
 
     def _holds(self) -> bool:
         return self._held is not None and get_ident() == self._main_thread
@@ -122,6 +130,59 @@ class SqlStore:
                     conn.execute(q.GC_LOCK_RELEASE, {"key": GC_LOCK_KEY})
                     conn.commit()
 
+    def hold_downloads(self, slot: int) -> bool:
+        if not self._postgres:
+            return True
+        with self._holds_lock:
+            try:
+                return bool(self._holds_statement(q.DOWNLOADS_HOLD_SQL, slot))
+            except Exception:  # the session is gone, and its holds with it: start anew
+                self._drop_holds_connection()
+                return False  # the download is written at once instead
+
+    def release_downloads(self, slot: int) -> None:
+        if not self._postgres:
+            return
+        with self._holds_lock:
+            try:
+                self._holds_statement(q.DOWNLOADS_RELEASE_SQL, slot)
+            except Exception:  # a session that is gone holds nothing
+                self._drop_holds_connection()
+
+    def _holds_statement(self, sql: str, slot: int) -> Any:
+        """One statement on the session of this process's download holds. Advisory locks
+        belong to their session, so it stays open for the store's life (a connect per
+        batch took ~30 ms on a busy machine, on a pull's path). It is not from the store's
+        pool: a hold is taken inside a pull's transaction, and pulls holding every pooled
+        connection while one of them waited for another would wait for ever. The driver's
+        cursor: a hold is one round trip, without Core's own cost."""
+        if not self._holds_box:
+            engine = create_engine(self.engine.url, poolclass=NullPool)
+            raw = engine.raw_connection()
+            raw.driver_connection.autocommit = True  # type: ignore[union-attr]
+            self._holds_box.append(raw)
+        cursor = self._holds_box[0].cursor()
+        try:
+            cursor.execute(sql, (slot,))
+            row = cursor.fetchone()
+        finally:
+            cursor.close()
+        return row[0] if row else None
+
+    def _drop_holds_connection(self) -> None:
+        _close_all(self._holds_box)
+
+    def await_downloads(self) -> None:
+        """An exclusive lock on both slots, let go at once: granted only when every
+        process's shared hold on them has been released. While one slot is taken here, a
+        process whose next batch would hold it writes its downloads at once instead."""
+        if not self._postgres:
+            return
+        with self.engine.connect() as conn:
+            conn = conn.execution_options(isolation_level="AUTOCOMMIT")
+            conn.execute(q.DOWNLOADS_AWAIT)
+            conn.execute(q.DOWNLOADS_AWAITED)
+
     def lookup_token(self, token_hash: str) -> TokenRecord | None:
         """One statement, so on SQLite it needs no transaction around it."""
         if not self._holds():
@@ -138,6 +199,13 @@ class SqlStore:
         if conn is not None:
             conn.close()
             self._held.conn = None  # type: ignore[union-attr]
+
+
+def _close_all(connections: list[Any]) -> None:
+    for conn in connections:
+        with contextlib.suppress(Exception):  # closing what may already be broken
+            conn.close()
+    connections.clear()
 
 
 class SqlTransaction:

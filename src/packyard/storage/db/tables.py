@@ -13,6 +13,7 @@ from sqlalchemy import (
     Boolean,
     Column,
     DateTime,
+    Float,
     ForeignKey,
     Index,
     Integer,
@@ -352,4 +353,27 @@ maven_builds = Table(
     Column("created_at", TS, nullable=False),
     Column("deleted_at", TS),
     UniqueConstraint("version_id", "name", name="uq_maven_builds_version_name"),
+)
+
+# Rate limits shared by the processes of one PostgreSQL deployment (storage.db.ratelimits):
+# each token's (or address's) current fixed window, one row per key, reused window after
+# window...
+rate_limit_windows = Table(
+    "rate_limit_windows",
+    metadata,
+    Column("key", String(100), primary_key=True),  # `token:ID` or `ip:ADDRESS`
+    Column("window_start", BigInteger, nullable=False),  # Unix seconds
+    Column("used", BigInteger, nullable=False),
+)
+
+# ...and the secondary limit's sliding window: a row per spending, the expired ones of a
+# key deleted as it spends again.
+rate_limit_points = Table(
+    "rate_limit_points",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("key", String(100), nullable=False),
+    Column("at", Float, nullable=False),  # Unix seconds
+    Column("cost", Integer, nullable=False),
+    Index("ix_rate_limit_points_key_at", "key", "at"),
 )
