@@ -19,7 +19,7 @@ from packyard.auth.sessions import Session, csrf_valid, new_nonce, read_session
 from packyard.auth.tokens import SigningKeys
 from packyard.config import Settings
 from packyard.core.context import Context
-from packyard.core.files import downloads_pending, settle_downloads
+from packyard.core.files import settle_downloads
 from packyard.core.formats import Formats
 from packyard.core.ports import Store
 from packyard.domain.errors import DomainError, NotFound, Unauthenticated
@@ -122,9 +122,10 @@ class WebApp:
                 raise CsrfRefused()
             if route.needs.signed_in and actor.anonymous:
                 raise Unauthenticated(REQUIRES_AUTHENTICATION)
-            if route.method == "POST" and downloads_pending(self.store):
+            if route.method == "POST":
                 # Downloads are written behind the pulls: a delete's 5,000-download rule
-                # counts every download answered before it, as the REST API's does.
+                # counts every download answered before it, by any process, as the REST
+                # API's does (a form is rare: the wait for other processes is cheap here).
                 settle_downloads(self.store)
             response = route.handler(
                 Call(ctx, request, params, form, page, self.keys, self.settings, self.secure)
