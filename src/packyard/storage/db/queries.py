@@ -141,7 +141,10 @@ SOFT_DELETE_VERSION = Query(
     .where(v.c.id == bindparam("id"), v.c.deleted_at.is_(None))
     .values(deleted_at=bindparam("now"), live_name=None, deleted_tags=bindparam("tags"))
 )
-DELETE_TAGS_OF_VERSION = Query(delete(vt).where(vt.c.version_id == bindparam("version_id")))
+# A deleted version keeps the tags it had (to restore them): taken and read in one statement.
+TAKE_TAGS_OF_VERSION = Query(
+    delete(vt).where(vt.c.version_id == bindparam("version_id")).returning(vt.c.tag)
+)
 VERSIONS_CHANGED = Query(
     update(p)
     .where(p.c.id == bindparam("id"))

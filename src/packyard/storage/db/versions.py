@@ -103,11 +103,19 @@ class SqlVersions(Rows):
                 tags.setdefault(version_id, []).append(tag)
         return [q.version_from(row, tags.get(row[q.V.id], ())) for row in rows], total
 
-    def version_counts(self, package_id: int) -> tuple[int, int]:
-        """(live versions, live tagged versions up to 2): enough for the last-version rules."""
-        active = q.PACKAGE_COUNTERS.first(self.conn, id=package_id)
-        tagged = q.TAGGED_UP_TO_TWO.scalar(self.conn, package_id=package_id)
-        return (int(active[0]) if active else 0), int(tagged)
+    def version_counts(
+        self, package_id: int, *, active: bool = True, tagged: bool = True
+    ) -> tuple[int | None, int | None]:
+        """(live versions, live tagged versions up to 2): enough for the last-version rules;
+        a count not asked for is not read (None)."""
+        live = None
+        if active:
+            counters = q.PACKAGE_COUNTERS.first(self.conn, id=package_id)
+            live = int(counters[0]) if counters else 0
+        up_to_two = (
+            int(q.TAGGED_UP_TO_TWO.scalar(self.conn, package_id=package_id)) if tagged else None
+        )
+        return live, up_to_two
 
     def downloads_since(self, package_id: int, day: str) -> list[tuple[int, str, int]]:
         """(version id, name, downloads) of live versions downloaded on `day` (YYYY-MM-DD,
@@ -264,14 +272,18 @@ class SqlVersions(Rows):
             self.conn.execute(insert(vt), added)
 
     def soft_delete_version(self, version: Version, now: datetime) -> bool:
-        tags = [row[0] for row in q.TAGS_OF_VERSION.rows(self.conn, version_id=version.id)]
+        # The tags are taken and read in one statement (where a read, then a delete, was
+        # two), so none moved onto the version in between is lost.
+        tags = sorted(
+            row[0] for row in q.TAKE_TAGS_OF_VERSION.rows(self.conn, version_id=version.id)
+        )
         # The conditional update is the arbiter between concurrent deletes: only one of
-        # them sees a live row, the other gets rowcount 0 and answers 404.
+        # them sees a live row, the other gets rowcount 0 and answers 404 (its take of the
+        # tags waited for the winner's and found none).
         done = q.SOFT_DELETE_VERSION.execute(
             self.conn, id=version.id, now=now, tags=json.dumps(tags)
         )
         if done:
-            q.DELETE_TAGS_OF_VERSION.execute(self.conn, version_id=version.id)
             self._versions_changed(version.package_id, -1)
         return bool(done)
 
