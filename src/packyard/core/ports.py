@@ -155,6 +155,11 @@ class VersionRows(Protocol):
     def page_versions(
         self, package_id: int, shown: VersionFilter, offset: int, limit: int
     ) -> tuple[list[Version], int]: ...
+    # (the page's version ids, the listing's total, the package's version generation)
+    def page_version_ids(
+        self, package_id: int, shown: VersionFilter, offset: int, limit: int
+    ) -> tuple[list[int], int, int]: ...
+    def find_versions(self, package_id: int, version_ids: Sequence[int]) -> list[Version]: ...
     # (live versions, live tagged versions up to 2), each only if asked for (else None).
     def version_counts(
         self, package_id: int, *, active: bool = True, tagged: bool = True

@@ -11,6 +11,7 @@ from typing import Any
 from sqlalchemy import (
     ColumnElement,
     Integer,
+    Select,
     bindparam,
     delete,
     func,
@@ -259,9 +260,8 @@ def _listed(shown: VersionFilter) -> list[ColumnElement[bool]]:
     return where
 
 
-@cache
-def version_page(shown: VersionFilter, anchored: bool) -> tuple[Query, Query]:
-    """The page's versions, and the tags of exactly those versions, sharing one subquery."""
+def _page_ids(shown: VersionFilter, anchored: bool) -> Select[tuple[int]]:
+    """The ids of a page of versions, newest first."""
     where = _listed(shown)
     if anchored:
         where.append(
@@ -271,14 +271,24 @@ def version_page(shown: VersionFilter, anchored: bool) -> tuple[Query, Query]:
                 bindparam("anchor_id", type_=Integer),
             )
         )
-    ids = (
+    return (
         select(v.c.id)
         .where(*where)
         .order_by(v.c.created_at.desc(), v.c.id.desc())
         .limit(bindparam("limit", type_=Integer))
         .offset(bindparam("offset", type_=Integer))
-        .scalar_subquery()
     )
+
+
+@cache
+def version_page_ids(shown: VersionFilter, anchored: bool) -> Query:
+    return Query(_page_ids(shown, anchored))
+
+
+@cache
+def version_page(shown: VersionFilter, anchored: bool) -> tuple[Query, Query]:
+    """The page's versions, and the tags of exactly those versions, sharing one subquery."""
+    ids = _page_ids(shown, anchored).scalar_subquery()
     versions = select(*VERSION_COLUMNS).where(v.c.id.in_(ids))
     versions = versions.order_by(v.c.created_at.desc(), v.c.id.desc())
     tags = select(vt.c.version_id, vt.c.tag).where(vt.c.version_id.in_(ids)).order_by(vt.c.tag)
