@@ -153,7 +153,7 @@ def restore_package(call: Call) -> Response:
 def list_versions(call: Call) -> Response:
     page = _page(call.request)
     result = packages.list_kept_versions(
-        call.ctx, _address(call), call.request.query.get("state"), page, call.render.kept_version
+        call.ctx, _address(call), call.request.query.get("state"), page, call.render.kept_versions
     )
     headers = {"Content-Type": JSON_TYPE, **_link_header(call, page, result.total)}
     return Response(200, headers=headers, content=call.render.versions_json(result))

@@ -274,10 +274,19 @@ class Renderer:
             body["repository"] = self.minimal_repository(view.repository)
         return body
 
-    def kept_version(self, package: Package, version_id: int, generation: int) -> bytes | None:
-        """A version's JSON as rendered under this version generation of its package, if
-        kept. The key holds the package's URL too: what the JSON says of the package."""
-        return self._kept.get((version_id, generation, self.package_url(package)))
+    def kept_versions(
+        self, package: Package, version_ids: list[int], generation: int
+    ) -> dict[int, bytes]:
+        """Those versions' JSON as rendered under this version generation of their package,
+        where kept. The key holds the package's URL too: what the JSON says of the package."""
+        url = self.package_url(package)
+        kept = self._kept
+        found = {}
+        for version_id in version_ids:
+            part = kept.get((version_id, generation, url))
+            if part is not None:
+                found[version_id] = part
+        return found
 
     def versions_json(self, page: KeptVersionPage[bytes]) -> bytes:
         """The page's versions as a JSON array: the copies kept, the rest rendered (and

@@ -281,22 +281,19 @@ def list_kept_versions(
     address: PackageAddress,
     state: str | None,
     page: PageRequest,
-    kept: Callable[[Package, int, int], T | None],
+    kept: Callable[[Package, list[int], int], dict[int, T]],
 ) -> KeptVersionPage[T]:
     """`list_versions` for a caller holding copies of versions keyed by (package, version
-    id, version generation): the generation is bumped with every change to the package's
-    versions, their tags included, in the change's transaction, so a copy kept under the
-    generation read here is the version as this transaction sees it, in every process."""
+    id, version generation), which `kept` looks up for the page's ids. The generation is
+    bumped with every change to the package's versions, their tags included, in the
+    change's transaction: a copy kept under the generation read here is the version as
+    this transaction sees it, in every process."""
     with ctx.store.read() as tx:
         package, shown = _listing(tx, ctx, address, state, None)
         ids, total, generation = tx.versions.page_version_ids(
             package.id, shown, page.offset, page.per_page
         )
-        held: dict[int, T] = {}
-        for version_id in ids:
-            copy = kept(package, version_id, generation)
-            if copy is not None:
-                held[version_id] = copy
+        held = kept(package, ids, generation)
         missing = [version_id for version_id in ids if version_id not in held]
         read = {v.id: v for v in tx.versions.find_versions(package.id, missing)}
         return KeptVersionPage(package, ids, generation, held, read, total)
