@@ -18,6 +18,7 @@ from sqlalchemy import (
     insert,
     select,
     text,
+    true,
     tuple_,
     update,
 )
@@ -283,6 +284,17 @@ def _page_ids(shown: VersionFilter, anchored: bool) -> Select[tuple[int]]:
 @cache
 def version_page_ids(shown: VersionFilter, anchored: bool) -> Query:
     return Query(_page_ids(shown, anchored))
+
+
+_first_pages = _page_ids(VersionFilter.ACTIVE, False).add_columns(v.c.created_at).subquery()
+# A shallow page of live versions with the counters it is keyed by, read at one snapshot in
+# one statement: the package's row, joined to the page's ids (a NULL id on an empty page).
+COUNTERS_AND_PAGE_IDS = Query(
+    select(p.c.version_count, p.c.version_generation, _first_pages.c.id)
+    .select_from(p.outerjoin(_first_pages, true()))
+    .where(p.c.id == bindparam("package_id"))
+    .order_by(_first_pages.c.created_at.desc(), _first_pages.c.id.desc())
+)
 
 
 @cache

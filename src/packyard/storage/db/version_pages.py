@@ -13,7 +13,7 @@ from packyard.storage.db import queries as q
 from packyard.storage.db import tables as t
 from packyard.storage.db.base import Rows
 from packyard.storage.db.compiled import timestamp
-from packyard.storage.db.pages import PAGE_CHECKPOINT_EVERY
+from packyard.storage.db.pages import PAGE_CHECKPOINT_EVERY, SHALLOW_OFFSET
 
 # (the statement's parameters, whether they seek from a checkpoint), or the total alone
 # when the page lies past the end.
@@ -99,12 +99,22 @@ class VersionPages(Rows):
     ) -> tuple[list[int], int, int]:
         """The page's version ids in the listing's order, the total, and the package's
         version generation, which any change to these versions (tags included) bumps."""
+        if shown is VersionFilter.ACTIVE and offset < SHALLOW_OFFSET:
+            # No checkpoint to seek from and the total is the live count: one statement
+            # where the counters and the ids were two (two round trips to PostgreSQL).
+            rows = q.COUNTERS_AND_PAGE_IDS.rows(
+                self.conn, package_id=package_id, limit=limit, offset=offset
+            )
+            if not rows:
+                return [], 0, 0
+            page = [int(row[2]) for row in rows if row[2] is not None]
+            return page, int(rows[0][0]), int(rows[0][1])
         plan, total, generation = self._plan(package_id, shown, offset, limit)
         if plan is None:
             return [], total, generation
         params, anchored = plan
-        ids = q.version_page_ids(shown, anchored).rows(self.conn, **params)
-        return [int(row[0]) for row in ids], total, generation
+        rows = q.version_page_ids(shown, anchored).rows(self.conn, **params)
+        return [int(row[0]) for row in rows], total, generation
 
     def find_versions(self, package_id: int, version_ids: Sequence[int]) -> list[Version]:
         """Those of the package's versions, in the order asked, with their tags."""
