@@ -24,7 +24,7 @@ from starlette.testclient import TestClient
 
 from packyard.config import Settings
 from packyard.core.files import settle_all_downloads
-from packyard.http import Request, dump_json
+from packyard.http import Request
 from packyard.server import blob_store, build_store, create_app, registered_formats
 from packyard.services.seed import load_seed
 from packyard.services.seed_content import ContentPorts
@@ -219,7 +219,8 @@ class DirectTransport(httpx.BaseTransport):
             client_host="127.0.0.1",
         )
         response = self.rest.handle(api_request)
-        content = b"" if response.body is None else dump_json(response.body)
+        # Bytes a handler rendered itself (`content`), else its JSON body.
+        content = response.payload()
         headers = dict(response.headers)
         if response.body is not None:
             headers["content-type"] = "application/json; charset=utf-8"

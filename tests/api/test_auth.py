@@ -42,6 +42,28 @@ def test_missing_and_bad_credentials(api: Api, world: Any, store: Any, clock: Cl
     assert api.get(CLI, BOB_READ).status_code == 401
 
 
+def test_a_token_changed_elsewhere_counts_at_once(
+    api: Api, world: Any, store: Any, clock: Clock
+) -> None:
+    """The server keeps token records by the row it read: revoking or narrowing a token in
+    another process (here the `store`, not the app's) is seen by the next request."""
+    from tests.conftest import seed
+
+    assert api.get(CLI, BOB_READ).status_code == 200
+    assert api.get(CLI, ALICE).headers["x-oauth-scopes"] == (
+        "delete:packages, read:packages, repo, write:packages"
+    )
+    revoke_token(store, BOB_READ, clock.now)
+    assert api.get(CLI, BOB_READ).json()["message"] == "Bad credentials"
+    seed(
+        store,
+        {"tokens": [{"user": "alice", "token": ALICE, "kind": "classic", "scopes": ["repo"]}]},
+        clock.now,
+    )
+    assert api.get(CLI, ALICE).headers["x-oauth-scopes"] == "repo"
+    assert api.delete(f"{CLI}/versions/3", ALICE).status_code == 403
+
+
 def test_expired_token(api: Api, world: Any, store: Any, clock: Clock) -> None:
     from tests.conftest import seed
 

@@ -17,7 +17,7 @@ from packyard.domain.errors import Unprocessable
 from packyard.domain.ids import ascii_digits, parse_id
 from packyard.domain.pagination import MAX_PER_PAGE, PageRequest, last_page, page_request
 from packyard.http.request import Request
-from packyard.http.response import Response
+from packyard.http.response import JSON_TYPE, Response
 from packyard.services import accounts, builds, downloads, meta, packages
 from packyard.services.access import OwnerScope
 from packyard.services.packages import PackageAddress
@@ -152,9 +152,11 @@ def restore_package(call: Call) -> Response:
 
 def list_versions(call: Call) -> Response:
     page = _page(call.request)
-    result = packages.list_versions(call.ctx, _address(call), call.request.query.get("state"), page)
-    body = call.render.versions(result.package, result.versions)
-    return Response(200, body, _link_header(call, page, result.total))
+    result = packages.list_kept_versions(
+        call.ctx, _address(call), call.request.query.get("state"), page, call.render.kept_versions
+    )
+    headers = {"Content-Type": JSON_TYPE, **_link_header(call, page, result.total)}
+    return Response(200, headers=headers, content=call.render.versions_json(result))
 
 
 def get_version(call: Call) -> Response:

@@ -23,10 +23,14 @@ from packyard.domain.types import (
     Version,
     Visibility,
 )
+from packyard.http.response import dump_json
 from packyard.services.access import PackageView
 from packyard.services.meta import ServerFacts
+from packyard.services.packages import KeptVersionPage
 
 JSON = dict[str, Any]
+# About 600 bytes each: a few megabytes, the first pages of the packages listed most.
+MAX_KEPT_VERSIONS = 10_000
 
 # GitHub's root document, `GET /`: its URL templates, in GitHub's order, below the API's URL
 # (`current_user_authorizations_html_url` alone is below the web's). Most name resources
@@ -92,6 +96,9 @@ class Renderer:
             **{key: self.web + suffix for key, suffix in ROOT_WEB_TEMPLATES.items()},
             **{key: self.api + suffix for key, suffix in ROOT_TEMPLATES.items()},
         }
+        # Rendered versions by (version id, version generation, package URL); a version's
+        # JSON holds no download count, the one thing that changes without a generation.
+        self._kept: dict[tuple[int, int, str], bytes] = {}
         self._root_2026 = {
             k: v for k, v in self._root.items() if k not in ROOT_REMOVED_IN_2026_03_10
         }
@@ -266,6 +273,38 @@ class Renderer:
         if view.repository is not None:
             body["repository"] = self.minimal_repository(view.repository)
         return body
+
+    def kept_versions(
+        self, package: Package, version_ids: list[int], generation: int
+    ) -> dict[int, bytes]:
+        """Those versions' JSON as rendered under this version generation of their package,
+        where kept. The key holds the package's URL too: what the JSON says of the package."""
+        url = self.package_url(package)
+        kept = self._kept
+        found = {}
+        for version_id in version_ids:
+            part = kept.get((version_id, generation, url))
+            if part is not None:
+                found[version_id] = part
+        return found
+
+    def versions_json(self, page: KeptVersionPage[bytes]) -> bytes:
+        """The page's versions as a JSON array: the copies kept, the rest rendered (and
+        kept under the page's generation)."""
+        package, kept = page.package, page.kept
+        url = self.package_url(package)
+        fresh = self.versions(package, [page.read[i] for i in page.ids if i not in kept])
+        rendered = iter(fresh)
+        parts = []
+        for version_id in page.ids:
+            part = kept.get(version_id)
+            if part is None:
+                part = dump_json(next(rendered))
+                if len(self._kept) >= MAX_KEPT_VERSIONS:
+                    del self._kept[next(iter(self._kept))]  # the oldest kept
+                self._kept[(version_id, page.generation, url)] = part
+            parts.append(part)
+        return b"[" + b",".join(parts) + b"]"
 
     def version(self, package: Package, version: Version) -> JSON:
         return self.versions(package, [version])[0]

@@ -15,6 +15,7 @@ from packyard.domain.rules import (
     VersionDeletion,
     check_can_delete_package,
     check_can_delete_version,
+    delete_counts_read,
 )
 from packyard.domain.types import Package, Version
 
@@ -50,7 +51,10 @@ def delete_version_by_rules(
     """GitHub's rules for deleting one version (last-version, then downloads), then the
     delete they call for: the version, or the whole package when it was the last one of a
     type whose last version takes the package."""
-    active, tagged = tx.versions.version_counts(package.id)
+    count_active, count_tagged = delete_counts_read(package, version)
+    active, tagged = tx.versions.version_counts(
+        package.id, active=count_active, tagged=count_tagged
+    )
     deletion = check_can_delete_version(
         package, version, active_version_count=active, tagged_version_count=tagged
     )

@@ -56,30 +56,45 @@ def exceeds_public_download_limit(visibility: Visibility, download_count: int) -
     return visibility is Visibility.PUBLIC and download_count > PUBLIC_DELETE_DOWNLOAD_LIMIT
 
 
+def delete_counts_read(package: Package, version: Version) -> tuple[bool, bool]:
+    """Which counts `check_can_delete_version` reads for this version: (live versions,
+    tagged versions). Each count is a statement inside the delete's transaction, so the
+    caller counts only these; a container's untagged version needs neither."""
+    if traits(package.package_type).last_version is LastVersionRule.LAST_TAGGED_REFUSED:
+        return False, bool(version.tags)
+    return True, False
+
+
 def check_can_delete_version(
     package: Package,
     version: Version,
     *,
-    active_version_count: int,
-    tagged_version_count: int,
+    active_version_count: int | None,
+    tagged_version_count: int | None,
 ) -> VersionDeletion:
     """Apply the last-version rules, then the download rule, in GitHub's order.
 
     `active_version_count` and `tagged_version_count` count the package's live versions,
-    `version` included.
+    `version` included; None for a count `delete_counts_read` says is not read.
     """
     deletion = VersionDeletion.VERSION
     rule = traits(package.package_type).last_version
     if rule is LastVersionRule.LAST_TAGGED_REFUSED:
-        if version.tags and tagged_version_count <= 1:
+        if version.tags and _counted(tagged_version_count) <= 1:
             raise BadRequest(LAST_TAGGED_VERSION_MESSAGE)
-    elif active_version_count <= 1:
+    elif _counted(active_version_count) <= 1:
         if rule is LastVersionRule.REFUSED:
             raise BadRequest(LAST_VERSION_MESSAGE)
         deletion = VersionDeletion.PACKAGE
     if exceeds_public_download_limit(package.visibility, version.download_count):
         raise BadRequest(VERSION_DOWNLOAD_LIMIT_MESSAGE)
     return deletion
+
+
+def _counted(count: int | None) -> int:
+    if count is None:  # delete_counts_read and the check above disagree: a bug
+        raise AssertionError("a count the delete rules read was not counted")
+    return count
 
 
 def check_can_delete_package(package: Package, max_version_downloads: int) -> None:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Generic, TypeVar
 
 from packyard.core import delete as core_delete
 from packyard.core.access import readable_packages
@@ -41,6 +43,8 @@ from packyard.services.access import (
     rest_name,
     view,
 )
+
+T = TypeVar("T")
 
 PACKAGE_EXISTS = "A package with this name already exists. Delete or rename it first."
 SEVERAL_DELETED = "Several deleted packages have this name: pass the `token` of the one to restore."
@@ -210,15 +214,14 @@ def restore_package(ctx: Context, address: PackageAddress, token: str | None) ->
 # versions ---------------------------------------------------------------------------
 
 
-def list_versions(
+def _listing(
+    tx: Transaction,
     ctx: Context,
     address: PackageAddress,
     state: str | None,
-    page: PageRequest,
-    version_type: str | None = None,
-) -> VersionPage:
-    """`version_type` (the web's filter, not the REST API's): only the tagged or only the
-    untagged live versions."""
+    version_type: str | None,
+) -> tuple[Package, VersionFilter]:
+    """The package whose versions are listed, if the caller may list them, and which."""
     if state not in (None, "active", "deleted"):
         raise Unprocessable(
             f"Invalid value for `state`: {state!r}. Must be one of: active, deleted."
@@ -235,17 +238,65 @@ def list_versions(
     if deleted and ctx.actor.anonymous:
         # Deleted versions are an administrator's view: it needs a token with delete:packages.
         raise Unauthenticated(REQUIRES_AUTHENTICATION)
+    owner, package_type, package = _find(tx, ctx, address)
+    if package is None and deleted:
+        # Admins may list what a deleted package held, to choose what to restore.
+        name = rest_name(package_type, owner, address.package_name)
+        gone = tx.packages.find_deleted_packages(owner.id, package_type, name)
+        package = gone[0] if gone else None
+    operation = Operation.LIST_DELETED if deleted else Operation.READ
+    return authorized_package(tx, ctx.actor, package, operation), shown
+
+
+def list_versions(
+    ctx: Context,
+    address: PackageAddress,
+    state: str | None,
+    page: PageRequest,
+    version_type: str | None = None,
+) -> VersionPage:
+    """`version_type` (the web's filter, not the REST API's): only the tagged or only the
+    untagged live versions."""
     with ctx.store.read() as tx:
-        owner, package_type, package = _find(tx, ctx, address)
-        if package is None and deleted:
-            # Admins may list what a deleted package held, to choose what to restore.
-            name = rest_name(package_type, owner, address.package_name)
-            gone = tx.packages.find_deleted_packages(owner.id, package_type, name)
-            package = gone[0] if gone else None
-        operation = Operation.LIST_DELETED if deleted else Operation.READ
-        package = authorized_package(tx, ctx.actor, package, operation)
+        package, shown = _listing(tx, ctx, address, state, version_type)
         versions, total = tx.versions.page_versions(package.id, shown, page.offset, page.per_page)
         return VersionPage(package, versions, total)
+
+
+@dataclass(frozen=True, slots=True)
+class KeptVersionPage(Generic[T]):
+    """A page of versions for a caller that keeps copies of versions (`kept`): its ids in
+    order, what the caller holds for each at this generation, and the rest read whole."""
+
+    package: Package
+    ids: list[int]
+    generation: int
+    kept: dict[int, T]
+    read: dict[int, Version]
+    total: int
+
+
+def list_kept_versions(
+    ctx: Context,
+    address: PackageAddress,
+    state: str | None,
+    page: PageRequest,
+    kept: Callable[[Package, list[int], int], dict[int, T]],
+) -> KeptVersionPage[T]:
+    """`list_versions` for a caller holding copies of versions keyed by (package, version
+    id, version generation), which `kept` looks up for the page's ids. The generation is
+    bumped with every change to the package's versions, their tags included, in the
+    change's transaction: a copy kept under the generation read here is the version as
+    this transaction sees it, in every process."""
+    with ctx.store.read() as tx:
+        package, shown = _listing(tx, ctx, address, state, None)
+        ids, total, generation = tx.versions.page_version_ids(
+            package.id, shown, page.offset, page.per_page
+        )
+        held = kept(package, ids, generation)
+        missing = [version_id for version_id in ids if version_id not in held]
+        read = {v.id: v for v in tx.versions.find_versions(package.id, missing)}
+        return KeptVersionPage(package, ids, generation, held, read, total)
 
 
 def live_version(

@@ -14,6 +14,7 @@ from packyard.domain.rules import (
     VersionDeletion,
     check_can_delete_package,
     check_can_delete_version,
+    delete_counts_read,
     is_restorable,
     is_valid_login,
 )
@@ -114,6 +115,40 @@ def test_last_version_rule_comes_before_the_download_rule() -> None:
             tagged_version_count=0,
         )
     assert raised.value.message == LAST_VERSION_MESSAGE
+
+
+def _outcome(p: Package, v: Version, active: int | None, tagged: int | None) -> str:
+    try:
+        return check_can_delete_version(
+            p, v, active_version_count=active, tagged_version_count=tagged
+        ).value
+    except BadRequest as refused:
+        return refused.message
+
+
+@pytest.mark.parametrize("ptype", list(PackageType))
+@pytest.mark.parametrize("tags", [(), ("latest",)])
+@pytest.mark.parametrize(("active", "tagged"), [(1, 0), (1, 1), (2, 1), (3, 2)])
+def test_counts_left_unread_change_no_outcome(
+    ptype: PackageType, tags: tuple[str, ...], active: int, tagged: int
+) -> None:
+    """The delete counts only what `delete_counts_read` names: leaving out the rest gives
+    every package type the outcome the full counts give (a count it reads but was told
+    not to would raise AssertionError)."""
+    p, v = package(ptype, Visibility.PRIVATE), version(tags=tags)
+    reads_active, reads_tagged = delete_counts_read(p, v)
+    assert _outcome(
+        p, v, active if reads_active else None, tagged if reads_tagged else None
+    ) == _outcome(p, v, active, tagged)
+
+
+def test_an_untagged_container_version_needs_no_count() -> None:
+    assert delete_counts_read(package(PackageType.CONTAINER), version()) == (False, False)
+    assert delete_counts_read(package(PackageType.CONTAINER), version(tags=("a",))) == (
+        False,
+        True,
+    )
+    assert delete_counts_read(package(PackageType.NPM), version(tags=("a",))) == (True, False)
 
 
 def test_restore_window_boundary() -> None:

@@ -52,10 +52,11 @@ def _sqlite_engine(url: str) -> Engine:
     def _on_begin(conn: Connection) -> None:
         # A deferred transaction that reads and then writes fails with SQLITE_BUSY when
         # another writer committed in between; IMMEDIATE takes the write lock up front.
-        if conn.info.get("packyard_write"):
-            conn.exec_driver_sql("BEGIN IMMEDIATE")
-        else:
-            conn.exec_driver_sql("BEGIN")
+        # Sent on the driver's connection: through Core, statement setup and its events
+        # cost more than the BEGIN (a tenth of a REST delete).
+        raw = conn.connection.driver_connection
+        assert raw is not None
+        raw.execute("BEGIN IMMEDIATE" if conn.info.get("packyard_write") else "BEGIN")
 
     return engine
 

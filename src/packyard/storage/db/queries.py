@@ -11,12 +11,14 @@ from typing import Any
 from sqlalchemy import (
     ColumnElement,
     Integer,
+    Select,
     bindparam,
     delete,
     func,
     insert,
     select,
     text,
+    true,
     tuple_,
     update,
 )
@@ -141,7 +143,10 @@ SOFT_DELETE_VERSION = Query(
     .where(v.c.id == bindparam("id"), v.c.deleted_at.is_(None))
     .values(deleted_at=bindparam("now"), live_name=None, deleted_tags=bindparam("tags"))
 )
-DELETE_TAGS_OF_VERSION = Query(delete(vt).where(vt.c.version_id == bindparam("version_id")))
+# A deleted version keeps the tags it had (to restore them): taken and read in one statement.
+TAKE_TAGS_OF_VERSION = Query(
+    delete(vt).where(vt.c.version_id == bindparam("version_id")).returning(vt.c.tag)
+)
 VERSIONS_CHANGED = Query(
     update(p)
     .where(p.c.id == bindparam("id"))
@@ -256,9 +261,8 @@ def _listed(shown: VersionFilter) -> list[ColumnElement[bool]]:
     return where
 
 
-@cache
-def version_page(shown: VersionFilter, anchored: bool) -> tuple[Query, Query]:
-    """The page's versions, and the tags of exactly those versions, sharing one subquery."""
+def _page_ids(shown: VersionFilter, anchored: bool) -> Select[tuple[int]]:
+    """The ids of a page of versions, newest first."""
     where = _listed(shown)
     if anchored:
         where.append(
@@ -268,14 +272,35 @@ def version_page(shown: VersionFilter, anchored: bool) -> tuple[Query, Query]:
                 bindparam("anchor_id", type_=Integer),
             )
         )
-    ids = (
+    return (
         select(v.c.id)
         .where(*where)
         .order_by(v.c.created_at.desc(), v.c.id.desc())
         .limit(bindparam("limit", type_=Integer))
         .offset(bindparam("offset", type_=Integer))
-        .scalar_subquery()
     )
+
+
+@cache
+def version_page_ids(shown: VersionFilter, anchored: bool) -> Query:
+    return Query(_page_ids(shown, anchored))
+
+
+_first_pages = _page_ids(VersionFilter.ACTIVE, False).add_columns(v.c.created_at).subquery()
+# A shallow page of live versions with the counters it is keyed by, read at one snapshot in
+# one statement: the package's row, joined to the page's ids (a NULL id on an empty page).
+COUNTERS_AND_PAGE_IDS = Query(
+    select(p.c.version_count, p.c.version_generation, _first_pages.c.id)
+    .select_from(p.outerjoin(_first_pages, true()))
+    .where(p.c.id == bindparam("package_id"))
+    .order_by(_first_pages.c.created_at.desc(), _first_pages.c.id.desc())
+)
+
+
+@cache
+def version_page(shown: VersionFilter, anchored: bool) -> tuple[Query, Query]:
+    """The page's versions, and the tags of exactly those versions, sharing one subquery."""
+    ids = _page_ids(shown, anchored).scalar_subquery()
     versions = select(*VERSION_COLUMNS).where(v.c.id.in_(ids))
     versions = versions.order_by(v.c.created_at.desc(), v.c.id.desc())
     tags = select(vt.c.version_id, vt.c.tag).where(vt.c.version_id.in_(ids)).order_by(vt.c.tag)

@@ -23,7 +23,7 @@ from packyard.storage.db.housekeeping import SqlHousekeeping
 from packyard.storage.db.packages import SqlPackages
 from packyard.storage.db.pages import PageIndex
 from packyard.storage.db.reclaims import SqlReclaims
-from packyard.storage.db.tokens import SqlTokens, token_record
+from packyard.storage.db.tokens import SqlTokens, TokenRecords
 from packyard.storage.db.versions import SqlVersions
 
 # The advisory lock's key: any 64-bit number no other lock in the database uses ("PYGC").
@@ -50,6 +50,7 @@ class SqlStore:
         # Each format's own rows, by the key it declares; the composition root maps them.
         self.format_rows = dict(format_rows)
         self.pages = PageIndex()
+        self._tokens = TokenRecords()
         self._held = threading.local() if engine.dialect.name == "sqlite" else None
         self._main_thread = threading.main_thread().ident
         # The main thread's transactions all run on its one held connection: their
@@ -187,11 +188,11 @@ class SqlStore:
         """One statement, so on SQLite it needs no transaction around it."""
         if not self._holds():
             with self.read() as tx:
-                return tx.tokens.find_token(token_hash)
-        held = self._held_connection()
-        if held.in_transaction():
-            return self._held_transaction(held).tokens.find_token(token_hash)
-        return token_record(q.TOKEN_WITH_USER.first(held, token_hash=token_hash))
+                row = q.TOKEN_WITH_USER.first(tx.state.conn, token_hash=token_hash)
+        else:
+            # Inside a transaction of its own or not, the held connection reads the row.
+            row = q.TOKEN_WITH_USER.first(self._held_connection(), token_hash=token_hash)
+        return self._tokens.of(token_hash, row)
 
     def close(self) -> None:
         """Close this thread's held connection (tests and shutdown)."""

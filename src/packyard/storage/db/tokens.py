@@ -46,6 +46,33 @@ def token_record(row: Any) -> TokenRecord | None:
     )
 
 
+# Tokens whose records are kept; past it the oldest kept is dropped.
+MAX_KEPT_TOKENS = 1_000
+
+
+class TokenRecords:
+    """Token records kept by the very row they were built from. Each request still reads
+    its token's row (so a revoked, expired or re-scoped token, or a renamed user, is seen at
+    once, in every process); only building the record again is spared when the row read is
+    the row kept."""
+
+    def __init__(self) -> None:
+        self._kept: dict[str, tuple[Any, TokenRecord]] = {}
+
+    def of(self, token_hash: str, row: Any) -> TokenRecord | None:
+        if row is None:
+            return None
+        kept = self._kept.get(token_hash)
+        if kept is not None and kept[0] == row:
+            return kept[1]
+        record = token_record(row)
+        assert record is not None
+        if len(self._kept) >= MAX_KEPT_TOKENS:
+            self._kept.pop(next(iter(self._kept)), None)
+        self._kept[token_hash] = (tuple(row), record)
+        return record
+
+
 class SqlTokens(Rows):
     def find_token(self, token_hash: str) -> TokenRecord | None:
         return token_record(q.TOKEN_WITH_USER.first(self.conn, token_hash=token_hash))

@@ -10,12 +10,10 @@ from typing import Any
 from sqlalchemy import bindparam, delete, func, insert, select, update
 
 from packyard.core.ports import SeededVersion
-from packyard.domain.types import Version, VersionFilter
+from packyard.domain.types import Version
 from packyard.storage.db import queries as q
 from packyard.storage.db import tables as t
-from packyard.storage.db.base import Rows
-from packyard.storage.db.compiled import timestamp
-from packyard.storage.db.pages import PAGE_CHECKPOINT_EVERY
+from packyard.storage.db.version_pages import VersionPages
 
 # Up to this many names, a seed matches its versions to the package's rows by name, each an
 # index lookup on (package_id, name) (and well under SQLite's 32,766 bound parameters); past
@@ -23,21 +21,7 @@ from packyard.storage.db.pages import PAGE_CHECKPOINT_EVERY
 SEED_NAMES_PER_READ = 1_000
 
 
-class SqlVersions(Rows):
-    def _versions(self, rows: Sequence[Any]) -> list[Version]:
-        """Versions from rows of `VERSION_COLUMNS`, with the live ones' tags."""
-        live_ids = [row[q.V.id] for row in rows if row[q.V.deleted_at] is None]
-        tags: dict[int, list[str]] = {}
-        if live_ids:
-            vt = t.version_tags
-            for version_id, tag in self.conn.execute(
-                select(vt.c.version_id, vt.c.tag)
-                .where(vt.c.version_id.in_(live_ids))
-                .order_by(vt.c.version_id, vt.c.tag)
-            ):
-                tags.setdefault(version_id, []).append(tag)
-        return [q.version_from(row, tags.get(row[q.V.id], ())) for row in rows]
-
+class SqlVersions(VersionPages):
     def find_version(self, package_id: int, version_id: int) -> Version | None:
         # One row per live tag (or one with a NULL tag): the version and its tags at once.
         rows = q.VERSION_WITH_TAGS.rows(self.conn, id=version_id, package_id=package_id)
@@ -54,60 +38,19 @@ class SqlVersions(Rows):
         tags = [row[-1] for row in rows if row[-1] is not None]
         return q.version_from(rows[0], tags)
 
-    def page_versions(
-        self, package_id: int, shown: VersionFilter, offset: int, limit: int
-    ) -> tuple[list[Version], int]:
-        counters = q.PACKAGE_COUNTERS.first(self.conn, id=package_id)
-        if counters is None:
-            return [], 0
-        version_count, generation = counters
-        deleted = shown is VersionFilter.DELETED
-        if deleted:
-            v = t.versions
-            total = int(
-                self.conn.execute(
-                    select(func.count())
-                    .select_from(v)
-                    .where(v.c.package_id == package_id, v.c.deleted_at.is_not(None))
-                ).scalar_one()
-            )
-        elif shown is VersionFilter.ACTIVE:
-            total = int(version_count)
-        else:
-            # Tags name live versions only, so the untagged are the rest of the live count.
-            tagged = int(q.TAGGED_VERSIONS.scalar(self.conn, package_id=package_id))
-            total = tagged if shown is VersionFilter.TAGGED else int(version_count) - tagged
-        if offset >= total:
-            return [], total
-        params: dict[str, Any] = {"package_id": package_id, "limit": limit, "offset": offset}
-        anchor = self.pages.anchor(
-            (package_id, shown, int(generation)),
-            offset,
-            lambda: [
-                (timestamp(row[0]), int(row[1]))
-                for row in q.checkpoints(shown, PAGE_CHECKPOINT_EVERY).rows(
-                    self.conn, package_id=package_id
-                )
-            ],
+    def version_counts(
+        self, package_id: int, *, active: bool = True, tagged: bool = True
+    ) -> tuple[int | None, int | None]:
+        """(live versions, live tagged versions up to 2): enough for the last-version rules;
+        a count not asked for is not read (None)."""
+        live = None
+        if active:
+            counters = q.PACKAGE_COUNTERS.first(self.conn, id=package_id)
+            live = int(counters[0]) if counters else 0
+        up_to_two = (
+            int(q.TAGGED_UP_TO_TWO.scalar(self.conn, package_id=package_id)) if tagged else None
         )
-        if anchor is not None:
-            # Seek to the nearest checkpoint through the index, then skip the rest: a deep
-            # page costs about what a shallow one does.
-            anchor_offset, params["anchor_created"], params["anchor_id"] = anchor
-            params["offset"] = offset - anchor_offset
-        versions_query, tags_query = q.version_page(shown, anchor is not None)
-        rows = versions_query.rows(self.conn, **params)
-        tags: dict[int, list[str]] = {}
-        if not deleted:
-            for version_id, tag in tags_query.rows(self.conn, **params):
-                tags.setdefault(version_id, []).append(tag)
-        return [q.version_from(row, tags.get(row[q.V.id], ())) for row in rows], total
-
-    def version_counts(self, package_id: int) -> tuple[int, int]:
-        """(live versions, live tagged versions up to 2): enough for the last-version rules."""
-        active = q.PACKAGE_COUNTERS.first(self.conn, id=package_id)
-        tagged = q.TAGGED_UP_TO_TWO.scalar(self.conn, package_id=package_id)
-        return (int(active[0]) if active else 0), int(tagged)
+        return live, up_to_two
 
     def downloads_since(self, package_id: int, day: str) -> list[tuple[int, str, int]]:
         """(version id, name, downloads) of live versions downloaded on `day` (YYYY-MM-DD,
@@ -264,14 +207,18 @@ class SqlVersions(Rows):
             self.conn.execute(insert(vt), added)
 
     def soft_delete_version(self, version: Version, now: datetime) -> bool:
-        tags = [row[0] for row in q.TAGS_OF_VERSION.rows(self.conn, version_id=version.id)]
+        # The tags are taken and read in one statement (where a read, then a delete, was
+        # two), so none moved onto the version in between is lost.
+        tags = sorted(
+            row[0] for row in q.TAKE_TAGS_OF_VERSION.rows(self.conn, version_id=version.id)
+        )
         # The conditional update is the arbiter between concurrent deletes: only one of
-        # them sees a live row, the other gets rowcount 0 and answers 404.
+        # them sees a live row, the other gets rowcount 0 and answers 404 (its take of the
+        # tags waited for the winner's and found none).
         done = q.SOFT_DELETE_VERSION.execute(
             self.conn, id=version.id, now=now, tags=json.dumps(tags)
         )
         if done:
-            q.DELETE_TAGS_OF_VERSION.execute(self.conn, version_id=version.id)
             self._versions_changed(version.package_id, -1)
         return bool(done)
 

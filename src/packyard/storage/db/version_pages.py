@@ -1,0 +1,128 @@
+"""A package's versions a page at a time: whole, or as ids for a caller that keeps its own
+copies of versions by `version_generation` (the REST API's rendered versions)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import func, select
+
+from packyard.domain.types import Version, VersionFilter
+from packyard.storage.db import queries as q
+from packyard.storage.db import tables as t
+from packyard.storage.db.base import Rows
+from packyard.storage.db.compiled import timestamp
+from packyard.storage.db.pages import PAGE_CHECKPOINT_EVERY, SHALLOW_OFFSET
+
+# (the statement's parameters, whether they seek from a checkpoint), or the total alone
+# when the page lies past the end.
+_Plan = tuple[dict[str, Any], bool]
+
+
+class VersionPages(Rows):
+    def _versions(self, rows: Sequence[Any]) -> list[Version]:
+        """Versions from rows of `VERSION_COLUMNS`, with the live ones' tags."""
+        live_ids = [row[q.V.id] for row in rows if row[q.V.deleted_at] is None]
+        tags: dict[int, list[str]] = {}
+        if live_ids:
+            vt = t.version_tags
+            for version_id, tag in self.conn.execute(
+                select(vt.c.version_id, vt.c.tag)
+                .where(vt.c.version_id.in_(live_ids))
+                .order_by(vt.c.version_id, vt.c.tag)
+            ):
+                tags.setdefault(version_id, []).append(tag)
+        return [q.version_from(row, tags.get(row[q.V.id], ())) for row in rows]
+
+    def _plan(
+        self, package_id: int, shown: VersionFilter, offset: int, limit: int
+    ) -> tuple[_Plan | None, int, int]:
+        """How to read the page (None: it is empty), the listing's total, and the package's
+        version generation (0 for a package that is gone)."""
+        counters = q.PACKAGE_COUNTERS.first(self.conn, id=package_id)
+        if counters is None:
+            return None, 0, 0
+        version_count, generation = counters
+        if shown is VersionFilter.DELETED:
+            v = t.versions
+            total = int(
+                self.conn.execute(
+                    select(func.count())
+                    .select_from(v)
+                    .where(v.c.package_id == package_id, v.c.deleted_at.is_not(None))
+                ).scalar_one()
+            )
+        elif shown is VersionFilter.ACTIVE:
+            total = int(version_count)
+        else:
+            # Tags name live versions only, so the untagged are the rest of the live count.
+            tagged = int(q.TAGGED_VERSIONS.scalar(self.conn, package_id=package_id))
+            total = tagged if shown is VersionFilter.TAGGED else int(version_count) - tagged
+        if offset >= total:
+            return None, total, int(generation)
+        params: dict[str, Any] = {"package_id": package_id, "limit": limit, "offset": offset}
+        anchor = self.pages.anchor(
+            (package_id, shown, int(generation)),
+            offset,
+            lambda: [
+                (timestamp(row[0]), int(row[1]))
+                for row in q.checkpoints(shown, PAGE_CHECKPOINT_EVERY).rows(
+                    self.conn, package_id=package_id
+                )
+            ],
+        )
+        if anchor is not None:
+            # Seek to the nearest checkpoint through the index, then skip the rest: a deep
+            # page costs about what a shallow one does.
+            anchor_offset, params["anchor_created"], params["anchor_id"] = anchor
+            params["offset"] = offset - anchor_offset
+        return (params, anchor is not None), total, int(generation)
+
+    def page_versions(
+        self, package_id: int, shown: VersionFilter, offset: int, limit: int
+    ) -> tuple[list[Version], int]:
+        plan, total, _generation = self._plan(package_id, shown, offset, limit)
+        if plan is None:
+            return [], total
+        params, anchored = plan
+        versions_query, tags_query = q.version_page(shown, anchored)
+        rows = versions_query.rows(self.conn, **params)
+        tags: dict[int, list[str]] = {}
+        if shown is not VersionFilter.DELETED:
+            for version_id, tag in tags_query.rows(self.conn, **params):
+                tags.setdefault(version_id, []).append(tag)
+        return [q.version_from(row, tags.get(row[q.V.id], ())) for row in rows], total
+
+    def page_version_ids(
+        self, package_id: int, shown: VersionFilter, offset: int, limit: int
+    ) -> tuple[list[int], int, int]:
+        """The page's version ids in the listing's order, the total, and the package's
+        version generation, which any change to these versions (tags included) bumps."""
+        if shown is VersionFilter.ACTIVE and offset < SHALLOW_OFFSET:
+            # No checkpoint to seek from and the total is the live count: one statement
+            # where the counters and the ids were two (two round trips to PostgreSQL).
+            rows = q.COUNTERS_AND_PAGE_IDS.rows(
+                self.conn, package_id=package_id, limit=limit, offset=offset
+            )
+            if not rows:
+                return [], 0, 0
+            page = [int(row[2]) for row in rows if row[2] is not None]
+            return page, int(rows[0][0]), int(rows[0][1])
+        plan, total, generation = self._plan(package_id, shown, offset, limit)
+        if plan is None:
+            return [], total, generation
+        params, anchored = plan
+        rows = q.version_page_ids(shown, anchored).rows(self.conn, **params)
+        return [int(row[0]) for row in rows], total, generation
+
+    def find_versions(self, package_id: int, version_ids: Sequence[int]) -> list[Version]:
+        """Those of the package's versions, in the order asked, with their tags."""
+        if not version_ids:
+            return []
+        v = t.versions
+        rows = self.conn.execute(
+            select(*q.VERSION_COLUMNS).where(v.c.package_id == package_id, v.c.id.in_(version_ids))
+        ).all()
+        found = {version.id: version for version in self._versions(rows)}
+        return [found[i] for i in version_ids if i in found]
