@@ -40,11 +40,20 @@ def blob_size(ctx: Context, blobs: BlobStore, name: RepoName, digest: str) -> in
 
 
 def start_upload(ctx: Context, blobs: BlobStore, name: RepoName) -> str:
-    with ctx.store.write() as tx:
-        target = resolve(tx, ctx, name)
-        writable_package(tx, ctx.actor, target)
-        upload_id = blobs.start_upload()
-        tx.rows(OCI_ROWS).create_upload(upload_id, target.owner.id, link_name(target), ctx.now)
+    with ctx.store.read() as tx:
+        writable_package(tx, ctx.actor, resolve(tx, ctx, name))
+    # Begun outside the write below: a blob store may keep its uploads in the database (S3's
+    # multipart state), a write of its own that SQLite's one writer lock would refuse while
+    # this one held it.
+    upload_id = blobs.start_upload()
+    try:
+        with ctx.store.write() as tx:
+            target = resolve(tx, ctx, name)
+            writable_package(tx, ctx.actor, target)  # still pushable
+            tx.rows(OCI_ROWS).create_upload(upload_id, target.owner.id, link_name(target), ctx.now)
+    except BaseException:
+        blobs.cancel(upload_id)
+        raise
     return upload_id
 
 
