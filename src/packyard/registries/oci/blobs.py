@@ -120,6 +120,25 @@ def finish_upload(
     return size
 
 
+def put_blob(ctx: Context, blobs: BlobStore, name: RepoName, digest: str, data: bytes) -> int:
+    """A whole blob, checked and linked to the repository, with no upload around it: what a
+    monolithic upload leaves, for the seed. The seed writes inside its one open transaction,
+    beside which a blob store that keeps its uploads in the database (S3's) could not write
+    on SQLite (one writer at a time): a `put` keeps nothing there."""
+    digest = digest_param(digest)
+    with ctx.store.read() as tx:
+        writable_package(tx, ctx.actor, resolve(tx, ctx, name))
+    try:
+        size = blobs.put(data, digest)
+    except DigestMismatch as mismatch:  # the bytes stay out of the store
+        raise DigestInvalid(str(mismatch)) from None
+    with ctx.store.write() as tx:
+        target = resolve(tx, ctx, name)
+        writable_package(tx, ctx.actor, target)  # still pushable
+        tx.rows(OCI_ROWS).link_blob(target.owner.id, link_name(target), digest, size, ctx.now)
+    return size
+
+
 def cancel_upload(ctx: Context, blobs: BlobStore, name: RepoName, upload_id: str) -> None:
     with ctx.store.write() as tx:
         _upload_of(tx, ctx, name, upload_id)
