@@ -23,7 +23,8 @@ from packyard.core.reclaims import StoreReclaims
 from packyard.domain.digests import DigestMismatch, digest_of
 from packyard.registries.oci import service as registry
 from packyard.server import build_store, registered_formats
-from packyard.storage.blobs.s3 import PART_SIZE, S3BlobStore
+from packyard.storage.blobs import s3
+from packyard.storage.blobs.s3 import MIN_PART_SIZE, PART_SIZE, S3BlobStore
 from packyard.storage.db import tables as t
 from packyard.storage.db.store import SqlStore
 from tests.conftest import ALICE, Clock
@@ -153,6 +154,23 @@ def test_an_upload_continues_through_another_instance(
     assert second.commit(upload, digest) == len(BIG)
     assert first.read_all(digest) == BIG and first.uploads() == []
     assert in_flight(s3_server, bucket) == []
+
+
+def test_a_blob_over_what_s3_copies_at_once_is_copied_in_parts(
+    s3_server: S3Server, bucket: str, store: SqlStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """S3 copies at most 5 GiB in one request: past that the completed upload is copied
+    under its digest part by part (the limits lowered here, so that 12 MiB is "past")."""
+    monkeypatch.setattr(s3, "COPY_LIMIT", MIN_PART_SIZE)
+    monkeypatch.setattr(s3, "COPY_PART", MIN_PART_SIZE)
+    blobs = open_store(s3_server, bucket, store)
+    upload = blobs.start_upload()
+    push(blobs, upload, BIG)
+    digest = str(digest_of(BIG))
+    assert blobs.commit(upload, digest) == len(BIG)
+    assert blobs.read_all(digest) == BIG and in_flight(s3_server, bucket) == []
+    head = s3_server.client().head_object(Bucket=bucket, Key=blobs._key(digest))
+    assert head["ETag"].strip('"').endswith("-3")  # 5 + 5 + 2 MiB, copied by range
 
 
 def stale(blobs: S3BlobStore, upload: str) -> None:
