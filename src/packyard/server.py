@@ -143,7 +143,8 @@ def _counters_conform(engine: Engine, redis_url: str) -> tuple[RateCounters, Rat
 
 def blob_store(settings: Settings, store: Store | None = None) -> BlobStore:
     """The data directory's `blobs/`, or the bucket `PACKYARD_BLOB_STORE` names; a bucket
-    reclaims bytes only when given the `store` its sweeps coordinate through."""
+    takes uploads and reclaims bytes only when given the `store` whose database keeps its
+    uploads' state and coordinates its sweeps."""
     location = settings.blob_store
     check_redirect(location, settings.blob_redirect)
     if location is None:
@@ -153,7 +154,11 @@ def blob_store(settings: Settings, store: Store | None = None) -> BlobStore:
 
     reclaims = StoreReclaims(store) if store is not None else None
     return S3BlobStore.connect(
-        location.bucket, location.prefix, reclaims=reclaims, redirect=settings.blob_redirect
+        location.bucket,
+        location.prefix,
+        store=store,
+        reclaims=reclaims,
+        redirect=settings.blob_redirect,
     )
 
 

@@ -23,10 +23,13 @@ DATA = b"hello, blobs" * 1000
 
 
 def _s3(request: pytest.FixtureRequest, _root: Path) -> BlobStore:
-    """As `packyard serve` builds it: its sweeps coordinated through the database."""
+    """As `packyard serve` builds it: its uploads kept and its sweeps coordinated through
+    the database."""
     server: S3Server = request.getfixturevalue("s3_server")
-    reclaims = StoreReclaims(request.getfixturevalue("store"))
-    return S3BlobStore(server.client(), server.new_bucket(), "blobs", reclaims=reclaims)
+    store = request.getfixturevalue("store")
+    return S3BlobStore(
+        server.client(), server.new_bucket(), "blobs", store=store, reclaims=StoreReclaims(store)
+    )
 
 
 # Every implementation of the port, by name; each must pass every test of this suite.
@@ -118,33 +121,42 @@ def test_delete_if_older_spares_what_was_refreshed(blobs: BlobStore) -> None:
 
 
 def _another_process(
-    backend: str, request: pytest.FixtureRequest, tmp_path: Path
+    implementation: str, request: pytest.FixtureRequest, tmp_path: Path
 ) -> tuple[str, dict[str, str], Callable[[], BlobStore]]:
     """How another process opens the same store (Python and its environment), and how this
     one opens it afresh."""
-    if backend == "filesystem":
+    if implementation == "filesystem":
         root = tmp_path / "blobs"
         code = f"FilesystemBlobStore(Path({str(root)!r}))"
         return code, {}, lambda: FilesystemBlobStore(root)
     server: S3Server = request.getfixturevalue("s3_server")
     bucket = server.new_bucket()
-    # The other process reads the endpoint and credentials as `packyard serve` does.
-    code = f"S3BlobStore.connect({bucket!r}, 'blobs')"
-    return code, server.environment(), lambda: S3BlobStore(server.client(), bucket, "blobs")
+    url, store = request.getfixturevalue("database_url"), request.getfixturevalue("store")
+    # The other process reads the endpoint and credentials as `packyard serve` does, and
+    # keeps the upload's state in the same database.
+    code = f"S3BlobStore.connect({bucket!r}, 'blobs', store=build_store(make_engine({url!r})))"
+    return (
+        code,
+        server.environment(),
+        lambda: S3BlobStore(server.client(), bucket, "blobs", store=store),
+    )
 
 
-@pytest.mark.parametrize("backend", sorted(BACKENDS))
+# Not named `backend`: that is the session's database engine, which the S3 opener needs.
+@pytest.mark.parametrize("implementation", sorted(BACKENDS))
 def test_a_killed_writer_leaves_no_blob_and_a_resumable_upload(
-    backend: str, request: pytest.FixtureRequest, tmp_path: Path
+    implementation: str, request: pytest.FixtureRequest, tmp_path: Path
 ) -> None:
     """A process killed mid-upload: no partial blob under a digest; the upload continues
     in another process."""
-    opening, environment, reopen = _another_process(backend, request, tmp_path)
+    opening, environment, reopen = _another_process(implementation, request, tmp_path)
     script = textwrap.dedent(f"""
         import os, sys
         from pathlib import Path
         from packyard.storage.blobs.filesystem import FilesystemBlobStore
         from packyard.storage.blobs.s3 import S3BlobStore
+        from packyard.server import build_store
+        from packyard.storage.db.engine import make_engine
         store = {opening}
         upload = store.start_upload()
         store.append(upload, {DATA[:500]!r}, 0)

@@ -1,7 +1,8 @@
 """What only the S3 blob store must show, against a real S3 server (SeaweedFS, SigV4
-enforced): uploads live in the bucket, large blobs go up in parts no smaller than S3
-takes, a wrong digest leaves nothing behind, and the sweep reclaims only what nothing names,
-never bytes a publish re-uses meanwhile."""
+enforced): an upload is an S3 multipart upload whose state is in the database, small chunks
+gathered into parts no smaller than S3 takes, continued by any process, one of two appends
+at one offset winning; a wrong digest leaves nothing behind; the sweep aborts abandoned
+uploads and reclaims only what nothing names, never bytes a publish re-uses meanwhile."""
 
 from __future__ import annotations
 
@@ -11,18 +12,20 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
-from botocore.exceptions import ClientError
+from sqlalchemy import Engine, select
 
 from packyard.config import Settings
 from packyard.core import reclaims
 from packyard.core.files import ingest
 from packyard.core.gc import collect_garbage
-from packyard.core.ports import OffsetMismatch
+from packyard.core.ports import BlobError, OffsetMismatch, UnknownUpload
 from packyard.core.reclaims import StoreReclaims
 from packyard.domain.digests import DigestMismatch, digest_of
 from packyard.registries.oci import service as registry
-from packyard.server import registered_formats
+from packyard.server import build_store, registered_formats
+from packyard.storage.blobs import s3
 from packyard.storage.blobs.s3 import MIN_PART_SIZE, PART_SIZE, S3BlobStore
+from packyard.storage.db import tables as t
 from packyard.storage.db.store import SqlStore
 from tests.conftest import ALICE, Clock
 from tests.contract.test_registry_services import (
@@ -39,7 +42,7 @@ from tests.seaweedfs import S3Server
 # More than one part's worth, in chunks far smaller than S3's smallest part, as an OCI
 # client sends them.
 CHUNK = 512 * 1024
-BIG = bytes(range(256)) * ((PART_SIZE + 3 * MIN_PART_SIZE // 2) // 256)
+BIG = bytes(range(256)) * (12 * 1024 * 1024 // 256)  # 12 MiB: a part and a half
 
 
 @pytest.fixture
@@ -47,87 +50,250 @@ def bucket(s3_server: S3Server) -> str:
     return s3_server.new_bucket()
 
 
-def open_store(server: S3Server, bucket: str) -> S3BlobStore:
-    return S3BlobStore(server.client(), bucket, "blobs")
+def open_store(server: S3Server, bucket: str, store: SqlStore) -> S3BlobStore:
+    """Another process's store, as far as the state it keeps goes: its own S3 client, its own
+    SQL store (its running hashes and connections) on the shared database."""
+    return S3BlobStore(server.client(), bucket, "blobs", store=build_store(store.engine))
 
 
-def test_sigv4_is_enforced(s3_server: S3Server, bucket: str) -> None:
-    """The server checks signatures, so the suite would see a store that signed wrongly."""
-    with pytest.raises(ClientError) as refused:
-        s3_server.client(secret="not-the-secret").list_objects_v2(Bucket=bucket)
-    assert refused.value.response["Error"]["Code"] == "SignatureDoesNotMatch"
+def push(blobs: S3BlobStore, upload: str, data: bytes, start: int = 0) -> None:
+    """`data` appended from byte `start` in CHUNK-sized pieces, as an OCI client sends it."""
+    for offset in range(start, start + len(data), CHUNK):
+        blobs.append(upload, data[offset - start : offset - start + CHUNK], offset)
 
 
-def test_an_upload_continues_through_another_instance(s3_server: S3Server, bucket: str) -> None:
-    """A chunked push's state is in the bucket: another process picks it up where it is."""
-    first, second = open_store(s3_server, bucket), open_store(s3_server, bucket)
-    upload = first.start_upload()
-    first.append(upload, BIG[:CHUNK], 0)
-    assert second.uploads() == [upload] and second.upload_size(upload) == CHUNK
-    assert second.upload_started(upload) <= time.time()
-    second.append(upload, BIG[CHUNK : 2 * CHUNK], CHUNK)
-    assert first.upload_size(upload) == 2 * CHUNK
-    digest = str(digest_of(BIG[: 2 * CHUNK]))
-    assert first.commit(upload, digest) == 2 * CHUNK
-    assert second.read_all(digest) == BIG[: 2 * CHUNK] and second.uploads() == []
+def in_flight(server: S3Server, bucket: str) -> list[str]:
+    """The keys of the bucket's multipart uploads not yet completed or aborted."""
+    listed = server.client().list_multipart_uploads(Bucket=bucket)
+    return [u["Key"] for u in listed.get("Uploads", [])]
 
 
-def test_two_appends_at_one_offset_one_wins(s3_server: S3Server, bucket: str) -> None:
-    """Two processes that both saw the upload at byte 0: the second is told it moved on."""
-    first, second = open_store(s3_server, bucket), open_store(s3_server, bucket)
-    upload = first.start_upload()
-    assert first.upload_size(upload) == second.upload_size(upload) == 0
-    first.append(upload, b"first", 0)
-    stale, real = [0], second.upload_size  # what the second saw before the first wrote
-    second.upload_size = lambda u: stale.pop() if stale else real(u)  # type: ignore[method-assign]
-    with pytest.raises(OffsetMismatch) as moved:
-        second.append(upload, b"second", 0)
-    assert moved.value.expected == len(b"first")
-    assert first.upload_size(upload) == len(b"first")
+def upload_rows(engine: Engine) -> dict[str, list[Any]]:
+    with engine.connect() as conn:
+        return {
+            table.name: [tuple(r) for r in conn.execute(select(table))]
+            for table in (t.blob_uploads, t.blob_upload_parts, t.blob_upload_pending)
+        }
 
 
-def test_a_large_blob_of_small_chunks_goes_up_in_parts(s3_server: S3Server, bucket: str) -> None:
-    blobs = open_store(s3_server, bucket)
+def test_small_chunks_are_gathered_into_parts_recorded_in_the_database(
+    s3_server: S3Server,
+    bucket: str,
+    store: SqlStore,
+    engine: Engine,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """12 MiB in 512 KiB chunks: one S3 part of PART_SIZE once the gathered chunks fill it,
+    the rest waiting in the database, and its state — offset, UploadId, parts, pending
+    chunks — in the upload's row; the commit sends the rest as the last part."""
+    blobs = open_store(s3_server, bucket, store)
     upload = blobs.start_upload()
-    for offset in range(0, len(BIG), CHUNK):
-        blobs.append(upload, BIG[offset : offset + CHUNK], offset)
+    push(blobs, upload, BIG)
+    rows = upload_rows(engine)
+    ((upload_id, size, multipart_id, claimed, _started),) = rows["blob_uploads"]
+    assert (upload_id, size, claimed) == (upload, len(BIG), 1) and multipart_id
+    ((_, number, start, part_size, etag),) = rows["blob_upload_parts"]
+    assert (number, start, part_size) == (1, 0, PART_SIZE) and etag
+    pending = [(start, len(data)) for _, start, data in rows["blob_upload_pending"]]
+    assert pending == [(o, CHUNK) for o in range(PART_SIZE, len(BIG), CHUNK)]
+    assert in_flight(s3_server, bucket) == [f"blobs/_uploads/{upload}"]
+
+    completed: list[Any] = []
+    complete = blobs.client.complete_multipart_upload
+    monkeypatch.setattr(
+        blobs.client,
+        "complete_multipart_upload",
+        lambda **ask: completed.append(ask["MultipartUpload"]["Parts"]) or complete(**ask),
+    )
     digest = str(digest_of(BIG))
     assert blobs.commit(upload, digest) == len(BIG)
-    head = s3_server.client().head_object(Bucket=bucket, Key=blobs._key(digest))
-    # A multipart object's ETag names its parts: two, the first PART_SIZE, the rest after.
-    assert head["ETag"].strip('"').endswith("-2") and head["ContentLength"] == len(BIG)
+    ((first, last),) = completed  # the recorded part, then the gathered rest as the last
+    assert first == {"PartNumber": 1, "ETag": etag} and last["PartNumber"] == 2
+    assert blobs.size(digest) == len(BIG)
     across = b"".join(blobs.read(digest, PART_SIZE - 10, PART_SIZE + 10))
     assert across == BIG[PART_SIZE - 10 : PART_SIZE + 10] and blobs.read_all(digest) == BIG
+    assert upload_rows(engine) == {name: [] for name in rows}
+    assert in_flight(s3_server, bucket) == [] and blobs.uploads() == []
     leftovers = s3_server.client().list_objects_v2(Bucket=bucket, Prefix="blobs/_uploads/")
-    assert not leftovers.get("Contents")  # the chunks are gone with the upload
+    assert not leftovers.get("Contents")  # the completed object went once copied
 
 
-def test_a_wrong_digest_aborts_the_multipart_upload(s3_server: S3Server, bucket: str) -> None:
-    blobs = open_store(s3_server, bucket)
+def test_a_commit_where_every_append_was_made_hashes_nothing_again(
+    s3_server: S3Server, bucket: str, store: SqlStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The process that made every append checks its running hash, and reads nothing back;
+    the bytes under the digest are still the upload's."""
+    blobs = open_store(s3_server, bucket, store)
     upload = blobs.start_upload()
-    for offset in range(0, len(BIG), CHUNK):
-        blobs.append(upload, BIG[offset : offset + CHUNK], offset)
+    push(blobs, upload, BIG)
+    read: list[str] = []
+    get_object = blobs.client.get_object
+    monkeypatch.setattr(
+        blobs.client, "get_object", lambda **ask: read.append(ask["Key"]) or get_object(**ask)
+    )
+    digest = str(digest_of(BIG))
+    blobs.commit(upload, digest)
+    assert read == []
+    assert blobs.read_all(digest) == BIG and read == [blobs._key(digest)]
+
+
+def test_an_upload_continues_through_another_instance(
+    s3_server: S3Server, bucket: str, store: SqlStore
+) -> None:
+    """A chunked push's state is in the database: another process picks it up where it is,
+    sends the next part, and commits it, hashing the bytes it did not see arrive."""
+    first, second = open_store(s3_server, bucket, store), open_store(s3_server, bucket, store)
+    upload = first.start_upload()
+    half = len(BIG) // 2 // CHUNK * CHUNK
+    push(first, upload, BIG[:half])
+    assert second.uploads() == [upload] and second.upload_size(upload) == half
+    assert second.upload_started(upload) <= time.time()
+    push(second, upload, BIG[half:], half)
+    assert first.upload_size(upload) == len(BIG)
+    digest = str(digest_of(BIG))
+    assert second.commit(upload, digest) == len(BIG)
+    assert first.read_all(digest) == BIG and first.uploads() == []
+    assert in_flight(s3_server, bucket) == []
+
+
+def test_a_blob_over_what_s3_copies_at_once_is_copied_in_parts(
+    s3_server: S3Server, bucket: str, store: SqlStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """S3 copies at most 5 GiB in one request: past that the completed upload is copied
+    under its digest part by part (the limits lowered here, so that 12 MiB is "past")."""
+    monkeypatch.setattr(s3, "COPY_LIMIT", MIN_PART_SIZE)
+    monkeypatch.setattr(s3, "COPY_PART", MIN_PART_SIZE)
+    blobs = open_store(s3_server, bucket, store)
+    upload = blobs.start_upload()
+    push(blobs, upload, BIG)
+    digest = str(digest_of(BIG))
+    assert blobs.commit(upload, digest) == len(BIG)
+    assert blobs.read_all(digest) == BIG and in_flight(s3_server, bucket) == []
+    head = s3_server.client().head_object(Bucket=bucket, Key=blobs._key(digest))
+    assert head["ETag"].strip('"').endswith("-3")  # 5 + 5 + 2 MiB, copied by range
+
+
+def stale(blobs: S3BlobStore, upload: str) -> None:
+    """Make `blobs` read the upload as it stands now at its next append: as a process that
+    read it just before another's append committed."""
+    seen, real = blobs._multipart.state(upload), blobs._multipart.state
+    once = [seen]
+    blobs._multipart.state = lambda u: once.pop() if once else real(u)  # type: ignore[method-assign]
+
+
+@pytest.mark.parametrize("size", [len(b"first"), PART_SIZE], ids=["gathered", "part"])
+def test_two_appends_at_one_offset_one_wins(
+    s3_server: S3Server, bucket: str, store: SqlStore, engine: Engine, size: int
+) -> None:
+    """Two processes that both saw the upload at byte 0 append different bytes there: the
+    second is told where the upload moved on to, and its bytes are nowhere in the blob — a
+    part it sent under a number of its own is not one the upload names."""
+    first, second = open_store(s3_server, bucket, store), open_store(s3_server, bucket, store)
+    upload = first.start_upload()
+    winner, loser = b"w" * size, b"l" * size
+    stale(second, upload)
+    first.append(upload, winner, 0)
+    with pytest.raises(OffsetMismatch) as moved:
+        second.append(upload, loser, 0)
+    assert moved.value.expected == size and first.upload_size(upload) == size
+    parts = upload_rows(engine)["blob_upload_parts"]
+    assert [number for _, number, *_ in parts] == ([1] if size == PART_SIZE else [])
+    # Committed where neither append was made: the bytes are read back and hashed.
+    third = open_store(s3_server, bucket, store)
+    digest = str(digest_of(winner + b"tail"))
+    third.append(upload, b"tail", size)
+    assert third.commit(upload, digest) == size + 4
+    assert third.read_all(digest) == winner + b"tail"
+
+
+def test_a_part_sent_by_the_loser_after_the_winners_is_not_the_blobs(
+    s3_server: S3Server, bucket: str, store: SqlStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The race the claimed part numbers close: both processes stand at byte 0 and each
+    claimed a number; the winner sends its part and commits, then the loser's part reaches
+    S3. Under one shared number it would replace the winner's bytes; under its own it is a
+    part the upload never names. (SeaweedFS keeps every upload of a part number and
+    completes with the one whose ETag is named; AWS keeps the last, and refuses the
+    completion: so the numbers are checked, not only the bytes.)"""
+    first, second = open_store(s3_server, bucket, store), open_store(s3_server, bucket, store)
+    upload = first.start_upload()
+    winner, loser = b"w" * PART_SIZE, b"l" * PART_SIZE
+    send, sent = first.client.upload_part, []
+
+    def late(**part: Any) -> Any:
+        second.append(upload, winner, 0)  # claims, sends and commits while `first` sends
+        sent.append(part["PartNumber"])
+        return send(**part)
+
+    monkeypatch.setattr(first.client, "upload_part", late)
+    with pytest.raises(OffsetMismatch) as moved:
+        first.append(upload, loser, 0)
+    assert moved.value.expected == PART_SIZE
+    ((_, named, *_),) = upload_rows(store.engine)["blob_upload_parts"]
+    assert sent and sent[0] != named  # the loser's part is not the one the upload names
+    digest = str(digest_of(winner))
+    assert open_store(s3_server, bucket, store).commit(upload, digest) == PART_SIZE
+    assert first.read_all(digest) == winner and in_flight(s3_server, bucket) == []
+
+
+@pytest.mark.parametrize("where", ["same", "another"])
+def test_a_wrong_digest_leaves_nothing(
+    s3_server: S3Server, bucket: str, store: SqlStore, engine: Engine, where: str
+) -> None:
+    """Checked by the running hash (the process that appended) or by reading the completed
+    object back (another): nothing under the digest, nothing in flight, and the upload is
+    over (its multipart upload could not go on once completed)."""
+    blobs = open_store(s3_server, bucket, store)
+    upload = blobs.start_upload()
+    push(blobs, upload, BIG)
+    committer = blobs if where == "same" else open_store(s3_server, bucket, store)
     wrong = str(digest_of(b"something else"))
     with pytest.raises(DigestMismatch):
-        blobs.commit(upload, wrong)
+        committer.commit(upload, wrong)
     assert not blobs.exists(wrong) and list(blobs.stored()) == []
-    pending = s3_server.client().list_multipart_uploads(Bucket=bucket)
-    assert not pending.get("Uploads")  # aborted: no parts kept (or billed)
-    assert blobs.upload_size(upload) == len(BIG)  # the client may still cancel it
-    assert blobs.cancel(upload) and blobs.uploads() == []
+    assert in_flight(s3_server, bucket) == []  # aborted: no parts kept (or billed)
+    assert upload_rows(engine) == {name: [] for name in upload_rows(engine)}
+    leftovers = s3_server.client().list_objects_v2(Bucket=bucket, Prefix="blobs/")
+    assert not leftovers.get("Contents")
+    with pytest.raises(UnknownUpload):
+        blobs.upload_size(upload)
+    assert not blobs.cancel(upload)
+
+
+def test_the_sweep_aborts_an_abandoned_multipart_upload(
+    s3_server: S3Server, bucket: str, store: SqlStore, engine: Engine, settings: Settings
+) -> None:
+    blobs = open_store(s3_server, bucket, store)
+    abandoned = blobs.start_upload()
+    push(blobs, abandoned, BIG)
+    assert in_flight(s3_server, bucket) == [f"blobs/_uploads/{abandoned}"]
+    far = datetime.now(UTC) + timedelta(days=3650)
+    counts = collect_garbage(store, far, timedelta(days=30), registered_formats(settings), blobs)
+    assert counts.uploads == 1 and blobs.uploads() == []
+    assert in_flight(s3_server, bucket) == []
+    assert upload_rows(engine) == {name: [] for name in upload_rows(engine)}
+
+
+def test_without_a_database_uploads_are_refused(s3_server: S3Server, bucket: str) -> None:
+    """A store built by a script, with no database to keep an upload's state in, still
+    writes blobs whole; it begins no upload it could not continue."""
+    blobs = S3BlobStore(s3_server.client(), bucket, "blobs")
+    blobs.put(b"whole", str(digest_of(b"whole")))
+    with pytest.raises(BlobError, match="database"):
+        blobs.start_upload()
 
 
 def reclaiming(server: S3Server, bucket: str, store: SqlStore) -> S3BlobStore:
     """As `packyard serve` builds it: sweeps coordinated through the database."""
-    return S3BlobStore(server.client(), bucket, "blobs", reclaims=StoreReclaims(store))
+    return S3BlobStore(server.client(), bucket, "blobs", store=store, reclaims=StoreReclaims(store))
 
 
-def test_without_the_database_the_sweep_never_deletes(
+def test_without_reclaims_the_sweep_never_deletes(
     s3_server: S3Server, bucket: str, store: SqlStore, settings: Settings
 ) -> None:
-    """A store with no database to coordinate through (a script's) cannot be vetoed by a
-    publish, so it deletes nothing; abandoned uploads still go."""
-    blobs = open_store(s3_server, bucket)
+    """A store whose sweeps nothing coordinates cannot be vetoed by a publish, so it
+    deletes nothing; abandoned uploads still go."""
+    blobs = open_store(s3_server, bucket, store)
     digest = str(digest_of(b"nothing names these bytes"))
     blobs.put(b"nothing names these bytes", digest)
     assert not blobs.delete_if_older(digest, time.time() + 10**9)

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, BinaryIO, Generic, Protocol, TypeVar, runtime_checkable
 
+from packyard.core.uploads import BlobUploadRows
 from packyard.domain.files import FileRecord, NewFile
 from packyard.domain.types import (
     Account,
@@ -273,6 +274,8 @@ class Transaction(Protocol):
     def housekeeping(self) -> Housekeeping: ...
     @property
     def reclaims(self) -> ReclaimRows: ...
+    @property
+    def blob_uploads(self) -> BlobUploadRows: ...
     def rows(self, key: RowsKey[R]) -> R:
         """A format's own rows, as the composition root registered them."""
         ...

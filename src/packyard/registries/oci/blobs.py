@@ -40,11 +40,20 @@ def blob_size(ctx: Context, blobs: BlobStore, name: RepoName, digest: str) -> in
 
 
 def start_upload(ctx: Context, blobs: BlobStore, name: RepoName) -> str:
-    with ctx.store.write() as tx:
-        target = resolve(tx, ctx, name)
-        writable_package(tx, ctx.actor, target)
-        upload_id = blobs.start_upload()
-        tx.rows(OCI_ROWS).create_upload(upload_id, target.owner.id, link_name(target), ctx.now)
+    with ctx.store.read() as tx:
+        writable_package(tx, ctx.actor, resolve(tx, ctx, name))
+    # Begun outside the write below: a blob store may keep its uploads in the database (S3's
+    # multipart state), a write of its own that SQLite's one writer lock would refuse while
+    # this one held it.
+    upload_id = blobs.start_upload()
+    try:
+        with ctx.store.write() as tx:
+            target = resolve(tx, ctx, name)
+            writable_package(tx, ctx.actor, target)  # still pushable
+            tx.rows(OCI_ROWS).create_upload(upload_id, target.owner.id, link_name(target), ctx.now)
+    except BaseException:
+        blobs.cancel(upload_id)
+        raise
     return upload_id
 
 
@@ -108,6 +117,25 @@ def finish_upload(
         target = _upload_of(tx, ctx, name, upload_id)  # still theirs, still pushable
         tx.rows(OCI_ROWS).link_blob(target.owner.id, link_name(target), digest, size, ctx.now)
         tx.rows(OCI_ROWS).delete_upload(upload_id)
+    return size
+
+
+def put_blob(ctx: Context, blobs: BlobStore, name: RepoName, digest: str, data: bytes) -> int:
+    """A whole blob, checked and linked to the repository, with no upload around it: what a
+    monolithic upload leaves, for the seed. The seed writes inside its one open transaction,
+    beside which a blob store that keeps its uploads in the database (S3's) could not write
+    on SQLite (one writer at a time): a `put` keeps nothing there."""
+    digest = digest_param(digest)
+    with ctx.store.read() as tx:
+        writable_package(tx, ctx.actor, resolve(tx, ctx, name))
+    try:
+        size = blobs.put(data, digest)
+    except DigestMismatch as mismatch:  # the bytes stay out of the store
+        raise DigestInvalid(str(mismatch)) from None
+    with ctx.store.write() as tx:
+        target = resolve(tx, ctx, name)
+        writable_package(tx, ctx.actor, target)  # still pushable
+        tx.rows(OCI_ROWS).link_blob(target.owner.id, link_name(target), digest, size, ctx.now)
     return size
 
 

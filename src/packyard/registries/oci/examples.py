@@ -30,7 +30,7 @@ from packyard.core.context import Context
 from packyard.core.formats import ContentInvalid, ContentRequest
 from packyard.core.ports import BlobStore
 from packyard.domain.oci import EMPTY_CONFIG, OCI_INDEX, OCI_MANIFEST
-from packyard.registries.oci.blobs import finish_upload, start_upload
+from packyard.registries.oci.blobs import put_blob
 from packyard.registries.oci.naming import CONTAINER, RepoName
 from packyard.registries.oci.service import put_manifest
 
@@ -73,10 +73,10 @@ class Image:
         name = RepoName(self.repository, CONTAINER)
         for manifest in self.manifests:
             for blob in manifest.blobs:
-                # A monolithic upload each, as `oras push` sends them; the blob store keeps
-                # bytes it already holds (a second load) without writing them again.
-                upload = start_upload(ctx, blobs, name)
-                finish_upload(ctx, blobs, name, upload, _digest(blob), blob)
+                # Whole, as a monolithic upload (`oras push`) leaves them, but with no upload
+                # state (blobs.put_blob says why); the blob store keeps bytes it already
+                # holds (a second load) without writing them again.
+                put_blob(ctx, blobs, name, _digest(blob), blob)
             put_manifest(ctx, blobs, name, manifest.digest, manifest.data, manifest.media_type)
 
 

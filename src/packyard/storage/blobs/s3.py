@@ -1,18 +1,15 @@
 """Blobs in an S3 bucket (AWS, SeaweedFS, MinIO…), content-addressed as on disk.
 
     s3://<bucket>/<prefix>/
-      sha256/ab/cd/abcdef0123…               one object per blob, named by its full digest
+      sha256/ab/cd/abcdef0123…      one object per blob, named by its full digest
       sha512/12/34/1234abcd…
-      _uploads/<upload id>/start             written by start_upload: the upload exists
-      _uploads/<upload id>/00000000000000000000   each append's bytes, named by the offset
-      _uploads/<upload id>/00000000000000004096   they start at (zero-padded, so they sort)
+      _uploads/<upload id>          an upload's S3 multipart upload, its state in the database
 
-An upload keeps all its state in the bucket, so any process sharing it can continue a
-chunked push another began. A blob appears under its digest only once its bytes were hashed
-and matched: small blobs go up whole after the check; larger ones are streamed into a
-multipart upload (chunks gathered into parts of at least `PART_SIZE`, since S3 refuses
-smaller parts but the last) that is completed only if the digest matched, else aborted.
-Upload ids and digests are checked against fixed patterns before they become keys.
+An upload is an S3 multipart upload whose state (its UploadId, the parts sent, the offset,
+the chunks gathered for the next part) lives in the database, so any process sharing both
+continues a chunked push another began: s3_uploads.py draws it. A blob appears under its
+digest only once its bytes were hashed and matched. Upload ids and digests are checked
+against fixed patterns before they become keys.
 
 Reclaiming bytes: S3 has no rename, so `delete_if_older` cannot be made atomic with `touch`
 the way the filesystem store makes it. It is coordinated through the database instead
@@ -23,7 +20,6 @@ A store built without `reclaims` never deletes in a sweep: nothing could veto it
 
 from __future__ import annotations
 
-import os
 import re
 from collections.abc import Iterator
 from typing import Any
@@ -35,23 +31,17 @@ from botocore.exceptions import ClientError
 from packyard.core.ports import (
     BlobError,
     BlobStore,
-    OffsetMismatch,
     Reclaims,
-    UnknownUpload,
+    Store,
 )
 from packyard.domain.digests import Digest, DigestMismatch, parse_digest
+from packyard.storage.blobs.s3_uploads import MIN_PART_SIZE, PART_SIZE, MultipartUploads
 
-UPLOAD_ID = re.compile(r"[a-f0-9]{32}")
-CHUNK_KEY = re.compile(r"[0-9]{20}")
 HEX = re.compile(r"[a-f0-9]{64}|[a-f0-9]{128}")
-OFFSET_WIDTH = 20
-START = "start"
 CHUNK = 4 * 1024 * 1024  # what one read of a blob yields at most
-# S3 refuses multipart parts under 5 MiB (all but the last): a blob smaller than this goes
-# up in one PUT, and a larger one's chunks are gathered into parts of at least this much.
-PART_SIZE = 8 * 1024 * 1024
-MIN_PART_SIZE = 5 * 1024 * 1024
-DELETE_BATCH = 1000  # S3's DeleteObjects limit
+# S3 copies at most 5 GiB in one request; a larger blob is copied in parts of COPY_PART.
+COPY_LIMIT = 5 * 1024**3
+COPY_PART = 1024**3
 # Requests in flight at once: the worker threads' default limit (anyio's 40), so a pull
 # never waits on the client's pool rather than on S3.
 MAX_CONNECTIONS = 40
@@ -64,7 +54,7 @@ REDIRECT_SECONDS = 5 * 60
 # HEAD, so a client that asks whether a blob is there follows the same path as its GET.
 PRESIGNED = {"GET": "get_object", "HEAD": "head_object"}
 
-__all__ = ["S3BlobStore"]
+__all__ = ["MIN_PART_SIZE", "PART_SIZE", "S3BlobStore"]
 
 
 class S3BlobStore:
@@ -77,6 +67,7 @@ class S3BlobStore:
         bucket: str,
         prefix: str = "",
         *,
+        store: Store | None = None,
         reclaims: Reclaims | None = None,
         redirect: bool = False,
     ) -> None:
@@ -86,7 +77,9 @@ class S3BlobStore:
         # PACKYARD_BLOB_REDIRECT: downloads go to presigned URLs instead of through us.
         self.redirect = redirect
         self.prefix = f"{prefix.strip('/')}/" if prefix.strip("/") else ""
-        self._uploads = f"{self.prefix}_uploads/"
+        # Uploads keep their state in `store`'s database: a store built without one (a
+        # script's) serves and writes blobs, and refuses uploads.
+        self._multipart = MultipartUploads(client, bucket, f"{self.prefix}_uploads/", store)
 
     @classmethod
     def connect(
@@ -94,6 +87,7 @@ class S3BlobStore:
         bucket: str,
         prefix: str = "",
         *,
+        store: Store | None = None,
         reclaims: Reclaims | None = None,
         redirect: bool = False,
     ) -> S3BlobStore:
@@ -113,18 +107,13 @@ class S3BlobStore:
             client.head_bucket(Bucket=bucket)
         except Exception as error:
             raise BlobError(f"s3://{bucket} cannot be used: {error}") from None
-        return cls(client, bucket, prefix, reclaims=reclaims, redirect=redirect)
+        return cls(client, bucket, prefix, store=store, reclaims=reclaims, redirect=redirect)
 
     # keys ---------------------------------------------------------------------------
 
     def _key(self, digest: str | Digest) -> str:
         d = digest if isinstance(digest, Digest) else parse_digest(digest)
         return f"{self.prefix}{d.algorithm}/{d.hex[:2]}/{d.hex[2:4]}/{d.hex}"
-
-    def _upload_key(self, upload_id: str) -> str:
-        if not UPLOAD_ID.fullmatch(upload_id):
-            raise UnknownUpload(upload_id)
-        return f"{self._uploads}{upload_id}/"
 
     # blobs --------------------------------------------------------------------------
 
@@ -187,6 +176,13 @@ class S3BlobStore:
             self.client.put_object(Bucket=self.bucket, Key=self._key(expected), Body=data)
         return len(data)
 
+    def _check(self, expected: Digest, digest: str, data: Iterator[bytes]) -> None:
+        hasher = expected.hasher()
+        for piece in data:
+            hasher.update(piece)
+        if hasher.hexdigest() != expected.hex:
+            raise DigestMismatch(f"content does not match {digest}")
+
     def touch(self, digest: str) -> bool:
         """Mark the blob as just written (its LastModified, by copying it onto itself): a
         publish that finds its bytes stored must not have them judged by their old age.
@@ -243,7 +239,7 @@ class S3BlobStore:
                 if HEX.fullmatch(name):
                     yield f"{algorithm}:{name}", _seconds(item["LastModified"])
 
-    # uploads ------------------------------------------------------------------------
+    # uploads: S3 multipart uploads, their state in the database (s3_uploads.py) ----------
 
     def _list(self, prefix: str) -> Iterator[dict[str, Any]]:
         """Objects under `prefix`, in key order, page after page."""
@@ -253,153 +249,74 @@ class S3BlobStore:
         for page in pages:
             yield from page.get("Contents", [])
 
-    def _chunks(self, upload_id: str) -> list[tuple[int, str, int]]:
-        """The upload's chunks as (offset, key, size), in order; UnknownUpload if it was never
-        started, or was committed or cancelled since."""
-        base = self._upload_key(upload_id)
-        started, chunks = False, []
-        for item in self._list(base):
-            name = item["Key"][len(base) :]
-            if name == START:
-                started = True
-            elif CHUNK_KEY.fullmatch(name):
-                chunks.append((int(name), item["Key"], int(item["Size"])))
-        if not started:
-            raise UnknownUpload(upload_id)
-        chunks.sort()
-        return chunks
-
     def start_upload(self) -> str:
-        upload_id = os.urandom(16).hex()
-        self.client.put_object(
-            Bucket=self.bucket, Key=self._upload_key(upload_id) + START, Body=b""
-        )
-        return upload_id
+        return self._multipart.start()
 
     def upload_size(self, upload_id: str) -> int:
-        chunks = self._chunks(upload_id)
-        return chunks[-1][0] + chunks[-1][2] if chunks else 0
+        return self._multipart.state(upload_id).size
 
     def append(self, upload_id: str, data: bytes, offset: int | None = None) -> int:
-        """Append a chunk, stored as an object named by the offset it starts at; `offset`,
-        when given, must be where the upload stands. Needs conditional writes
-        (`If-None-Match: *`), which AWS, SeaweedFS and MinIO have."""
-        size = self.upload_size(upload_id)
-        if offset is not None and offset != size:
-            raise OffsetMismatch(size)
-        if data:
-            key = f"{self._upload_key(upload_id)}{size:0{OFFSET_WIDTH}d}"
-            try:
-                # Written only if no chunk starts there yet: of two processes appending at
-                # one offset, one wins and the other is told where the upload now stands.
-                self.client.put_object(Bucket=self.bucket, Key=key, Body=data, IfNoneMatch="*")
-            except ClientError as error:
-                if _code(error) != "PreconditionFailed":
-                    raise
-                raise OffsetMismatch(self.upload_size(upload_id)) from None
-        return size + len(data)
+        """Append a chunk; `offset`, when given, must be where the upload stands (the
+        database's row decides between two processes appending at one offset)."""
+        return self._multipart.append(upload_id, data, offset)
 
     def commit(self, upload_id: str, digest: str) -> int:
-        """Hash the upload's chunks as they are copied under the digest; only if they match
-        does the blob become visible (a multipart upload completed, or one PUT)."""
+        """The upload's bytes, once they matched the digest, under it: one PUT of a blob
+        that never filled a part, else a copy inside S3 of the completed multipart upload.
+        The upload ends however this does."""
         expected = parse_digest(digest)
-        chunks = self._chunks(upload_id)
-        position = 0
-        for offset, _key, size in chunks:
-            if offset != position:  # two appends raced at one offset: not these bytes
-                raise BlobError(f"upload {upload_id} has a gap at byte {position}")
-            position += size
-        target = self._key(expected)
-        stored = self.exists(digest)
-        if stored:
-            # The same bytes are stored already (a layer pushed to a second repository): the
-            # upload is only hashed, and the touch keeps a sweep from judging the stored blob
-            # by its old age (or tells that a sweep took it meanwhile: then it is written).
-            self._check(expected, digest, (b for c in chunks for b in self._chunk(c[1])))
-            stored = self.touch(digest)
-        if not stored and position < PART_SIZE:
-            data = b"".join(b for c in chunks for b in self._chunk(c[1]))
-            self._check(expected, digest, iter((data,)))
-            self.client.put_object(Bucket=self.bucket, Key=target, Body=data)
-        elif not stored:
-            self._multipart(target, expected, digest, chunks)
-        self._delete_keys([c[1] for c in chunks] + [self._upload_key(upload_id) + START])
-        return position
-
-    def _chunk(self, key: str) -> Iterator[bytes]:
-        yield from _drained(self.client.get_object(Bucket=self.bucket, Key=key)["Body"])
-
-    def _check(self, expected: Digest, digest: str, data: Iterator[bytes]) -> None:
-        hasher = expected.hasher()
-        for piece in data:
-            hasher.update(piece)
-        if hasher.hexdigest() != expected.hex:
-            raise DigestMismatch(f"content does not match {digest}")
-
-    def _multipart(
-        self, target: str, expected: Digest, digest: str, chunks: list[tuple[int, str, int]]
-    ) -> None:
-        """Stream the chunks into a multipart upload of `target`, in parts of at least
-        PART_SIZE, hashing as they go; complete it only if the digest matched."""
-        hasher = expected.hasher()
-        started = self.client.create_multipart_upload(Bucket=self.bucket, Key=target)
-        multipart = started["UploadId"]
-        parts: list[dict[str, Any]] = []
+        finished = self._multipart.finish(upload_id, expected)
         try:
-            buffer = bytearray()
-            for _offset, key, _size in chunks:
-                for piece in self._chunk(key):
-                    hasher.update(piece)
-                    buffer += piece
-                    if len(buffer) >= PART_SIZE:
-                        parts.append(self._part(target, multipart, len(parts) + 1, buffer))
-                        buffer = bytearray()
-            if buffer or not parts:
-                parts.append(self._part(target, multipart, len(parts) + 1, buffer))
-            if hasher.hexdigest() != expected.hex:
-                raise DigestMismatch(f"content does not match {digest}")
-            self.client.complete_multipart_upload(
-                Bucket=self.bucket,
-                Key=target,
-                UploadId=multipart,
-                MultipartUpload={"Parts": parts},
-            )
+            # The same bytes stored already (a layer pushed to a second repository): the
+            # touch keeps a sweep from judging them by their old age (or tells that a sweep
+            # took them meanwhile: then they are written).
+            if not self.touch(digest):
+                target = self._key(expected)
+                if finished.data is not None:
+                    self.client.put_object(Bucket=self.bucket, Key=target, Body=finished.data)
+                else:
+                    assert finished.key is not None
+                    self._copy(finished.key, target, finished.size)
+        finally:
+            self._multipart.end(upload_id)
+        return finished.size
+
+    def _copy(self, source: str, target: str, size: int) -> None:
+        """Copy an object inside S3: in one request up to COPY_LIMIT (S3's), else in parts
+        copied by range, completed only once every one is there."""
+        origin = {"Bucket": self.bucket, "Key": source}
+        if size <= COPY_LIMIT:
+            self.client.copy_object(Bucket=self.bucket, Key=target, CopySource=origin)
+            return
+        multipart = self.client.create_multipart_upload(Bucket=self.bucket, Key=target)
+        upload = {"Bucket": self.bucket, "Key": target, "UploadId": multipart["UploadId"]}
+        try:
+            parts = []
+            for number, start in enumerate(range(0, size, COPY_PART), 1):
+                last = min(size, start + COPY_PART) - 1
+                copied = self.client.upload_part_copy(
+                    **upload,
+                    PartNumber=number,
+                    CopySource=origin,
+                    CopySourceRange=f"bytes={start}-{last}",
+                )
+                parts.append({"PartNumber": number, "ETag": copied["CopyPartResult"]["ETag"]})
+            self.client.complete_multipart_upload(**upload, MultipartUpload={"Parts": parts})
         except BaseException:
-            # Nothing becomes visible, and S3 keeps (and bills) no orphaned parts.
-            self.client.abort_multipart_upload(Bucket=self.bucket, Key=target, UploadId=multipart)
+            self.client.abort_multipart_upload(**upload)  # S3 keeps (and bills) no parts
             raise
 
-    def _part(self, target: str, multipart: str, number: int, data: bytearray) -> dict[str, Any]:
-        sent = self.client.upload_part(
-            Bucket=self.bucket, Key=target, UploadId=multipart, PartNumber=number, Body=bytes(data)
-        )
-        return {"PartNumber": number, "ETag": sent["ETag"]}
-
-    def _delete_keys(self, keys: list[str]) -> None:
-        for i in range(0, len(keys), DELETE_BATCH):
-            batch = [{"Key": k} for k in keys[i : i + DELETE_BATCH]]
-            self.client.delete_objects(Bucket=self.bucket, Delete={"Objects": batch, "Quiet": True})
-
     def cancel(self, upload_id: str) -> bool:
-        keys = [item["Key"] for item in self._list(self._upload_key(upload_id))]
-        self._delete_keys(keys)
-        return bool(keys)
+        """End the upload: its row, its multipart upload aborted (GC's sweep of abandoned
+        uploads comes here too)."""
+        return self._multipart.end(upload_id)
 
     def uploads(self) -> list[str]:
-        """Uploads in progress (for cleanup of abandoned ones): those whose start marker is
-        there (a server with real directories, as SeaweedFS, may list an emptied one)."""
-        found = set()
-        for item in self._list(self._uploads):
-            upload_id, _, name = item["Key"][len(self._uploads) :].partition("/")
-            if name == START and UPLOAD_ID.fullmatch(upload_id):
-                found.add(upload_id)
-        return sorted(found)
+        """Uploads in progress (for cleanup of abandoned ones): the database's rows."""
+        return self._multipart.ids()
 
     def upload_started(self, upload_id: str) -> float:
-        head = self._head(self._upload_key(upload_id) + START)
-        if head is None:
-            raise UnknownUpload(upload_id)
-        return _seconds(head["LastModified"])
+        return self._multipart.state(upload_id).started_at.timestamp()
 
 
 def _drained(body: Any) -> Iterator[bytes]:

@@ -17,6 +17,7 @@ from packyard.core.ports import R, RowsKey, Store, TokenRecord, Transaction
 from packyard.storage.db import queries as q
 from packyard.storage.db.accounts import SqlAccounts
 from packyard.storage.db.base import Rows, TxState
+from packyard.storage.db.blob_uploads import SqlBlobUploads
 from packyard.storage.db.engine import read_transaction, transaction, write_transaction
 from packyard.storage.db.files import SqlFiles
 from packyard.storage.db.housekeeping import SqlHousekeeping
@@ -223,6 +224,7 @@ class SqlTransaction:
         self.files = SqlFiles(state)
         self.housekeeping = SqlHousekeeping(state)
         self.reclaims = SqlReclaims(state)
+        self.blob_uploads = SqlBlobUploads(state)
         self._format_rows = format_rows
         self._opened: dict[RowsKey[Any], Any] = {}
 

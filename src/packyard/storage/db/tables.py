@@ -17,6 +17,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     String,
     Table,
@@ -232,6 +233,40 @@ blob_reclaims = Table(
     Column("digest", String(140), primary_key=True),
     Column("state", String(16), nullable=False),  # "pending" or "reclaimed"
     Column("at", TS, nullable=False),
+)
+
+# Blob uploads whose state the blob store keeps in the database: an S3 bucket's, each an S3
+# multipart upload (storage/blobs/s3_uploads.py draws the protocol). Not `oci_uploads`, which
+# says whose an upload is: these say how far its bytes have come, so any process continues it.
+blob_uploads = Table(
+    "blob_uploads",
+    metadata,
+    Column("id", String(32), primary_key=True),
+    Column("size", BigInteger, nullable=False),  # bytes appended: where the next append starts
+    Column("multipart_id", String(1024)),  # S3's UploadId, from the first part on
+    Column("parts_claimed", Integer, nullable=False),  # part numbers handed out so far
+    Column("created_at", TS, nullable=False),
+)
+
+# The parts uploaded, in order: together they hold bytes [0, size - pending).
+blob_upload_parts = Table(
+    "blob_upload_parts",
+    metadata,
+    Column("upload_id", ForeignKey("blob_uploads.id", ondelete="CASCADE"), primary_key=True),
+    Column("number", Integer, primary_key=True),
+    Column("start", BigInteger, nullable=False),
+    Column("size", BigInteger, nullable=False),
+    Column("etag", String(255), nullable=False),
+)
+
+# Chunks too small to be a part yet (S3 refuses parts under 5 MiB but the last), gathered
+# until one is full: the bytes from the end of the last part to `size`.
+blob_upload_pending = Table(
+    "blob_upload_pending",
+    metadata,
+    Column("upload_id", ForeignKey("blob_uploads.id", ondelete="CASCADE"), primary_key=True),
+    Column("start", BigInteger, primary_key=True),
+    Column("data", LargeBinary, nullable=False),
 )
 
 # --- the container registry ---------------------------------------------------------------
