@@ -6,10 +6,12 @@ data directory (on one machine the blob store may be a shared disk; a deployment
 bucket). nginx runs deploy/nginx.conf twice with its ports changed: one upstream of one
 process, one of both. wrk drives each through nginx (the bare route first: the ceiling of
 each), and the 2-process figures are printed as a ratio of the 1-process ones. On a machine
-with fewer cores than processes + nginx + wrk, expect less than 2x.
+with fewer cores than processes + nginx + wrk, expect less than 2x. Then blob pulls from a
+process on S3 (SeaweedFS) with and without PACKYARD_BLOB_REDIRECT, as a ratio (redirects.py).
 
     bench/run-cluster                               # installs wrk if missing
     python bench/cluster.py --duration 10 --connections 50 [--pg-admin-url URL]
+        [--pulls 400 --parallel 16]
 """
 
 from __future__ import annotations
@@ -29,6 +31,7 @@ from contextlib import ExitStack, contextmanager
 from pathlib import Path
 
 import httpx
+import redirects
 from _support import (
     DEFAULT_PG_ADMIN_URL,
     Wrk,
@@ -47,12 +50,12 @@ OCI_MANIFEST = "application/vnd.oci.image.manifest.v1+json"
 LAYER_SIZE = 1024 * 1024  # the blob pulled
 
 
-def push_image(http: httpx.Client) -> str:
-    """A one-layer image (`LAYER_SIZE` random bytes); answers the layer's digest."""
+def push_image(http: httpx.Client, repo: str = REPO) -> str:
+    """A one-layer image (`LAYER_SIZE` random bytes) in `repo`; answers the layer's digest."""
     blobs = []
     for data in (b'{"architecture":"amd64","os":"linux"}', os.urandom(LAYER_SIZE)):
         digest = "sha256:" + hashlib.sha256(data).hexdigest()
-        start = http.post(f"/v2/{REPO}/blobs/uploads/")
+        start = http.post(f"/v2/{repo}/blobs/uploads/")
         assert start.status_code == 202, start.text
         done = http.put(start.headers["location"], params={"digest": digest}, content=data)
         assert done.status_code == 201, done.text
@@ -65,7 +68,7 @@ def push_image(http: httpx.Client) -> str:
         "layers": [{"mediaType": "application/vnd.oci.image.layer.v1.tar", **layer}],
     }
     put = http.put(
-        f"/v2/{REPO}/manifests/v1",
+        f"/v2/{repo}/manifests/v1",
         content=json.dumps(manifest).encode(),
         headers={"Content-Type": OCI_MANIFEST},
     )
@@ -74,10 +77,12 @@ def push_image(http: httpx.Client) -> str:
 
 
 @contextmanager
-def serve(data: Path, database_url: str, port: int) -> Iterator[str]:
+def serve(
+    data: Path, database_url: str, port: int, extra_env: dict[str, str] | None = None
+) -> Iterator[str]:
     base = f"http://127.0.0.1:{port}"
     env = {**os.environ, "PACKYARD_DATA_DIR": str(data), "PACKYARD_DATABASE_URL": database_url}
-    env["PACKYARD_BASE_URL"] = base
+    env.update({"PACKYARD_BASE_URL": base, **(extra_env or {})})
     process = subprocess.Popen(
         [sys.executable, "-m", "packyard.cli.main", "serve", "--port", str(port)], env=env
     )
@@ -128,6 +133,8 @@ def main() -> int:
     parser.add_argument("--duration", type=int, default=10, help="seconds per scenario")
     parser.add_argument("--connections", type=int, default=50)
     parser.add_argument("--pg-admin-url", default=DEFAULT_PG_ADMIN_URL)
+    parser.add_argument("--pulls", type=int, default=400, help="blob pulls per round on S3")
+    parser.add_argument("--parallel", type=int, default=16, help="concurrent pulls on S3")
     args = parser.parse_args()
     root = Path(tempfile.mkdtemp(prefix="packyard-bench-cluster-"))
     try:
@@ -165,6 +172,17 @@ def main() -> int:
                 ]
                 results[name] = (measured[0], measured[1])
                 print(f"  {name}: done", file=sys.stderr)
+            on_s3 = redirects.measure(
+                root,
+                database,
+                ("bench", TOKEN),
+                serve,
+                push_image,
+                LAYER_SIZE,
+                pulls=args.pulls,
+                parallel=args.parallel,
+            )
+            print("  blob-pull on S3, without and with redirects: done", file=sys.stderr)
     finally:
         shutil.rmtree(root, ignore_errors=True)
     print(
@@ -178,6 +196,15 @@ def main() -> int:
             f"{f'{single.errors}, {double.errors}':>9}"
         )
     print(f"({args.connections} connections, {args.duration} s each, through deploy/nginx.conf)")
+    print(
+        f"\n{'blob-pull on S3 (1 MiB)':<26}{'without pulls/s':>16}{'redirected pulls/s':>19}"
+        f"{'ratio':>8}\n{'one process, SeaweedFS':<26}{on_s3.without:>16.0f}"
+        f"{on_s3.redirected:>19.0f}{on_s3.redirected / on_s3.without:>7.2f}x"
+    )
+    print(
+        f"(curl -L --parallel-max {args.parallel}, {args.pulls} pulls a round, best of 3 rounds"
+        " each, straight to the process: wrk follows no redirects)"
+    )
     return 0
 
 

@@ -32,6 +32,7 @@ from packyard.core.ports import BlobStore, RowsKey, Store
 from packyard.core.reclaims import StoreReclaims
 from packyard.domain.types import PackageType
 from packyard.http.asgi import AsgiApp, AsgiScope, Receive, Send
+from packyard.ratepoints import WINDOW_SECONDS as POINTS_WINDOW_SECONDS
 from packyard.registries.maven.app import PREFIX as MAVEN_PREFIX
 from packyard.registries.maven.app import MavenApp
 from packyard.registries.maven.hooks import MavenFormat
@@ -185,7 +186,8 @@ def create_app(
     store = build_store(engine)
     formats = registered_formats(settings)
     blobs = blob_store(settings, store)
-    rest = RestApi(settings, store, formats, clock, rate_counters(settings, engine))
+    counters = rate_counters(settings, engine)
+    rest = RestApi(settings, store, formats, clock, counters)
     keys = signing_keys(settings.secret_keys, settings.data_dir)
     wiring = Wiring(store, blobs, settings.base_url, clock, settings.restore_window, formats, keys)
     pages = WebApp(settings, store, formats, keys, clock)
@@ -205,7 +207,9 @@ def create_app(
     async def lifespan(_app: Starlette) -> AsyncIterator[None]:
         task = None
         if settings.gc_interval is not None:
-            task = asyncio.create_task(_periodic_gc(settings, store, formats, blobs, clock))
+            task = asyncio.create_task(
+                _periodic_gc(settings, store, formats, blobs, clock, counters)
+            )
         try:
             yield
         finally:
@@ -242,7 +246,12 @@ def _reserved(path: str) -> bool:
 
 
 async def _periodic_gc(
-    settings: Settings, store: Store, formats: Formats, blobs: BlobStore, clock: Clock
+    settings: Settings,
+    store: Store,
+    formats: Formats,
+    blobs: BlobStore,
+    clock: Clock,
+    counters: RateCounters | None = None,
 ) -> None:
     assert settings.gc_interval is not None
     while True:
@@ -252,5 +261,20 @@ async def _periodic_gc(
             await asyncio.to_thread(
                 collect_garbage, store, clock(), settings.restore_window, formats, blobs
             )
+            if isinstance(counters, SqlRateCounters):  # Redis expires its keys itself
+                await asyncio.to_thread(purge_rate_limits, store, counters, settings, clock())
         except Exception:  # a failed sweep must not stop the next one
             log.exception("garbage collection failed")
+
+
+def purge_rate_limits(
+    store: Store, counters: SqlRateCounters, settings: Settings, now: datetime
+) -> int:
+    """The rows of rate-limit windows that ended, removed by the garbage collector's leader
+    (one process at a time; the others return 0); how many went."""
+    with store.gc_leader() as leader:
+        if not leader:
+            return 0
+        secondary = settings.secondary_rate_limit
+        points_seconds = secondary[1] if secondary else POINTS_WINDOW_SECONDS
+        return counters.purge_ended(now.timestamp(), settings.rate_limit_window, points_seconds)

@@ -5,6 +5,9 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
+import subprocess
+import sys
+import time
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -13,6 +16,7 @@ import pytest
 from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
+from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, insert, inspect, select, text
 
 from packyard.storage.db import tables as t
@@ -222,3 +226,55 @@ def test_npm_packages_lose_their_scope(empty_url: str) -> None:
         ]
     finally:
         engine.dispose()
+
+
+# One process's upgrade, started when the file argv[2] appears: everything is imported and
+# connected first, so the two processes' migrations overlap (alembic's `context` is one per
+# process: two upgrades cannot race in threads).
+UPGRADE_WHEN_TOLD = """
+import sys, time
+from pathlib import Path
+from packyard.storage.db.engine import make_engine
+from packyard.storage.db.migrate import upgrade
+engine = make_engine(sys.argv[1])
+engine.connect().close()
+Path(sys.argv[3]).touch()
+while not Path(sys.argv[2]).exists():
+    time.sleep(0.001)
+upgrade(engine)
+"""
+
+
+def test_upgrades_started_together_on_postgresql_take_turns(backend: str, tmp_path: Path) -> None:
+    """Two processes starting at once on a fresh database (`packyard serve` upgrades on
+    start): both upgrades succeed, one after the other, and leave one schema at head."""
+    if backend != "postgres":
+        pytest.skip("an upgrade's lock is PostgreSQL's; SQLite is one machine's file")
+    go = tmp_path / "go"
+    with postgres_database("packyard_race") as url:
+        processes = [
+            subprocess.Popen(
+                [sys.executable, "-c", UPGRADE_WHEN_TOLD, url, str(go), str(tmp_path / str(n))],
+                stdout=subprocess.PIPE,
+                stderr=subprocess.STDOUT,
+                text=True,
+            )
+            for n in range(2)
+        ]
+        deadline = time.monotonic() + 60
+        while not all((tmp_path / str(n)).exists() for n in range(2)):
+            assert time.monotonic() < deadline and all(p.poll() is None for p in processes)
+            time.sleep(0.01)
+        go.touch()
+        said = [p.communicate(timeout=120)[0] for p in processes]
+        assert [p.returncode for p in processes] == [0, 0], said
+        engine = make_engine(url)
+        try:
+            head = ScriptDirectory.from_config(alembic_config(engine)).get_current_head()
+            assert current_revision(engine) == head
+            with engine.connect() as conn:
+                assert compare_metadata(MigrationContext.configure(conn), metadata) == []
+                versions = conn.execute(text("SELECT count(*) FROM alembic_version")).scalar()
+            assert versions == 1
+        finally:
+            engine.dispose()

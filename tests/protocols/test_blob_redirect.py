@@ -1,7 +1,8 @@
 """`PACKYARD_BLOB_REDIRECT=1` on the S3 blob store: the real clients are answered 307 to a
 presigned URL of the bucket (SeaweedFS, SigV4 enforced) for every blob and package file,
 follow it, and get the right bytes; manifests and metadata are served as before, and a
-download still counts once. The server's access log shows what each client was answered.
+download still counts once. skopeo, npm, gem, mvn and nuget.exe each pull through it. The
+server's access log shows what each client was answered.
 
 One server for the module, seeded with the world (its images and tarballs go to the bucket).
 """
@@ -23,6 +24,8 @@ import pytest
 from tests.conftest import ACTIONS_WEB, ALICE
 from tests.protocols.clients_support import AccessLog, rest
 from tests.protocols.conftest import LiveServer, serving
+from tests.protocols.maven_support import Maven, render
+from tests.protocols.nuget_support import NuGetMachine, NuSpec, installed
 from tests.protocols.oci_layout import blob_bytes
 from tests.protocols.rubygems_support import GemMachine, GemSource, build
 from tests.protocols.test_npm_cli import npm
@@ -178,3 +181,53 @@ def test_gem_install_follows_the_redirect(redirecting: Redirecting, tmp_path: Pa
     assert hashlib.sha256(cached.read_bytes()).hexdigest() == built.sha256
     counted = downloads(server, f"user/packages/rubygems/{source.name}")
     assert counted == {source.version: 2}  # curl's GET above, and the install's
+
+
+def test_mvn_resolves_a_deployed_jar_through_the_redirect(
+    redirecting: Redirecting, tmp_path: Path
+) -> None:
+    """A release deployed with `mvn deploy`, then compiled against from a cold local
+    repository: the jar's GET (with Basic, after Maven's 401) is a 307 that Maven follows
+    to the bucket, its checksums and pom are served here, and the download counts once."""
+    server = redirecting.server
+    url = f"{server.url}/_registry/maven/alice/tools"
+    values = {"ARTIFACT": "moved", "VERSION": "1.0.0", "URL": url}
+    publisher = Maven.for_token(tmp_path / "publisher", "alice", ALICE)
+    project = render("publisher", tmp_path / "published", {**values, "MARK": "moved"})
+    deployed = publisher.run(project, "deploy")
+    assert deployed.ok, deployed.output
+    jar = (project / "target" / "moved-1.0.0.jar").read_bytes()
+
+    log = AccessLog.of(server)
+    consumer = Maven.for_token(tmp_path / "consumer", "alice", ALICE)
+    app = render("consumer", tmp_path / "app", {**values, "CALL": "moved", "SNAPSHOTS": "false"})
+    compiled = consumer.run(app, "compile")
+    assert compiled.ok, compiled.output
+    resolved = consumer.repository / "com" / "example" / "moved" / "1.0.0" / "moved-1.0.0.jar"
+    assert resolved.read_bytes() == jar  # and Maven checked it against the .sha1 it fetched
+    asked = log.requests("/_registry/maven/alice/tools/com/example/moved/1.0.0/")
+    jars = [a.status for a in asked if a.method == "GET" and a.path.endswith(".jar")]
+    assert 307 in jars and 200 not in jars, asked  # 401 first: Maven asks without credentials
+    counted = downloads(server, "user/packages/maven/com.example.moved")
+    assert counted == {"1.0.0": 1}  # the jar's redirected GET; the pom and checksums are not
+
+
+def test_nuget_install_follows_the_redirect(redirecting: Redirecting, tmp_path: Path) -> None:
+    """`nuget install` (nuget.exe under mono) of a package pushed with `nuget push`: the
+    .nupkg's GET is a 307 that nuget.exe follows to the bucket; it counts one download."""
+    server = redirecting.server
+    spec = NuSpec("Pky.Moved", "1.0.0", "https://github.com/alice/tools")
+    packed = NuGetMachine.at(tmp_path / "packer").pack(spec, tmp_path / "packed")
+    source = f"{server.url}/_registry/nuget/alice/index.json"
+    pushed = NuGetMachine.at(tmp_path / "pusher", source, "alice", ALICE).push(packed.path)
+    assert pushed.ok, pushed.output
+
+    log = AccessLog.of(server)
+    consumer = NuGetMachine.at(tmp_path / "consumer", source, "alice", ALICE)
+    run = consumer.install(spec.id, spec.version, tmp_path / "out")
+    assert run.ok, run.output
+    assert installed(tmp_path / "out", spec.id, spec.version).read_bytes() == packed.data
+    asked = log.requests("/_registry/nuget/alice/")
+    nupkgs = [a.status for a in asked if a.method == "GET" and a.path.endswith(".nupkg")]
+    assert 307 in nupkgs and 200 not in nupkgs, asked
+    assert downloads(server, f"user/packages/nuget/{spec.id}") == {spec.version: 1}

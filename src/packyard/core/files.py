@@ -5,6 +5,10 @@ store only for a caller already authorized, checked against their digest; a row 
 is committed only after they are whole, so a crash leaves at worst unreferenced bytes, which
 garbage collection reclaims — never a row without its bytes.
 
+A read that is a download gets a `Download` to count, not a count: the response counts it
+as its content goes out (the file opened, the first bytes read from S3, or the 307 to a
+presigned URL answered), so a file whose bytes are missing, a 416 or a HEAD counts nothing.
+
 Downloads are counted in memory and written behind the reads (`DownloadTally`): a pull
 never waits on a write, nor on another pull's. Under 100 concurrent pullers of one manifest
 a write per pull queued them all on one row (PostgreSQL) or on the write lock (SQLite),
@@ -36,6 +40,7 @@ import threading
 import weakref
 from collections import Counter
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any, Protocol, TypeVar
 
 from packyard.core.access import Target, readable_package
@@ -110,23 +115,38 @@ def open_file(
     find: Callable[[Package], Found | None],
     *,
     count_download: bool,
-) -> tuple[Package, Found]:
-    """Authorize the read, find the file, count one download of its version (in memory:
-    nothing is written in `tx`, which may be a read). The caller streams the bytes once the
+) -> tuple[Package, Found, Download | None]:
+    """Authorize the read and find the file; with `count_download`, the download of its
+    version that the response counts once the file's content goes out (nothing is counted
+    here: the bytes may yet turn out missing). The caller streams the bytes once the
     transaction is over. `find` may raise its format's own "not found"."""
     package = readable_package(tx, ctx.actor, target)
     file = find(package)
     if file is None:
         raise NotFound(f"{target.label} has no such file")
-    if count_download:
-        _tally(ctx.store).add(file.version_id, ctx.now.strftime("%Y-%m-%d"))
-    return package, file
+    return package, file, download_of(ctx, file.version_id) if count_download else None
 
 
-def count_download(ctx: Context, version_id: int) -> None:
-    """One download of the version, on its own (a registry that found the file in a read):
-    counted in memory, written with the next batch; never waits on the database."""
-    _tally(ctx.store).add(version_id, ctx.now.strftime("%Y-%m-%d"))
+@dataclass(frozen=True, slots=True)
+class Download:
+    """One download of a version, not yet counted: calling it counts it (in memory, written
+    with the next batch). A response calls it just before its head goes out with the
+    content (`Response.served`), on the event loop, as inline reads always counted: only
+    a batch's first download makes a statement (its hold, on PostgreSQL: one per
+    `FLUSH_INTERVAL` at most), and a blob read from S3 is counted in the worker thread
+    that reads its first bytes."""
+
+    store: Store
+    version_id: int
+    day: str
+
+    def __call__(self) -> None:
+        _tally(self.store).add(self.version_id, self.day)
+
+
+def download_of(ctx: Context, version_id: int) -> Download:
+    """The download of `version_id` that a read's response counts once it is served."""
+    return Download(ctx.store, version_id, ctx.now.strftime("%Y-%m-%d"))
 
 
 def settle_downloads(store: Store) -> None:

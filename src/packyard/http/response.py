@@ -11,6 +11,11 @@ A blob held as an open local file goes out by the server's zero-copy send (ASGI'
 copies file to socket, and no chunk passes through Python. Otherwise — a store that is not
 local (S3), or a server without the extension — blob bytes are read in a worker thread, so a
 blob store's I/O never blocks the event loop.
+
+A response may say what to do once it is really served (`served`: a registry counts a
+download there). It is called just before the head goes out with the status the handler
+chose and the content in hand: after the blob's file was opened (by the handler) or its
+first bytes read, never for a HEAD, a 304, a 416 or an answer that fails before its head.
 """
 
 from __future__ import annotations
@@ -72,6 +77,8 @@ class Response:
     content: bytes | None = None  # raw bytes instead of JSON
     blob: Blob | None = None  # streamed instead of either
     etag: bool = False  # ETag / If-None-Match → 304 on a GET or HEAD answered 200
+    # Called once, just before the head goes out with this status and the content (a GET).
+    served: Callable[[], None] | None = None
 
     def payload(self) -> bytes:
         if self.content is not None:
@@ -90,6 +97,8 @@ class Response:
             headers["ETag"] = tag
             if request.headers.get("if-none-match") == tag:
                 status, payload = 304, b""
+        if status == self.status:
+            self._serving(request)
         raw = _raw(headers)
         if self.body is not None and self.content is None and "Content-Type" not in headers:
             raw.append((b"content-type", JSON_TYPE.encode()))
@@ -122,6 +131,7 @@ class Response:
             await _empty(send, status, headers)
             return
         if blob.file is not None and request.zerocopy:
+            self._serving(request)  # the file is open: its bytes go out whatever happens to it
             await send({"type": "http.response.start", "status": status, "headers": _raw(headers)})
             if end > start:
                 zero_copy = {"type": ZEROCOPY, "file": blob.file, "offset": start}
@@ -130,14 +140,27 @@ class Response:
                 await send({"type": "http.response.body", "body": b""})
             return
         # The first chunk is read before the status goes out, so a blob that cannot be read
-        # still gets a whole error response instead of a cut-off 200.
-        chunks, first = await run_in_threadpool(_open, blob.read, start, end)
+        # still gets a whole error response instead of a cut-off 200, and counts nothing;
+        # what `served` does is done in that same worker thread (a statement, at times).
+        chunks, first = await run_in_threadpool(self._open, request, blob.read, start, end)
         await send({"type": "http.response.start", "status": status, "headers": _raw(headers)})
         if first is not None:
             await send({"type": "http.response.body", "body": first, "more_body": True})
             async for chunk in iterate_in_threadpool(chunks):
                 await send({"type": "http.response.body", "body": chunk, "more_body": True})
         await send({"type": "http.response.body", "body": b""})
+
+    def _open(
+        self, request: Request, read: Reader, start: int, end: int
+    ) -> tuple[Iterator[bytes], bytes | None]:
+        chunks = read(start, end)
+        first = next(chunks, None)
+        self._serving(request)
+        return chunks, first
+
+    def _serving(self, request: Request) -> None:
+        if self.served is not None and request.method != "HEAD":
+            self.served()
 
 
 def _pread(fd: int, start: int, end: int) -> Iterator[bytes]:
@@ -148,11 +171,6 @@ def _pread(fd: int, start: int, end: int) -> Iterator[bytes]:
             return  # shorter than said: the server cuts the response short
         start += len(chunk)
         yield chunk
-
-
-def _open(read: Reader, start: int, end: int) -> tuple[Iterator[bytes], bytes | None]:
-    chunks = read(start, end)
-    return chunks, next(chunks, None)
 
 
 def _raw(headers: dict[str, str]) -> list[tuple[bytes, bytes]]:

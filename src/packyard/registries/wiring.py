@@ -10,7 +10,7 @@ from typing import ClassVar
 
 from packyard.auth.tokens import SigningKeys
 from packyard.core.context import Context
-from packyard.core.files import downloads_pending, settle_downloads
+from packyard.core.files import Download, downloads_pending, settle_downloads
 from packyard.core.formats import Formats
 from packyard.core.ports import BlobStore, FileBlobStore, Store
 from packyard.domain.errors import DomainError, NotFound
@@ -96,14 +96,19 @@ class RegistryApp:
         return plain_refusal(refused)
 
 
-def redirected(blobs: BlobStore, request: Request, digest: str) -> Response | None:
+def redirected(
+    blobs: BlobStore, request: Request, digest: str, download: Download | None = None
+) -> Response | None:
     """A blob or package file's `GET` (or `HEAD`) sent to the blob store itself: a 307 to a
     short-lived presigned URL when `PACKYARD_BLOB_REDIRECT` is on, else None (the bytes are
-    served here). Call it only once the read is authorized and its download counted, as
-    distribution's redirect does, and never for a manifest or metadata, which the registry
-    builds or must answer itself. A `Range` goes along with the client to the new address."""
+    served here). Call it only once the read is authorized, as distribution's redirect
+    does, and never for a manifest or metadata, which the registry builds or must answer
+    itself; `download` is counted as the 307 goes out. A `Range` goes along with the client
+    to the new address."""
     url = blobs.download_url(digest, request.method)
-    return None if url is None else Response(307, headers={"Location": url})
+    if url is None:
+        return None
+    return Response(307, headers={"Location": url}, served=download)
 
 
 def stored_blob(
@@ -119,3 +124,13 @@ def stored_blob(
             raise missing or NotFound(f"the bytes of {digest} are not stored")
         return Blob.of_file(file, size, ranges)
     return Blob(size, lambda start, end: blobs.read(digest, start, end), ranges)
+
+
+def stored_bytes(blobs: BlobStore, digest: str, missing: DomainError | None = None) -> bytes:
+    """A small stored blob's bytes, read whole now, before anything is answered or counted.
+    A blob whose row was found but whose bytes are gone raises `missing` (the format's "not
+    found"), not a 500."""
+    try:
+        return blobs.read_all(digest)
+    except FileNotFoundError:
+        raise missing or NotFound(f"the bytes of {digest} are not stored") from None

@@ -16,7 +16,7 @@ from sqlalchemy import select
 from packyard.core.context import Context
 from packyard.core.files import (
     DownloadTally,
-    count_download,
+    download_of,
     downloads_pending,
     settle_downloads,
 )
@@ -98,7 +98,7 @@ def test_a_download_is_counted_without_a_write(store: Any, clock: Clock) -> None
     watched = Watched(store)
     ctx = context(watched, clock)
     for _ in range(3):
-        count_download(ctx, version_id)
+        download_of(ctx, version_id)()
     assert watched.writes == 0  # the pull returned without touching the database
     assert downloads_pending(watched)
     settle_downloads(watched)
@@ -158,7 +158,7 @@ def test_the_download_rule_sees_every_pull_before_a_delete(
     still in memory when the delete comes: the REST door writes it first."""
     version_id = one_version(store, clock, downloads=before)
     rest_store = api.client._transport.rest.store  # type: ignore[attr-defined]
-    count_download(context(rest_store, clock), version_id)
+    download_of(context(rest_store, clock), version_id)()
     assert downloads_pending(rest_store)
     path = f"/users/alice/packages/npm/pkg/versions/{version_id}"
     response = api.delete(path, ALICE)

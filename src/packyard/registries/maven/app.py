@@ -13,7 +13,6 @@ from urllib.parse import unquote
 
 from packyard.auth.tokens import parse_authorization
 from packyard.core.context import Context
-from packyard.core.files import count_download
 from packyard.domain.errors import DomainError, NotFound, Unauthenticated
 from packyard.domain.maven import ArtifactFile, parse_path
 from packyard.domain.types import ANONYMOUS, Actor
@@ -24,7 +23,13 @@ from packyard.http.threads import body_from_thread, in_thread
 from packyard.registries.maven import service as maven
 from packyard.registries.maven.errors import TEXT, error_response, refused, server_error
 from packyard.registries.maven.metadata import XML_TYPE
-from packyard.registries.wiring import RegistryApp, Wiring, redirected, stored_blob
+from packyard.registries.wiring import (
+    RegistryApp,
+    Wiring,
+    redirected,
+    stored_blob,
+    stored_bytes,
+)
 from packyard.services.auth import authenticate
 
 PREFIX = "/_registry/maven"
@@ -84,12 +89,9 @@ class MavenApp(RegistryApp):
         try:
             ctx, address = self._address(request)
             served = maven.read(ctx, address, head=request.method == "HEAD")
-            response = self._served(address, served, request)
+            return self._served(address, served, request)
         except DomainError as error:
             return error_response(error)
-        if served.download is not None:
-            count_download(ctx, served.download)  # in memory: never waits on the database
-        return response
 
     def handle(self, request: Request) -> Response:
         """In a worker thread: deploys (the body is read from here)."""
@@ -120,8 +122,8 @@ class MavenApp(RegistryApp):
         if file is None:
             kind = TEXT if address.path.checksum else XML_TYPE
             return Response(200, content=served.content, headers={"Content-Type": kind})
-        if (moved := redirected(self.blobs, request, file.digest)) is not None:
-            return moved  # the download is counted by the caller, before this is sent
+        if (moved := redirected(self.blobs, request, file.digest, served.download)) is not None:
+            return moved
         target = address.path.target
         extension = target.extension if isinstance(target, ArtifactFile) else ""
         headers = {
@@ -136,11 +138,13 @@ class MavenApp(RegistryApp):
         if file.size <= INLINE_SIZE and not head and "range" not in request.headers:
             # Poms, checksums' files and most jars are small: read at once rather than
             # streamed through hops to the thread pool.
-            return Response(200, headers=headers, content=blobs.read_all(digest))
+            content = stored_bytes(blobs, digest)
+            return Response(200, headers=headers, content=content, served=served.download)
         return Response(
             200,
             headers=headers,
             blob=stored_blob(blobs, digest, file.size, ranges=True),
+            served=served.download,
         )
 
     def _actor(self, headers: dict[str, str]) -> Actor:

@@ -25,7 +25,7 @@ from packyard.core.access import (
     writable_package,
 )
 from packyard.core.context import Context
-from packyard.core.files import hash_bytes, ingest
+from packyard.core.files import Download, download_of, hash_bytes, ingest
 from packyard.core.ports import BlobStore, FileRecord, Transaction
 from packyard.core.publish import add_new_file, package_for_publish, version_for
 from packyard.domain.errors import BadRequest, Conflict, NotFound
@@ -72,7 +72,7 @@ class Served:
 
     file: FileRecord | None = None
     content: bytes = b""
-    download: int | None = None  # the version a GET of its primary file counts against
+    download: Download | None = None  # a GET of a primary file's, counted once it is served
 
 
 def _target(tx: Transaction, address: Address, writer: Actor | None = None) -> Target:
@@ -144,9 +144,10 @@ def read(ctx: Context, address: Address, *, head: bool) -> Served:
     algorithm = address.path.checksum
     if algorithm is not None:
         return Served(content=found.hashes[algorithm].encode())
-    # Reading never writes: the caller counts the download (`count_download`), so the pom
-    # and checksum reads that make up most of a resolve never wait for a write lock.
-    return Served(file=found, download=found.version_id if counted else None)
+    # Reading never writes: the response counts the download once the file goes out (in
+    # memory), so the pom and checksum reads that make up most of a resolve never wait for
+    # a write lock, and a file whose bytes are gone counts nothing.
+    return Served(file=found, download=download_of(ctx, found.version_id) if counted else None)
 
 
 def _stored_file(tx: Transaction, ctx: Context, address: Address, file: ArtifactFile) -> FileRecord:

@@ -161,13 +161,14 @@ def version(call: Call) -> Response:
 
 def tarball(call: Call) -> Response:
     get = call.request.method == "GET"
-    file = npm.tarball(call.ctx, call.name, call.params["filename"], count_download=get)
-    if (moved := redirected(call.blobs, call.request, file.digest)) is not None:
+    file, download = npm.tarball(call.ctx, call.name, call.params["filename"], count_download=get)
+    if (moved := redirected(call.blobs, call.request, file.digest, download)) is not None:
         return moved
     return Response(
         200,
         headers={"Content-Type": "application/octet-stream"},
         blob=stored_blob(call.blobs, file.digest, file.size, ranges=False),
+        served=download,
     )
 
 

@@ -20,7 +20,7 @@ from packyard.core.access import (
 )
 from packyard.core.context import Context
 from packyard.core.delete import delete_package, delete_version_by_rules
-from packyard.core.files import ingest, open_file
+from packyard.core.files import Download, ingest, open_file
 from packyard.core.ports import BlobStore, FileRecord, NewFile, Transaction
 from packyard.core.publish import package_for_publish, publish_version
 from packyard.domain.npm import (
@@ -161,16 +161,20 @@ def packument(ctx: Context, name: str) -> Packument:
     return Packument(package, versions, {t: v for t, v in tags.items() if v in shown})
 
 
-def tarball(ctx: Context, name: str, filename: str, *, count_download: bool) -> FileRecord:
-    """A version's tarball by its file name; a GET counts one download, a HEAD none (as
-    `/v2/` counts a manifest's GET and not its HEAD)."""
+def tarball(
+    ctx: Context, name: str, filename: str, *, count_download: bool
+) -> tuple[FileRecord, Download | None]:
+    """A version's tarball by its file name, and for a GET (not a HEAD, as `/v2/` counts a
+    manifest's GET and not its HEAD) the download its response counts once served."""
 
     def find(package: Package) -> FileRecord | None:
         return tx.files.find_live_file(package.id, stored_tarball_name(name, filename))
 
     with ctx.store.read() as tx:
-        _package, file = open_file(tx, ctx, _target(tx, name), find, count_download=count_download)
-    return file
+        _package, file, download = open_file(
+            tx, ctx, _target(tx, name), find, count_download=count_download
+        )
+    return file, download
 
 
 def dist_tags(ctx: Context, name: str) -> dict[str, str]:

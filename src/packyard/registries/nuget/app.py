@@ -94,7 +94,7 @@ def flat_versions(call: Call) -> Response:
 def package_file(call: Call) -> Response:
     """A `.nupkg` (each GET counts one download of its version) or a `.nuspec`."""
     name = call.params["file"]
-    file = nuget.package_file(
+    file, download = nuget.package_file(
         call.ctx,
         call.owner,
         call.params["id"],
@@ -103,7 +103,8 @@ def package_file(call: Call) -> Response:
         count_download=call.request.method == "GET",
     )
     nuspec = name.lower().endswith(".nuspec")
-    if not nuspec and (moved := redirected(call.blobs, call.request, file.digest)) is not None:
+    moved = None if nuspec else redirected(call.blobs, call.request, file.digest, download)
+    if moved is not None:
         return moved  # a .nuspec is the package's metadata: answered here
     return Response(
         200,
@@ -112,6 +113,7 @@ def package_file(call: Call) -> Response:
             "ETag": f'"{file.hashes.get("sha256", file.digest)}"',
         },
         blob=stored_blob(call.blobs, file.digest, file.size, ranges=True),
+        served=download,
     )
 
 

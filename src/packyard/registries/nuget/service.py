@@ -26,7 +26,7 @@ from packyard.core.access import (
 )
 from packyard.core.context import Context
 from packyard.core.delete import delete_version_by_rules
-from packyard.core.files import ingest, open_file
+from packyard.core.files import Download, ingest, open_file
 from packyard.core.ports import BlobStore, FileRecord, Transaction
 from packyard.core.publish import add_new_file, package_for_publish, version_for
 from packyard.domain.errors import Conflict, NotFound
@@ -131,9 +131,9 @@ def package_file(
     filename: str,
     *,
     count_download: bool,
-) -> FileRecord:
-    """The flat container's `{lowerid}.{lowerversion}.nupkg` (a GET counts one download of
-    its version) or `{lowerid}.nuspec` of a version."""
+) -> tuple[FileRecord, Download | None]:
+    """The flat container's `{lowerid}.{lowerversion}.nupkg` (and for a GET the download of
+    its version, which the response counts once served) or `{lowerid}.nuspec` of a version."""
     lowered = _normalized(package_id, version_text)
     if filename.lower() == nupkg_filename(package_id, lowered):
         stored = nupkg_filename(package_id, lowered)
@@ -142,16 +142,16 @@ def package_file(
     else:
         raise NotFound(f"{package_id} {version_text} has no file {filename}")
     check_scopes(ctx.actor, Operation.READ)
-    with ctx.store.read() as tx:  # a download is counted in memory: nothing is written
+    with ctx.store.read() as tx:
         target = find_target(tx, owner_login, NUGET, package_id)
-        _package, file = open_file(
+        _package, file, download = open_file(
             tx,
             ctx,
             target,
             lambda p: tx.files.find_live_file(p.id, stored),
             count_download=count_download,
         )
-    return file
+    return file, download
 
 
 def search(

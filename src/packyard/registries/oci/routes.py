@@ -161,7 +161,7 @@ def token(call: Call) -> Response:
 
 
 def get_manifest(call: Call) -> Response:
-    record, content = registry.get_manifest(
+    record, content, download = registry.get_manifest(
         call.ctx,
         call.blobs,
         call.name,
@@ -170,7 +170,7 @@ def get_manifest(call: Call) -> Response:
         accepted=call.request.accepted(),
     )
     headers = {"Content-Type": record.media_type, "Docker-Content-Digest": record.digest}
-    return Response(200, headers=headers, content=content)
+    return Response(200, headers=headers, content=content, served=download)
 
 
 def put_manifest(call: Call) -> Response:

@@ -17,7 +17,7 @@ from packyard.core.access import (
 )
 from packyard.core.context import Context
 from packyard.core.delete import delete_version
-from packyard.core.files import open_file, stored
+from packyard.core.files import Download, open_file, stored
 from packyard.core.ports import BlobStore, NewFile, Transaction
 from packyard.core.publish import package_for_publish, publish_version
 from packyard.domain.digests import parse_digest
@@ -164,8 +164,9 @@ def get_manifest(
     *,
     count_download: bool,
     accepted: list[str] | None = None,
-) -> tuple[ManifestRecord, bytes]:
-    """A manifest by tag or digest; a GET counts one download of its version, a HEAD none.
+) -> tuple[ManifestRecord, bytes, Download | None]:
+    """A manifest by tag or digest, and with `count_download` (a GET, a HEAD never) the
+    download of its version, which the response counts as it goes out.
 
     Packyard serves manifests as they were pushed, never converted: a client whose Accept
     headers exclude the stored type is told the manifest is unknown in a form it reads, as
@@ -182,11 +183,17 @@ def get_manifest(
             )
         return record
 
-    with ctx.store.read() as tx:  # a download is counted in memory: nothing is written
-        _package, record = open_file(
+    with ctx.store.read() as tx:
+        _package, record, download = open_file(
             tx, ctx, resolve(tx, ctx, name), find, count_download=count_download
         )
-    return record, blobs.read_all(record.digest)
+    try:
+        content = blobs.read_all(record.digest)
+    except FileNotFoundError:
+        # Its row is there, its bytes are not (lost from the store): distribution says
+        # MANIFEST_UNKNOWN for a manifest whose blob is gone; nothing was downloaded.
+        raise ManifestUnknown(f"manifest {reference} is not in {name}") from None
+    return record, content, download
 
 
 def accepts(accepted: list[str], media_type: str) -> bool:

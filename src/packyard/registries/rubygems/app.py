@@ -30,7 +30,7 @@ from packyard.http.threads import body_from_thread
 from packyard.registries.rubygems import indexes
 from packyard.registries.rubygems import service as gems
 from packyard.registries.text_errors import TEXT, error_response, refused, server_error, text
-from packyard.registries.wiring import RegistryApp, Wiring, redirected, stored_blob
+from packyard.registries.wiring import RegistryApp, Wiring, redirected, stored_blob, stored_bytes
 from packyard.services.auth import authenticate
 
 PREFIX = "/_registry/rubygems"
@@ -98,7 +98,7 @@ def quick_spec(call: Call) -> Response:
     name = call.params["file"]
     if not name.endswith(".gemspec.rz"):
         raise NotFound(f"{name} is not known")
-    file = gems.gem_file(
+    file, _ = gems.gem_file(
         call.ctx, call.owner, name.removesuffix(".gemspec.rz") + ".gem", count_download=False
     )
     content = indexes.gemspec_rz(gems.indexed(file).spec)
@@ -109,18 +109,20 @@ def gem(call: Call) -> Response:
     """A `.gem`; each GET counts one download of its version."""
     request = call.request
     get = request.method == "GET"
-    file = gems.gem_file(call.ctx, call.owner, call.params["file"], count_download=get)
+    file, download = gems.gem_file(call.ctx, call.owner, call.params["file"], count_download=get)
     blobs, digest = call.blobs, file.digest
-    if (moved := redirected(blobs, request, digest)) is not None:
+    if (moved := redirected(blobs, request, digest, download)) is not None:
         return moved
     headers = {"Content-Type": OCTETS, "ETag": f'"{file.hashes.get("sha256", digest)}"'}
     if file.size <= INLINE_SIZE and request.method == "GET" and "range" not in request.headers:
         # Most gems are small: read at once rather than streamed through the thread pool.
-        return Response(200, headers=headers, content=blobs.read_all(digest))
+        content = stored_bytes(blobs, digest)
+        return Response(200, headers=headers, content=content, served=download)
     return Response(
         200,
         headers=headers,
         blob=stored_blob(blobs, digest, file.size, ranges=True),
+        served=download,
     )
 
 

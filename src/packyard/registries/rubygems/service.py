@@ -26,7 +26,7 @@ from packyard.core.access import (
 )
 from packyard.core.context import Context
 from packyard.core.delete import delete_version_by_rules
-from packyard.core.files import ingest, open_file
+from packyard.core.files import Download, ingest, open_file
 from packyard.core.ports import BlobStore, FileRecord, Transaction
 from packyard.core.publish import add_new_file, package_for_publish, version_for
 from packyard.domain.errors import Conflict, NotFound, Unauthenticated
@@ -93,25 +93,28 @@ def gem_info(ctx: Context, owner_login: str, name: str) -> list[IndexedGem]:
     return [indexed(f) for f in files]
 
 
-def gem_file(ctx: Context, owner_login: str, filename: str, *, count_download: bool) -> FileRecord:
+def gem_file(
+    ctx: Context, owner_login: str, filename: str, *, count_download: bool
+) -> tuple[FileRecord, Download | None]:
     """A `.gem` (or, for the quick index, the `.gem` a gemspec is of) by its file name,
-    `NAME-VERSION[-PLATFORM].gem`; a GET of the gem counts one download of its version.
+    `NAME-VERSION[-PLATFORM].gem`, and for a GET of the gem the download of its version,
+    which the response counts once served.
     The name is found by trying each place the file name may split (names hold `-`)."""
     check_scopes(ctx.actor, Operation.READ, anonymous=None)
-    with ctx.store.read() as tx:  # a download is counted in memory: nothing is written
+    with ctx.store.read() as tx:
         for name in gem_names_of_filename(filename):
             target = find_target(tx, owner_login, GEMS, name)
             if target.package is None:
                 continue
             with contextlib.suppress(NotFound):
-                _package, file = open_file(
+                _package, file, download = open_file(
                     tx,
                     ctx,
                     target,
                     lambda p: tx.files.find_live_file(p.id, filename),
                     count_download=count_download,
                 )
-                return file
+                return file, download
     if ctx.actor.anonymous:
         raise Unauthenticated("authentication required")
     raise NotFound(f"{filename} is not known")

@@ -1,4 +1,5 @@
-"""Alembic, driven from code: `packyard db upgrade` and server start both call `upgrade`."""
+"""Alembic, driven from code: `packyard db upgrade` and server start both call `upgrade`,
+one at a time on PostgreSQL (an advisory lock, taken in migrations/env.py)."""
 
 from __future__ import annotations
 
@@ -9,6 +10,9 @@ from alembic.config import Config
 from sqlalchemy import Engine
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
+# The advisory lock an upgrade holds on PostgreSQL, one upgrade at a time ("PYMI"; GC's is
+# "PYGC", in the same one-key space).
+MIGRATION_LOCK_KEY = 0x50594D49
 
 
 def alembic_config(engine: Engine) -> Config:

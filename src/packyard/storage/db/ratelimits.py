@@ -42,6 +42,9 @@ COUNT = text(
     "   THEN w.window_start ELSE excluded.window_start END"
     " RETURNING used"
 )
+# A window's rows are purged this long after it ended by the purger's clock: processes'
+# clocks differ a little, and a lagging one still counts in a window a leading one has closed.
+PURGE_GRACE_SECONDS = 300
 # The two-key form's space is apart from the GC leader's one-key lock; 0x5059524C is "PYRL".
 POINTS_LOCK = text("SELECT pg_advisory_xact_lock(1348031052, hashtext(:key))")
 
@@ -105,6 +108,20 @@ class SqlRateCounters:
             if wait == 0:
                 conn.execute(insert(p).values(key=key, at=now, cost=cost))
             return wait
+
+    def purge_ended(self, now: float, window: int, points_seconds: int) -> int:
+        """Remove the rows of windows that ended (fixed windows `window` seconds long, points
+        spent more than `points_seconds` ago) over PURGE_GRACE_SECONDS ago, in one
+        transaction; how many rows went. A key that stops asking keeps its rows for ever
+        otherwise. No count changes: a request in a new window starts it at one either way,
+        and a row an upsert moves into a new window meanwhile no longer matches (PostgreSQL
+        checks a DELETE's condition again on the row it waited for)."""
+        w, p = t.rate_limit_windows, t.rate_limit_points
+        ended = now - PURGE_GRACE_SECONDS
+        with self._transaction() as conn:
+            windows = conn.execute(delete(w).where(w.c.window_start <= ended - window))
+            points = conn.execute(delete(p).where(p.c.at <= ended - points_seconds))
+        return int(windows.rowcount) + int(points.rowcount)
 
     @contextmanager
     def _statement(self) -> Iterator[Connection]:
