@@ -215,10 +215,22 @@ def test_tagged_and_untagged_deep_pages_follow_tag_moves(store: Any, clock: Cloc
     )
     with store.read() as tx:
         package_id = tx.packages.list_packages(1, PackageType.CONTAINER)[0].id
+    with store.write() as tx:  # download counts, for the web's listing to read
+        for i in range(0, count, 37):
+            found = tx.versions.find_version_by_name(package_id, f"sha256:{i:064x}")
+            assert found is not None
+            tx.versions.record_download(found.id, "2026-01-02", times=i + 1)
 
     def names(shown: VersionFilter, offset: int, limit: int = 50) -> tuple[list[int], int]:
         with store.read() as tx:
             versions, total = tx.versions.page_versions(package_id, shown, offset, limit)
+            ids, kept_total, _, counts = tx.versions.page_version_ids(
+                package_id, shown, offset, limit, downloads=True
+            )
+        # The listing by ids (the REST API's, and the web's with download counts) agrees.
+        assert (ids, kept_total) == ([v.id for v in versions], total)
+        assert counts == {v.id: v.download_count for v in versions}
+        assert any(counts.values())
         return [int(v.name.split(":")[1], 16) for v in versions], total
 
     def expected(tagged: set[int], shown: VersionFilter) -> list[int]:

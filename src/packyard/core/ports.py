@@ -156,10 +156,17 @@ class VersionRows(Protocol):
     def page_versions(
         self, package_id: int, shown: VersionFilter, offset: int, limit: int
     ) -> tuple[list[Version], int]: ...
-    # (the page's version ids, the listing's total, the package's version generation)
+    # (the page's version ids, the listing's total, the package's version generation, and
+    # with `downloads` their download counts by id)
     def page_version_ids(
-        self, package_id: int, shown: VersionFilter, offset: int, limit: int
-    ) -> tuple[list[int], int, int]: ...
+        self,
+        package_id: int,
+        shown: VersionFilter,
+        offset: int,
+        limit: int,
+        *,
+        downloads: bool = False,
+    ) -> tuple[list[int], int, int, dict[int, int]]: ...
     def find_versions(self, package_id: int, version_ids: Sequence[int]) -> list[Version]: ...
     # (live versions, live tagged versions up to 2), each only if asked for (else None).
     def version_counts(
@@ -283,6 +290,8 @@ class Transaction(Protocol):
 
 class Store(Protocol):
     def lookup_token(self, token_hash: str) -> TokenRecord | None: ...
+    # (the token of this id, revoked or expired ones too, and its stored hash)
+    def lookup_token_by_id(self, token_id: int) -> tuple[TokenRecord, str] | None: ...
     def write(self) -> AbstractContextManager[Transaction]: ...
     def read(self) -> AbstractContextManager[Transaction]: ...
     def gc_leader(self) -> AbstractContextManager[bool]:

@@ -73,8 +73,7 @@ def session_actor(store: Store, keys: SigningKeys, session: Session | None, now:
     signed out)."""
     if session is None or session.token_id is None or session.expires_at <= now.timestamp():
         return ANONYMOUS
-    with store.read() as tx:
-        found = tx.tokens.find_token_by_id(session.token_id)
+    found = store.lookup_token_by_id(session.token_id)
     if found is None or not session_signed_by(keys, session, found[1]):
         return ANONYMOUS
     record = found[0]
@@ -137,8 +136,7 @@ def _oci_token_record(
     token_id, expires_at, payload, mac = parsed
     if expires_at <= now.timestamp():
         return None
-    with store.read() as tx:
-        found = tx.tokens.find_token_by_id(token_id)
+    found = store.lookup_token_by_id(token_id)
     if found is None or not oci_token_signed_by(keys, found[1], payload, mac):
         return None
     return found

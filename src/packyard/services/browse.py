@@ -7,6 +7,7 @@ what the REST API would show the same actor, and a package the caller may not se
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, timedelta
 
@@ -37,10 +38,10 @@ from packyard.services.access import (
     view,
 )
 from packyard.services.packages import (
+    KeptVersionPage,
     PackageAddress,
     PackagePage,
-    VersionPage,
-    list_versions,
+    kept_version_page,
     live_package,
     live_version,
     parse_visibility,
@@ -151,7 +152,7 @@ def version_detail(
 
 @dataclass(frozen=True, slots=True)
 class VersionListing:
-    page: VersionPage
+    page: KeptVersionPage[Version]
     offers: Offers
 
 
@@ -160,12 +161,13 @@ def version_listing(
     address: PackageAddress,
     state: str | None,
     page: PageRequest,
-    version_type: str | None = None,
+    version_type: str | None,
+    kept: Callable[[Package, list[int], int], dict[int, Version]],
 ) -> VersionListing:
-    """The REST API's `list_versions`, and what the page may offer on each version."""
-    found = list_versions(ctx, address, state, page, version_type)
+    """The REST API's `list_versions` for a caller keeping versions by generation (`kept`),
+    with their download counts, and what the page may offer on each version."""
     with ctx.store.read() as tx:
-        # A second read: a role changed in between only offers a button its service refuses.
+        found = kept_version_page(tx, ctx, address, state, page, kept, version_type, True)
         return VersionListing(found, Offers.of(tx, ctx, found.package))
 
 

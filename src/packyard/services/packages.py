@@ -248,25 +248,11 @@ def _listing(
     return authorized_package(tx, ctx.actor, package, operation), shown
 
 
-def list_versions(
-    ctx: Context,
-    address: PackageAddress,
-    state: str | None,
-    page: PageRequest,
-    version_type: str | None = None,
-) -> VersionPage:
-    """`version_type` (the web's filter, not the REST API's): only the tagged or only the
-    untagged live versions."""
-    with ctx.store.read() as tx:
-        package, shown = _listing(tx, ctx, address, state, version_type)
-        versions, total = tx.versions.page_versions(package.id, shown, page.offset, page.per_page)
-        return VersionPage(package, versions, total)
-
-
 @dataclass(frozen=True, slots=True)
 class KeptVersionPage(Generic[T]):
     """A page of versions for a caller that keeps copies of versions (`kept`): its ids in
-    order, what the caller holds for each at this generation, and the rest read whole."""
+    order, what the caller holds for each at this generation, the rest read whole, and
+    (if asked) every version's download count, which a kept copy does not follow."""
 
     package: Package
     ids: list[int]
@@ -274,6 +260,7 @@ class KeptVersionPage(Generic[T]):
     kept: dict[int, T]
     read: dict[int, Version]
     total: int
+    downloads: dict[int, int]
 
 
 def list_kept_versions(
@@ -282,21 +269,41 @@ def list_kept_versions(
     state: str | None,
     page: PageRequest,
     kept: Callable[[Package, list[int], int], dict[int, T]],
+    version_type: str | None = None,
+    *,
+    downloads: bool = False,
 ) -> KeptVersionPage[T]:
-    """`list_versions` for a caller holding copies of versions keyed by (package, version
-    id, version generation), which `kept` looks up for the page's ids. The generation is
-    bumped with every change to the package's versions, their tags included, in the
-    change's transaction: a copy kept under the generation read here is the version as
-    this transaction sees it, in every process."""
+    """A page of a package's versions for a caller holding copies of versions keyed by
+    (package, version id, version generation), which `kept` looks up for the page's ids.
+    The generation is bumped with every change to the package's versions, their tags
+    included, in the change's transaction: a copy kept under the generation read here is
+    the version as this transaction sees it, in every process. Download counts change
+    without it: a caller showing them asks for them (`downloads`), read in the same
+    transaction. `version_type` (the web's filter, not the REST API's): only the tagged or
+    only the untagged live versions."""
     with ctx.store.read() as tx:
-        package, shown = _listing(tx, ctx, address, state, None)
-        ids, total, generation = tx.versions.page_version_ids(
-            package.id, shown, page.offset, page.per_page
-        )
-        held = kept(package, ids, generation)
-        missing = [version_id for version_id in ids if version_id not in held]
-        read = {v.id: v for v in tx.versions.find_versions(package.id, missing)}
-        return KeptVersionPage(package, ids, generation, held, read, total)
+        return kept_version_page(tx, ctx, address, state, page, kept, version_type, downloads)
+
+
+def kept_version_page(
+    tx: Transaction,
+    ctx: Context,
+    address: PackageAddress,
+    state: str | None,
+    page: PageRequest,
+    kept: Callable[[Package, list[int], int], dict[int, T]],
+    version_type: str | None,
+    downloads: bool,
+) -> KeptVersionPage[T]:
+    """`list_kept_versions` in a transaction of the caller's."""
+    package, shown = _listing(tx, ctx, address, state, version_type)
+    ids, total, generation, counts = tx.versions.page_version_ids(
+        package.id, shown, page.offset, page.per_page, downloads=downloads
+    )
+    held = kept(package, ids, generation)
+    missing = [version_id for version_id in ids if version_id not in held]
+    read = {v.id: v for v in tx.versions.find_versions(package.id, missing)}
+    return KeptVersionPage(package, ids, generation, held, read, total, counts)
 
 
 def live_version(

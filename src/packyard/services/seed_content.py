@@ -139,6 +139,9 @@ class _InTransaction:
     def lookup_token(self, token_hash: str) -> TokenRecord | None:
         return self._tx.tokens.find_token(token_hash)
 
+    def lookup_token_by_id(self, token_id: int) -> tuple[TokenRecord, str] | None:
+        return self._tx.tokens.find_token_by_id(token_id)
+
     @contextmanager
     def write(self) -> Iterator[Transaction]:
         yield self._tx

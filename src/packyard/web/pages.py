@@ -24,6 +24,7 @@ Errors travel as domain exceptions to `web.errors`; nothing here decides a statu
 from __future__ import annotations
 
 from packyard.auth.sessions import new_nonce
+from packyard.domain.pages import version_pages_prefix
 from packyard.domain.pagination import PageRequest, last_page
 from packyard.domain.permissions import Operation
 from packyard.domain.types import PackageType, Repository
@@ -49,7 +50,13 @@ from packyard.web.call import (
 from packyard.web.chart import CHART_DAYS, download_chart
 from packyard.web.install import install_snippets
 from packyard.web.markdown import render_readme
-from packyard.web.render import owner_packages_path, repository_packages_path
+from packyard.web.render import (
+    owner_packages_path,
+    package_path,
+    repository_packages_path,
+    tagged,
+)
+from packyard.web.rows import RowsOf
 from packyard.web.session import cookie_header
 
 RECENT_VERSIONS = 5
@@ -109,15 +116,26 @@ def versions(call: Call) -> Response:
     state = "deleted" if call.request.query.get("state") == "deleted" else "active"
     version_type = call.request.query.get(VERSION_TYPE) or None if state == "active" else None
     page = page_of(call)
-    listing = browse.version_listing(call.ctx, address(call), state, page, version_type)
-    result = listing.page
+    rows = call.page.version_rows
+    listing = browse.version_listing(call.ctx, address(call), state, page, version_type, rows.kept)
+    result, offers = listing.page, listing.offers
+    package = result.package
+    # Paths worked out once for the page, not once per row.
+    shared = RowsOf(
+        state=state,
+        base=package_path(package) + "/versions",
+        version_prefix=version_pages_prefix(package),
+        with_tags=tagged(package),
+        actions=offers.restore if state == "deleted" else offers.delete,
+        csrf=call.page.csrf,
+    )
     return call.page.render(
         "versions.html",
-        offers=listing.offers,
-        package=result.package,
-        versions=result.versions,
+        offers=offers,
+        package=package,
+        rows=rows.render(result, shared) if result.ids else None,
+        shared=shared,
         total=result.total,
-        state=state,
         version_type=version_type,
         version_type_key=VERSION_TYPE,
         page=page.page,

@@ -7,12 +7,15 @@ a readme, rendered by `web.markdown` with raw HTML off and its links checked.
 
 from __future__ import annotations
 
+from collections.abc import Hashable
 from dataclasses import dataclass
 from datetime import datetime
+from functools import lru_cache
 from typing import Any
 from urllib.parse import quote, urlencode
 
 import jinja2
+from markupsafe import Markup
 
 from packyard.auth.sessions import csrf_token
 from packyard.auth.tokens import SigningKeys
@@ -21,6 +24,7 @@ from packyard.domain.pages import package_page_path, version_pages_prefix
 from packyard.domain.types import Account, Actor, Package, Repository, Version
 from packyard.http.request import Request
 from packyard.http.response import Response
+from packyard.web.rows import VersionRows
 
 HTML_TYPE = "text/html; charset=utf-8"
 
@@ -79,6 +83,34 @@ def _query(base: str, **params: Any) -> str:
     return base + ("&" if "?" in base else "?") + urlencode(kept)
 
 
+# Fragments kept rendered; past it the least recently used is dropped.
+MAX_KEPT_FRAGMENTS = 4096
+
+
+class Fragments:
+    """Partial templates kept rendered: each defines one macro, `fragment`, whose HTML is a
+    pure function of its (hashable) arguments and the environment's globals, so one kept
+    under its arguments is never stale. A package's header and a pager cost a versions page
+    more than its 30 rows did (an include is a new context, and every path is quoted
+    again)."""
+
+    def __init__(self, env: jinja2.Environment) -> None:
+        self._env = env
+        self._render = lru_cache(maxsize=MAX_KEPT_FRAGMENTS)(self._fragment)
+
+    def _fragment(self, name: str, *args: Hashable) -> Markup:
+        macro = self._env.get_template(name).module.fragment  # type: ignore[attr-defined]
+        return Markup(macro(*args))
+
+    def __call__(self, name: str, *args: Hashable) -> Markup:
+        return self._render(name, *args)
+
+
+def _pairs(values: dict[str, Any]) -> tuple[tuple[str, Any], ...]:
+    """A dict as a fragment's argument: hashable, in a fixed order."""
+    return tuple(values.items())
+
+
 def environment() -> jinja2.Environment:
     env = jinja2.Environment(
         loader=jinja2.PackageLoader("packyard.web", "templates"),
@@ -86,10 +118,13 @@ def environment() -> jinja2.Environment:
         undefined=jinja2.StrictUndefined,
         trim_blocks=True,
         lstrip_blocks=True,
+        # The templates are package data: no file is looked at again per render.
+        auto_reload=False,
     )
     env.filters["date"] = _date
     env.filters["number"] = _number
     env.filters["size"] = byte_size
+    env.filters["pairs"] = _pairs
     env.globals.update(
         package_path=package_path,
         version_path=version_path,
@@ -99,6 +134,7 @@ def environment() -> jinja2.Environment:
         repository_packages_path=repository_packages_path,
         with_query=_query,
     )
+    env.globals["fragment"] = Fragments(env)
     return env
 
 
@@ -110,6 +146,7 @@ class Page:
     actor: Actor
     csrf: str
     request: Request
+    version_rows: VersionRows
 
     def render(self, template: str, status: int = 200, **values: Any) -> Response:
         html = self.env.get_template(template).render(
@@ -125,9 +162,10 @@ class Page:
 class Renderer:
     def __init__(self) -> None:
         self.env = environment()
+        self.version_rows = VersionRows(self.env)
 
     def page(self, actor: Actor, keys: SigningKeys, cookie: str, request: Request) -> Page:
-        return Page(self.env, actor, csrf_token(keys, cookie), request)
+        return Page(self.env, actor, csrf_token(keys, cookie), request, self.version_rows)
 
     def server_error(self) -> bytes:
         """The 500 page: no session, no lookup, nothing that could fail again."""

@@ -282,16 +282,36 @@ def _page_ids(shown: VersionFilter, anchored: bool) -> Select[tuple[int]]:
 
 
 @cache
-def version_page_ids(shown: VersionFilter, anchored: bool) -> Query:
-    return Query(_page_ids(shown, anchored))
+def version_page_ids(shown: VersionFilter, anchored: bool, downloads: bool = False) -> Query:
+    """A page's ids, and with `downloads` each version's download count: what a copy of a
+    version kept by its package's version generation lacks. The ids are paged alone (from
+    the index, skipped rows never read from the table), then joined to their rows."""
+    if not downloads:
+        return Query(_page_ids(shown, anchored))
+    ids = _page_ids(shown, anchored).add_columns(v.c.created_at).subquery()
+    return Query(
+        select(ids.c.id, _counted.c.download_count)
+        .join_from(ids, _counted, _counted.c.id == ids.c.id)
+        .order_by(ids.c.created_at.desc(), ids.c.id.desc())
+    )
 
 
+_counted = v.alias("counted")
 _first_pages = _page_ids(VersionFilter.ACTIVE, False).add_columns(v.c.created_at).subquery()
 # A shallow page of live versions with the counters it is keyed by, read at one snapshot in
 # one statement: the package's row, joined to the page's ids (a NULL id on an empty page).
 COUNTERS_AND_PAGE_IDS = Query(
     select(p.c.version_count, p.c.version_generation, _first_pages.c.id)
     .select_from(p.outerjoin(_first_pages, true()))
+    .where(p.c.id == bindparam("package_id"))
+    .order_by(_first_pages.c.created_at.desc(), _first_pages.c.id.desc())
+)
+# The same with each version's download count.
+COUNTERS_PAGE_IDS_AND_DOWNLOADS = Query(
+    select(p.c.version_count, p.c.version_generation, _first_pages.c.id, _counted.c.download_count)
+    .select_from(
+        p.outerjoin(_first_pages, true()).outerjoin(_counted, _counted.c.id == _first_pages.c.id)
+    )
     .where(p.c.id == bindparam("package_id"))
     .order_by(_first_pages.c.created_at.desc(), _first_pages.c.id.desc())
 )

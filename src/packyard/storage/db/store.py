@@ -195,6 +195,22 @@ class SqlStore:
             row = q.TOKEN_WITH_USER.first(self._held_connection(), token_hash=token_hash)
         return self._tokens.of(token_hash, row)
 
+    def lookup_token_by_id(self, token_id: int) -> tuple[TokenRecord, str] | None:
+        """The token of this id, revoked or expired ones too, with its stored hash (see
+        `SqlTokens.find_token_by_id`): `lookup_token` for a web session or a registry
+        token, which name their login token by its row."""
+        if not self._holds():
+            with self.read() as tx:
+                row = q.TOKEN_WITH_USER_AND_HASH_BY_ID.first(tx.state.conn, id=token_id)
+        else:
+            row = q.TOKEN_WITH_USER_AND_HASH_BY_ID.first(self._held_connection(), id=token_id)
+        if row is None:
+            return None
+        # The row is `lookup_token`'s with the hash after it: one record kept for both.
+        token_hash = str(row[-1])
+        record = self._tokens.of(token_hash, row[:-1])
+        return None if record is None else (record, token_hash)
+
     def close(self) -> None:
         """Close this thread's held connection (tests and shutdown)."""
         conn = getattr(self._held, "conn", None) if self._held is not None else None

@@ -95,26 +95,34 @@ class VersionPages(Rows):
         return [q.version_from(row, tags.get(row[q.V.id], ())) for row in rows], total
 
     def page_version_ids(
-        self, package_id: int, shown: VersionFilter, offset: int, limit: int
-    ) -> tuple[list[int], int, int]:
-        """The page's version ids in the listing's order, the total, and the package's
-        version generation, which any change to these versions (tags included) bumps."""
+        self,
+        package_id: int,
+        shown: VersionFilter,
+        offset: int,
+        limit: int,
+        *,
+        downloads: bool = False,
+    ) -> tuple[list[int], int, int, dict[int, int]]:
+        """The page's version ids in the listing's order, the total, the package's version
+        generation, which any change to these versions (tags included) bumps, and if asked
+        the page's download counts, which change without it."""
         if shown is VersionFilter.ACTIVE and offset < SHALLOW_OFFSET:
             # No checkpoint to seek from and the total is the live count: one statement
             # where the counters and the ids were two (two round trips to PostgreSQL).
-            rows = q.COUNTERS_AND_PAGE_IDS.rows(
-                self.conn, package_id=package_id, limit=limit, offset=offset
-            )
+            shallow = q.COUNTERS_PAGE_IDS_AND_DOWNLOADS if downloads else q.COUNTERS_AND_PAGE_IDS
+            rows = shallow.rows(self.conn, package_id=package_id, limit=limit, offset=offset)
             if not rows:
-                return [], 0, 0
-            page = [int(row[2]) for row in rows if row[2] is not None]
-            return page, int(rows[0][0]), int(rows[0][1])
+                return [], 0, 0, {}
+            listed = [row for row in rows if row[2] is not None]
+            counts = {int(row[2]): int(row[3]) for row in listed} if downloads else {}
+            return [int(row[2]) for row in listed], int(rows[0][0]), int(rows[0][1]), counts
         plan, total, generation = self._plan(package_id, shown, offset, limit)
         if plan is None:
-            return [], total, generation
+            return [], total, generation, {}
         params, anchored = plan
-        rows = q.version_page_ids(shown, anchored).rows(self.conn, **params)
-        return [int(row[0]) for row in rows], total, generation
+        rows = q.version_page_ids(shown, anchored, downloads).rows(self.conn, **params)
+        counts = {int(row[0]): int(row[1]) for row in rows} if downloads else {}
+        return [int(row[0]) for row in rows], total, generation, counts
 
     def find_versions(self, package_id: int, version_ids: Sequence[int]) -> list[Version]:
         """Those of the package's versions, in the order asked, with their tags."""

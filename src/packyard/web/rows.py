@@ -1,0 +1,104 @@
+"""The versions page's rows: versions kept by their package's version generation, and rows
+kept rendered.
+
+Rendering 30 rows through Jinja (a call and an escape per value) and building 30 versions
+from their rows were most of a versions page's time, where the REST API's list answers
+from JSON it keeps by version generation. The page does the same: the versions it read are
+kept under (version id, version generation), which every change to a package's versions
+bumps in the change's transaction (so a kept version is the version as the page's own
+transaction sees it, in every process); download counts change without the generation and
+are read with every page. A row is a pure function of the values it is kept under.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from typing import Any
+
+import jinja2
+from markupsafe import Markup
+
+from packyard.domain.types import Package, Version
+from packyard.services.packages import KeptVersionPage
+
+# Versions, and rendered rows, kept; past it the oldest is dropped. Enough for a few
+# pages of many packages (a row is ~0.5 kB). Rows are kept for each kind of page (a
+# package's active or deleted listing, with or without actions, a restore form's session).
+MAX_KEPT_VERSIONS = 8192
+MAX_KEPT_ROWS = 8192
+MAX_KINDS = 1024
+
+
+@dataclass(frozen=True, slots=True)
+class RowsOf:
+    """What every row of one versions page shares: its state, paths and actions."""
+
+    state: str  # "active" or "deleted"
+    base: str  # the versions page's path
+    version_prefix: str  # a version page's path but its id
+    with_tags: bool
+    actions: bool  # a Delete (Restore, when deleted) on every row
+    csrf: str  # the restore form's token; "" on rows with no form
+
+
+class VersionRows:
+    def __init__(self, env: jinja2.Environment) -> None:
+        module: Any = env.get_template("_version_row.html").module
+        self._macro: Callable[..., str] = module.row
+        self._versions: dict[tuple[int, int], Version] = {}
+        # By (kind of page, version id, generation, download count): a page's `RowsOf` is
+        # hashed once a page, to a number, not once a row.
+        self._rows: dict[tuple[int, int, int, int], str] = {}
+        self._kinds: dict[RowsOf, int] = {}
+
+    def kept(
+        self, _package: Package, version_ids: list[int], generation: int
+    ) -> dict[int, Version]:
+        """Those versions as kept under this generation (`list_kept_versions`' `kept`)."""
+        versions = self._versions
+        found = {}
+        for version_id in version_ids:
+            version = versions.get((version_id, generation))
+            if version is not None:
+                found[version_id] = version
+        return found
+
+    def render(self, page: KeptVersionPage[Version], shared: RowsOf) -> Markup:
+        """The page's rows in order, keeping the versions it read and the rows it rendered."""
+        generation, versions = page.generation, self._versions
+        # Only a restore form carries the session's CSRF token: other rows are shared
+        # between sessions.
+        if not (shared.actions and shared.state == "deleted"):
+            shared = replace(shared, csrf="")
+        kind = self._kinds.get(shared)
+        if kind is None:
+            kind = len(self._kinds)
+            if kind >= MAX_KINDS:
+                # Numbers start again, and the rows kept under the old ones go with them.
+                self._kinds.clear()
+                self._rows.clear()
+                kind = 0
+            self._kinds[shared] = kind
+        rows = self._rows
+        parts = []
+        for version_id in page.ids:
+            downloads = page.downloads.get(version_id, 0)
+            key = (kind, version_id, generation, downloads)
+            row = rows.get(key)
+            if row is None:
+                version = page.kept.get(version_id)
+                if version is None:
+                    version = page.read[version_id]
+                    _keep(versions, (version_id, generation), version, MAX_KEPT_VERSIONS)
+                row = self._macro(version, downloads, shared)
+                _keep(rows, key, row, MAX_KEPT_ROWS)
+            parts.append(row)
+        # Each row is Markup already: joined as text, not escaped again one by one.
+        return Markup("".join(parts))
+
+
+def _keep(kept: dict[Any, Any], key: Any, value: Any, most: int) -> None:
+    if len(kept) >= most:
+        del kept[next(iter(kept))]  # the oldest kept
+    kept[key] = value

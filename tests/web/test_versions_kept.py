@@ -1,0 +1,147 @@
+"""The versions page keeps versions by their package's version generation and rows rendered
+(`web.rows`): whatever changes what a row shows — a download, a tag moved, a delete, who
+looks — in this process or another sharing the database, the next page shows it."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from datetime import date
+from typing import Any
+
+import pytest
+from sqlalchemy import Engine
+from starlette.testclient import TestClient
+
+from packyard.config import Settings
+from packyard.domain.types import PackageType, VersionFilter
+from packyard.server import create_app
+from packyard.web import rows
+from tests.conftest import ALICE, Api, Clock, alice_with, seed
+from tests.web.conftest import Browser
+
+PAGE = "/users/alice/packages/container/package/app/versions"
+API = "/users/alice/packages/container/app"
+A, B, C = ("sha256:" + c * 64 for c in "abc")
+
+
+@pytest.fixture
+def ids(store: Any, clock: Clock) -> dict[str, int]:
+    seed(
+        store,
+        alice_with(
+            [
+                {
+                    "owner": "alice",
+                    "package_type": "container",
+                    "name": "app",
+                    "visibility": "public",
+                    "versions": [
+                        {"name": A, "tags": ["latest"]},
+                        {"name": B, "tags": ["v2"]},
+                        {"name": C},
+                    ],
+                }
+            ]
+        ),
+        clock.now,
+    )
+    with store.read() as tx:
+        owner = tx.accounts.find_account_by_login("alice")
+        package = tx.packages.find_package(owner.id, PackageType.CONTAINER, "app")
+        versions, _total = tx.versions.page_versions(package.id, VersionFilter.ACTIVE, 0, 10)
+        return {v.name: v.id for v in versions}
+
+
+@pytest.fixture
+def other(settings: Settings, engine: Engine, clock: Clock) -> Iterator[Browser]:
+    """A browser on a second server process sharing the database, with caches of its own."""
+    with TestClient(create_app(settings, engine, clock=clock)) as client:
+        yield Browser(client)
+
+
+def row(page: str, name: str) -> str:
+    """The table row naming the version `name`."""
+    found = re.search(r"<tr>((?:(?!</tr>).)*" + re.escape(name) + r".*?)</tr>", page, re.S)
+    assert found, f"no row for {name}"
+    return found.group(1)
+
+
+def downloads(page: str, name: str) -> int:
+    cells = re.findall(r"<td>([\d,]+)</td>", row(page, name))
+    assert len(cells) == 1, cells
+    return int(cells[0].replace(",", ""))
+
+
+def test_a_download_shows_on_the_next_page(
+    browser: Browser, store: Any, ids: dict[str, int]
+) -> None:
+    assert downloads(browser.get(PAGE).text, B) == 0
+    # Downloads change no version generation: the page reads them with every page.
+    with store.write() as tx:
+        tx.versions.record_download(ids[B], date.today().isoformat(), times=1234)
+    page = browser.get(PAGE).text
+    assert downloads(page, B) == 1234 and downloads(page, A) == 0
+
+
+def test_a_tag_moved_in_another_process_shows(
+    browser: Browser, other: Browser, store: Any, clock: Clock, ids: dict[str, int]
+) -> None:
+    assert "latest" in row(other.get(PAGE).text, A)
+    with store.write() as tx:  # what a registry push of `latest` onto C does
+        owner = tx.accounts.find_account_by_login("alice")
+        package = tx.packages.find_package(owner.id, PackageType.CONTAINER, "app")
+        tx.versions.move_tag(package.id, "latest", ids[C], clock.now)
+    page = other.get(PAGE).text
+    assert "latest" in row(page, C) and "latest" not in row(page, A)
+    assert "untagged" in row(page, A)
+
+
+def test_deleted_and_restored_in_another_process_show(
+    browser: Browser, other: Browser, api: Api, ids: dict[str, int]
+) -> None:
+    other.sign_in(ALICE)
+    assert other.get(PAGE).text.count('class="version-name"') == 3
+    assert api.delete(f"{API}/versions/{ids[C]}", ALICE).status_code == 204
+    page = other.get(PAGE).text
+    assert page.count('class="version-name"') == 2 and C not in page
+    assert C in row(other.get(f"{PAGE}?state=deleted").text, C)
+    assert api.post(f"{API}/versions/{ids[C]}/restore", ALICE).status_code == 204
+    assert C in other.get(PAGE).text
+    assert C not in other.get(f"{PAGE}?state=deleted").text
+
+
+def test_rows_offer_only_what_the_viewer_may_take(
+    browser: Browser, stranger: Browser, ids: dict[str, int]
+) -> None:
+    browser.sign_in(ALICE)
+    assert f"/versions/{ids[B]}/delete" in row(browser.get(PAGE).text, B)
+    # The same rows, seen by someone who may not delete them: no Delete in them.
+    assert "/delete" not in stranger.get(PAGE).text
+
+
+def test_a_restore_form_carries_its_own_sessions_token(
+    browser: Browser, stranger: Browser, api: Api, ids: dict[str, int]
+) -> None:
+    assert api.delete(f"{API}/versions/{ids[C]}", ALICE).status_code == 204
+    tokens = []
+    for person in (browser, stranger):
+        person.sign_in(ALICE)
+        page = person.get(f"{PAGE}?state=deleted").text
+        forms = re.findall(r'name="csrf" value="([^"]*)"', page)
+        # Sign-out's and the restore form's: this session's token, in both.
+        assert len(forms) == 2 and len(set(forms)) == 1 and forms[0], forms
+        tokens.append(forms[0])
+    assert tokens[0] != tokens[1]
+    restored = stranger.post(f"{PAGE}/{ids[C]}/restore", {"csrf": tokens[1]})
+    assert restored.status_code == 303
+
+
+def test_the_kept_rows_are_bounded(
+    browser: Browser, app: Any, ids: dict[str, int], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(rows, "MAX_KEPT_ROWS", 2)
+    monkeypatch.setattr(rows, "MAX_KEPT_VERSIONS", 2)
+    first = browser.get(PAGE).text
+    assert browser.get(PAGE).text == first
+    assert first.count('class="version-name"') == 3
