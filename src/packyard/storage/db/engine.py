@@ -56,7 +56,10 @@ def _sqlite_engine(url: str) -> Engine:
         # cost more than the BEGIN (a tenth of a REST delete).
         raw = conn.connection.driver_connection
         assert raw is not None
-        raw.execute("BEGIN IMMEDIATE" if conn.info.get("packyard_write") else "BEGIN")
+        # The store's held connection begins its writes on the driver (store._driver_write):
+        # a Core statement inside one joins the transaction already open.
+        if not raw.in_transaction:
+            raw.execute("BEGIN IMMEDIATE" if conn.info.get("packyard_write") else "BEGIN")
 
     return engine
 
