@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
+import orjson
 from sqlalchemy import bindparam, delete, func, insert, select, update
 
 from packyard.core.ports import SeededVersion
@@ -216,7 +217,7 @@ class SqlVersions(VersionPages):
         # them sees a live row, the other gets rowcount 0 and answers 404 (its take of the
         # tags waited for the winner's and found none).
         done = q.SOFT_DELETE_VERSION.execute(
-            self.conn, id=version.id, now=now, tags=json.dumps(tags)
+            self.conn, id=version.id, now=now, tags=orjson.dumps(tags).decode()
         )
         if done:
             self._versions_changed(version.package_id, -1)
