@@ -190,7 +190,11 @@ async def profile(app: App, name: str, requests: int) -> None:
     for request in batch:
         await call(app, request)
     profiler.stop()
-    print(profiler.output_text(unicode=True, color=False, show_all=False))
+    print(
+        profiler.output_text(
+            unicode=True, color=False, show_all=bool(os.environ.get("HOTPATHS_ALL"))
+        )
+    )
 
 
 async def repeat(app: App, name: str, requests: int) -> None:

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import Connection
 
 from packyard.domain.types import Account
+from packyard.storage.db import columns as cols
 from packyard.storage.db import queries as q
 from packyard.storage.db.pages import PageIndex
 
@@ -37,6 +38,6 @@ class Rows:
         row = q.ACCOUNT_BY_ID.first(self.conn, id=account_id)
         if row is None:
             return None
-        account = q.account_from(row)
+        account = cols.account_from(row)
         self.state.accounts[account_id] = account
         return account

@@ -16,6 +16,7 @@ from packyard.domain.types import (
     Role,
     Visibility,
 )
+from packyard.storage.db import columns as cols
 from packyard.storage.db import queries as q
 from packyard.storage.db import tables as t
 from packyard.storage.db.base import Rows
@@ -28,9 +29,9 @@ _ROLE_NAME = {v: k for k, v in _ROLE_BY_NAME.items()}
 
 class SqlPackages(Rows):
     def _package(self, row: Any) -> Package:
-        owner = self.find_account(row[q.P.owner_id])
+        owner = self.find_account(row[cols.P.owner_id])
         assert owner is not None  # a foreign key guarantees it
-        return q.package_from(row, owner)
+        return cols.package_from(row, owner)
 
     def find_package(self, owner_id: int, package_type: PackageType, name: str) -> Package | None:
         row = q.LIVE_PACKAGE.first(
@@ -53,10 +54,10 @@ class SqlPackages(Rows):
         )
         if row is None:
             return None, None
-        owner = q.account_from(row)
+        owner = cols.account_from(row)
         self.state.accounts[owner.id] = owner
-        width = len(q.ACCOUNT_COLUMNS)
-        package = q.package_from(row[width:], owner) if row[width] is not None else None
+        width = len(cols.ACCOUNT_COLUMNS)
+        package = cols.package_from(row[width:], owner) if row[width] is not None else None
         return owner, package
 
     def find_deleted_packages(
@@ -64,7 +65,7 @@ class SqlPackages(Rows):
     ) -> list[Package]:
         p = t.packages
         rows = self.conn.execute(
-            select(*q.PACKAGE_COLUMNS)
+            select(*cols.PACKAGE_COLUMNS)
             .where(
                 p.c.owner_id == owner_id,
                 p.c.package_type == package_type.value,
@@ -78,7 +79,7 @@ class SqlPackages(Rows):
     def list_packages(self, owner_id: int, package_type: PackageType) -> list[Package]:
         p = t.packages
         rows = self.conn.execute(
-            select(*q.PACKAGE_COLUMNS)
+            select(*cols.PACKAGE_COLUMNS)
             .where(
                 p.c.owner_id == owner_id,
                 p.c.package_type == package_type.value,
@@ -106,7 +107,7 @@ class SqlPackages(Rows):
             where.append(p.c.visibility.in_([v.value for v in visibilities]))
         total = self.conn.execute(select(func.count()).select_from(p).where(*where)).scalar_one()
         rows = self.conn.execute(
-            select(*q.PACKAGE_COLUMNS)
+            select(*cols.PACKAGE_COLUMNS)
             .where(*where)
             .order_by(p.c.created_at, p.c.id)
             .offset(offset)
@@ -249,7 +250,7 @@ class SqlPackages(Rows):
         """The owner's deleted packages, newest deletion first (purged ones are gone)."""
         p = t.packages
         rows = self.conn.execute(
-            select(*q.PACKAGE_COLUMNS)
+            select(*cols.PACKAGE_COLUMNS)
             .where(p.c.owner_id == owner_id, p.c.deleted_at.is_not(None))
             .order_by(p.c.deleted_at.desc(), p.c.id.desc())
         ).all()

@@ -12,6 +12,7 @@ from sqlalchemy import bindparam, delete, func, insert, select, update
 
 from packyard.core.ports import SeededVersion
 from packyard.domain.types import Version
+from packyard.storage.db import columns as cols
 from packyard.storage.db import queries as q
 from packyard.storage.db import tables as t
 from packyard.storage.db.version_pages import VersionPages
@@ -29,7 +30,7 @@ class SqlVersions(VersionPages):
         if not rows:
             return None
         tags = [row[-1] for row in rows if row[-1] is not None]
-        return q.version_from(rows[0], tags)
+        return cols.version_from(rows[0], tags)
 
     def find_version_by_name(self, package_id: int, name: str) -> Version | None:
         """The live version of that name, with its tags, in one read."""
@@ -37,7 +38,7 @@ class SqlVersions(VersionPages):
         if not rows:
             return None
         tags = [row[-1] for row in rows if row[-1] is not None]
-        return q.version_from(rows[0], tags)
+        return cols.version_from(rows[0], tags)
 
     def version_counts(
         self, package_id: int, *, active: bool = True, tagged: bool = True

@@ -1,0 +1,200 @@
+"""What the hot reads select, and the domain objects built from their rows.
+
+The prebuilt statements (`queries`, `page_queries`) select these column lists; the fast path
+reads plain driver tuples, so each list has its `Positions`, and the converters below turn
+a row into an `Account`, a `Package` or a `Version` by those positions.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from operator import itemgetter
+from typing import Any
+
+from packyard.domain.types import (
+    Account,
+    AccountType,
+    Package,
+    PackageType,
+    Version,
+    Visibility,
+)
+from packyard.storage.db import tables as t
+from packyard.storage.db.compiled import Positions, timestamp
+
+a, p, v, tk = t.accounts, t.packages, t.versions, t.tokens
+
+ACCOUNT_COLUMNS = (a.c.id, a.c.login, a.c.type, a.c.name, a.c.site_admin, a.c.created_at)
+PACKAGE_COLUMNS = (
+    p.c.id,
+    p.c.owner_id,
+    p.c.package_type,
+    p.c.name,
+    p.c.visibility,
+    p.c.repository_id,
+    p.c.inherit_access,
+    p.c.version_count,
+    p.c.created_at,
+    p.c.updated_at,
+    p.c.deleted_at,
+)
+VERSION_COLUMNS = (
+    v.c.id,
+    v.c.package_id,
+    v.c.name,
+    v.c.description,
+    v.c.license,
+    v.c.download_count,
+    v.c.deleted_tags,
+    v.c.created_at,
+    v.c.updated_at,
+    v.c.deleted_at,
+)
+TOKEN_COLUMNS = (
+    tk.c.id,
+    tk.c.kind,
+    tk.c.scopes,
+    tk.c.repository_id,
+    tk.c.packages_permission,
+    tk.c.expires_at,
+    tk.c.revoked_at,
+    tk.c.last_used_at,
+)
+
+A = Positions(ACCOUNT_COLUMNS)
+P = Positions(PACKAGE_COLUMNS)
+V = Positions(VERSION_COLUMNS)
+T = Positions(TOKEN_COLUMNS)
+REPOSITORY_COLUMNS = (
+    t.repositories.c.id,
+    t.repositories.c.owner_id,
+    t.repositories.c.name,
+    t.repositories.c.visibility,
+    t.repositories.c.description,
+)
+R = Positions(REPOSITORY_COLUMNS)
+
+
+_ACCOUNT = A.getter("id", "login", "type", "name", "site_admin", "created_at")
+# A TOKEN_WITH_USER row: the token's columns, then its user's account's.
+_TOKEN_ACCOUNT = A.getter("id", "login", "type", "name", "site_admin", "created_at", at=T.width)
+# A TOKEN_WITH_USER row's token, and its user's id (NULL for a token of no user).
+TOKEN_FIELDS = itemgetter(
+    *(
+        getattr(T, name)
+        for name in (
+            "id",
+            "kind",
+            "scopes",
+            "repository_id",
+            "packages_permission",
+            "expires_at",
+            "revoked_at",
+            "last_used_at",
+        )
+    ),
+    T.width + A.id,
+)
+_PACKAGE = P.getter(
+    "id",
+    "package_type",
+    "name",
+    "visibility",
+    "repository_id",
+    "inherit_access",
+    "version_count",
+    "created_at",
+    "updated_at",
+    "deleted_at",
+)
+_VERSION = V.getter(
+    "id",
+    "package_id",
+    "name",
+    "description",
+    "license",
+    "download_count",
+    "deleted_tags",
+    "created_at",
+    "updated_at",
+    "deleted_at",
+)
+
+
+def account_from(row: Sequence[Any], *, with_token: bool = False) -> Account:
+    """An account from a row of ACCOUNT_COLUMNS, or of TOKEN_WITH_USER (`with_token`)."""
+    id_, login, type_, name, site_admin, created_at = (
+        _TOKEN_ACCOUNT(row) if with_token else _ACCOUNT(row)
+    )
+    return Account(
+        id=id_,
+        login=login,
+        type=AccountType(type_),
+        name=name,
+        site_admin=bool(site_admin),
+        created_at=timestamp(created_at),
+    )
+
+
+def package_from(row: Sequence[Any], owner: Account) -> Package:
+    (
+        id_,
+        package_type,
+        name,
+        visibility,
+        repository_id,
+        inherit_access,
+        version_count,
+        created_at,
+        updated_at,
+        deleted_at,
+    ) = _PACKAGE(row)
+    created = timestamp(created_at)
+    updated = timestamp(updated_at)
+    assert created is not None and updated is not None
+    return Package(
+        id=id_,
+        owner=owner,
+        package_type=PackageType(package_type),
+        name=name,
+        visibility=Visibility(visibility),
+        repository_id=repository_id,
+        inherit_access=bool(inherit_access),
+        version_count=int(version_count),
+        created_at=created,
+        updated_at=updated,
+        deleted_at=timestamp(deleted_at),
+    )
+
+
+def version_from(row: Sequence[Any], live_tags: Sequence[str]) -> Version:
+    (
+        id_,
+        package_id,
+        name,
+        description,
+        license_,
+        download_count,
+        deleted_tags,
+        created_at,
+        updated_at,
+        deleted_at_,
+    ) = _VERSION(row)
+    created = timestamp(created_at)
+    updated = timestamp(updated_at)
+    assert created is not None and updated is not None
+    deleted_at = timestamp(deleted_at_)
+    tags = tuple(live_tags) if deleted_at is None else tuple(json.loads(deleted_tags or "[]"))
+    return Version(
+        id=id_,
+        package_id=package_id,
+        name=name,
+        description=description,
+        license=license_,
+        download_count=int(download_count),
+        created_at=created,
+        updated_at=updated,
+        tags=tags,
+        deleted_at=deleted_at,
+    )
