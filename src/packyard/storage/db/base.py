@@ -23,6 +23,17 @@ class TxState:
     pages: PageIndex
     # Owners are looked up again for every package rendered; one read per transaction.
     accounts: dict[int, Account] = field(default_factory=dict)
+    # A write on SQLite: its BEGIN IMMEDIATE took the database's one write lock, so no
+    # other transaction changes anything until this one ends.
+    serialized: bool = False
+    # Packages this transaction read live (by their live name), for `lock_package`.
+    live_packages: set[int] = field(default_factory=set)
+
+    def begin(self, serialized: bool) -> None:
+        """A new transaction on this state's connection: nothing an earlier one read holds."""
+        self.accounts.clear()
+        self.live_packages.clear()
+        self.serialized = serialized
 
 
 class Rows:

@@ -40,7 +40,10 @@ class SqlPackages(Rows):
             package_type=package_type.value,
             name=normalize_name(name),
         )
-        return None if row is None else self._package(row)
+        if row is None:
+            return None
+        self.state.live_packages.add(row[cols.P.id])
+        return self._package(row)
 
     def find_owner_and_package(
         self, login: str, package_type: str, name: str
@@ -57,8 +60,10 @@ class SqlPackages(Rows):
         owner = cols.account_from(row)
         self.state.accounts[owner.id] = owner
         width = len(cols.ACCOUNT_COLUMNS)
-        package = cols.package_from(row[width:], owner) if row[width] is not None else None
-        return owner, package
+        if row[width] is None:
+            return owner, None
+        self.state.live_packages.add(row[width + cols.P.id])
+        return owner, cols.package_from(row[width:], owner)
 
     def find_deleted_packages(
         self, owner_id: int, package_type: PackageType, name: str
@@ -202,13 +207,18 @@ class SqlPackages(Rows):
 
         PostgreSQL reads each statement at its own snapshot: without the lock, a delete could
         count versions after a concurrent delete committed and take the whole package.
-        SQLite needs nothing here; its writers are already serialized by BEGIN IMMEDIATE.
+        SQLite's writers are already serialized by BEGIN IMMEDIATE: a package this write
+        transaction read live is live until it ends, and is not read again (a statement of a
+        REST delete's twelve).
         Returns whether the package is still live once locked.
         """
+        if self.state.serialized and package_id in self.state.live_packages:
+            return True
         row = q.LOCK_PACKAGE.first(self.conn, id=package_id)
         return row is not None and row[0] is None
 
     def soft_delete_package(self, package_id: int, now: datetime) -> bool:
+        self.state.live_packages.discard(package_id)
         p = t.packages
         return bool(
             self.conn.execute(

@@ -77,19 +77,21 @@ class SqlStore:
         if not self._holds():
             opener = write_transaction if write else read_transaction
             with opener(self.engine) as pooled:
-                yield self._tx(pooled)
+                tx = self._tx(pooled)
+                tx.state.serialized = write and self._held is not None  # SQLite's
+                yield tx
             return
         held = self._held_connection()
         if write:
             with _driver_write(held):
-                yield self._held_transaction(held)
+                yield self._held_transaction(held, serialized=True)
             return
         # Reads run statement by statement, each seeing the latest commit: the guarantee
         # PostgreSQL's READ COMMITTED gives them too, without a BEGIN and COMMIT per request.
         # A Core statement still opens a transaction of its own; it ends here.
         held.info["packyard_write"] = False
         try:
-            yield self._held_transaction(held)
+            yield self._held_transaction(held, serialized=False)
         finally:
             if held.in_transaction():
                 held.commit()
@@ -97,14 +99,13 @@ class SqlStore:
     def _tx(self, conn: Connection) -> SqlTransaction:
         return SqlTransaction(TxState(conn, self.pages), self.format_rows)
 
-    def _held_transaction(self, held: Connection) -> SqlTransaction:
+    def _held_transaction(self, held: Connection, *, serialized: bool) -> SqlTransaction:
         """The main thread's transaction on its held connection, its caches emptied: a
         transaction must not trust what an earlier one read."""
         tx = self._held_tx
         if tx is None or tx.state.conn is not held:
             tx = self._held_tx = self._tx(held)
-        else:
-            tx.state.accounts.clear()
+        tx.state.begin(serialized)
         return tx
 
     def write(self) -> AbstractContextManager[SqlTransaction]:
