@@ -125,3 +125,21 @@ def test_a_write_lets_go_of_the_database(store: SqlStore) -> None:
     worker.join(timeout=30)
     assert done == [None]
     assert _audit_rows(store) == 2
+
+
+def test_postgres_reads_send_no_begin_and_writes_still_roll_back(
+    store: SqlStore, backend: str
+) -> None:
+    """Reads run statement by statement on PostgreSQL (a BEGIN and COMMIT bought them
+    nothing under READ COMMITTED); the pooled connections they used go back transactional."""
+    if backend != "postgres":
+        pytest.skip("SQLite's reads on the held connection run statement by statement already")
+    package_id = _package(store)
+    for _ in range(6):  # more than the pool holds: every pooled connection has read
+        with store.read() as tx:
+            assert tx.state.conn.connection.dbapi_connection.autocommit  # type: ignore[union-attr]
+            assert tx.packages.find_package(1, PackageType.NPM, "pkg") is not None
+        with pytest.raises(Boom), store.write() as tx:
+            tx.packages.soft_delete_package(package_id, NOW)
+            raise Boom
+        assert _deleted_at(store, package_id) is None
