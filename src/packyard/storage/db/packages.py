@@ -14,6 +14,7 @@ from packyard.domain.types import (
     Package,
     PackageType,
     Role,
+    Version,
     Visibility,
 )
 from packyard.storage.db import columns as cols
@@ -64,6 +65,34 @@ class SqlPackages(Rows):
             return owner, None
         self.state.live_packages.add(row[width + cols.P.id])
         return owner, cols.package_from(row[width:], owner)
+
+    def find_owner_package_and_version(
+        self, login: str, package_type: str, name: str, version_id: int | None
+    ) -> tuple[Account | None, Package | None, Version | None]:
+        """`find_owner_and_package` and the package's version `version_id` (live or not,
+        with its tags), in one read: a get-version's one statement after its token's."""
+        rows = q.OWNER_PACKAGE_AND_VERSION.rows(
+            self.conn,
+            login=normalize_name(login),
+            package_type=package_type,
+            name=normalize_name(name),
+            version_id=version_id,
+        )
+        if not rows:
+            return None, None, None
+        row = rows[0]
+        owner = cols.account_from(row)
+        self.state.accounts[owner.id] = owner
+        at_package = len(cols.ACCOUNT_COLUMNS)
+        if row[at_package] is None:
+            return owner, None, None
+        self.state.live_packages.add(row[at_package + cols.P.id])
+        package = cols.package_from(row[at_package:], owner)
+        at_version = at_package + len(cols.PACKAGE_COLUMNS)
+        if row[at_version] is None:
+            return owner, package, None
+        tags = [row[-1] for row in rows if row[-1] is not None]
+        return owner, package, cols.version_from(row[at_version:], tags)
 
     def find_deleted_packages(
         self, owner_id: int, package_type: PackageType, name: str

@@ -58,6 +58,23 @@ OWNER_WITH_LIVE_PACKAGE = Query(
     )
     .where(a.c.login_norm == bindparam("login"))
 )
+# get-version's one read: the owner, its live package, and the version asked for with a row
+# per tag (a NULL package or version where there is none).
+OWNER_PACKAGE_AND_VERSION = Query(
+    select(*ACCOUNT_COLUMNS, *PACKAGE_COLUMNS, *VERSION_COLUMNS, vt.c.tag)
+    .select_from(
+        a.outerjoin(
+            p,
+            (p.c.owner_id == a.c.id)
+            & (p.c.package_type == bindparam("package_type"))
+            & (p.c.live_name == bindparam("name")),
+        )
+        .outerjoin(v, (v.c.package_id == p.c.id) & (v.c.id == bindparam("version_id")))
+        .outerjoin(vt, vt.c.version_id == v.c.id)
+    )
+    .where(a.c.login_norm == bindparam("login"))
+    .order_by(vt.c.tag)
+)
 VERSION_WITH_TAGS = Query(
     select(*VERSION_COLUMNS, vt.c.tag)
     .select_from(v.outerjoin(vt, vt.c.version_id == v.c.id))
