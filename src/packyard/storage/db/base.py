@@ -21,6 +21,8 @@ from packyard.storage.db.pages import PageIndex
 class TxState:
     conn: Connection
     pages: PageIndex
+    # The store's, for every transaction: owners and packages by the rows they came from.
+    kept_packages: cols.KeptPackages = field(default_factory=cols.KeptPackages)
     # Owners are looked up again for every package rendered; one read per transaction.
     accounts: dict[int, Account] = field(default_factory=dict)
     # A write on SQLite: its BEGIN IMMEDIATE took the database's one write lock, so no

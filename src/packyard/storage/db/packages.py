@@ -58,13 +58,15 @@ class SqlPackages(Rows):
         )
         if row is None:
             return None, None
-        owner = cols.account_from(row)
-        self.state.accounts[owner.id] = owner
         width = len(cols.ACCOUNT_COLUMNS)
         if row[width] is None:
+            owner = cols.account_from(row)
+            self.state.accounts[owner.id] = owner
             return owner, None
-        self.state.live_packages.add(row[width + cols.P.id])
-        return owner, cols.package_from(row[width:], owner)
+        owner, package = self.state.kept_packages.of(row)
+        self.state.accounts[owner.id] = owner
+        self.state.live_packages.add(package.id)
+        return owner, package
 
     def find_owner_package_and_version(
         self, login: str, package_type: str, name: str, version_id: int | None
@@ -81,13 +83,14 @@ class SqlPackages(Rows):
         if not rows:
             return None, None, None
         row = rows[0]
-        owner = cols.account_from(row)
-        self.state.accounts[owner.id] = owner
         at_package = len(cols.ACCOUNT_COLUMNS)
         if row[at_package] is None:
+            owner = cols.account_from(row)
+            self.state.accounts[owner.id] = owner
             return owner, None, None
-        self.state.live_packages.add(row[at_package + cols.P.id])
-        package = cols.package_from(row[at_package:], owner)
+        owner, package = self.state.kept_packages.of(row)
+        self.state.accounts[owner.id] = owner
+        self.state.live_packages.add(package.id)
         at_version = at_package + len(cols.PACKAGE_COLUMNS)
         if row[at_version] is None:
             return owner, package, None

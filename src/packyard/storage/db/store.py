@@ -17,6 +17,7 @@ from packyard.core.ports import R, RowsKey, Store, TokenRecord, Transaction
 from packyard.storage.db import queries as q
 from packyard.storage.db.accounts import SqlAccounts
 from packyard.storage.db.base import Rows, TxState
+from packyard.storage.db.columns import KeptPackages
 from packyard.storage.db.engine import read_transaction, write_transaction
 from packyard.storage.db.files import SqlFiles
 from packyard.storage.db.housekeeping import SqlHousekeeping
@@ -51,6 +52,7 @@ class SqlStore:
         self.format_rows = dict(format_rows)
         self.pages = PageIndex()
         self._tokens = TokenRecords()
+        self._kept_packages = KeptPackages()
         self._held = threading.local() if engine.dialect.name == "sqlite" else None
         self._main_thread = threading.main_thread().ident
         # The main thread's transactions all run on its one held connection: their
@@ -97,7 +99,7 @@ class SqlStore:
                 held.commit()
 
     def _tx(self, conn: Connection) -> SqlTransaction:
-        return SqlTransaction(TxState(conn, self.pages), self.format_rows)
+        return SqlTransaction(TxState(conn, self.pages, self._kept_packages), self.format_rows)
 
     def _held_transaction(self, held: Connection, *, serialized: bool) -> SqlTransaction:
         """The main thread's transaction on its held connection, its caches emptied: a
