@@ -7,7 +7,7 @@ and the SQL statements one request sends (BEGIN and COMMIT included). On a share
 this is steadier than wrk's requests per second: a lever's effect shows here first.
 
     python bench/hotpaths.py [--rounds 7 --requests 500] [--postgres] [--data DIR]
-    python bench/hotpaths.py --profile delete --requests 2000        # pyinstrument's tree
+    python bench/hotpaths.py --profile delete --requests 2000   # pyinstrument's tree (pip it)
 
 Instructions per request, which a busy machine does not move (user space only: a commit's
 writes to the WAL are the kernel's), with callgrind counting only the measured calls:
