@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import pytest
@@ -191,3 +192,6 @@ def test_delete_writes_an_audit_row(api: Api, store: Any, clock: Clock) -> None:
     assert [(r.action, r.version_id) for r in rows] == [("version.delete", vid)]
     assert rows[0].request_id == response.headers["x-github-request-id"]
     assert rows[0].actor_id is not None and rows[0].token_id is not None
+    # The states before and after, timestamps written as `str()` writes them.
+    assert json.loads(rows[0].before) == {"deleted_at": None, "tags": []}
+    assert json.loads(rows[0].after) == {"deleted_at": str(clock.now), "children_deleted": []}

@@ -103,6 +103,9 @@ class PackageRows(Protocol):
     def find_owner_and_package(
         self, login: str, package_type: str, name: str
     ) -> tuple[Account | None, Package | None]: ...
+    def find_owner_package_and_version(
+        self, login: str, package_type: str, name: str, version_id: int | None
+    ) -> tuple[Account | None, Package | None, Version | None]: ...
     def find_deleted_packages(
         self, owner_id: int, package_type: PackageType, name: str
     ) -> list[Package]: ...

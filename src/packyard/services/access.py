@@ -24,6 +24,7 @@ from packyard.domain.types import (
     PackageType,
     Repository,
     TokenKind,
+    Version,
 )
 
 NOT_FOUND = "Not Found"
@@ -104,6 +105,32 @@ def locate_package(
     found, package = tx.packages.find_owner_and_package(login or "", package_type, name)
     owner = check_owner(found, scope)
     return owner, parse_package_type(package_type), package
+
+
+def locate_version(
+    tx: Transaction,
+    actor: Actor,
+    scope: OwnerScope,
+    login: str | None,
+    package_type: str,
+    name: str,
+    version_id: int | None,
+) -> tuple[Package | None, Version | None]:
+    """`locate_package`, its checks in its order, and the package's version `version_id`
+    (None for no id), read with the package where the URL names the owner: one statement."""
+    if scope is OwnerScope.AUTHENTICATED_USER:
+        _owner, _type, package = locate_package(tx, actor, scope, login, package_type, name)
+        found = tx.versions.find_version(package.id, version_id) if package and version_id else None
+        return package, found
+    refuse_fine_grained(actor)
+    if package_type in PACKAGE_TYPE_VALUES:
+        name = package_name(PackageType(package_type), login or "", name)
+    owner, package, version = tx.packages.find_owner_package_and_version(
+        login or "", package_type, name, version_id
+    )
+    check_owner(owner, scope)
+    parse_package_type(package_type)
+    return package, version
 
 
 def rest_name(package_type: PackageType, owner: Account, name: str) -> str:

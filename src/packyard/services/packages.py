@@ -38,6 +38,7 @@ from packyard.services.access import (
     authorized_package,
     enforce_listing,
     locate_package,
+    locate_version,
     parse_package_type,
     resolve_owner,
     rest_name,
@@ -310,8 +311,16 @@ def live_version(
     tx: Transaction, ctx: Context, address: PackageAddress, version_id: int | None
 ) -> tuple[Package, Version]:
     """A live version of a package the caller may read (else `NotFound`)."""
-    package = live_package(tx, ctx, address, Operation.READ)
-    version = tx.versions.find_version(package.id, version_id) if version_id else None
+    found, version = locate_version(
+        tx,
+        ctx.actor,
+        address.scope,
+        address.login,
+        address.package_type,
+        address.package_name,
+        version_id,
+    )
+    package = authorized_package(tx, ctx.actor, found, Operation.READ)
     if version is None or version.deleted_at is not None:
         raise NotFound(VERSION_NOT_FOUND)
     return package, version

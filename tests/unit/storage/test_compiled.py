@@ -19,10 +19,10 @@ def test_timestamps_from_either_driver_are_aware_utc() -> None:
 
 
 def test_positions_follow_the_column_list() -> None:
-    from packyard.storage.db import queries as q
+    from packyard.storage.db import columns as cols
     from packyard.storage.db.compiled import Positions
 
-    assert [q.P.id, q.P.owner_id, q.P.deleted_at] == [0, 1, len(q.PACKAGE_COLUMNS) - 1]
-    assert q.T.width == len(q.TOKEN_COLUMNS)
+    assert [cols.P.id, cols.P.owner_id, cols.P.deleted_at] == [0, 1, len(cols.PACKAGE_COLUMNS) - 1]
+    assert cols.T.width == len(cols.TOKEN_COLUMNS)
     with pytest.raises(AttributeError, match="no column 'nope'"):
-        _ = Positions(q.ACCOUNT_COLUMNS).nope
+        _ = Positions(cols.ACCOUNT_COLUMNS).nope

@@ -16,6 +16,7 @@ from packyard.domain.types import (
     RepositoryPermission,
     Visibility,
 )
+from packyard.storage.db import columns as cols
 from packyard.storage.db import queries as q
 from packyard.storage.db import tables as t
 from packyard.storage.db.base import Rows
@@ -26,7 +27,7 @@ class SqlAccounts(Rows):
         row = q.ACCOUNT_BY_LOGIN.first(self.conn, login=normalize_name(login))
         if row is None:
             return None
-        account = q.account_from(row)
+        account = cols.account_from(row)
         self.state.accounts[account.id] = account
         return account
 
@@ -73,7 +74,7 @@ class SqlAccounts(Rows):
         """A repository from a row of `REPOSITORY_COLUMNS`."""
         if row is None:
             return None
-        R = q.R
+        R = cols.R
         owner = self.find_account(row[R.owner_id])
         assert owner is not None  # a foreign key guarantees it
         return Repository(

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import Connection
 
 from packyard.domain.types import Account
+from packyard.storage.db import columns as cols
 from packyard.storage.db import queries as q
 from packyard.storage.db.pages import PageIndex
 
@@ -20,8 +21,21 @@ from packyard.storage.db.pages import PageIndex
 class TxState:
     conn: Connection
     pages: PageIndex
+    # The store's, for every transaction: owners and packages by the rows they came from.
+    kept_packages: cols.KeptPackages = field(default_factory=cols.KeptPackages)
     # Owners are looked up again for every package rendered; one read per transaction.
     accounts: dict[int, Account] = field(default_factory=dict)
+    # A write on SQLite: its BEGIN IMMEDIATE took the database's one write lock, so no
+    # other transaction changes anything until this one ends.
+    serialized: bool = False
+    # Packages this transaction read live (by their live name), for `lock_package`.
+    live_packages: set[int] = field(default_factory=set)
+
+    def begin(self, serialized: bool) -> None:
+        """A new transaction on this state's connection: nothing an earlier one read holds."""
+        self.accounts.clear()
+        self.live_packages.clear()
+        self.serialized = serialized
 
 
 class Rows:
@@ -37,6 +51,6 @@ class Rows:
         row = q.ACCOUNT_BY_ID.first(self.conn, id=account_id)
         if row is None:
             return None
-        account = q.account_from(row)
+        account = cols.account_from(row)
         self.state.accounts[account_id] = account
         return account

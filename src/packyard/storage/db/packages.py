@@ -14,8 +14,10 @@ from packyard.domain.types import (
     Package,
     PackageType,
     Role,
+    Version,
     Visibility,
 )
+from packyard.storage.db import columns as cols
 from packyard.storage.db import queries as q
 from packyard.storage.db import tables as t
 from packyard.storage.db.base import Rows
@@ -28,9 +30,9 @@ _ROLE_NAME = {v: k for k, v in _ROLE_BY_NAME.items()}
 
 class SqlPackages(Rows):
     def _package(self, row: Any) -> Package:
-        owner = self.find_account(row[q.P.owner_id])
+        owner = self.find_account(row[cols.P.owner_id])
         assert owner is not None  # a foreign key guarantees it
-        return q.package_from(row, owner)
+        return cols.package_from(row, owner)
 
     def find_package(self, owner_id: int, package_type: PackageType, name: str) -> Package | None:
         row = q.LIVE_PACKAGE.first(
@@ -39,7 +41,10 @@ class SqlPackages(Rows):
             package_type=package_type.value,
             name=normalize_name(name),
         )
-        return None if row is None else self._package(row)
+        if row is None:
+            return None
+        self.state.live_packages.add(row[cols.P.id])
+        return self._package(row)
 
     def find_owner_and_package(
         self, login: str, package_type: str, name: str
@@ -53,18 +58,51 @@ class SqlPackages(Rows):
         )
         if row is None:
             return None, None
-        owner = q.account_from(row)
+        width = len(cols.ACCOUNT_COLUMNS)
+        if row[width] is None:
+            owner = cols.account_from(row)
+            self.state.accounts[owner.id] = owner
+            return owner, None
+        owner, package = self.state.kept_packages.of(row)
         self.state.accounts[owner.id] = owner
-        width = len(q.ACCOUNT_COLUMNS)
-        package = q.package_from(row[width:], owner) if row[width] is not None else None
+        self.state.live_packages.add(package.id)
         return owner, package
+
+    def find_owner_package_and_version(
+        self, login: str, package_type: str, name: str, version_id: int | None
+    ) -> tuple[Account | None, Package | None, Version | None]:
+        """`find_owner_and_package` and the package's version `version_id` (live or not,
+        with its tags), in one read: a get-version's one statement after its token's."""
+        rows = q.OWNER_PACKAGE_AND_VERSION.rows(
+            self.conn,
+            login=normalize_name(login),
+            package_type=package_type,
+            name=normalize_name(name),
+            version_id=version_id,
+        )
+        if not rows:
+            return None, None, None
+        row = rows[0]
+        at_package = len(cols.ACCOUNT_COLUMNS)
+        if row[at_package] is None:
+            owner = cols.account_from(row)
+            self.state.accounts[owner.id] = owner
+            return owner, None, None
+        owner, package = self.state.kept_packages.of(row)
+        self.state.accounts[owner.id] = owner
+        self.state.live_packages.add(package.id)
+        at_version = at_package + len(cols.PACKAGE_COLUMNS)
+        if row[at_version] is None:
+            return owner, package, None
+        tags = [row[-1] for row in rows if row[-1] is not None]
+        return owner, package, cols.version_from(row[at_version:], tags)
 
     def find_deleted_packages(
         self, owner_id: int, package_type: PackageType, name: str
     ) -> list[Package]:
         p = t.packages
         rows = self.conn.execute(
-            select(*q.PACKAGE_COLUMNS)
+            select(*cols.PACKAGE_COLUMNS)
             .where(
                 p.c.owner_id == owner_id,
                 p.c.package_type == package_type.value,
@@ -78,7 +116,7 @@ class SqlPackages(Rows):
     def list_packages(self, owner_id: int, package_type: PackageType) -> list[Package]:
         p = t.packages
         rows = self.conn.execute(
-            select(*q.PACKAGE_COLUMNS)
+            select(*cols.PACKAGE_COLUMNS)
             .where(
                 p.c.owner_id == owner_id,
                 p.c.package_type == package_type.value,
@@ -106,7 +144,7 @@ class SqlPackages(Rows):
             where.append(p.c.visibility.in_([v.value for v in visibilities]))
         total = self.conn.execute(select(func.count()).select_from(p).where(*where)).scalar_one()
         rows = self.conn.execute(
-            select(*q.PACKAGE_COLUMNS)
+            select(*cols.PACKAGE_COLUMNS)
             .where(*where)
             .order_by(p.c.created_at, p.c.id)
             .offset(offset)
@@ -201,13 +239,18 @@ class SqlPackages(Rows):
 
         PostgreSQL reads each statement at its own snapshot: without the lock, a delete could
         count versions after a concurrent delete committed and take the whole package.
-        SQLite needs nothing here; its writers are already serialized by BEGIN IMMEDIATE.
+        SQLite's writers are already serialized by BEGIN IMMEDIATE: a package this write
+        transaction read live is live until it ends, and is not read again (a statement of a
+        REST delete's twelve).
         Returns whether the package is still live once locked.
         """
+        if self.state.serialized and package_id in self.state.live_packages:
+            return True
         row = q.LOCK_PACKAGE.first(self.conn, id=package_id)
         return row is not None and row[0] is None
 
     def soft_delete_package(self, package_id: int, now: datetime) -> bool:
+        self.state.live_packages.discard(package_id)
         p = t.packages
         return bool(
             self.conn.execute(
@@ -249,7 +292,7 @@ class SqlPackages(Rows):
         """The owner's deleted packages, newest deletion first (purged ones are gone)."""
         p = t.packages
         rows = self.conn.execute(
-            select(*q.PACKAGE_COLUMNS)
+            select(*cols.PACKAGE_COLUMNS)
             .where(p.c.owner_id == owner_id, p.c.deleted_at.is_not(None))
             .order_by(p.c.deleted_at.desc(), p.c.id.desc())
         ).all()

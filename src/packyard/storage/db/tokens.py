@@ -13,6 +13,7 @@ from packyard.core.ports import (
 from packyard.domain.types import (
     TokenKind,
 )
+from packyard.storage.db import columns as cols
 from packyard.storage.db import queries as q
 from packyard.storage.db import tables as t
 from packyard.storage.db.base import Rows
@@ -32,10 +33,10 @@ def token_record(row: Any) -> TokenRecord | None:
         revoked_at,
         last_used_at,
         user_id,
-    ) = q.TOKEN_FIELDS(row)
+    ) = cols.TOKEN_FIELDS(row)
     return TokenRecord(
         id=id_,
-        user=q.account_from(row, with_token=True) if user_id is not None else None,
+        user=cols.account_from(row, with_token=True) if user_id is not None else None,
         kind=TokenKind(kind),
         scopes=frozenset(s for s in scopes.split(",") if s),
         repository_id=repository_id,

@@ -9,6 +9,8 @@ from typing import Any
 from sqlalchemy import func, select
 
 from packyard.domain.types import Version, VersionFilter
+from packyard.storage.db import columns as cols
+from packyard.storage.db import page_queries as pq
 from packyard.storage.db import queries as q
 from packyard.storage.db import tables as t
 from packyard.storage.db.base import Rows
@@ -23,7 +25,7 @@ _Plan = tuple[dict[str, Any], bool]
 class VersionPages(Rows):
     def _versions(self, rows: Sequence[Any]) -> list[Version]:
         """Versions from rows of `VERSION_COLUMNS`, with the live ones' tags."""
-        live_ids = [row[q.V.id] for row in rows if row[q.V.deleted_at] is None]
+        live_ids = [row[cols.V.id] for row in rows if row[cols.V.deleted_at] is None]
         tags: dict[int, list[str]] = {}
         if live_ids:
             vt = t.version_tags
@@ -33,7 +35,7 @@ class VersionPages(Rows):
                 .order_by(vt.c.version_id, vt.c.tag)
             ):
                 tags.setdefault(version_id, []).append(tag)
-        return [q.version_from(row, tags.get(row[q.V.id], ())) for row in rows]
+        return [cols.version_from(row, tags.get(row[cols.V.id], ())) for row in rows]
 
     def _plan(
         self, package_id: int, shown: VersionFilter, offset: int, limit: int
@@ -57,7 +59,7 @@ class VersionPages(Rows):
             total = int(version_count)
         else:
             # Tags name live versions only, so the untagged are the rest of the live count.
-            tagged = int(q.TAGGED_VERSIONS.scalar(self.conn, package_id=package_id))
+            tagged = int(pq.TAGGED_VERSIONS.scalar(self.conn, package_id=package_id))
             total = tagged if shown is VersionFilter.TAGGED else int(version_count) - tagged
         if offset >= total:
             return None, total, int(generation)
@@ -67,7 +69,7 @@ class VersionPages(Rows):
             offset,
             lambda: [
                 (timestamp(row[0]), int(row[1]))
-                for row in q.checkpoints(shown, PAGE_CHECKPOINT_EVERY).rows(
+                for row in pq.checkpoints(shown, PAGE_CHECKPOINT_EVERY).rows(
                     self.conn, package_id=package_id
                 )
             ],
@@ -86,13 +88,13 @@ class VersionPages(Rows):
         if plan is None:
             return [], total
         params, anchored = plan
-        versions_query, tags_query = q.version_page(shown, anchored)
+        versions_query, tags_query = pq.version_page(shown, anchored)
         rows = versions_query.rows(self.conn, **params)
         tags: dict[int, list[str]] = {}
         if shown is not VersionFilter.DELETED:
             for version_id, tag in tags_query.rows(self.conn, **params):
                 tags.setdefault(version_id, []).append(tag)
-        return [q.version_from(row, tags.get(row[q.V.id], ())) for row in rows], total
+        return [cols.version_from(row, tags.get(row[cols.V.id], ())) for row in rows], total
 
     def page_version_ids(
         self,
@@ -109,7 +111,7 @@ class VersionPages(Rows):
         if shown is VersionFilter.ACTIVE and offset < SHALLOW_OFFSET:
             # No checkpoint to seek from and the total is the live count: one statement
             # where the counters and the ids were two (two round trips to PostgreSQL).
-            shallow = q.COUNTERS_PAGE_IDS_AND_DOWNLOADS if downloads else q.COUNTERS_AND_PAGE_IDS
+            shallow = pq.COUNTERS_PAGE_IDS_AND_DOWNLOADS if downloads else pq.COUNTERS_AND_PAGE_IDS
             rows = shallow.rows(self.conn, package_id=package_id, limit=limit, offset=offset)
             if not rows:
                 return [], 0, 0, {}
@@ -120,7 +122,7 @@ class VersionPages(Rows):
         if plan is None:
             return [], total, generation, {}
         params, anchored = plan
-        rows = q.version_page_ids(shown, anchored, downloads).rows(self.conn, **params)
+        rows = pq.version_page_ids(shown, anchored, downloads).rows(self.conn, **params)
         counts = {int(row[0]): int(row[1]) for row in rows} if downloads else {}
         return [int(row[0]) for row in rows], total, generation, counts
 
@@ -130,7 +132,9 @@ class VersionPages(Rows):
             return []
         v = t.versions
         rows = self.conn.execute(
-            select(*q.VERSION_COLUMNS).where(v.c.package_id == package_id, v.c.id.in_(version_ids))
+            select(*cols.VERSION_COLUMNS).where(
+                v.c.package_id == package_id, v.c.id.in_(version_ids)
+            )
         ).all()
         found = {version.id: version for version in self._versions(rows)}
         return [found[i] for i in version_ids if i in found]

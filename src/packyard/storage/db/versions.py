@@ -7,10 +7,12 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
+import orjson
 from sqlalchemy import bindparam, delete, func, insert, select, update
 
 from packyard.core.ports import SeededVersion
 from packyard.domain.types import Version
+from packyard.storage.db import columns as cols
 from packyard.storage.db import queries as q
 from packyard.storage.db import tables as t
 from packyard.storage.db.version_pages import VersionPages
@@ -28,7 +30,7 @@ class SqlVersions(VersionPages):
         if not rows:
             return None
         tags = [row[-1] for row in rows if row[-1] is not None]
-        return q.version_from(rows[0], tags)
+        return cols.version_from(rows[0], tags)
 
     def find_version_by_name(self, package_id: int, name: str) -> Version | None:
         """The live version of that name, with its tags, in one read."""
@@ -36,7 +38,7 @@ class SqlVersions(VersionPages):
         if not rows:
             return None
         tags = [row[-1] for row in rows if row[-1] is not None]
-        return q.version_from(rows[0], tags)
+        return cols.version_from(rows[0], tags)
 
     def version_counts(
         self, package_id: int, *, active: bool = True, tagged: bool = True
@@ -216,7 +218,7 @@ class SqlVersions(VersionPages):
         # them sees a live row, the other gets rowcount 0 and answers 404 (its take of the
         # tags waited for the winner's and found none).
         done = q.SOFT_DELETE_VERSION.execute(
-            self.conn, id=version.id, now=now, tags=json.dumps(tags)
+            self.conn, id=version.id, now=now, tags=orjson.dumps(tags).decode()
         )
         if done:
             self._versions_changed(version.package_id, -1)

@@ -1,0 +1,125 @@
+"""The version listings' statements: a page's ids newest first (from an offset or from a
+checkpoint), the counters a page is keyed by, and the checkpoints themselves."""
+
+from __future__ import annotations
+
+from functools import cache
+
+from sqlalchemy import (
+    ColumnElement,
+    Integer,
+    Select,
+    bindparam,
+    func,
+    select,
+    true,
+    tuple_,
+)
+
+from packyard.domain.types import VersionFilter
+from packyard.storage.db import tables as t
+from packyard.storage.db.columns import VERSION_COLUMNS
+from packyard.storage.db.compiled import Query
+
+p, v, vt = t.packages, t.versions, t.version_tags
+
+TAGGED_VERSIONS = Query(
+    select(func.count(vt.c.version_id.distinct())).where(vt.c.package_id == bindparam("package_id"))
+)
+
+
+def _listed(shown: VersionFilter) -> list[ColumnElement[bool]]:
+    """Which of a package's versions a listing holds (tags are live versions' only)."""
+    if shown is VersionFilter.DELETED:
+        return [v.c.package_id == bindparam("package_id"), v.c.deleted_at.is_not(None)]
+    where = [v.c.package_id == bindparam("package_id"), v.c.deleted_at.is_(None)]
+    if shown is not VersionFilter.ACTIVE:
+        has_tag = select(vt.c.tag).where(vt.c.version_id == v.c.id).exists()
+        where.append(has_tag if shown is VersionFilter.TAGGED else ~has_tag)
+    return where
+
+
+def _page_ids(shown: VersionFilter, anchored: bool) -> Select[tuple[int]]:
+    """The ids of a page of versions, newest first."""
+    where = _listed(shown)
+    if anchored:
+        where.append(
+            tuple_(v.c.created_at, v.c.id)
+            <= tuple_(
+                bindparam("anchor_created", type_=v.c.created_at.type),
+                bindparam("anchor_id", type_=Integer),
+            )
+        )
+    return (
+        select(v.c.id)
+        .where(*where)
+        .order_by(v.c.created_at.desc(), v.c.id.desc())
+        .limit(bindparam("limit", type_=Integer))
+        .offset(bindparam("offset", type_=Integer))
+    )
+
+
+@cache
+def version_page_ids(shown: VersionFilter, anchored: bool, downloads: bool = False) -> Query:
+    """A page's ids, and with `downloads` each version's download count: what a copy of a
+    version kept by its package's version generation lacks. The ids are paged alone (from
+    the index, skipped rows never read from the table), then joined to their rows."""
+    if not downloads:
+        return Query(_page_ids(shown, anchored))
+    ids = _page_ids(shown, anchored).add_columns(v.c.created_at).subquery()
+    return Query(
+        select(ids.c.id, _counted.c.download_count)
+        .join_from(ids, _counted, _counted.c.id == ids.c.id)
+        .order_by(ids.c.created_at.desc(), ids.c.id.desc())
+    )
+
+
+_counted = v.alias("counted")
+_first_pages = _page_ids(VersionFilter.ACTIVE, False).add_columns(v.c.created_at).subquery()
+# A shallow page of live versions with the counters it is keyed by, read at one snapshot in
+# one statement: the package's row, joined to the page's ids (a NULL id on an empty page).
+COUNTERS_AND_PAGE_IDS = Query(
+    select(p.c.version_count, p.c.version_generation, _first_pages.c.id)
+    .select_from(p.outerjoin(_first_pages, true()))
+    .where(p.c.id == bindparam("package_id"))
+    .order_by(_first_pages.c.created_at.desc(), _first_pages.c.id.desc())
+)
+# The same with each version's download count.
+COUNTERS_PAGE_IDS_AND_DOWNLOADS = Query(
+    select(p.c.version_count, p.c.version_generation, _first_pages.c.id, _counted.c.download_count)
+    .select_from(
+        p.outerjoin(_first_pages, true()).outerjoin(_counted, _counted.c.id == _first_pages.c.id)
+    )
+    .where(p.c.id == bindparam("package_id"))
+    .order_by(_first_pages.c.created_at.desc(), _first_pages.c.id.desc())
+)
+
+
+@cache
+def version_page(shown: VersionFilter, anchored: bool) -> tuple[Query, Query]:
+    """The page's versions, and the tags of exactly those versions, sharing one subquery."""
+    ids = _page_ids(shown, anchored).scalar_subquery()
+    versions = select(*VERSION_COLUMNS).where(v.c.id.in_(ids))
+    versions = versions.order_by(v.c.created_at.desc(), v.c.id.desc())
+    tags = select(vt.c.version_id, vt.c.tag).where(vt.c.version_id.in_(ids)).order_by(vt.c.tag)
+    return Query(versions), Query(tags)
+
+
+@cache
+def checkpoints(shown: VersionFilter, every: int) -> Query:
+    ordered = (
+        select(
+            v.c.created_at,
+            v.c.id,
+            func.row_number()
+            .over(order_by=(v.c.created_at.desc(), v.c.id.desc()))
+            .label("position"),
+        )
+        .where(*_listed(shown))
+        .subquery()
+    )
+    return Query(
+        select(ordered.c.created_at, ordered.c.id)
+        .where((ordered.c.position - 1) % every == 0)
+        .order_by(ordered.c.position)
+    )
