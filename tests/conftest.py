@@ -24,6 +24,7 @@ from starlette.testclient import TestClient
 
 from packyard.config import Settings
 from packyard.core.files import settle_all_downloads
+from packyard.domain.types import PackageType, VersionFilter
 from packyard.http import Request
 from packyard.server import blob_store, build_store, create_app, registered_formats
 from packyard.services.seed import load_seed
@@ -253,6 +254,26 @@ def alice_with(packages: list[dict[str, Any]], **extra: Any) -> dict[str, Any]:
         "packages": packages,
         **extra,
     }
+
+
+# Three container versions of alice's `app`: two tagged, one not (`seed_app`).
+APP_VERSIONS = tuple("sha256:" + c * 64 for c in "abc")
+
+
+def seed_app(store: SqlStore, now: datetime, visibility: str) -> dict[str, int]:
+    """alice's container `app` with `APP_VERSIONS` (`latest`, `v2`, untagged); their ids
+    by name."""
+    a, b, c = APP_VERSIONS
+    versions = [{"name": a, "tags": ["latest"]}, {"name": b, "tags": ["v2"]}, {"name": c}]
+    package = {"owner": "alice", "package_type": "container", "name": "app"}
+    seed(store, alice_with([{**package, "visibility": visibility, "versions": versions}]), now)
+    with store.read() as tx:
+        owner = tx.accounts.find_account_by_login("alice")
+        assert owner is not None
+        found = tx.packages.find_package(owner.id, PackageType.CONTAINER, "app")
+        assert found is not None
+        listed, _total = tx.versions.page_versions(found.id, VersionFilter.ACTIVE, 0, 10)
+        return {v.name: v.id for v in listed}
 
 
 def seed(store: SqlStore, document: dict[str, Any] | str, now: datetime) -> None:

@@ -13,12 +13,12 @@ from sqlalchemy import Engine
 
 from packyard.api import render
 from packyard.config import Settings
-from packyard.domain.types import PackageType, VersionFilter
+from packyard.domain.types import PackageType
 from packyard.server import create_app
-from tests.conftest import ALICE, Api, Clock, DirectTransport, alice_with, seed
+from tests.conftest import ALICE, APP_VERSIONS, Api, Clock, DirectTransport, seed_app
 
 PATH = "/users/alice/packages/container/app"
-A, B, C = ("sha256:" + c * 64 for c in "abc")
+A, B, C = APP_VERSIONS
 
 
 @pytest.fixture
@@ -31,30 +31,7 @@ def other(settings: Settings, engine: Engine, clock: Clock) -> Iterator[Api]:
 
 @pytest.fixture
 def ids(store: Any, clock: Clock) -> dict[str, int]:
-    seed(
-        store,
-        alice_with(
-            [
-                {
-                    "owner": "alice",
-                    "package_type": "container",
-                    "name": "app",
-                    "visibility": "private",
-                    "versions": [
-                        {"name": A, "tags": ["latest"]},
-                        {"name": B, "tags": ["v2"]},
-                        {"name": C},
-                    ],
-                }
-            ]
-        ),
-        clock.now,
-    )
-    with store.read() as tx:
-        owner = tx.accounts.find_account_by_login("alice")
-        package = tx.packages.find_package(owner.id, PackageType.CONTAINER, "app")
-        versions, _total = tx.versions.page_versions(package.id, VersionFilter.ACTIVE, 0, 10)
-        return {v.name: v.id for v in versions}
+    return seed_app(store, clock.now, "private")
 
 
 def tags(api: Api, state: str = "active") -> dict[str, list[str]]:

@@ -14,43 +14,20 @@ from sqlalchemy import Engine
 from starlette.testclient import TestClient
 
 from packyard.config import Settings
-from packyard.domain.types import PackageType, VersionFilter
+from packyard.domain.types import PackageType
 from packyard.server import create_app
 from packyard.web import rows
-from tests.conftest import ALICE, Api, Clock, alice_with, seed
+from tests.conftest import ALICE, APP_VERSIONS, Api, Clock, seed_app
 from tests.web.conftest import Browser
 
 PAGE = "/users/alice/packages/container/package/app/versions"
 API = "/users/alice/packages/container/app"
-A, B, C = ("sha256:" + c * 64 for c in "abc")
+A, B, C = APP_VERSIONS
 
 
 @pytest.fixture
 def ids(store: Any, clock: Clock) -> dict[str, int]:
-    seed(
-        store,
-        alice_with(
-            [
-                {
-                    "owner": "alice",
-                    "package_type": "container",
-                    "name": "app",
-                    "visibility": "public",
-                    "versions": [
-                        {"name": A, "tags": ["latest"]},
-                        {"name": B, "tags": ["v2"]},
-                        {"name": C},
-                    ],
-                }
-            ]
-        ),
-        clock.now,
-    )
-    with store.read() as tx:
-        owner = tx.accounts.find_account_by_login("alice")
-        package = tx.packages.find_package(owner.id, PackageType.CONTAINER, "app")
-        versions, _total = tx.versions.page_versions(package.id, VersionFilter.ACTIVE, 0, 10)
-        return {v.name: v.id for v in versions}
+    return seed_app(store, clock.now, "public")
 
 
 @pytest.fixture
