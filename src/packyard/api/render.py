@@ -24,6 +24,7 @@ from packyard.domain.types import (
     Visibility,
 )
 from packyard.http.response import dump_json
+from packyard.kept import keep
 from packyard.services.access import PackageView
 from packyard.services.meta import ServerFacts
 from packyard.services.packages import KeptVersionPage
@@ -300,9 +301,7 @@ class Renderer:
             part = kept.get(version_id)
             if part is None:
                 part = dump_json(next(rendered))
-                if len(self._kept) >= MAX_KEPT_VERSIONS:
-                    del self._kept[next(iter(self._kept))]  # the oldest kept
-                self._kept[(version_id, page.generation, url)] = part
+                keep(self._kept, (version_id, page.generation, url), part, MAX_KEPT_VERSIONS)
             parts.append(part)
         return b"[" + b",".join(parts) + b"]"
 

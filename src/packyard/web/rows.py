@@ -20,6 +20,7 @@ import jinja2
 from markupsafe import Markup
 
 from packyard.domain.types import Package, Version
+from packyard.kept import keep
 from packyard.services.packages import KeptVersionPage
 
 # Versions, and rendered rows, kept; past it the oldest is dropped. Enough for a few
@@ -90,15 +91,9 @@ class VersionRows:
                 version = page.kept.get(version_id)
                 if version is None:
                     version = page.read[version_id]
-                    _keep(versions, (version_id, generation), version, MAX_KEPT_VERSIONS)
+                    keep(versions, (version_id, generation), version, MAX_KEPT_VERSIONS)
                 row = self._macro(version, downloads, shared)
-                _keep(rows, key, row, MAX_KEPT_ROWS)
+                keep(rows, key, row, MAX_KEPT_ROWS)
             parts.append(row)
         # Each row is Markup already: joined as text, not escaped again one by one.
         return Markup("".join(parts))
-
-
-def _keep(kept: dict[Any, Any], key: Any, value: Any, most: int) -> None:
-    if len(kept) >= most:
-        del kept[next(iter(kept))]  # the oldest kept
-    kept[key] = value

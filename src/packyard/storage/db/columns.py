@@ -20,6 +20,7 @@ from packyard.domain.types import (
     Version,
     Visibility,
 )
+from packyard.kept import keep
 from packyard.storage.db import tables as t
 from packyard.storage.db.compiled import Positions, timestamp
 
@@ -230,7 +231,5 @@ class KeptPackages:
         else:
             owner = account_from(row)
         package = package_from(row[_AT_PACKAGE:], owner)
-        if len(self._kept) >= MAX_KEPT_PACKAGES:
-            self._kept.pop(next(iter(self._kept)), None)
-        self._kept[package_id] = (key, owner, package)
+        keep(self._kept, package_id, (key, owner, package), MAX_KEPT_PACKAGES)
         return owner, package

@@ -13,6 +13,7 @@ from packyard.core.ports import (
 from packyard.domain.types import (
     TokenKind,
 )
+from packyard.kept import keep
 from packyard.storage.db import columns as cols
 from packyard.storage.db import queries as q
 from packyard.storage.db import tables as t
@@ -68,9 +69,7 @@ class TokenRecords:
             return kept[1]
         record = token_record(row)
         assert record is not None
-        if len(self._kept) >= MAX_KEPT_TOKENS:
-            self._kept.pop(next(iter(self._kept)), None)
-        self._kept[token_hash] = (tuple(row), record)
+        keep(self._kept, token_hash, (tuple(row), record), MAX_KEPT_TOKENS)
         return record
 
 
