@@ -128,7 +128,6 @@ def environment() -> jinja2.Environment:
     env.globals.update(
         package_path=package_path,
         version_path=version_path,
-        version_pages_prefix=version_pages_prefix,
         tagged=tagged,
         owner_packages_path=owner_packages_path,
         repository_packages_path=repository_packages_path,

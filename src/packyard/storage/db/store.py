@@ -19,6 +19,7 @@ from packyard.storage.db.accounts import SqlAccounts
 from packyard.storage.db.base import Rows, TxState
 from packyard.storage.db.blob_uploads import SqlBlobUploads
 from packyard.storage.db.columns import KeptPackages
+from packyard.storage.db.compiled import Query
 from packyard.storage.db.engine import read_transaction, write_transaction
 from packyard.storage.db.files import SqlFiles
 from packyard.storage.db.housekeeping import SqlHousekeeping
@@ -190,29 +191,27 @@ class SqlStore:
 
     def lookup_token(self, token_hash: str) -> TokenRecord | None:
         """One statement, so on SQLite it needs no transaction around it."""
-        if not self._holds():
-            with self.read() as tx:
-                row = q.TOKEN_WITH_USER.first(tx.state.conn, token_hash=token_hash)
-        else:
-            # Inside a transaction of its own or not, the held connection reads the row.
-            row = q.TOKEN_WITH_USER.first(self._held_connection(), token_hash=token_hash)
-        return self._tokens.of(token_hash, row)
+        return self._tokens.of(token_hash, self._one_row(q.TOKEN_WITH_USER, token_hash=token_hash))
 
     def lookup_token_by_id(self, token_id: int) -> tuple[TokenRecord, str] | None:
         """The token of this id, revoked or expired ones too, with its stored hash (see
         `SqlTokens.find_token_by_id`): `lookup_token` for a web session or a registry
         token, which name their login token by its row."""
-        if not self._holds():
-            with self.read() as tx:
-                row = q.TOKEN_WITH_USER_AND_HASH_BY_ID.first(tx.state.conn, id=token_id)
-        else:
-            row = q.TOKEN_WITH_USER_AND_HASH_BY_ID.first(self._held_connection(), id=token_id)
+        row = self._one_row(q.TOKEN_WITH_USER_AND_HASH_BY_ID, id=token_id)
         if row is None:
             return None
         # The row is `lookup_token`'s with the hash after it: one record kept for both.
         token_hash = str(row[-1])
         record = self._tokens.of(token_hash, row[:-1])
         return None if record is None else (record, token_hash)
+
+    def _one_row(self, query: Query, **params: Any) -> tuple[Any, ...] | None:
+        """A one-statement read's row: on the held connection, inside a transaction of its
+        own or not, or else in a read transaction of its own."""
+        if self._holds():
+            return query.first(self._held_connection(), **params)
+        with self.read() as tx:
+            return query.first(tx.state.conn, **params)
 
     def close(self) -> None:
         """Close this thread's held connection (tests and shutdown)."""
