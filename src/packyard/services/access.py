@@ -98,13 +98,20 @@ def locate_package(
             ptype,
             tx.packages.find_package(owner.id, ptype, rest_name(ptype, owner, name)),
         )
-    refuse_fine_grained(actor)
-    if package_type in PACKAGE_TYPE_VALUES:  # an unknown type is a 422, after the owner's 404
-        # The URL's login: an owner it does not name has no package under it anyway.
-        name = package_name(PackageType(package_type), login or "", name)
+    name = _stored_name(actor, login, package_type, name)
     found, package = tx.packages.find_owner_and_package(login or "", package_type, name)
     owner = check_owner(found, scope)
     return owner, parse_package_type(package_type), package
+
+
+def _stored_name(actor: Actor, login: str | None, package_type: str, name: str) -> str:
+    """Where the URL names the owner: a fine-grained token refused (GitHub's 403), then the
+    package's name as stored, read with the owner in one statement."""
+    refuse_fine_grained(actor)
+    if package_type in PACKAGE_TYPE_VALUES:  # an unknown type is a 422, after the owner's 404
+        # The URL's login: an owner it does not name has no package under it anyway.
+        return package_name(PackageType(package_type), login or "", name)
+    return name
 
 
 def locate_version(
@@ -122,9 +129,7 @@ def locate_version(
         _owner, _type, package = locate_package(tx, actor, scope, login, package_type, name)
         found = tx.versions.find_version(package.id, version_id) if package and version_id else None
         return package, found
-    refuse_fine_grained(actor)
-    if package_type in PACKAGE_TYPE_VALUES:
-        name = package_name(PackageType(package_type), login or "", name)
+    name = _stored_name(actor, login, package_type, name)
     owner, package, version = tx.packages.find_owner_package_and_version(
         login or "", package_type, name, version_id
     )
