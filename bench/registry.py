@@ -1,12 +1,14 @@
 """Registry benchmark: Packyard's /v2/ against CNCF distribution (Debian's docker-registry),
 both started here on loopback with a filesystem store, measured in the same run.
 
-Each round pushes and pulls a fresh single-layer image (200 MB), then puts and gets small
-manifests, on distribution and then on Packyard; rounds alternate the two, so a machine
-that is busier at one moment than another burdens both alike. Printed per round: MB/s and
-requests/s of each side and Packyard's ratio; then each ratio's spread over the rounds, the
-servers' CPU seconds per GB pushed and pulled, and each server's peak RSS (VmHWM) once a
-2 GB layer (`--big-mb`) has been pushed and pulled through it.
+Each round pushes a fresh single-layer image (200 MB) to each side, pulls it from the two in
+turns three times each (a side's fastest pull is its figure: a busy moment only adds time),
+then puts and gets small manifests; odd rounds start with distribution, even rounds with
+Packyard, so a machine that is busier at one moment than another burdens both alike. A pull
+with curl is timed by curl (`time_total`), not counting its process's start. Printed per
+round: MB/s and requests/s of each side and Packyard's ratio; then each ratio's spread over
+the rounds, the servers' CPU seconds per GB pushed and pulled, and each server's peak RSS
+(VmHWM) once a 2 GB layer (`--big-mb`) has been pushed and pulled through it.
 
     bench/run-registry                 # installs docker-registry if missing, then runs this
     python bench/registry.py --rounds 5 --layer-mb 200 --manifests 500 --big-mb 2048
@@ -52,6 +54,8 @@ CHUNK = MiB
 # A layer is this much random data repeated: a 2 GB layer needs no 2 GB of the client's RAM.
 BLOCK = 64 * MiB
 GOALS = {"push MB/s": 0.9, "pull MB/s": 1.0}
+# Pulls of a round's layer per side, taken in turns; the fastest is the round's figure.
+PULLS = 3
 RSS_LIMIT_MB = 200
 
 
@@ -200,12 +204,10 @@ def push_file(http: httpx.Client, side: Side, repo: str, path: Path, digest: str
     assert curl(side, "-w", "%{http_code}", "-T", str(path), url) == "201"
 
 
-def transfer(
-    side: Side, layer: Layer, digest: str, reference: str, file: Path | None = None
-) -> dict[str, float]:
-    """Push `layer` as the image `reference`, then pull it: MB/s of each. With `file` (the
-    layer written out), curl moves the layer's bytes; otherwise httpx does."""
-    repo, results = "bench/app", {}
+def push(side: Side, layer: Layer, digest: str, reference: str, file: Path | None) -> float:
+    """Push `layer` as the image `reference`: MB/s. With `file` (the layer written out), curl
+    moves the layer's bytes; otherwise httpx does."""
+    repo = "bench/app"
     with httpx.Client(base_url=side.url, auth=side.auth, timeout=600) as http:
         config = b'{"architecture":"amd64","os":"linux"}'
         config_digest = push_small(http, repo, config)
@@ -221,25 +223,66 @@ def transfer(
             headers={"Content-Type": OCI_MANIFEST},
         )
         assert put.status_code == 201, put.text
-        results["push MB/s"] = layer.size / 1e6 / (time.perf_counter() - began)
-        side.cpu["push"] += cpu_seconds({side.pid}) - cpu
-        side.moved["push"] += layer.size
+        seconds = time.perf_counter() - began
+    side.cpu["push"] += cpu_seconds({side.pid}) - cpu
+    side.moved["push"] += layer.size
+    return layer.size / 1e6 / seconds
 
+
+def pull(side: Side, layer: Layer, digest: str, reference: str, curl_moves: bool) -> float:
+    """Pull the image `reference` (its manifest, then its layer): MB/s. With curl, the layer's
+    time is curl's own (`time_total`), so starting curl's process is not counted."""
+    repo = "bench/app"
+    with httpx.Client(base_url=side.url, auth=side.auth, timeout=600) as http:
         cpu, began = cpu_seconds({side.pid}), time.perf_counter()
         got = http.get(f"/v2/{repo}/manifests/{reference}", headers={"Accept": OCI_MANIFEST})
         received = 0
-        if file is None:
+        if not curl_moves:
             with http.stream("GET", f"/v2/{repo}/blobs/{digest}") as blob:
                 for part in blob.iter_raw(CHUNK):
                     received += len(part)
+            seconds = time.perf_counter() - began
         else:
+            manifest_seconds = time.perf_counter() - began
             url = f"{side.url}/v2/{repo}/blobs/{digest}"
-            received = int(curl(side, "-w", "%{size_download}", url))
+            size, blob_seconds = curl(side, "-w", "%{size_download} %{time_total}", url).split()
+            received, seconds = int(size), manifest_seconds + float(blob_seconds)
         assert got.status_code == 200 and received == layer.size, (got.status_code, received)
-        results["pull MB/s"] = layer.size / 1e6 / (time.perf_counter() - began)
-        side.cpu["pull"] += cpu_seconds({side.pid}) - cpu
-        side.moved["pull"] += layer.size
-    return results
+    side.cpu["pull"] += cpu_seconds({side.pid}) - cpu
+    side.moved["pull"] += layer.size
+    return layer.size / 1e6 / seconds
+
+
+def transfer(
+    side: Side, layer: Layer, digest: str, reference: str, file: Path | None = None
+) -> dict[str, float]:
+    """Push `layer` as the image `reference`, then pull it once: MB/s of each."""
+    return {
+        "push MB/s": push(side, layer, digest, reference, file),
+        "pull MB/s": pull(side, layer, digest, reference, file is not None),
+    }
+
+
+def round_of(
+    sides: tuple[Side, Side], layer: Layer, digest: str, number: int, file: Path | None, count: int
+) -> list[dict[str, float]]:
+    """One round: each side pushes the layer, then the two pull it in turns, `PULLS` times
+    each, and each side's fastest pull is its figure (a busy moment only ever adds time, so
+    the best of a few interleaved pulls is the server's speed, not the machine's mood); then
+    the small manifests. Odd rounds start with the first side, even rounds with the second."""
+    order = sides if number % 2 else sides[::-1]
+    results: dict[str, dict[str, float]] = {side.name: {} for side in sides}
+    for side in order:
+        results[side.name]["push MB/s"] = push(side, layer, digest, f"r{number}", file)
+    best = {side.name: 0.0 for side in sides}
+    for _ in range(PULLS):
+        for side in order:
+            speed = pull(side, layer, digest, f"r{number}", file is not None)
+            best[side.name] = max(best[side.name], speed)
+    for side in order:
+        results[side.name]["pull MB/s"] = best[side.name]
+        results[side.name].update(manifests(side, count, number))
+    return [results[side.name] for side in sides]
 
 
 def manifests(side: Side, count: int, round_: int) -> dict[str, float]:
@@ -313,11 +356,7 @@ def main() -> int:
             for number in range(1, args.rounds + 1):
                 layer = Layer(b"round %d\n" % number, block, args.layer_mb * MiB)
                 digest, file = layer.digest(), layer_file(root, layer, args.client)
-                measured = []
-                for side in (theirs, ours):
-                    results = transfer(side, layer, digest, f"r{number}", file)
-                    results.update(manifests(side, args.manifests, number))
-                    measured.append(results)
+                measured = round_of((theirs, ours), layer, digest, number, file, args.manifests)
                 rounds.append((measured[0], measured[1]))
             big: list[dict[str, float]] = []
             if args.big_mb:
