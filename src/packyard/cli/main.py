@@ -2,72 +2,20 @@
 
 from __future__ import annotations
 
-import sys
-from collections.abc import Iterator
-from contextlib import contextmanager
-from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
 
 import click
 
-from packyard.cli.plural import counted
-from packyard.config import DEFAULT_HOST, DEFAULT_PORT, Settings, settings_from_env
-from packyard.core.ports import BlobError, BlobStore
-from packyard.domain.errors import DomainError
-from packyard.domain.types import AccountType, TokenKind
-
-DATA_DIR_HELP = "Data directory (SQLite database and blobs). Env: PACKYARD_DATA_DIR."
-
-
-def _now() -> datetime:
-    return datetime.now(UTC)
-
-
-def _settings(
-    data_dir: Path | None, host: str = DEFAULT_HOST, port: int = DEFAULT_PORT
-) -> Settings:
-    try:
-        return settings_from_env(data_dir=data_dir, host=host, port=port)
-    except ValueError as error:  # a malformed setting: one line, not a traceback
-        raise click.ClickException(str(error)) from None
-
-
-def _blob_store(settings: Settings, store: Any = None) -> BlobStore:
-    """The blob store the settings name; a bucket that cannot be reached is one line."""
-    from packyard.server import blob_store
-
-    try:
-        return blob_store(settings, store)
-    except BlobError as error:
-        raise click.ClickException(str(error)) from None
-
-
-@contextmanager
-def _store(settings: Settings) -> Iterator[Any]:
-    """The migrated store, its connections closed when the command is done."""
-    from packyard.server import build_store
-    from packyard.storage.db.engine import make_engine
-    from packyard.storage.db.migrate import upgrade
-
-    if settings.database_url is None:
-        settings.data_dir.mkdir(parents=True, exist_ok=True)
-    engine = make_engine(settings.resolved_database_url)
-    try:
-        upgrade(engine)
-        yield build_store(engine)
-    finally:
-        engine.dispose()
-
-
-def _fail(message: str, code: int = 1) -> None:
-    click.echo(f"error: {message}", err=True)
-    sys.exit(code)
-
-
-data_dir_option = click.option(
-    "--data-dir", type=click.Path(path_type=Path), default=None, help=DATA_DIR_HELP
+from packyard.cli.common import (
+    cli_blob_store,
+    cli_settings,
+    data_dir_option,
+    fail,
+    migrated_store,
+    now,
 )
+from packyard.cli.plural import counted
+from packyard.config import DEFAULT_HOST, DEFAULT_PORT
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -137,10 +85,10 @@ def serve(
 
     if docker_port is not None:
         os.environ["PACKYARD_DOCKER_PORT"] = str(docker_port)
-    settings = _settings(data_dir, host, port)
-    with _store(settings):  # migrations run once here, before any worker starts
+    settings = cli_settings(data_dir, host, port)
+    with migrated_store(settings):  # migrations run once here, before any worker starts
         pass
-    _blob_store(settings)  # a bucket that cannot be used stops the start, in one line
+    cli_blob_store(settings)  # a bucket that cannot be used stops the start, in one line
     # Workers re-create the app from the environment, so hand them the resolved settings.
     os.environ["PACKYARD_DATA_DIR"] = str(settings.data_dir)
     os.environ.setdefault("PACKYARD_BASE_URL", settings.base_url)
@@ -175,20 +123,20 @@ def seed(file: Path, data_dir: Path | None) -> None:
     try:
         document = parse_seed(file.read_text())
     except SeedFileError as error:
-        _fail(f"{file}: not valid YAML or JSON: {error}")
-    settings = _settings(data_dir)
+        fail(f"{file}: not valid YAML or JSON: {error}")
+    settings = cli_settings(data_dir)
     try:
-        with _store(settings) as store:
+        with migrated_store(settings) as store:
             # A seed publishes inside its one transaction: a bucket's checks of a sweep's
             # marks go through a store of their own (SQLite's main thread holds one
             # connection per store, which the seed's transaction occupies).
             reclaims = build_store(store.engine)
-            content = ContentPorts(registered_formats(settings), _blob_store(settings, reclaims))
-            report = load_seed(store, document, _now(), content)
+            content = ContentPorts(registered_formats(settings), cli_blob_store(settings, reclaims))
+            report = load_seed(store, document, now(), content)
     except SeedError as error:
         for line in error.errors:
             click.echo(f"{file}: {line}", err=True)
-        _fail(f"{counted(len(error.errors), 'error')}; nothing was loaded")
+        fail(f"{counted(len(error.errors), 'error')}; nothing was loaded")
     counts = (
         counted(report.users, "user"),
         counted(report.orgs, "org"),
@@ -198,153 +146,6 @@ def seed(file: Path, data_dir: Path | None) -> None:
         counted(report.versions, "version"),
     )
     click.echo("seeded " + ", ".join(counts))
-
-
-@main.group()
-def users() -> None:
-    """Manage users.
-
-    \b
-    Examples:
-      packyard users create alice --name "Alice Liddell"
-    """
-
-
-@users.command("create")
-@click.argument("login")
-@click.option("--name", default=None)
-@data_dir_option
-def users_create(login: str, name: str | None, data_dir: Path | None) -> None:
-    """Create a user.
-
-    \b
-    Examples:
-      packyard users create alice
-      packyard users create alice --name "Alice Liddell"
-    """
-    from packyard.services.admin import create_account
-
-    try:
-        with _store(_settings(data_dir)) as store:
-            account = create_account(store, login, AccountType.USER, _now(), name=name)
-    except DomainError as error:
-        _fail(error.message)
-    click.echo(f"created user {account.login} (id {account.id})")
-
-
-@main.group()
-def orgs() -> None:
-    """Manage organizations.
-
-    \b
-    Examples:
-      packyard orgs create acme --owner carol
-    """
-
-
-@orgs.command("create")
-@click.argument("login")
-@click.option("--owner", required=True, help="A user who becomes the organization's owner.")
-@data_dir_option
-def orgs_create(login: str, owner: str, data_dir: Path | None) -> None:
-    """Create an organization owned by a user.
-
-    \b
-    Examples:
-      packyard orgs create acme --owner carol
-    """
-    from packyard.services.admin import create_account
-
-    try:
-        with _store(_settings(data_dir)) as store:
-            account = create_account(store, login, AccountType.ORGANIZATION, _now(), owner=owner)
-    except DomainError as error:
-        _fail(error.message)
-    click.echo(f"created organization {account.login} (id {account.id}), owner {owner}")
-
-
-@main.group()
-def tokens() -> None:
-    """Manage tokens.
-
-    \b
-    Examples:
-      packyard tokens create carol --scopes read:packages,write:packages,delete:packages
-      packyard tokens revoke ghp_...
-    """
-
-
-@tokens.command("create")
-@click.argument("login")
-@click.option(
-    "--scopes",
-    default="read:packages",
-    show_default=True,
-    help="Comma-separated scopes, e.g. read:packages,delete:packages.",
-)
-@click.option(
-    "--kind", type=click.Choice(["classic", "oauth"]), default="classic", show_default=True
-)
-@click.option("--expires", default=None, help="Expiry date or timestamp (RFC 3339).")
-@click.option("--note", default=None)
-@data_dir_option
-def tokens_create(
-    login: str, scopes: str, kind: str, expires: str | None, note: str | None, data_dir: Path | None
-) -> None:
-    """Create a token for a user and print it (this is the only time it is shown).
-
-    \b
-    Examples:
-      packyard tokens create carol --scopes read:packages,write:packages,delete:packages
-      packyard tokens create alice --scopes read:packages --kind oauth --expires 2027-01-01
-      export PACKYARD_TOKEN=$(packyard tokens create carol --scopes read:packages)
-    """
-    from packyard.services.admin import create_token
-
-    expires_at = None
-    if expires:
-        try:
-            expires_at = datetime.fromisoformat(expires.replace("Z", "+00:00"))
-        except ValueError:
-            _fail(f"--expires: {expires!r} is not a date or RFC 3339 timestamp")
-        assert expires_at is not None
-        if expires_at.tzinfo is None:
-            expires_at = expires_at.replace(tzinfo=UTC)
-    scope_list = [s.strip() for s in scopes.split(",") if s.strip()]
-    try:
-        with _store(_settings(data_dir)) as store:
-            token = create_token(
-                store,
-                login,
-                scope_list,
-                TokenKind(kind),
-                _now(),
-                expires_at,
-                note,
-            )
-    except DomainError as error:
-        _fail(error.message)
-    click.echo(token)
-
-
-@tokens.command("revoke")
-@click.argument("token")
-@data_dir_option
-def tokens_revoke(token: str, data_dir: Path | None) -> None:
-    """Revoke a token; it answers 401 Bad credentials from then on.
-
-    \b
-    Examples:
-      packyard tokens revoke ghp_...
-    """
-    from packyard.services.admin import revoke_token
-
-    try:
-        with _store(_settings(data_dir)) as store:
-            revoke_token(store, token, _now())
-    except DomainError as error:
-        _fail(error.message)
-    click.echo("revoked")
 
 
 @main.command()
@@ -362,14 +163,14 @@ def gc(data_dir: Path | None) -> None:
     from packyard.core.gc import collect_garbage
     from packyard.server import registered_formats
 
-    settings = _settings(data_dir)
-    with _store(settings) as store:
+    settings = cli_settings(data_dir)
+    with migrated_store(settings) as store:
         counts = collect_garbage(
             store,
-            _now(),
+            now(),
             settings.restore_window,
             registered_formats(settings),
-            _blob_store(settings, store),
+            cli_blob_store(settings, store),
         )
     click.echo(
         f"purged {counted(counts.packages, 'package')} and {counted(counts.versions, 'version')}; "
@@ -411,10 +212,10 @@ def migrate_docker(owner: str | None, data_dir: Path | None) -> None:
     from packyard.registries.oci.migrate import migrate_docker as run_migration
     from packyard.server import registered_formats
 
-    settings = _settings(data_dir)
-    with _store(settings) as store:
+    settings = cli_settings(data_dir)
+    with migrated_store(settings) as store:
         ctx = Context(
-            store, ANONYMOUS, _now(), settings.restore_window, registered_formats(settings)
+            store, ANONYMOUS, now(), settings.restore_window, registered_formats(settings)
         )
         try:
             report = run_migration(ctx, owner)
@@ -449,17 +250,19 @@ def db_upgrade(data_dir: Path | None) -> None:
       packyard db upgrade
       packyard db upgrade --data-dir ./packyard-data
     """
-    with _store(_settings(data_dir)):
+    with migrated_store(cli_settings(data_dir)):
         click.echo("database is up to date")
 
 
-def _register_prune() -> None:
+def _register() -> None:
+    from packyard.cli.accounts import orgs, tokens, users
     from packyard.cli.prune import prune
 
-    main.add_command(prune)
+    for command in (users, orgs, tokens, prune):
+        main.add_command(command)
 
 
-_register_prune()
+_register()
 
 
 if __name__ == "__main__":  # pragma: no cover
