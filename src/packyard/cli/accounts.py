@@ -7,8 +7,7 @@ from pathlib import Path
 
 import click
 
-from packyard.cli.common import cli_settings, data_dir_option, fail, migrated_store, now
-from packyard.domain.errors import DomainError
+from packyard.cli.common import admin_store, data_dir_option, fail, now
 from packyard.domain.types import AccountType, TokenKind
 
 
@@ -36,11 +35,8 @@ def users_create(login: str, name: str | None, data_dir: Path | None) -> None:
     """
     from packyard.services.admin import create_account
 
-    try:
-        with migrated_store(cli_settings(data_dir)) as store:
-            account = create_account(store, login, AccountType.USER, now(), name=name)
-    except DomainError as error:
-        fail(error.message)
+    with admin_store(data_dir) as store:
+        account = create_account(store, login, AccountType.USER, now(), name=name)
     click.echo(f"created user {account.login} (id {account.id})")
 
 
@@ -67,11 +63,8 @@ def orgs_create(login: str, owner: str, data_dir: Path | None) -> None:
     """
     from packyard.services.admin import create_account
 
-    try:
-        with migrated_store(cli_settings(data_dir)) as store:
-            account = create_account(store, login, AccountType.ORGANIZATION, now(), owner=owner)
-    except DomainError as error:
-        fail(error.message)
+    with admin_store(data_dir) as store:
+        account = create_account(store, login, AccountType.ORGANIZATION, now(), owner=owner)
     click.echo(f"created organization {account.login} (id {account.id}), owner {owner}")
 
 
@@ -123,19 +116,16 @@ def tokens_create(
         if expires_at.tzinfo is None:
             expires_at = expires_at.replace(tzinfo=UTC)
     scope_list = [s.strip() for s in scopes.split(",") if s.strip()]
-    try:
-        with migrated_store(cli_settings(data_dir)) as store:
-            token = create_token(
-                store,
-                login,
-                scope_list,
-                TokenKind(kind),
-                now(),
-                expires_at,
-                note,
-            )
-    except DomainError as error:
-        fail(error.message)
+    with admin_store(data_dir) as store:
+        token = create_token(
+            store,
+            login,
+            scope_list,
+            TokenKind(kind),
+            now(),
+            expires_at,
+            note,
+        )
     click.echo(token)
 
 
@@ -151,9 +141,6 @@ def tokens_revoke(token: str, data_dir: Path | None) -> None:
     """
     from packyard.services.admin import revoke_token
 
-    try:
-        with migrated_store(cli_settings(data_dir)) as store:
-            revoke_token(store, token, now())
-    except DomainError as error:
-        fail(error.message)
+    with admin_store(data_dir) as store:
+        revoke_token(store, token, now())
     click.echo("revoked")

@@ -8,12 +8,13 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 import click
 
 from packyard.config import DEFAULT_HOST, DEFAULT_PORT, Settings, settings_from_env
 from packyard.core.ports import BlobError, BlobStore
+from packyard.domain.errors import DomainError
 
 DATA_DIR_HELP = "Data directory (SQLite database and blobs). Env: PACKYARD_DATA_DIR."
 
@@ -58,7 +59,7 @@ def migrated_store(settings: Settings) -> Iterator[Any]:
         engine.dispose()
 
 
-def fail(message: str, code: int = 1) -> None:
+def fail(message: str, code: int = 1) -> NoReturn:
     click.echo(f"error: {message}", err=True)
     sys.exit(code)
 
@@ -66,3 +67,14 @@ def fail(message: str, code: int = 1) -> None:
 data_dir_option = click.option(
     "--data-dir", type=click.Path(path_type=Path), default=None, help=DATA_DIR_HELP
 )
+
+
+@contextmanager
+def admin_store(data_dir: Path | None) -> Iterator[Any]:
+    """The migrated store for one account or token command; a rule the command breaks (a
+    taken login, an unknown user) ends it in one line, not a traceback."""
+    try:
+        with migrated_store(cli_settings(data_dir)) as store:
+            yield store
+    except DomainError as error:
+        fail(error.message)
