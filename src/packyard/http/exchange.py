@@ -22,6 +22,9 @@ from packyard.http.response import Response
 log = logging.getLogger("packyard")
 
 Refusal = Callable[[BodyRefused], Response]
+# An app's own answer to an exception raised while a streamed body was being opened (its
+# first bytes read, nothing sent yet), or None when the exception is not one it knows.
+Failure = Callable[[Exception], "Response | None"]
 
 
 def plain_refusal(refused: BodyRefused) -> Response:
@@ -44,6 +47,7 @@ async def exchange(
     respond: Callable[[Request], Awaitable[Response]],
     server_error: Callable[[], Response],
     refused: Refusal = plain_refusal,
+    failed: Failure | None = None,
 ) -> None:
     try:
         response = await respond(request)
@@ -67,7 +71,11 @@ async def exchange(
 
     try:
         await response.send(request, tracked)
-    except Exception:
+    except Exception as error:
+        known = None if started or failed is None else failed(error)
+        if known is not None:  # a refusal the app says in its format: bytes found gone
+            await known.send(request, send)
+            return
         log.exception("unhandled error on %s %s", request.method, request.raw_path)
         if started:
             raise

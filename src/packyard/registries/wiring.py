@@ -3,7 +3,8 @@ request is answered — whole, in a worker thread, through the kit's catch-all."
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import itertools
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import ClassVar
@@ -65,7 +66,9 @@ class RegistryApp:
     async def __call__(self, scope: AsgiScope, receive: Receive, send: Send) -> None:
         request = Request.from_scope(scope, receive, self.prefix)
         request.body_limit = self.body_limit
-        await exchange(request, send, self._settled_then_respond, self.server_error, self.refused)
+        await exchange(
+            request, send, self._settled_then_respond, self.server_error, self.refused, self._failed
+        )
 
     async def _settled_then_respond(self, request: Request) -> Response:
         # Downloads are written behind the pulls; a request that may delete (a DELETE, npm's
@@ -95,6 +98,16 @@ class RegistryApp:
         registry says it in its own format."""
         return plain_refusal(refused)
 
+    def refusal(self, error: DomainError) -> Response:
+        """A rule's refusal in the registry's own error format (its handlers' answer)."""
+        raise NotImplementedError
+
+    def _failed(self, error: Exception) -> Response | None:
+        # A streamed blob whose bytes turned out gone at its first read (S3: the object is
+        # missing though its row is there) raises its format's "not found" (`stored_blob`),
+        # answered as the handler would have, since nothing has been sent yet.
+        return self.refusal(error) if isinstance(error, DomainError) else None
+
 
 def redirected(
     blobs: BlobStore, request: Request, digest: str, download: Download | None = None
@@ -118,12 +131,24 @@ def stored_blob(
     now (so the server sends it zero-copy, and a blob deleted after this still goes out
     whole); elsewhere (S3) its bytes, read in chunks as they are sent. A blob whose row was
     found but whose file is gone raises `missing` (the format's "not found"), not a 500."""
+    gone = missing or NotFound(f"the bytes of {digest} are not stored")
     if isinstance(blobs, FileBlobStore):
         file = blobs.open_file(digest)
         if file is None:
-            raise missing or NotFound(f"the bytes of {digest} are not stored")
+            raise gone
         return Blob.of_file(file, size, ranges)
-    return Blob(size, lambda start, end: blobs.read(digest, start, end), ranges)
+
+    def read(start: int, end: int) -> Iterator[bytes]:
+        # The response reads the first chunk before its head goes out: a missing object
+        # raises `gone` then, and is answered as the format's not-found, never a 500.
+        chunks = blobs.read(digest, start, end)
+        try:
+            first = next(chunks, None)
+        except FileNotFoundError:
+            raise gone from None
+        return chunks if first is None else itertools.chain((first,), chunks)
+
+    return Blob(size, read, ranges)
 
 
 def stored_bytes(blobs: BlobStore, digest: str, missing: DomainError | None = None) -> bytes:

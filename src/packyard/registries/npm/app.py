@@ -282,6 +282,9 @@ class NpmApp(RegistryApp):
     def server_error(self) -> Response:
         return server_error()
 
+    def refusal(self, error: DomainError) -> Response:
+        return error_response(error)
+
     def refused(self, refusal: BodyRefused) -> Response:
         return refused(refusal)
 

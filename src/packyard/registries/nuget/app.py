@@ -200,6 +200,9 @@ class NuGetApp(RegistryApp):
     def server_error(self) -> Response:
         return server_error()
 
+    def refusal(self, error: DomainError) -> Response:
+        return error_response(error)
+
     def refused(self, refusal: BodyRefused) -> Response:
         return refused(refusal)
 
