@@ -73,6 +73,8 @@ def test_accounts_and_tokens(cli: Any, api: Api) -> None:
     duplicate = cli("users", "create", "ALICE")
     assert duplicate.exit_code != 0 and "already taken" in duplicate.output
     assert cli("users", "create", "bad_login").exit_code != 0
+    reserved = cli("orgs", "create", "login", "--owner", "alice")  # the sign-in page's path
+    assert reserved.exit_code != 0 and "the server's own pages" in reserved.output
     created = cli("orgs", "create", "acme", "--owner", "alice")
     assert created.exit_code == 0, created.output
     assert cli("orgs", "create", "acme2", "--owner", "nobody").exit_code != 0

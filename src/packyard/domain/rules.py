@@ -34,6 +34,12 @@ PACKAGE_DOWNLOAD_LIMIT_MESSAGE = (
 PUBLIC_IS_FINAL_MESSAGE = "Once you make a package public, you cannot make it private again."
 
 LOGIN_PATTERN = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9]|-(?=[A-Za-z0-9])){0,38}$")
+# The first path segments the server's own pages and APIs take (GitHub reserves these names
+# too): an account of one of these logins would have its page shadowed by them, or, as
+# `orgs` or `settings`, its repositories' package lists.
+RESERVED_LOGINS = frozenset(
+    {"api", "login", "logout", "organizations", "orgs", "settings", "users", "v2"}
+)
 
 
 class VersionDeletion(enum.Enum):
@@ -49,7 +55,7 @@ def normalize_name(name: str) -> str:
 
 
 def is_valid_login(login: str) -> bool:
-    return bool(LOGIN_PATTERN.match(login))
+    return bool(LOGIN_PATTERN.match(login)) and normalize_name(login) not in RESERVED_LOGINS
 
 
 def exceeds_public_download_limit(visibility: Visibility, download_count: int) -> bool:

@@ -26,7 +26,8 @@ def create_account(
     if not is_valid_login(login):
         raise Unprocessable(
             f"{login!r} is not a valid login: 1-39 alphanumerics or single hyphens, "
-            "not starting or ending with a hyphen."
+            "not starting or ending with a hyphen, and not a name the server's own pages "
+            "take (login, settings, orgs...)."
         )
     with store.write() as tx:
         if tx.accounts.find_account_by_login(login) is not None:

@@ -91,7 +91,8 @@ class _Loader:
         if not is_valid_login(login):
             self.check.error(
                 f"{path}.login",
-                "not a valid login (1-39 alphanumerics or single hyphens, not at either end)",
+                "not a valid login (1-39 alphanumerics or single hyphens, not at either end, "
+                "not a name the server's own pages take: login, settings, orgs...)",
             )
             return None
         existing = self.tx.accounts.find_account_by_login(login)

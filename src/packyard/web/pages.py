@@ -276,7 +276,7 @@ ROUTES: list[WebRoute] = [
     ),
     Route("GET", ("orgs", "{owner}", "packages"), org_packages, ANYONE),
     Route("GET", ("{owner}", "{repo}", "packages"), repository_packages, ANYONE),
-    # Last: one segment is a user's page, whatever the login (GitHub reserves the names of
-    # its own pages, `login` among them, so no account holds one).
+    # Last: one segment is a user's page, whatever the login (the names of the pages above,
+    # `login` among them, are reserved as GitHub reserves them: domain.rules.RESERVED_LOGINS).
     Route("GET", ("{owner}",), user_packages, ANYONE),
 ]

@@ -175,6 +175,12 @@ def test_restore_window_boundary() -> None:
         ("a--b", False),
         ("a_b", False),
         ("", False),
+        # The server's own pages' first segments: GitHub reserves them, whatever the case.
+        ("login", False),
+        ("Settings", False),
+        ("orgs", False),
+        ("users", False),
+        ("logins", True),
     ],
 )
 def test_logins(login: str, valid: bool) -> None:
