@@ -54,6 +54,7 @@ from packyard.registries.wiring import Wiring
 from packyard.storage.blobs.filesystem import FilesystemBlobStore
 from packyard.storage.db.base import Rows, TxState
 from packyard.storage.db.docker import SqlDockerRows
+from packyard.storage.db.engine import checkpoint_wal
 from packyard.storage.db.maven import SqlMavenRows
 from packyard.storage.db.npm import SqlNpmRows
 from packyard.storage.db.oci import SqlOciRows
@@ -205,15 +206,17 @@ def create_app(
 
     @contextlib.asynccontextmanager
     async def lifespan(_app: Starlette) -> AsyncIterator[None]:
-        task = None
+        tasks = []
         if settings.gc_interval is not None:
-            task = asyncio.create_task(
-                _periodic_gc(settings, store, formats, blobs, clock, counters)
+            tasks.append(
+                asyncio.create_task(_periodic_gc(settings, store, formats, blobs, clock, counters))
             )
+        if engine.dialect.name == "sqlite":
+            tasks.append(asyncio.create_task(_periodic_checkpoints(engine)))
         try:
             yield
         finally:
-            if task is not None:
+            for task in tasks:
                 task.cancel()
 
     server = Starlette(routes=[StarletteRoute("/_packyard/ping", ping)], lifespan=lifespan)
@@ -265,6 +268,20 @@ async def _periodic_gc(
                 await asyncio.to_thread(purge_rate_limits, store, counters, settings, clock())
         except Exception:  # a failed sweep must not stop the next one
             log.exception("garbage collection failed")
+
+
+# How often a server copies SQLite's WAL into the database file, off the event loop's
+# thread; see engine.SQLITE_WAL_AUTOCHECKPOINT_PAGES.
+CHECKPOINT_INTERVAL_SECONDS = 0.1
+
+
+async def _periodic_checkpoints(engine: Engine) -> None:
+    while True:
+        await asyncio.sleep(CHECKPOINT_INTERVAL_SECONDS)
+        try:
+            await asyncio.to_thread(checkpoint_wal, engine)
+        except Exception:  # a failed checkpoint must not stop the next one
+            log.exception("WAL checkpoint failed")
 
 
 def purge_rate_limits(
