@@ -14,6 +14,7 @@ import logging
 from collections.abc import AsyncIterator, Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine
@@ -276,10 +277,21 @@ CHECKPOINT_INTERVAL_SECONDS = 0.1
 
 
 async def _periodic_checkpoints(engine: Engine) -> None:
+    # Only when the WAL was written since the last look: a checkpoint's thread hop and pool
+    # checkout, ten times a second, took an idle server from 0.2% to 0.95% of a core. (A
+    # write in the clock tick of the look waits for the next write's checkpoint.)
+    wal = Path(f"{engine.url.database}-wal")
+    seen = None
     while True:
         await asyncio.sleep(CHECKPOINT_INTERVAL_SECONDS)
         try:
-            await asyncio.to_thread(checkpoint_wal, engine)
+            written = wal.stat().st_mtime_ns
+        except FileNotFoundError:  # nothing written yet (or an in-memory database)
+            continue
+        try:
+            if written != seen:
+                await asyncio.to_thread(checkpoint_wal, engine)
+                seen = written
         except Exception:  # a failed checkpoint must not stop the next one
             log.exception("WAL checkpoint failed")
 

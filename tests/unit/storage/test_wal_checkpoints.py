@@ -4,6 +4,7 @@ commit that happens to take it past SQLite's default 1,000 pages on the event lo
 from __future__ import annotations
 
 import threading
+import time
 from pathlib import Path
 from typing import Any
 
@@ -61,9 +62,29 @@ def test_a_running_server_checkpoints_in_a_worker_thread(
     settings = Settings(data_dir=tmp_path, database_url=None, base_url="http://x", gc_interval=None)
     engine = make_engine(sqlite_url(tmp_path))
     try:
+        with engine.begin() as conn:  # a WAL written since the server last looked
+            rows.create(conn)
         with TestClient(server.create_app(settings, engine)):
             assert checkpointed.wait(5)
     finally:
         engine.dispose()
     # asyncio.to_thread's executor, not the event loop's own thread.
     assert threads[0].name.startswith("asyncio_")
+
+
+def test_an_idle_server_does_not_checkpoint(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    calls: list[object] = []
+    monkeypatch.setattr(server, "CHECKPOINT_INTERVAL_SECONDS", 0.01)
+    monkeypatch.setattr(server, "checkpoint_wal", calls.append)
+    settings = Settings(data_dir=tmp_path, database_url=None, base_url="http://x", gc_interval=None)
+    engine = make_engine(sqlite_url(tmp_path))
+    try:
+        with engine.begin() as conn:
+            rows.create(conn)
+        with TestClient(server.create_app(settings, engine)):
+            time.sleep(0.3)  # some thirty looks at a WAL written once
+    finally:
+        engine.dispose()
+    assert len(calls) == 1
