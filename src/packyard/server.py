@@ -14,6 +14,7 @@ import logging
 from collections.abc import AsyncIterator, Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine
@@ -54,6 +55,7 @@ from packyard.registries.wiring import Wiring
 from packyard.storage.blobs.filesystem import FilesystemBlobStore
 from packyard.storage.db.base import Rows, TxState
 from packyard.storage.db.docker import SqlDockerRows
+from packyard.storage.db.engine import checkpoint_wal
 from packyard.storage.db.maven import SqlMavenRows
 from packyard.storage.db.npm import SqlNpmRows
 from packyard.storage.db.oci import SqlOciRows
@@ -205,15 +207,17 @@ def create_app(
 
     @contextlib.asynccontextmanager
     async def lifespan(_app: Starlette) -> AsyncIterator[None]:
-        task = None
+        tasks = []
         if settings.gc_interval is not None:
-            task = asyncio.create_task(
-                _periodic_gc(settings, store, formats, blobs, clock, counters)
+            tasks.append(
+                asyncio.create_task(_periodic_gc(settings, store, formats, blobs, clock, counters))
             )
+        if engine.dialect.name == "sqlite":
+            tasks.append(asyncio.create_task(_periodic_checkpoints(engine)))
         try:
             yield
         finally:
-            if task is not None:
+            for task in tasks:
                 task.cancel()
 
     server = Starlette(routes=[StarletteRoute("/_packyard/ping", ping)], lifespan=lifespan)
@@ -265,6 +269,31 @@ async def _periodic_gc(
                 await asyncio.to_thread(purge_rate_limits, store, counters, settings, clock())
         except Exception:  # a failed sweep must not stop the next one
             log.exception("garbage collection failed")
+
+
+# How often a server copies SQLite's WAL into the database file, off the event loop's
+# thread; see engine.SQLITE_WAL_AUTOCHECKPOINT_PAGES.
+CHECKPOINT_INTERVAL_SECONDS = 0.1
+
+
+async def _periodic_checkpoints(engine: Engine) -> None:
+    # Only when the WAL was written since the last look: a checkpoint's thread hop and pool
+    # checkout, ten times a second, took an idle server from 0.2% to 0.95% of a core. (A
+    # write in the clock tick of the look waits for the next write's checkpoint.)
+    wal = Path(f"{engine.url.database}-wal")
+    seen = None
+    while True:
+        await asyncio.sleep(CHECKPOINT_INTERVAL_SECONDS)
+        try:
+            written = wal.stat().st_mtime_ns
+        except FileNotFoundError:  # nothing written yet (or an in-memory database)
+            continue
+        try:
+            if written != seen:
+                await asyncio.to_thread(checkpoint_wal, engine)
+                seen = written
+        except Exception:  # a failed checkpoint must not stop the next one
+            log.exception("WAL checkpoint failed")
 
 
 def purge_rate_limits(

@@ -48,7 +48,9 @@ class OciFormat(Format):
     def before_delete(self, tx: Transaction, package: Package, version: Version) -> None:
         if not self.protect_children:
             return
-        for parent in tx.rows(OCI_ROWS).parents_of(package.id, version.name):
+        # With the version's children, which `after_delete` reads next.
+        rows = tx.rows(OCI_ROWS)
+        for parent in rows.parents_and_children(package.id, version.name, version.id):
             if parent.tags:
                 raise Conflict(
                     f"{version.name} belongs to the image index {parent.digest} (tagged "

@@ -30,11 +30,15 @@ class TxState:
     serialized: bool = False
     # Packages this transaction read live (by their live name), for `lock_package`.
     live_packages: set[int] = field(default_factory=set)
+    # What a read fetched ahead for a later step of this transaction, by the step's key (a
+    # container delete's children, read with its parents).
+    read_ahead: dict[object, object] = field(default_factory=dict)
 
     def begin(self, serialized: bool) -> None:
         """A new transaction on this state's connection: nothing an earlier one read holds."""
         self.accounts.clear()
         self.live_packages.clear()
+        self.read_ahead.clear()
         self.serialized = serialized
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from datetime import datetime
+from typing import cast
 
 from sqlalchemy import bindparam, delete, insert, select, update
 
@@ -179,7 +180,28 @@ class SqlOciRows(Rows):
         return parents
 
     def children_of(self, version_id: int) -> list[str]:
+        ahead = self.state.read_ahead.pop(("children", version_id), None)
+        if ahead is not None:
+            return cast(list[str], ahead)
         return [row[0] for row in q.CHILDREN_OF.rows(self.conn, version_id=version_id)]
+
+    def parents_and_children(
+        self, package_id: int, digest: str, version_id: int
+    ) -> list[ParentRecord]:
+        """`parents_of(package_id, digest)`, reading the version's `children_of` with it:
+        the delete that asks one asks the other next, in the same transaction."""
+        parents, children = [], []
+        for parent_id, name, position in q.PARENTS_AND_CHILDREN.rows(
+            self.conn, package_id=package_id, digest=digest, version_id=version_id
+        ):
+            if parent_id is None:
+                children.append((position, name))
+                continue
+            tags = [row[0] for row in q.TAGS_OF_VERSION.rows(self.conn, version_id=parent_id)]
+            parents.append(ParentRecord(version_id=int(parent_id), digest=name, tags=tags))
+        children.sort(key=lambda child: child[0])
+        self.state.read_ahead[("children", version_id)] = [name for _, name in children]
+        return parents
 
     def references_of(self, version_id: int) -> list[Reference]:
         """Everything the version's manifest points at, in the manifest's order."""

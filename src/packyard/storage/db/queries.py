@@ -6,11 +6,14 @@ from __future__ import annotations
 from sqlalchemy import (
     Integer,
     bindparam,
+    cast,
     delete,
     func,
     insert,
+    null,
     select,
     text,
+    union_all,
     update,
 )
 
@@ -182,7 +185,7 @@ REPOSITORY_GRANT = Query(
     )
 )
 _refs = t.oci_references
-PARENTS_OF = Query(
+_PARENTS = (
     select(v.c.id, v.c.name)
     .join(_refs, _refs.c.version_id == v.c.id)
     .where(
@@ -192,6 +195,17 @@ PARENTS_OF = Query(
         v.c.deleted_at.is_(None),
     )
     .distinct()
+)
+PARENTS_OF = Query(_PARENTS)
+# A container delete's reads of the manifest graph in one statement: the live indexes that
+# list the version (position NULL), then the manifests the version lists (id NULL).
+PARENTS_AND_CHILDREN = Query(
+    union_all(
+        _PARENTS.add_columns(cast(null(), Integer).label("position")),
+        select(cast(null(), Integer), _refs.c.digest, _refs.c.position).where(
+            _refs.c.version_id == bindparam("version_id"), _refs.c.kind == "manifest"
+        ),
+    )
 )
 CHILDREN_OF = Query(
     select(_refs.c.digest)

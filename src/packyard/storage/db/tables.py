@@ -149,17 +149,21 @@ versions = Table(
     Column("updated_at", TS, nullable=False),
     Column("deleted_at", TS),
     UniqueConstraint("package_id", "live_name", name="uq_package_versions_live_name"),
-    Index("ix_package_versions_package_order", "package_id", "deleted_at", "created_at", "id"),
-    # A package's live versions newest first (the REST listing's first page). PostgreSQL
-    # cannot read the index above in created_at order under `deleted_at IS NULL` (IS NULL
-    # is no equality to its planner): it sorted every live version, 53 ms at 100,000.
+    # A package's live versions in listing order, and its deleted ones (migration 0013): a
+    # soft delete moves one entry. deleted_at closes each, so SQLite's planner counts them
+    # covering; PostgreSQL's cannot read an index of all versions in created_at order under
+    # `deleted_at IS NULL` (it sorted every live version, 53 ms at 100,000).
     Index(
         "ix_package_versions_live_order",
-        "package_id",
-        "created_at",
-        "id",
+        *("package_id", "created_at", "id", "deleted_at"),
         sqlite_where=text("deleted_at IS NULL"),
         postgresql_where=text("deleted_at IS NULL"),
+    ),
+    Index(
+        "ix_package_versions_deleted_order",
+        *("package_id", "created_at", "id", "deleted_at"),
+        sqlite_where=text("deleted_at IS NOT NULL"),
+        postgresql_where=text("deleted_at IS NOT NULL"),
     ),
     # The seed matches a file's versions by name, deleted ones too: live_name's constraint
     # cannot serve it, and a name may have several rows (deleted, then published again).
