@@ -25,6 +25,7 @@ import os
 import random
 import re
 import shutil
+import sqlite3
 import statistics
 import subprocess
 import sys
@@ -289,6 +290,14 @@ def main() -> int:
     return 0
 
 
+def _copy_database(source: Path, target: Path) -> None:
+    """The database as its connections see it: what the seed wrote may still be in the WAL
+    (a connection it held open kept SQLite from folding it back in), which copying the file
+    alone leaves behind, and with it the 100,000 versions."""
+    with sqlite3.connect(source) as src, sqlite3.connect(target) as dst:
+        src.backup(dst)
+
+
 def run(args: argparse.Namespace, root: Path, url: str | None) -> None:
     global SHOW
     SHOW = args.show
@@ -296,7 +305,7 @@ def run(args: argparse.Namespace, root: Path, url: str | None) -> None:
     if args.data is None or not (data / "packyard.db").exists():
         seed_world(data, url)
         if args.data is not None:
-            shutil.copy(data / "packyard.db", data / "packyard.db.seeded")
+            _copy_database(data / "packyard.db", data / "packyard.db.seeded")
     elif (data / "packyard.db.seeded").exists():
         for suffix in ("-wal", "-shm"):
             (data / f"packyard.db{suffix}").unlink(missing_ok=True)
