@@ -148,10 +148,15 @@ class Page:
     version_rows: VersionRows
 
     def render(self, template: str, status: int = 200, **values: Any) -> Response:
-        html = self.env.get_template(template).render(
+        pieces = self.env.get_template(template).generate(
             user=self.actor.user, csrf=self.csrf, **values
         )
-        return Response(status, content=html.encode(), headers={"Content-Type": HTML_TYPE})
+        # Encoded piece by piece, not joined first: one character past Latin-1 (the
+        # footer's dash) made the whole joined page two bytes a character, copied wide and
+        # then encoded character by character (a tenth of a versions page's instructions),
+        # where an ASCII piece, its rows among them, is encoded by a copy.
+        html = b"".join([piece.encode() for piece in pieces])
+        return Response(status, content=html, headers={"Content-Type": HTML_TYPE})
 
     def redirect(self, location: str, headers: dict[str, str] | None = None) -> Response:
         """303: after a form, the browser GETs the next page."""
