@@ -7,7 +7,7 @@ a readme, rendered by `web.markdown` with raw HTML off and its links checked.
 
 from __future__ import annotations
 
-from collections.abc import Hashable
+from collections.abc import Hashable, MutableMapping
 from dataclasses import dataclass
 from datetime import datetime
 from functools import lru_cache
@@ -111,15 +111,27 @@ def _pairs(values: dict[str, Any]) -> tuple[tuple[str, Any], ...]:
     return tuple(values.items())
 
 
+class _Environment(jinja2.Environment):
+    def make_globals(self, d: MutableMapping[str, Any] | None) -> MutableMapping[str, Any]:
+        """A template's globals as one plain dict, not Jinja's ChainMap over the
+        environment's: every render copies them into its context, and copying a ChainMap
+        is a Python-level walk of its keys, done for every page. The
+        globals are all set in `environment()`, before the first template is loaded."""
+        return {**self.globals, **(d or {})}
+
+
 def environment() -> jinja2.Environment:
-    env = jinja2.Environment(
+    env = _Environment(
         loader=jinja2.PackageLoader("packyard.web", "templates"),
         autoescape=True,  # every template, whatever its name
         undefined=jinja2.StrictUndefined,
         trim_blocks=True,
         lstrip_blocks=True,
-        # The templates are package data: no file is looked at again per render.
+        # The templates are package data: no file is looked at again per render, and a
+        # plain dict keeps them all (no LRU cache taking a lock per lookup, twice a page
+        # with its base template).
         auto_reload=False,
+        cache_size=-1,
     )
     env.filters["date"] = _date
     env.filters["number"] = _number
