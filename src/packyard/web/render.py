@@ -94,6 +94,11 @@ class Fragments:
     more than its 30 rows did (an include is a new context, and every path is quoted
     again)."""
 
+    # Jinja asks every callable a template calls, and its `__call__`, whether it wants the
+    # context passed (`jinja_pass_arg`): answered here (it does not), where each asking
+    # raised and caught an AttributeError, twice a fragment, four fragments a page.
+    jinja_pass_arg = None
+
     def __init__(self, env: jinja2.Environment) -> None:
         self._env = env
         self._render = lru_cache(maxsize=MAX_KEPT_FRAGMENTS)(self._fragment)
@@ -104,6 +109,8 @@ class Fragments:
 
     def __call__(self, name: str, *args: Hashable) -> Markup:
         return self._render(name, *args)
+
+    __call__.jinja_pass_arg = None  # type: ignore[attr-defined]
 
 
 def _pairs(values: dict[str, Any]) -> tuple[tuple[str, Any], ...]:
