@@ -122,8 +122,8 @@ class _Environment(jinja2.Environment):
     def make_globals(self, d: MutableMapping[str, Any] | None) -> MutableMapping[str, Any]:
         """A template's globals as one plain dict, not Jinja's ChainMap over the
         environment's: every render copies them into its context, and copying a ChainMap
-        is a Python-level walk of its keys, done for every page. The
-        globals are all set in `environment()`, before the first template is loaded."""
+        is a Python-level walk of its keys. They are all set in `environment()`, before
+        the first template is loaded, so the copy made here misses none."""
         return {**self.globals, **(d or {})}
 
 
