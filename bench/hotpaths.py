@@ -3,7 +3,8 @@
 Seeds the world `bench/rest_api.py` seeds (100,000 versions of one package), then calls the
 ASGI app directly on the event loop's thread, as uvicorn does, and prints for get-version,
 list-versions (30 a page) and delete-version the median µs per request over several rounds
-and the SQL statements one request sends (BEGIN and COMMIT included). On a shared machine
+and the SQL statements one request sends (BEGIN and COMMIT included), and the web's
+versions page (page 1 and page 3,000, signed in as the owner) beside them. On a shared machine
 this is steadier than wrk's requests per second: a lever's effect shows here first.
 
     python bench/hotpaths.py [--rounds 7 --requests 500] [--postgres] [--data DIR]
@@ -22,19 +23,22 @@ import argparse
 import asyncio
 import os
 import random
+import re
 import shutil
+import sqlite3
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
+import urllib.parse
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 from _support import DEFAULT_PG_ADMIN_URL, postgres_database
-from rest_api import PACKAGE, TOKEN, VERSIONS, seed_world
+from rest_api import PACKAGE, TOKEN, VERSIONS, WEB_VERSIONS, seed_world
 
 from packyard.config import Settings
 from packyard.server import create_app
@@ -44,7 +48,11 @@ App = Callable[..., Any]
 SHOW = False  # --show: print the statements counted
 
 
-def scope(method: str, path: str, query: str = "") -> dict[str, Any]:
+def scope(method: str, path: str, query: str = "", cookie: str | None = None) -> dict[str, Any]:
+    # The REST API's calls carry the token; the web's, the signed-in session's cookie.
+    credentials = (
+        (b"cookie", cookie.encode()) if cookie else (b"authorization", f"Bearer {TOKEN}".encode())
+    )
     return {
         "type": "http",
         "http_version": "1.1",
@@ -56,7 +64,7 @@ def scope(method: str, path: str, query: str = "") -> dict[str, Any]:
         "root_path": "",
         "headers": [
             (b"host", b"127.0.0.1:8080"),
-            (b"authorization", f"Bearer {TOKEN}".encode()),
+            credentials,
             (b"user-agent", b"hotpaths"),
         ],
         "client": ("127.0.0.1", 40000),
@@ -64,19 +72,51 @@ def scope(method: str, path: str, query: str = "") -> dict[str, Any]:
     }
 
 
-async def call(app: App, request: dict[str, Any]) -> int:
-    status = 0
+async def call(app: App, request: dict[str, Any], body: bytes = b"") -> int:
+    return (await answer(app, request, body))[0]
+
+
+async def answer(
+    app: App, request: dict[str, Any], body: bytes = b""
+) -> tuple[int, list[tuple[bytes, bytes]], bytes]:
+    """The status, headers and body the app answers `request` with."""
+    status, headers, content = 0, [], bytearray()
 
     async def receive() -> dict[str, Any]:
-        return {"type": "http.request", "body": b"", "more_body": False}
+        return {"type": "http.request", "body": body, "more_body": False}
 
     async def send(message: dict[str, Any]) -> None:
-        nonlocal status
+        nonlocal status, headers
         if message["type"] == "http.response.start":
-            status = message["status"]
+            status, headers = message["status"], list(message.get("headers", []))
+        elif message["type"] == "http.response.body":
+            content.extend(message.get("body", b""))
 
     await app(request, receive, send)
-    return status
+    return status, headers, bytes(content)
+
+
+async def web_session(app: App) -> str:
+    """alice's signed-in session cookie, as `rest_api.web_session` gets it from a server: the
+    sign-in form's CSRF token under an anonymous cookie, then the token posted."""
+    _status, headers, form = await answer(app, scope("GET", "/login", cookie="x"))
+    anonymous = _cookie(headers)
+    found = re.search(rb'name="csrf" value="([^"]+)"', form)
+    assert found and anonymous, "no CSRF token or cookie on /login"
+    posted = scope("POST", "/login", cookie=anonymous)
+    posted["headers"].append((b"content-type", b"application/x-www-form-urlencoded"))
+    body = urllib.parse.urlencode({"token": TOKEN, "csrf": found.group(1).decode()}).encode()
+    status, headers, _ = await answer(app, posted, body)
+    signed_in = _cookie(headers)
+    assert status == 303 and signed_in, f"signing in answered {status}"
+    return signed_in
+
+
+def _cookie(headers: list[tuple[bytes, bytes]]) -> str:
+    for name, value in headers:
+        if name.lower() == b"set-cookie":
+            return value.decode().split(";")[0]
+    return ""
 
 
 class Deletes:
@@ -90,14 +130,21 @@ class Deletes:
         return scope("DELETE", f"{PACKAGE}/versions/{self.next}")
 
 
-def scenarios() -> dict[str, tuple[Callable[[], dict[str, Any]], int]]:
+def scenarios(cookie: str) -> dict[str, tuple[Callable[[], dict[str, Any]], int]]:
     rng = random.Random(1)
     return {
         "get": (lambda: scope("GET", f"{PACKAGE}/versions/{rng.randint(2, VERSIONS)}"), 200),
         "list": (lambda: scope("GET", f"{PACKAGE}/versions"), 200),
+        # The web's versions page, signed in as the owner: page 1, and page 3,000 (deep:
+        # read from a checkpoint), as bench/rest_api.py's wrk scenarios.
+        "web1": (lambda: scope("GET", WEB_VERSIONS, cookie=cookie), 200),
+        "web3000": (lambda: scope("GET", WEB_VERSIONS, "page=3000", cookie=cookie), 200),
         "delete": (Deletes(), 204),
         "ping": (lambda: scope("GET", "/_packyard/ping"), 200),
     }
+
+
+SCENARIOS = ["get", "list", "web1", "web3000", "delete", "ping"]
 
 
 @contextmanager
@@ -157,7 +204,7 @@ def counting(engine: Any, store: Any) -> Iterator[list[int]]:
 
 
 async def measure(app: App, engine: Any, rounds: int, requests: int) -> None:
-    for name, (make, expected) in scenarios().items():
+    for name, (make, expected) in scenarios(await web_session(app)).items():
         for _ in range(50):  # warm: compiled statements, kept pages, the token's record
             assert await call(app, make()) == expected, name
         with counting(engine, app.rest.store) as seen:
@@ -181,7 +228,7 @@ async def measure(app: App, engine: Any, rounds: int, requests: int) -> None:
 async def profile(app: App, name: str, requests: int) -> None:
     from pyinstrument import Profiler
 
-    make, _ = scenarios()[name]
+    make, _ = scenarios(await web_session(app))[name]
     for _ in range(50):
         await call(app, make())
     batch = [make() for _ in range(requests)]
@@ -199,7 +246,7 @@ async def profile(app: App, name: str, requests: int) -> None:
 
 async def repeat(app: App, name: str, requests: int) -> None:
     """Only `requests` calls of one scenario (under callgrind: count its instructions)."""
-    make, expected = scenarios()[name]
+    make, expected = scenarios(await web_session(app))[name]
     for _ in range(50):
         await call(app, make())
     batch = [make() for _ in range(requests)]
@@ -223,8 +270,8 @@ def main() -> int:
     parser.add_argument("--requests", type=int, default=500)
     parser.add_argument("--postgres", action="store_true")
     parser.add_argument("--pg-admin-url", default=DEFAULT_PG_ADMIN_URL)
-    parser.add_argument("--profile", choices=["get", "list", "delete"])
-    parser.add_argument("--only", choices=["get", "list", "delete", "ping"])
+    parser.add_argument("--profile", choices=SCENARIOS)
+    parser.add_argument("--only", choices=SCENARIOS)
     parser.add_argument("--show", action="store_true", help="print the statements counted")
     parser.add_argument("--data", type=Path, help="reuse a seeded data directory")
     args = parser.parse_args()
@@ -243,6 +290,14 @@ def main() -> int:
     return 0
 
 
+def _copy_database(source: Path, target: Path) -> None:
+    """The database as its connections see it: what the seed wrote may still be in the WAL
+    (a connection it held open kept SQLite from folding it back in), which copying the file
+    alone leaves behind, and with it the 100,000 versions."""
+    with sqlite3.connect(source) as src, sqlite3.connect(target) as dst:
+        src.backup(dst)
+
+
 def run(args: argparse.Namespace, root: Path, url: str | None) -> None:
     global SHOW
     SHOW = args.show
@@ -250,7 +305,7 @@ def run(args: argparse.Namespace, root: Path, url: str | None) -> None:
     if args.data is None or not (data / "packyard.db").exists():
         seed_world(data, url)
         if args.data is not None:
-            shutil.copy(data / "packyard.db", data / "packyard.db.seeded")
+            _copy_database(data / "packyard.db", data / "packyard.db.seeded")
     elif (data / "packyard.db.seeded").exists():
         for suffix in ("-wal", "-shm"):
             (data / f"packyard.db{suffix}").unlink(missing_ok=True)

@@ -257,3 +257,45 @@ def test_tagged_and_untagged_deep_pages_follow_tag_moves(store: Any, clock: Cloc
         offset = len(want) - 30 if shown is VersionFilter.TAGGED else deep + 400
         assert want[offset : offset + 50]
         assert names(shown, offset) == (want[offset : offset + 50], len(want))
+
+
+def test_a_deep_page_follows_a_change_made_by_another_process(
+    store: Any, engine: Any, clock: Clock
+) -> None:
+    """A deep page is read in one statement from the checkpoints of the generation last
+    seen (`PageIndex.guess`), read with the package's generation: when another process
+    (here, a second store with checkpoints of its own) has changed the versions since, the
+    page is planned anew, not read from stale checkpoints."""
+    from packyard.domain.types import VersionFilter
+    from packyard.server import build_store
+    from packyard.storage.db.pages import SHALLOW_OFFSET
+
+    count = SHALLOW_OFFSET + 300
+    make_versions(store, clock, count)
+    with store.read() as tx:
+        package_id = tx.packages.list_packages(1, PackageType.NPM)[0].id
+    other = build_store(engine)
+
+    def page(on: Any, offset: int) -> tuple[list[int], int]:
+        with on.read() as tx:
+            ids, total, _generation, counts = tx.versions.page_version_ids(
+                package_id, VersionFilter.ACTIVE, offset, 30, downloads=True
+            )
+            walked, walked_total = tx.versions.page_versions(
+                package_id, VersionFilter.ACTIVE, offset, 30
+            )
+        assert (ids, total) == ([v.id for v in walked], walked_total)
+        assert set(counts) == set(ids)
+        return ids, total
+
+    deep = SHALLOW_OFFSET + 170
+    before, total = page(store, deep)
+    assert page(store, deep) == (before, total)  # from the guess: the same page
+    # The other process deletes the newest version: every deep page moves up by one.
+    with other.read() as tx:
+        newest = tx.versions.page_version_ids(package_id, VersionFilter.ACTIVE, 0, 1)[0][0]
+    with other.write() as tx:
+        found = tx.versions.find_version(package_id, newest)
+        assert found is not None and tx.versions.soft_delete_version(found, clock.now)
+    after, after_total = page(store, deep)
+    assert after_total == total - 1 and after[:-1] == before[1:]

@@ -121,13 +121,16 @@ def versions(call: Call) -> Response:
     result, offers = listing.page, listing.offers
     package = result.package
     # Paths worked out once for the page, not once per row.
+    actions = offers.restore if state == "deleted" else offers.delete
     shared = RowsOf(
         state=state,
         base=package_path(package) + "/versions",
         version_prefix=version_pages_prefix(package),
         with_tags=tagged(package),
-        actions=offers.restore if state == "deleted" else offers.delete,
-        csrf=call.page.csrf,
+        actions=actions,
+        # Only a restore form carries the session's CSRF token: other rows are shared
+        # between sessions.
+        csrf=call.page.csrf if actions and state == "deleted" else "",
     )
     return call.page.render(
         "versions.html",

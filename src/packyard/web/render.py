@@ -7,7 +7,7 @@ a readme, rendered by `web.markdown` with raw HTML off and its links checked.
 
 from __future__ import annotations
 
-from collections.abc import Hashable
+from collections.abc import Hashable, MutableMapping
 from dataclasses import dataclass
 from datetime import datetime
 from functools import lru_cache
@@ -94,6 +94,11 @@ class Fragments:
     more than its 30 rows did (an include is a new context, and every path is quoted
     again)."""
 
+    # Jinja asks every callable a template calls, and its `__call__`, whether it wants the
+    # context passed (`jinja_pass_arg`): answered here (it does not), where each asking
+    # raised and caught an AttributeError, twice a fragment, four fragments a page.
+    jinja_pass_arg = None
+
     def __init__(self, env: jinja2.Environment) -> None:
         self._env = env
         self._render = lru_cache(maxsize=MAX_KEPT_FRAGMENTS)(self._fragment)
@@ -105,21 +110,35 @@ class Fragments:
     def __call__(self, name: str, *args: Hashable) -> Markup:
         return self._render(name, *args)
 
+    __call__.jinja_pass_arg = None  # type: ignore[attr-defined]
+
 
 def _pairs(values: dict[str, Any]) -> tuple[tuple[str, Any], ...]:
     """A dict as a fragment's argument: hashable, in a fixed order."""
     return tuple(values.items())
 
 
+class _Environment(jinja2.Environment):
+    def make_globals(self, d: MutableMapping[str, Any] | None) -> MutableMapping[str, Any]:
+        """A template's globals as one plain dict, not Jinja's ChainMap over the
+        environment's: every render copies them into its context, and copying a ChainMap
+        is a Python-level walk of its keys. They are all set in `environment()`, before
+        the first template is loaded, so the copy made here misses none."""
+        return {**self.globals, **(d or {})}
+
+
 def environment() -> jinja2.Environment:
-    env = jinja2.Environment(
+    env = _Environment(
         loader=jinja2.PackageLoader("packyard.web", "templates"),
         autoescape=True,  # every template, whatever its name
         undefined=jinja2.StrictUndefined,
         trim_blocks=True,
         lstrip_blocks=True,
-        # The templates are package data: no file is looked at again per render.
+        # The templates are package data: no file is looked at again per render, and a
+        # plain dict keeps them all (no LRU cache taking a lock per lookup, twice a page
+        # with its base template).
         auto_reload=False,
+        cache_size=-1,
     )
     env.filters["date"] = _date
     env.filters["number"] = _number
@@ -148,10 +167,19 @@ class Page:
     version_rows: VersionRows
 
     def render(self, template: str, status: int = 200, **values: Any) -> Response:
-        html = self.env.get_template(template).render(
-            user=self.actor.user, csrf=self.csrf, **values
-        )
-        return Response(status, content=html.encode(), headers={"Content-Type": HTML_TYPE})
+        found = self.env.get_template(template)
+        context = found.new_context(dict(user=self.actor.user, csrf=self.csrf, **values))
+        try:
+            # Encoded piece by piece, not joined first: one character past Latin-1 (the
+            # footer's dash) made the whole joined page two bytes a character, copied wide
+            # and then encoded character by character (a tenth of a versions page's
+            # instructions), where an ASCII piece, its rows among them, is encoded by a
+            # copy. From the template's own generator, as `Template.render` reads it, not
+            # through `generate`'s: one generator less for every piece to pass through.
+            html = b"".join([piece.encode() for piece in found.root_render_func(context)])
+        except Exception:
+            self.env.handle_exception()
+        return Response(status, content=html, headers={"Content-Type": HTML_TYPE})
 
     def redirect(self, location: str, headers: dict[str, str] | None = None) -> Response:
         """303: after a form, the browser GETs the next page."""

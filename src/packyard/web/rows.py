@@ -69,8 +69,8 @@ class VersionRows:
         """The page's rows in order, keeping the versions it read and the rows it rendered."""
         generation, versions = page.generation, self._versions
         # Only a restore form carries the session's CSRF token: other rows are shared
-        # between sessions.
-        if not (shared.actions and shared.state == "deleted"):
+        # between sessions (the versions page leaves it out of theirs already).
+        if shared.csrf and not (shared.actions and shared.state == "deleted"):
             shared = replace(shared, csrf="")
         kind = self._kinds.get(shared)
         if kind is None:

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import base64
+import hmac
+
+from packyard.auth import sessions
 from packyard.auth.sessions import (
     csrf_token,
     csrf_valid,
@@ -50,3 +54,29 @@ def test_csrf_tokens_belong_to_one_cookie() -> None:
     assert not csrf_valid(OTHER, "cookie-one", token)
     assert not csrf_valid(KEYS, "cookie-one", None)
     assert not csrf_valid(KEYS, "", csrf_token(KEYS, ""))
+
+
+def test_a_kept_mac_is_kept_under_everything_it_covers() -> None:
+    """MACs are kept (`sessions._macs`): one kept for a key, a context, a text or a token
+    hash never answers for another, whichever was worked out first."""
+    value = mint_session(KEYS, 7, HASH, 1_900_000_000, new_nonce())
+    session = read_session(value)
+    assert session is not None
+    for _ in range(2):  # worked out, then kept
+        assert session_signed_by(KEYS, session, HASH)
+        assert not session_signed_by(KEYS, session, "b" * 64)
+        assert not session_signed_by(OTHER, session, HASH)
+        # The session's MAC and the cookie's CSRF token: one text, two contexts.
+        assert csrf_token(KEYS, value) != session.mac
+        assert csrf_valid(KEYS, value, csrf_token(KEYS, value))
+        assert not csrf_valid(OTHER, value, csrf_token(KEYS, value))
+        assert not csrf_valid(KEYS, value + "x", csrf_token(KEYS, value))
+    expected = hmac.new(KEYS.signing, b"packyard web csrf v1\0" + value.encode() + b"\0", "sha256")
+    assert csrf_token(KEYS, value) == base64.urlsafe_b64encode(expected.digest()).decode()[:43]
+
+
+def test_kept_macs_are_bounded() -> None:
+    for n in range(sessions.MAX_KEPT_MACS + 10):
+        csrf_token(KEYS, f"cookie-{n}")
+    assert len(sessions._macs) <= sessions.MAX_KEPT_MACS
+    assert csrf_valid(KEYS, "cookie-0", csrf_token(KEYS, "cookie-0"))  # let go, worked out again

@@ -94,6 +94,32 @@ COUNTERS_PAGE_IDS_AND_DOWNLOADS = Query(
     .order_by(_first_pages.c.created_at.desc(), _first_pages.c.id.desc())
 )
 
+_anchored_pages = _page_ids(VersionFilter.ACTIVE, True).add_columns(v.c.created_at).subquery()
+# A deep page of live versions from a checkpoint, with the counters: the checkpoint is the
+# page's only if the generation read with it is the one the checkpoint was taken at.
+COUNTERS_AND_ANCHORED_IDS = Query(
+    select(p.c.version_count, p.c.version_generation, _anchored_pages.c.id)
+    .select_from(p.outerjoin(_anchored_pages, true()))
+    .where(p.c.id == bindparam("package_id"))
+    .order_by(_anchored_pages.c.created_at.desc(), _anchored_pages.c.id.desc())
+)
+_anchored_counted = v.alias("anchored_counted")
+COUNTERS_ANCHORED_IDS_AND_DOWNLOADS = Query(
+    select(
+        p.c.version_count,
+        p.c.version_generation,
+        _anchored_pages.c.id,
+        _anchored_counted.c.download_count,
+    )
+    .select_from(
+        p.outerjoin(_anchored_pages, true()).outerjoin(
+            _anchored_counted, _anchored_counted.c.id == _anchored_pages.c.id
+        )
+    )
+    .where(p.c.id == bindparam("package_id"))
+    .order_by(_anchored_pages.c.created_at.desc(), _anchored_pages.c.id.desc())
+)
+
 
 @cache
 def version_page(shown: VersionFilter, anchored: bool) -> tuple[Query, Query]:

@@ -113,11 +113,14 @@ class VersionPages(Rows):
             # where the counters and the ids were two (two round trips to PostgreSQL).
             shallow = pq.COUNTERS_PAGE_IDS_AND_DOWNLOADS if downloads else pq.COUNTERS_AND_PAGE_IDS
             rows = shallow.rows(self.conn, package_id=package_id, limit=limit, offset=offset)
-            if not rows:
-                return [], 0, 0, {}
-            listed = [row for row in rows if row[2] is not None]
-            counts = {int(row[2]): int(row[3]) for row in listed} if downloads else {}
-            return [int(row[2]) for row in listed], int(rows[0][0]), int(rows[0][1]), counts
+            return _counted_page(rows, downloads)
+        if shown is VersionFilter.ACTIVE and self.conn.dialect.name == "postgresql":
+            # One round trip where the counters and the ids were two. Not on SQLite, where
+            # a statement is no round trip and the join costs more than it saves (the web's
+            # page 3,000: 1,553k -> 1,596k instructions per request; 4 statements -> 3).
+            found = self._guessed_page(package_id, offset, limit, downloads)
+            if found is not None:
+                return found
         plan, total, generation = self._plan(package_id, shown, offset, limit)
         if plan is None:
             return [], total, generation, {}
@@ -125,6 +128,32 @@ class VersionPages(Rows):
         rows = pq.version_page_ids(shown, anchored, downloads).rows(self.conn, **params)
         counts = {int(row[0]): int(row[1]) for row in rows} if downloads else {}
         return [int(row[0]) for row in rows], total, generation, counts
+
+    def _guessed_page(
+        self, package_id: int, offset: int, limit: int, downloads: bool
+    ) -> tuple[list[int], int, int, dict[int, int]] | None:
+        """A deep page of live versions in one statement, from the checkpoints of the
+        generation last seen here, read with the package's generation: the page, if that
+        is still the generation (in this process or another, none changed the versions
+        since), else None and the page is planned anew."""
+        guess = self.pages.guess((package_id, VersionFilter.ACTIVE), offset)
+        if guess is None:
+            return None
+        generation, (anchor_offset, anchor_created, anchor_id) = guess
+        query = (
+            pq.COUNTERS_ANCHORED_IDS_AND_DOWNLOADS if downloads else pq.COUNTERS_AND_ANCHORED_IDS
+        )
+        rows = query.rows(
+            self.conn,
+            package_id=package_id,
+            limit=limit,
+            offset=offset - anchor_offset,
+            anchor_created=anchor_created,
+            anchor_id=anchor_id,
+        )
+        if not rows or int(rows[0][1]) != generation:
+            return None
+        return _counted_page(rows, downloads)
 
     def find_versions(self, package_id: int, version_ids: Sequence[int]) -> list[Version]:
         """Those of the package's versions, in the order asked, with their tags."""
@@ -138,3 +167,15 @@ class VersionPages(Rows):
         ).all()
         found = {version.id: version for version in self._versions(rows)}
         return [found[i] for i in version_ids if i in found]
+
+
+def _counted_page(
+    rows: list[tuple[Any, ...]], downloads: bool
+) -> tuple[list[int], int, int, dict[int, int]]:
+    """A page read with its package's counters: (version count, generation, id[, download
+    count]) rows, one with a NULL id for an empty page; none for a package that is gone."""
+    if not rows:
+        return [], 0, 0, {}
+    listed = [row for row in rows if row[2] is not None]
+    counts = {int(row[2]): int(row[3]) for row in listed} if downloads else {}
+    return [int(row[2]) for row in listed], int(rows[0][0]), int(rows[0][1]), counts
