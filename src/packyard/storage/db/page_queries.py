@@ -4,6 +4,7 @@ checkpoint), the counters a page is keyed by, and the checkpoints themselves."""
 from __future__ import annotations
 
 from functools import cache
+from typing import Any
 
 from sqlalchemy import (
     ColumnElement,
@@ -67,58 +68,34 @@ def version_page_ids(shown: VersionFilter, anchored: bool, downloads: bool = Fal
     if not downloads:
         return Query(_page_ids(shown, anchored))
     ids = _page_ids(shown, anchored).add_columns(v.c.created_at).subquery()
+    counted = v.alias("counted")
     return Query(
-        select(ids.c.id, _counted.c.download_count)
-        .join_from(ids, _counted, _counted.c.id == ids.c.id)
+        select(ids.c.id, counted.c.download_count)
+        .join_from(ids, counted, counted.c.id == ids.c.id)
         .order_by(ids.c.created_at.desc(), ids.c.id.desc())
     )
 
 
-_counted = v.alias("counted")
-_first_pages = _page_ids(VersionFilter.ACTIVE, False).add_columns(v.c.created_at).subquery()
-# A shallow page of live versions with the counters it is keyed by, read at one snapshot in
-# one statement: the package's row, joined to the page's ids (a NULL id on an empty page).
-COUNTERS_AND_PAGE_IDS = Query(
-    select(p.c.version_count, p.c.version_generation, _first_pages.c.id)
-    .select_from(p.outerjoin(_first_pages, true()))
-    .where(p.c.id == bindparam("package_id"))
-    .order_by(_first_pages.c.created_at.desc(), _first_pages.c.id.desc())
-)
-# The same with each version's download count.
-COUNTERS_PAGE_IDS_AND_DOWNLOADS = Query(
-    select(p.c.version_count, p.c.version_generation, _first_pages.c.id, _counted.c.download_count)
-    .select_from(
-        p.outerjoin(_first_pages, true()).outerjoin(_counted, _counted.c.id == _first_pages.c.id)
+@cache
+def counters_and_page_ids(anchored: bool, downloads: bool) -> Query:
+    """A page of live versions with the counters it is keyed by, read at one snapshot in one
+    statement: the package's row joined to the page's ids (a NULL id on an empty page), with
+    `downloads` each version's download count. A shallow page is paged from the listing's
+    start; an `anchored` (deep) one from a checkpoint, which is the page's only if the
+    generation read with it is the one the checkpoint was taken at."""
+    page = _page_ids(VersionFilter.ACTIVE, anchored).add_columns(v.c.created_at).subquery()
+    columns: list[Any] = [p.c.version_count, p.c.version_generation, page.c.id]
+    joined = p.outerjoin(page, true())
+    if downloads:
+        counted = v.alias("counted")
+        columns.append(counted.c.download_count)
+        joined = joined.outerjoin(counted, counted.c.id == page.c.id)
+    return Query(
+        select(*columns)
+        .select_from(joined)
+        .where(p.c.id == bindparam("package_id"))
+        .order_by(page.c.created_at.desc(), page.c.id.desc())
     )
-    .where(p.c.id == bindparam("package_id"))
-    .order_by(_first_pages.c.created_at.desc(), _first_pages.c.id.desc())
-)
-
-_anchored_pages = _page_ids(VersionFilter.ACTIVE, True).add_columns(v.c.created_at).subquery()
-# A deep page of live versions from a checkpoint, with the counters: the checkpoint is the
-# page's only if the generation read with it is the one the checkpoint was taken at.
-COUNTERS_AND_ANCHORED_IDS = Query(
-    select(p.c.version_count, p.c.version_generation, _anchored_pages.c.id)
-    .select_from(p.outerjoin(_anchored_pages, true()))
-    .where(p.c.id == bindparam("package_id"))
-    .order_by(_anchored_pages.c.created_at.desc(), _anchored_pages.c.id.desc())
-)
-_anchored_counted = v.alias("anchored_counted")
-COUNTERS_ANCHORED_IDS_AND_DOWNLOADS = Query(
-    select(
-        p.c.version_count,
-        p.c.version_generation,
-        _anchored_pages.c.id,
-        _anchored_counted.c.download_count,
-    )
-    .select_from(
-        p.outerjoin(_anchored_pages, true()).outerjoin(
-            _anchored_counted, _anchored_counted.c.id == _anchored_pages.c.id
-        )
-    )
-    .where(p.c.id == bindparam("package_id"))
-    .order_by(_anchored_pages.c.created_at.desc(), _anchored_pages.c.id.desc())
-)
 
 
 @cache

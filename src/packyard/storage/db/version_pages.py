@@ -111,7 +111,7 @@ class VersionPages(Rows):
         if shown is VersionFilter.ACTIVE and offset < SHALLOW_OFFSET:
             # No checkpoint to seek from and the total is the live count: one statement
             # where the counters and the ids were two (two round trips to PostgreSQL).
-            shallow = pq.COUNTERS_PAGE_IDS_AND_DOWNLOADS if downloads else pq.COUNTERS_AND_PAGE_IDS
+            shallow = pq.counters_and_page_ids(False, downloads)
             rows = shallow.rows(self.conn, package_id=package_id, limit=limit, offset=offset)
             return _counted_page(rows, downloads)
         if shown is VersionFilter.ACTIVE and self.conn.dialect.name == "postgresql":
@@ -140,9 +140,7 @@ class VersionPages(Rows):
         if guess is None:
             return None
         generation, (anchor_offset, anchor_created, anchor_id) = guess
-        query = (
-            pq.COUNTERS_ANCHORED_IDS_AND_DOWNLOADS if downloads else pq.COUNTERS_AND_ANCHORED_IDS
-        )
+        query = pq.counters_and_page_ids(True, downloads)
         rows = query.rows(
             self.conn,
             package_id=package_id,
