@@ -1,6 +1,8 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import pytest
@@ -9,6 +11,7 @@ from starlette.testclient import TestClient
 from packyard.config import Settings
 from packyard.server import create_app
 from tests.conftest import ALICE, Api, Clock
+from tests.contract.test_rate_counters import REDIS_URL
 
 
 def test_limits_when_configured(settings: Settings, engine: Any, clock: Clock, world: Any) -> None:
@@ -100,15 +103,45 @@ def test_processes_sharing_counters_share_one_quota(
     them: through PostgreSQL itself, or through Redis when `PACKYARD_REDIS_URL` names one."""
     from dataclasses import replace
 
-    from tests.contract.test_rate_counters import REDIS_URL, redis_or_missing
-
     if shared == "database" and backend != "postgres":
         pytest.skip("shared through the database on PostgreSQL only (SQLite counts per process)")
     if shared == "redis":
-        redis_or_missing().client.close()
-        # A window of its own: Redis outlives the test, and other runs use it too.
-        window = 3600 + uuid.uuid4().int % 1000
-        settings = replace(settings, redis_url=REDIS_URL, rate_limit_window=window)
+        # A window of its own: Redis outlives the test, and other runs (the suite on the
+        # other engine, earlier CI runs within the hour) count the same token at the same
+        # fixed clock.
+        window = 3600 + uuid.uuid4().int % 1_000_000
+        with redis_window_cleared(int(clock.now.timestamp()), window):
+            redis = replace(settings, redis_url=REDIS_URL, rate_limit_window=window)
+            _spend_one_quota_from_two_apps(redis, engine, clock)
+    else:
+        _spend_one_quota_from_two_apps(settings, engine, clock)
+
+
+@contextmanager
+def redis_window_cleared(now: int, window: int) -> Iterator[None]:
+    """Clear the counters of the fixed window holding `now` before (a run that drew the
+    same window) and after (so nothing is left for the window's hour)."""
+    from packyard.storage.redis_ratelimits import PREFIX
+    from tests.contract.test_rate_counters import redis_or_missing
+
+    client = redis_or_missing().client
+    pattern = f"{PREFIX}*:{now - now % window}"
+
+    def clear() -> None:
+        for name in list(client.scan_iter(match=pattern)):
+            client.delete(name)
+
+    clear()
+    try:
+        yield
+    finally:
+        clear()
+        client.close()
+
+
+def _spend_one_quota_from_two_apps(settings: Settings, engine: Any, clock: Clock) -> None:
+    from dataclasses import replace
+
     limited = replace(settings, rate_limit=4, secondary_rate_limit=(900, 60))
     first, second = (create_app(limited, engine, clock=clock) for _ in range(2))
     path = "/users/alice/packages/container/tools%2Fcli"
