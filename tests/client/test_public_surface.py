@@ -89,7 +89,8 @@ def test_importing_the_sdk_loads_no_server_code() -> None:
 
 
 def test_every_operation_is_a_method() -> None:
-    from packyard.client.rest import OPERATIONS, PackagesApi
+    from packyard.client._operations import OPERATIONS
+    from packyard.client.rest import PackagesApi
 
     packages_ops = [
         n for n in OPERATIONS if n not in ("get_authenticated", "get_by_username", "get")

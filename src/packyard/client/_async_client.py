@@ -26,6 +26,7 @@ import httpx
 from packyard.client import errors
 from packyard.client._async_rest import AsyncRest
 from packyard.client._flow import PointsBudget, RetryPolicy, run_async
+from packyard.client._operations import OPERATIONS
 from packyard.client._requests import (
     GITHUB_API,
     Configured,
@@ -35,7 +36,6 @@ from packyard.client._requests import (
     result,
 )
 from packyard.client._responses import next_link
-from packyard.client.rest import OPERATIONS
 
 
 class AsyncClient(Configured):

@@ -13,6 +13,7 @@ import httpx
 from packyard.client import errors
 from packyard.client._flow import PointsBudget, RetryPolicy, run_sync
 from packyard.client._looks import refused_404, version_exists
+from packyard.client._operations import OPERATIONS
 from packyard.client._requests import (
     GITHUB_API,
     Configured,
@@ -25,7 +26,7 @@ from packyard.client._responses import next_link
 from packyard.client.extensions import PackyardExtensions
 from packyard.client.models import Package, PackageVersion
 from packyard.client.oci import RegistryClient
-from packyard.client.rest import OPERATIONS, Rest
+from packyard.client.rest import Rest
 
 Outcome = Literal["deleted", "gone", "failed"]
 Scope = Literal["user", "org", "users"]

@@ -14,8 +14,8 @@ from urllib.parse import quote
 import httpx
 
 from packyard.client._flow import Flow, PointsBudget, RetryPolicy, Send, request_flow
+from packyard.client._operations import OPERATIONS, Operation
 from packyard.client._responses import raise_for
-from packyard.client.rest import OPERATIONS, Operation
 
 GITHUB_API = "https://api.github.com"
 GHCR = "https://ghcr.io"
