@@ -194,11 +194,12 @@ _PARENTS = (
         _refs.c.kind == "manifest",
         v.c.deleted_at.is_(None),
     )
-    .distinct()
 )
-PARENTS_OF = Query(_PARENTS)
+PARENTS_OF = Query(_PARENTS.distinct())
 # A container delete's reads of the manifest graph in one statement: the live indexes that
-# list the version (position NULL), then the manifests the version lists (id NULL).
+# list the version (position NULL), then the manifests the version lists (id NULL). Not
+# DISTINCT: SQLite builds a temporary b-tree for that on every run (30k of this statement's
+# 45k instructions); the reader drops an index listing the version twice.
 PARENTS_AND_CHILDREN = Query(
     union_all(
         _PARENTS.add_columns(cast(null(), Integer).label("position")),
