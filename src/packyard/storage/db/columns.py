@@ -12,6 +12,8 @@ from collections.abc import Sequence
 from operator import itemgetter
 from typing import Any
 
+from sqlalchemy import Connection
+
 from packyard.domain.types import (
     Account,
     AccountType,
@@ -167,6 +169,15 @@ def package_from(row: Sequence[Any], owner: Account) -> Package:
         updated_at=updated,
         deleted_at=timestamp(deleted_at),
     )
+
+
+def live_tags(rows: Sequence[Sequence[Any]], conn: Connection) -> list[str]:
+    """The live tags of a read with a row per tag (the tag last, NULL for none), in tag
+    order: SQLite reads them unordered (see `queries._by_tag`)."""
+    tags = [row[-1] for row in rows if row[-1] is not None]
+    if len(tags) > 1 and conn.dialect.name == "sqlite":
+        tags.sort()
+    return tags
 
 
 def version_from(row: Sequence[Any], live_tags: Sequence[str]) -> Version:

@@ -51,15 +51,20 @@ class Positions:
 
 
 class Query:
-    def __init__(self, statement: ClauseElement) -> None:
+    def __init__(self, statement: ClauseElement, *, sqlite: ClauseElement | None = None) -> None:
         self.statement = statement
+        # What SQLite runs instead, where the two engines are best served apart.
+        self.sqlite = sqlite
         self._compiled: dict[str, _Compiled] = {}
 
     def _sql(self, conn: Connection) -> _Compiled:
         name = conn.dialect.name
         entry = self._compiled.get(name)
         if entry is None:
-            entry = self._compiled[name] = _compile(self.statement, conn)
+            statement = self.sqlite if self.sqlite is not None and name == "sqlite" else None
+            if statement is None:
+                statement = self.statement
+            entry = self._compiled[name] = _compile(statement, conn)
         return entry
 
     def _run(self, conn: Connection, params: dict[str, Any], fetch: bool) -> Any:

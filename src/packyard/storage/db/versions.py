@@ -29,7 +29,7 @@ class SqlVersions(VersionPages):
         rows = q.VERSION_WITH_TAGS.rows(self.conn, id=version_id, package_id=package_id)
         if not rows:
             return None
-        tags = [row[-1] for row in rows if row[-1] is not None]
+        tags = cols.live_tags(rows, self.conn)
         if not tags:
             self.untagged_read(version_id)
         return cols.version_from(rows[0], tags)
@@ -39,7 +39,7 @@ class SqlVersions(VersionPages):
         rows = q.LIVE_VERSION_WITH_TAGS.rows(self.conn, package_id=package_id, name=name)
         if not rows:
             return None
-        tags = [row[-1] for row in rows if row[-1] is not None]
+        tags = cols.live_tags(rows, self.conn)
         version = cols.version_from(rows[0], tags)
         if not tags:
             self.untagged_read(version.id)
