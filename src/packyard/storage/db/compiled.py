@@ -16,6 +16,7 @@ from operator import itemgetter
 from typing import Any
 
 from sqlalchemy import Connection
+from sqlalchemy.dialects import sqlite
 from sqlalchemy.sql.expression import ClauseElement, ColumnElement
 
 # A statement compiled for one dialect (see `_compile`): its SQL, its binds' fixed values,
@@ -118,13 +119,55 @@ def _compile(statement: ClauseElement, conn: Connection) -> _Compiled:
     # Type conversions the driver does not do itself (datetimes as text on SQLite).
     processors: list[tuple[str, Callable[[Any], Any]]] = []
     for parameter in getattr(compiled, "binds", {}).values():
-        processor = parameter.type.dialect_impl(dialect).bind_processor(dialect)
+        impl = parameter.type.dialect_impl(dialect)
+        processor = impl.bind_processor(dialect)
         if processor is not None:
-            processors.append((parameter.key, processor))
+            processors.append((parameter.key, _faster(impl, processor)))
     # qmark drivers (sqlite3) take the values in this order; pyformat ones a dict.
     positions = getattr(compiled, "positiontup", None)
     order = _ordered(list(positions)) if positions is not None else None
     return str(compiled), fixed, tuple(processors), order, dialect.name == "sqlite"
+
+
+# SQLAlchemy's text for a datetime on SQLite (its DATETIME's default storage format).
+SQLITE_DATETIME_FORMAT = (
+    "%(year)04d-%(month)02d-%(day)02d %(hour)02d:%(minute)02d:%(second)02d.%(microsecond)06d"
+)
+# The last datetime bound on SQLite and its text: a request binds its one `now` to several
+# statements (a delete's version and its audit row).
+_last_datetime: tuple[datetime | None, str] = (None, "")
+
+
+def _faster(impl: Any, processor: Callable[[Any], Any]) -> Callable[[Any], Any]:
+    """SQLAlchemy's SQLite DATETIME bind, the same text cheaper: it formats through a dict
+    of the fields (19k instructions a value under callgrind), a tuple takes 12k, and the
+    last value's text is kept. Any other type, format or value goes to SQLAlchemy's."""
+    if (
+        not isinstance(impl, sqlite.DATETIME)
+        or getattr(impl, "_storage_format", None) != SQLITE_DATETIME_FORMAT
+    ):
+        return processor
+
+    def process(value: Any) -> Any:
+        global _last_datetime
+        if value.__class__ is not datetime:
+            return processor(value)
+        last = _last_datetime
+        if last[0] is value:
+            return last[1]
+        text = "%04d-%02d-%02d %02d:%02d:%02d.%06d" % (  # noqa: UP031 (cheaper than format)
+            value.year,
+            value.month,
+            value.day,
+            value.hour,
+            value.minute,
+            value.second,
+            value.microsecond,
+        )
+        _last_datetime = (value, text)
+        return text
+
+    return process
 
 
 def _ordered(names: list[str]) -> Callable[[dict[str, Any]], Any]:
