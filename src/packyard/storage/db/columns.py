@@ -256,8 +256,8 @@ class KeptPackages:
 
 def recounted(package: Package, version_count: Any) -> Package:
     """`package_from` of a row that differs from `package`'s only in its version count: the
-    kept package's parsed timestamps and looked-up enums, with the new count (a delete's
-    package rebuilt with two timestamps parsed was a tenth of its Python)."""
+    kept package's parsed timestamps and looked-up enums, with the new count (building it
+    anew was 17k of a REST delete's 769k instructions under callgrind)."""
     return Package(
         id=package.id,
         owner=package.owner,
