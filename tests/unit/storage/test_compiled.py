@@ -26,3 +26,36 @@ def test_positions_follow_the_column_list() -> None:
     assert cols.T.width == len(cols.TOKEN_COLUMNS)
     with pytest.raises(AttributeError, match="no column 'nope'"):
         _ = Positions(cols.ACCOUNT_COLUMNS).nope
+
+
+def test_sqlite_datetimes_bind_as_sqlalchemy_writes_them() -> None:
+    from datetime import date
+
+    from sqlalchemy.dialects import sqlite
+
+    from packyard.storage.db import compiled
+    from packyard.storage.db.tables import TS
+
+    dialect = sqlite.dialect()
+    impl = TS.dialect_impl(dialect)
+    assert impl._storage_format == compiled.SQLITE_DATETIME_FORMAT  # else not replaced
+    theirs = impl.bind_processor(dialect)
+    ours = compiled._faster(impl, theirs)
+    assert ours is not theirs
+
+    class Later(datetime):
+        pass
+
+    plus_two = timezone(timedelta(hours=2))
+    values = [
+        datetime(2026, 1, 2, 3, 4, 5, 600000, tzinfo=UTC),
+        datetime(2026, 1, 2, 3, 4, 5, tzinfo=plus_two),  # its fields, as SQLAlchemy's
+        datetime(2026, 12, 31, 23, 59, 59, 999999),
+        datetime(5, 1, 1),
+        Later(2026, 1, 2, 3, 4, 5, 6),
+        date(2026, 1, 2),
+    ]
+    for value in values + values:  # the second time, the last value's text is kept
+        assert ours(value) == theirs(value), value
+    now = values[0]
+    assert ours(now) == ours(now) == theirs(now)

@@ -30,3 +30,37 @@ def test_a_changed_package_or_owner_is_built_again() -> None:
     renamed = (1, "alicia", *OWNER[2:])
     owner3, package3 = kept.of(renamed + public)
     assert owner3.login == "alicia" and package3.owner is owner3
+
+
+def test_a_package_recounted_is_the_package_built_from_its_row() -> None:
+    kept = KeptPackages()
+    kept.of(OWNER + PACKAGE)
+    for count in (2, 7, 0):
+        recounted = (*PACKAGE[:7], count, *PACKAGE[8:])
+        fresh = KeptPackages().of(OWNER + recounted)[1]
+        assert kept.of(OWNER + recounted)[1] == fresh  # every field, not the count only
+    deleted = (*PACKAGE[:10], AT)  # another column changed: built again, not recounted
+    assert kept.of(OWNER + deleted)[1].deleted_at is not None
+
+
+def test_recounted_sets_every_field_of_a_package() -> None:
+    from dataclasses import fields, replace
+
+    from packyard.storage.db.columns import recounted
+
+    package = KeptPackages().of(OWNER + PACKAGE)[1]
+    assert recounted(package, 9) == replace(package, version_count=9)
+    # A field added to Package must be added to `recounted` too (else it takes the default).
+    assert {f.name for f in fields(package)} == {
+        "id",
+        "owner",
+        "package_type",
+        "name",
+        "visibility",
+        "repository_id",
+        "inherit_access",
+        "created_at",
+        "updated_at",
+        "deleted_at",
+        "version_count",
+    }

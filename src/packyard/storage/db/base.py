@@ -33,12 +33,16 @@ class TxState:
     # What a read fetched ahead for a later step of this transaction, by the step's key (a
     # container delete's children, read with its parents).
     read_ahead: dict[object, object] = field(default_factory=dict)
+    # Versions a serialized write read without a tag, no tag having been written since (see
+    # `SqlVersions.untagged_read`): deleting one has no tags to take.
+    untagged: set[int] = field(default_factory=set)
 
     def begin(self, serialized: bool) -> None:
         """A new transaction on this state's connection: nothing an earlier one read holds."""
         self.accounts.clear()
         self.live_packages.clear()
         self.read_ahead.clear()
+        self.untagged.clear()
         self.serialized = serialized
 
 

@@ -190,13 +190,16 @@ class SqlOciRows(Rows):
     ) -> list[ParentRecord]:
         """`parents_of(package_id, digest)`, reading the version's `children_of` with it:
         the delete that asks one asks the other next, in the same transaction."""
-        parents, children = [], []
+        parents, children, seen = [], [], set()
         for parent_id, name, position in q.PARENTS_AND_CHILDREN.rows(
             self.conn, package_id=package_id, digest=digest, version_id=version_id
         ):
             if parent_id is None:
                 children.append((position, name))
                 continue
+            if parent_id in seen:  # an index listing the version twice: one parent
+                continue
+            seen.add(parent_id)
             tags = [row[0] for row in q.TAGS_OF_VERSION.rows(self.conn, version_id=parent_id)]
             parents.append(ParentRecord(version_id=int(parent_id), digest=name, tags=tags))
         children.sort(key=lambda child: child[0])

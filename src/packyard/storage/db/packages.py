@@ -94,7 +94,7 @@ class SqlPackages(Rows):
         at_version = at_package + len(cols.PACKAGE_COLUMNS)
         if row[at_version] is None:
             return owner, package, None
-        tags = [row[-1] for row in rows if row[-1] is not None]
+        tags = cols.live_tags(rows, self.conn)
         return owner, package, cols.version_from(row[at_version:], tags)
 
     def find_deleted_packages(

@@ -29,7 +29,9 @@ class SqlVersions(VersionPages):
         rows = q.VERSION_WITH_TAGS.rows(self.conn, id=version_id, package_id=package_id)
         if not rows:
             return None
-        tags = [row[-1] for row in rows if row[-1] is not None]
+        tags = cols.live_tags(rows, self.conn)
+        if not tags:
+            self.untagged_read(version_id)
         return cols.version_from(rows[0], tags)
 
     def find_version_by_name(self, package_id: int, name: str) -> Version | None:
@@ -37,8 +39,22 @@ class SqlVersions(VersionPages):
         rows = q.LIVE_VERSION_WITH_TAGS.rows(self.conn, package_id=package_id, name=name)
         if not rows:
             return None
-        tags = [row[-1] for row in rows if row[-1] is not None]
-        return cols.version_from(rows[0], tags)
+        tags = cols.live_tags(rows, self.conn)
+        version = cols.version_from(rows[0], tags)
+        if not tags:
+            self.untagged_read(version.id)
+        return version
+
+    def untagged_read(self, version_id: int) -> None:
+        """This transaction read the version without a tag. In a serialized write (SQLite's
+        BEGIN IMMEDIATE) no other transaction can tag it before this one ends, so until this
+        one writes a tag (`_tags_written`), its delete has none to take."""
+        if self.state.serialized:
+            self.state.untagged.add(version_id)
+
+    def _tags_written(self) -> None:
+        """Any tag written may have tagged a version read untagged: none is known untagged."""
+        self.state.untagged.clear()
 
     def version_counts(
         self, package_id: int, *, active: bool = True, tagged: bool = True
@@ -169,6 +185,7 @@ class SqlVersions(VersionPages):
         """Each seeded version's tags, as seeding them one by one would leave them, written
         as the difference from the package's tags before."""
         vt = t.version_tags
+        self._tags_written()
         before: dict[str, int] = {
             str(tag): int(version_id)
             for tag, version_id in self.conn.execute(
@@ -210,10 +227,14 @@ class SqlVersions(VersionPages):
 
     def soft_delete_version(self, version: Version, now: datetime) -> bool:
         # The tags are taken and read in one statement (where a read, then a delete, was
-        # two), so none moved onto the version in between is lost.
-        tags = sorted(
-            row[0] for row in q.TAKE_TAGS_OF_VERSION.rows(self.conn, version_id=version.id)
-        )
+        # two), so none moved onto the version in between is lost. A serialized write that
+        # read the version untagged, and has written no tag since, knows there are none to
+        # take (a REST delete of an untagged version: one statement of its ten).
+        tags: list[str] = []
+        if version.id not in self.state.untagged:
+            tags = sorted(
+                row[0] for row in q.TAKE_TAGS_OF_VERSION.rows(self.conn, version_id=version.id)
+            )
         # The conditional update is the arbiter between concurrent deletes: only one of
         # them sees a live row, the other gets rowcount 0 and answers 404 (its take of the
         # tags waited for the winner's and found none).
@@ -237,6 +258,7 @@ class SqlVersions(VersionPages):
         if not version.tags:
             return True
         vt = t.version_tags
+        self._tags_written()
         taken = set(
             self.conn.execute(
                 select(vt.c.tag).where(
@@ -298,6 +320,7 @@ class SqlVersions(VersionPages):
     def move_tag(self, package_id: int, tag: str, version_id: int, now: datetime) -> None:
         """Point `tag` at `version_id`, taking it from whichever version had it."""
         vt = t.version_tags
+        self._tags_written()
         self.conn.execute(delete(vt).where(vt.c.package_id == package_id, vt.c.tag == tag))
         self.conn.execute(insert(vt).values(package_id=package_id, tag=tag, version_id=version_id))
         self.conn.execute(
@@ -308,6 +331,7 @@ class SqlVersions(VersionPages):
 
     def untag(self, package_id: int, tag: str) -> bool:
         vt = t.version_tags
+        self._tags_written()
         untagged = bool(
             self.conn.execute(
                 delete(vt).where(vt.c.package_id == package_id, vt.c.tag == tag)
