@@ -33,7 +33,7 @@ from packyard.storage.db.engine import make_engine
 from packyard.storage.db.migrate import upgrade
 from packyard.storage.db.store import SqlStore
 from packyard.storage.db.tables import metadata
-from tests import requirements
+from tests import loadgroup, requirements
 from tests.openapi import validate
 from tests.support import postgres_database
 
@@ -57,6 +57,8 @@ def pytest_configure(config: pytest.Config) -> None:
     # Skips for what this machine lacks end the run with a line per requirement (and fail
     # under CI=true): tests/requirements.py.
     config.pluginmanager.register(requirements, "packyard-requirements")
+    # xdist groups, kept on one worker under pytest 9.2 too: tests/loadgroup.py.
+    config.pluginmanager.register(loadgroup, "packyard-loadgroup")
 
 
 @pytest.fixture(scope="session")
