@@ -9,6 +9,7 @@ it knows. Each test gets a bucket of its own. Killed at the session's end (SIGTE
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import shutil
@@ -34,6 +35,11 @@ REGION = "us-east-1"
 START_TIMEOUT = 60.0
 
 
+@functools.cache
+def _boto3_session() -> boto3.session.Session:
+    return boto3.session.Session()
+
+
 @dataclass
 class S3Server:
     endpoint: str
@@ -42,7 +48,10 @@ class S3Server:
     ports: list[int]
 
     def client(self, secret: str = SECRET_KEY) -> Any:
-        return boto3.session.Session().client(
+        """A new client (a store may hook into its events), from the session's one boto3
+        session: botocore loads S3's models and endpoint rules (~100 ms of JSON) once per
+        session, and the suite asks for a client about a hundred times per worker."""
+        return _boto3_session().client(
             "s3",
             endpoint_url=self.endpoint,
             region_name=REGION,

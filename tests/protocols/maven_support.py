@@ -10,11 +10,13 @@ has neither a split nor a chained local repository, which would have made this c
 
 from __future__ import annotations
 
+import atexit
 import functools
 import os
 import re
 import shutil
 import subprocess
+import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -27,6 +29,26 @@ M2_REPOSITORY = Path.home() / ".m2" / "repository"
 MVN_TIMEOUT = 300
 # Short-lived JVMs: stopping at the C1 compiler halves the CPU time of a run (~4 s, not ~9 s).
 MAVEN_OPTS = "-XX:TieredStopAtLevel=1"
+# And Maven's own classes from a class-data archive (AppCDS) instead of parsed and verified
+# at every start: a quarter less CPU per run again (~1.65 s, not ~2.2 s, for a small build).
+# The first run of this process (this xdist worker) dumps the archive at its exit, the others
+# map it; a JVM that cannot use an archive runs without it. The JVM's CDS warnings (classes
+# it skips) are silenced: they would be mixed into the output the tests read.
+_CDS_LOG = "-Xlog:cds=off,cds+dynamic=off"
+
+
+@functools.cache
+def _cds_archive() -> Path:
+    directory = tempfile.mkdtemp(prefix="mvn-cds-")
+    atexit.register(shutil.rmtree, directory, ignore_errors=True)
+    return Path(directory) / "maven.jsa"
+
+
+def maven_opts() -> str:
+    archive = _cds_archive()
+    if archive.is_file():
+        return f"{MAVEN_OPTS} -XX:SharedArchiveFile={archive} {_CDS_LOG}"
+    return f"{MAVEN_OPTS} -XX:ArchiveClassesAtExit={archive} {_CDS_LOG}"
 
 
 def render(template: str, destination: Path, values: dict[str, str]) -> Path:
@@ -118,7 +140,7 @@ class Maven:
 
     def run(self, project: Path, *goals: str) -> Run:
         mvn = MAVEN.command("mvn")
-        env = {**os.environ, "MAVEN_OPTS": MAVEN_OPTS}
+        env = {**os.environ, "MAVEN_OPTS": maven_opts()}
         env.pop("MAVEN_ARGS", None)
         started = time.monotonic()
         done = subprocess.run(
