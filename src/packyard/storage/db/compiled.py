@@ -62,9 +62,9 @@ class Query:
         name = conn.dialect.name
         entry = self._compiled.get(name)
         if entry is None:
-            statement = self.sqlite if self.sqlite is not None and name == "sqlite" else None
-            if statement is None:
-                statement = self.statement
+            statement = self.statement
+            if name == "sqlite" and self.sqlite is not None:
+                statement = self.sqlite
             entry = self._compiled[name] = _compile(statement, conn)
         return entry
 
