@@ -1,6 +1,7 @@
-"""The versions page keeps versions by their package's version generation and rows rendered
-(`web.rows`): whatever changes what a row shows — a download, a tag moved, a delete, who
-looks — in this process or another sharing the database, the next page shows it."""
+"""The versions page keeps versions by their package's version generation, rows and pages of
+rows rendered (`web.rows`) and the page around them (`web.render.Frames`): whatever changes
+what a row shows — a download, a tag moved, a delete, who looks — in this process or another
+sharing the database, the next page shows it."""
 
 from __future__ import annotations
 
@@ -14,9 +15,9 @@ from sqlalchemy import Engine
 from starlette.testclient import TestClient
 
 from packyard.config import Settings
-from packyard.domain.types import PackageType
+from packyard.domain.types import PackageType, Visibility
 from packyard.server import create_app
-from packyard.web import rows
+from packyard.web import render, rows
 from tests.conftest import ALICE, APP_VERSIONS, Api, Clock, seed_app
 from tests.web.conftest import Browser
 
@@ -122,3 +123,61 @@ def test_the_kept_rows_are_bounded(
     first = browser.get(PAGE).text
     assert browser.get(PAGE).text == first
     assert first.count('class="version-name"') == 3
+
+
+def test_a_kept_page_is_each_sessions_own(
+    browser: Browser, stranger: Browser, ids: dict[str, int]
+) -> None:
+    """The page around the rows is kept too (`render.Frames`), by who looks and their
+    session's token: a session never gets another's sign-out form, nor one signed out."""
+    tokens = []
+    for person in (browser, stranger):
+        person.sign_in(ALICE)
+        for _ in range(2):  # the first page keeps the frame; the second is made from it
+            page = person.get(PAGE).text
+            assert "Signed in as <strong>alice</strong>" in page
+            forms = set(re.findall(r'name="csrf" value="([^"]*)"', page))
+            assert len(forms) == 1, forms
+        tokens.append(forms.pop())
+    assert tokens[0] != tokens[1]
+    browser.sign_out()
+    page = browser.get(PAGE).text
+    assert "Signed in as" not in page and 'href="/login"' in page
+    assert page.count('class="version-name"') == 3
+
+
+def test_a_package_changed_shows_on_its_kept_page(
+    browser: Browser, store: Any, clock: Clock, ids: dict[str, int]
+) -> None:
+    browser.sign_in(ALICE)
+    assert 'class="badge public">public<' in browser.get(PAGE).text
+    with store.write() as tx:
+        owner = tx.accounts.find_account_by_login("alice")
+        package = tx.packages.find_package(owner.id, PackageType.CONTAINER, "app")
+        tx.packages.set_visibility(package.id, Visibility.PRIVATE, clock.now)
+    page = browser.get(PAGE).text
+    assert 'class="badge private">private<' in page and "badge public" not in page
+
+
+def test_the_kept_pages_are_bounded(
+    browser: Browser, api: Api, ids: dict[str, int], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(render, "MAX_KEPT_FRAMES", 1)
+    monkeypatch.setattr(rows, "MAX_KEPT_BLOCKS", 1)
+    browser.sign_in(ALICE)
+    assert api.delete(f"{API}/versions/{ids[C]}", ALICE).status_code == 204
+    first = browser.get(PAGE).text
+    deleted = browser.get(f"{PAGE}?state=deleted").text
+    assert first.count('class="version-name"') == 2 and C not in first
+    assert deleted.count('class="version-name"') == 1 and C in deleted
+    assert browser.get(PAGE).text == first
+    assert browser.get(f"{PAGE}?state=deleted").text == deleted
+
+
+def test_a_frame_is_kept_only_around_one_slot() -> None:
+    frames = render.Frames()
+    slot = render.SLOT.encode()
+    assert frames.keep("none", b"<p>no slot</p>") is None
+    assert frames.keep("twice", b"<p>" + slot + slot + b"</p>") is None
+    assert frames.keep("once", b"<p>" + slot + b"</p>") == (b"<p>", b"</p>")
+    assert frames.get("once") == (b"<p>", b"</p>") and frames.get("twice") is None

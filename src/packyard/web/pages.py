@@ -132,11 +132,11 @@ def versions(call: Call) -> Response:
         # between sessions.
         csrf=call.page.csrf if actions and state == "deleted" else "",
     )
-    return call.page.render(
+    return call.page.render_around(
         "versions.html",
+        rows.render(result, shared) if result.ids else None,
         offers=offers,
         package=package,
-        rows=rows.render(result, shared) if result.ids else None,
         shared=shared,
         total=result.total,
         version_type=version_type,

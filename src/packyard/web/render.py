@@ -24,6 +24,7 @@ from packyard.domain.pages import package_page_path, version_pages_prefix
 from packyard.domain.types import Account, Actor, Package, Repository, Version
 from packyard.http.request import Request
 from packyard.http.response import Response
+from packyard.kept import keep
 from packyard.web.rows import VersionRows
 
 HTML_TYPE = "text/html; charset=utf-8"
@@ -156,6 +157,38 @@ def environment() -> jinja2.Environment:
     return env
 
 
+# Pages kept rendered around their slot; past it the oldest kept goes first. A frame is a
+# page but its slot (~4 kB); one is kept per session and page of a listing looked at.
+MAX_KEPT_FRAMES = 2048
+# What a frame is rendered with in its slot, and split at. Text a template escapes cannot
+# hold it (`<` becomes `&lt;`), so it is found once, where the slot is.
+SLOT = "<!--packyard:slot-->"
+_SLOT_BYTES = SLOT.encode()
+
+
+class Frames:
+    """Pages kept rendered around one slot (a versions page's rows): the page around it is
+    a pure function of its template, its values (hashable, the frame's key with the signed-in
+    user and the CSRF token) and the environment's globals, so a frame kept under them is
+    never stale. Jinja's walk of a page (a new context, its base template's blocks, a call
+    per fragment) cost a versions page more than the REST API's list spends rendering."""
+
+    def __init__(self) -> None:
+        self._kept: dict[Hashable, tuple[bytes, bytes]] = {}
+
+    def get(self, key: Hashable) -> tuple[bytes, bytes] | None:
+        return self._kept.get(key)
+
+    def keep(self, key: Hashable, html: bytes) -> tuple[bytes, bytes] | None:
+        """The page split around its slot and kept; None when the slot is not found once
+        (a template that shows it twice or not at all: such a page is not kept)."""
+        if html.count(_SLOT_BYTES) != 1:
+            return None
+        before, _, after = html.partition(_SLOT_BYTES)
+        keep(self._kept, key, (before, after), MAX_KEPT_FRAMES)
+        return before, after
+
+
 @dataclass(frozen=True, slots=True)
 class Page:
     """One request's renderer: who is signed in and the CSRF token its forms carry."""
@@ -165,8 +198,27 @@ class Page:
     csrf: str
     request: Request
     version_rows: VersionRows
+    frames: Frames
 
     def render(self, template: str, status: int = 200, **values: Any) -> Response:
+        return _html_response(status, self._html(template, values))
+
+    def render_around(self, template: str, slot: bytes | None, **values: Hashable) -> Response:
+        """`render` of a page whose values are all hashable, with the page kept around its
+        slot (`Frames`): `slot` is the HTML the template's `slot` value stands for (HTML,
+        not escaped again), or None for a page that shows none."""
+        key = (template, self.actor.user, self.csrf, slot is None, *values.items())
+        frame = self.frames.get(key)
+        if frame is None:
+            marker = None if slot is None else Markup(SLOT)
+            html = self._html(template, {**values, "slot": marker})
+            frame = self.frames.keep(key, html)
+            if frame is None or slot is None:
+                return _html_response(200, html)
+        before, after = frame
+        return _html_response(200, b"".join((before, slot or b"", after)))
+
+    def _html(self, template: str, values: dict[str, Any]) -> bytes:
         found = self.env.get_template(template)
         context = found.new_context(dict(user=self.actor.user, csrf=self.csrf, **values))
         try:
@@ -176,23 +228,29 @@ class Page:
             # instructions), where an ASCII piece, its rows among them, is encoded by a
             # copy. From the template's own generator, as `Template.render` reads it, not
             # through `generate`'s: one generator less for every piece to pass through.
-            html = b"".join([piece.encode() for piece in found.root_render_func(context)])
+            return b"".join([piece.encode() for piece in found.root_render_func(context)])
         except Exception:
             self.env.handle_exception()
-        return Response(status, content=html, headers={"Content-Type": HTML_TYPE})
 
     def redirect(self, location: str, headers: dict[str, str] | None = None) -> Response:
         """303: after a form, the browser GETs the next page."""
         return Response(303, content=b"", headers={"Location": location, **(headers or {})})
 
 
+def _html_response(status: int, html: bytes) -> Response:
+    return Response(status, content=html, headers={"Content-Type": HTML_TYPE})
+
+
 class Renderer:
     def __init__(self) -> None:
         self.env = environment()
         self.version_rows = VersionRows(self.env)
+        self.frames = Frames()
 
     def page(self, actor: Actor, keys: SigningKeys, cookie: str, request: Request) -> Page:
-        return Page(self.env, actor, csrf_token(keys, cookie), request, self.version_rows)
+        return Page(
+            self.env, actor, csrf_token(keys, cookie), request, self.version_rows, self.frames
+        )
 
     def server_error(self) -> bytes:
         """The 500 page: no session, no lookup, nothing that could fail again."""

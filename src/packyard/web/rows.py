@@ -17,7 +17,6 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 import jinja2
-from markupsafe import Markup
 
 from packyard.domain.types import Package, Version
 from packyard.kept import keep
@@ -29,6 +28,9 @@ from packyard.services.packages import KeptVersionPage
 MAX_KEPT_VERSIONS = 8192
 MAX_KEPT_ROWS = 8192
 MAX_KINDS = 1024
+# Whole pages of rows (~15 kB each), kept by what each of their rows is kept by: a page
+# looked at again unchanged is one lookup, not one per row.
+MAX_KEPT_BLOCKS = 512
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,6 +54,7 @@ class VersionRows:
         # hashed once a page, to a number, not once a row.
         self._rows: dict[tuple[int, int, int, int], str] = {}
         self._kinds: dict[RowsOf, int] = {}
+        self._blocks: dict[tuple[int, int, tuple[int, ...], tuple[int, ...]], bytes] = {}
 
     def kept(
         self, _package: Package, version_ids: list[int], generation: int
@@ -65,8 +68,9 @@ class VersionRows:
                 found[version_id] = version
         return found
 
-    def render(self, page: KeptVersionPage[Version], shared: RowsOf) -> Markup:
-        """The page's rows in order, keeping the versions it read and the rows it rendered."""
+    def render(self, page: KeptVersionPage[Version], shared: RowsOf) -> bytes:
+        """The page's rows in order, as HTML encoded, keeping the versions it read, the rows
+        it rendered and the whole of them."""
         generation, versions = page.generation, self._versions
         # Only a restore form carries the session's CSRF token: other rows are shared
         # between sessions (the versions page leaves it out of theirs already).
@@ -76,24 +80,32 @@ class VersionRows:
         if kind is None:
             kind = len(self._kinds)
             if kind >= MAX_KINDS:
-                # Numbers start again, and the rows kept under the old ones go with them.
+                # Numbers start again, and what was kept under the old ones goes with them.
                 self._kinds.clear()
                 self._rows.clear()
+                self._blocks.clear()
                 kind = 0
             self._kinds[shared] = kind
+        ids = tuple(page.ids)
+        downloads = page.downloads
+        counts = tuple([downloads.get(version_id, 0) for version_id in ids])
+        block_key = (kind, generation, ids, counts)
+        block = self._blocks.get(block_key)
+        if block is not None:
+            return block
         rows = self._rows
         parts = []
-        for version_id in page.ids:
-            downloads = page.downloads.get(version_id, 0)
-            key = (kind, version_id, generation, downloads)
+        for version_id, count in zip(ids, counts, strict=True):
+            key = (kind, version_id, generation, count)
             row = rows.get(key)
             if row is None:
                 version = page.kept.get(version_id)
                 if version is None:
                     version = page.read[version_id]
                     keep(versions, (version_id, generation), version, MAX_KEPT_VERSIONS)
-                row = self._macro(version, downloads, shared)
+                row = self._macro(version, count, shared)
                 keep(rows, key, row, MAX_KEPT_ROWS)
             parts.append(row)
-        # Each row is Markup already: joined as text, not escaped again one by one.
-        return Markup("".join(parts))
+        block = "".join(parts).encode()
+        keep(self._blocks, block_key, block, MAX_KEPT_BLOCKS)
+        return block
