@@ -62,6 +62,35 @@ def test_a_download_shows_on_the_next_page(
     assert downloads(page, B) == 1234 and downloads(page, A) == 0
 
 
+@pytest.mark.parametrize("times", [1, 3])
+def test_a_download_in_another_process_shows(
+    browser: Browser, other: Browser, store: Any, ids: dict[str, int], times: int
+) -> None:
+    """A page's counts are kept under its package's version and download generations
+    (`PageIndex.counts`): a batch of downloads written, of one (its own statement) or of
+    several, bumps the download generation for every process."""
+    for person in (browser, other):
+        assert downloads(person.get(PAGE).text, B) == 0
+    with store.write() as tx:
+        tx.versions.record_download(ids[B], date.today().isoformat(), times=times)
+    for person in (browser, other):
+        page = person.get(PAGE).text
+        assert downloads(page, B) == times and downloads(page, A) == 0
+
+
+def test_a_deleted_versions_download_shows(
+    browser: Browser, api: Api, store: Any, ids: dict[str, int]
+) -> None:
+    """The deleted listing's counts: its page is planned from the package's counters, not
+    read with them (`VersionPages._plan`)."""
+    browser.sign_in(ALICE)
+    assert api.delete(f"{API}/versions/{ids[C]}", ALICE).status_code == 204
+    assert downloads(browser.get(f"{PAGE}?state=deleted").text, C) == 0
+    with store.write() as tx:
+        tx.versions.record_download(ids[C], date.today().isoformat())
+    assert downloads(browser.get(f"{PAGE}?state=deleted").text, C) == 1
+
+
 def test_a_tag_moved_in_another_process_shows(
     browser: Browser, other: Browser, store: Any, clock: Clock, ids: dict[str, int]
 ) -> None:

@@ -5,6 +5,9 @@ sort key of every `PAGE_CHECKPOINT_EVERY`-th version; a deep page then seeks to 
 checkpoint through the index and skips fewer than that many entries. Checkpoints are keyed
 by the package's `version_generation`, which every change to its versions bumps in the same
 transaction, so a stale index is never used, in this process or any other.
+
+A page's download counts are kept the same way (`PageIndex.counts`), under the version
+generation and the download generation that every batch of downloads written bumps.
 """
 
 from __future__ import annotations
@@ -25,9 +28,13 @@ PAGE_CHECKPOINT_EVERY = 100
 # Offsets below this are cheaper to skip than to build checkpoints for.
 SHALLOW_OFFSET = 2_000
 MAX_INDEXED_LISTINGS = 256
+# Pages whose download counts are kept (a dict of 30 counts each); past it the oldest goes.
+MAX_COUNTED_PAGES = 1024
 
 Key = tuple[int, VersionFilter, int]  # package id, which versions, version generation
 Checkpoint = tuple[Any, int]  # (created_at, id) of a version at a multiple of the stride
+# package id, version generation, download generation, the page's version ids
+CountsKey = tuple[int, int, int, tuple[int, ...]]
 
 
 class PageIndex:
@@ -36,6 +43,18 @@ class PageIndex:
         # The generation each listing's checkpoints were last asked for: a guess at the
         # next page's, which the page's statement checks (`guess`).
         self._generations: dict[tuple[int, VersionFilter], int] = {}
+        self._counts: dict[CountsKey, dict[int, int]] = {}
+
+    def counts(self, key: CountsKey, read: Callable[[], dict[int, int]]) -> dict[int, int]:
+        """A page's download counts by version id, kept under its package's generations:
+        every count written bumps one of them in the same transaction, so counts kept under
+        the two read together are the page's counts (read again otherwise). Not to be
+        changed by the caller: the next page with the same key gets the same dict."""
+        found = self._counts.get(key)
+        if found is None:
+            found = read()
+            keep(self._counts, key, found, MAX_COUNTED_PAGES)
+        return found
 
     def anchor(
         self, key: Key, offset: int, build: Callable[[], list[Checkpoint]]

@@ -136,6 +136,14 @@ VERSIONS_CHANGED = Query(
 COUNT_DOWNLOAD = Query(
     update(v).where(v.c.id == bindparam("version_id")).values(download_count=v.c.download_count + 1)
 )
+# ... and its package's download generation, once per version a batch counts.
+DOWNLOADS_CHANGED = Query(
+    update(p)
+    .where(
+        p.c.id == select(v.c.package_id).where(v.c.id == bindparam("version_id")).scalar_subquery()
+    )
+    .values(download_generation=p.c.download_generation + 1)
+)
 COUNT_DOWNLOAD_DAY = Query(
     update(t.version_downloads)
     .where(

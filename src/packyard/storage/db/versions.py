@@ -357,6 +357,7 @@ class SqlVersions(VersionPages):
             # Precompiled, as the REST API's hot reads are.
             if not q.COUNT_DOWNLOAD.execute(self.conn, version_id=version_id):
                 return
+            q.DOWNLOADS_CHANGED.execute(self.conn, version_id=version_id)
             if not q.COUNT_DOWNLOAD_DAY.execute(self.conn, version_id=version_id, day=day):
                 q.FIRST_DOWNLOAD_OF_DAY.execute(self.conn, version_id=version_id, day=day)
             return
@@ -366,6 +367,7 @@ class SqlVersions(VersionPages):
         ).rowcount
         if not counted:
             return
+        q.DOWNLOADS_CHANGED.execute(self.conn, version_id=version_id)
         that_day = (d.c.version_id == version_id) & (d.c.day == day)
         if not self.conn.execute(
             update(d).where(that_day).values(count=d.c.count + times)
