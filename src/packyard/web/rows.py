@@ -54,18 +54,27 @@ class VersionRows:
         # hashed once a page, to a number, not once a row.
         self._rows: dict[tuple[int, int, int, int], str] = {}
         self._kinds: dict[RowsOf, int] = {}
-        self._blocks: dict[tuple[int, int, tuple[int, ...], tuple[int, ...]], bytes] = {}
+        self._blocks: dict[tuple[int, int, tuple[int, ...], tuple[int | None, ...]], bytes] = {}
+        # Whole pages of kept versions, by (generation, the page's ids): one lookup, not 30.
+        self._pages: dict[tuple[int, tuple[int, ...]], dict[int, Version]] = {}
 
     def kept(
         self, _package: Package, version_ids: list[int], generation: int
     ) -> dict[int, Version]:
-        """Those versions as kept under this generation (`list_kept_versions`' `kept`)."""
+        """Those versions as kept under this generation (`list_kept_versions`' `kept`; the
+        dict is not to be changed)."""
+        page_key = (generation, tuple(version_ids))
+        found = self._pages.get(page_key)
+        if found is not None:
+            return found
         versions = self._versions
         found = {}
         for version_id in version_ids:
             version = versions.get((version_id, generation))
             if version is not None:
                 found[version_id] = version
+        if len(found) == len(version_ids):
+            keep(self._pages, page_key, found, MAX_KEPT_BLOCKS)
         return found
 
     def render(self, page: KeptVersionPage[Version], shared: RowsOf) -> bytes:
@@ -87,15 +96,17 @@ class VersionRows:
                 kind = 0
             self._kinds[shared] = kind
         ids = tuple(page.ids)
-        downloads = page.downloads
-        counts = tuple([downloads.get(version_id, 0) for version_id in ids])
+        # None for a version without a count (there is none: the counts are read with the
+        # ids); shown as 0.
+        counts = tuple(map(page.downloads.get, ids))
         block_key = (kind, generation, ids, counts)
         block = self._blocks.get(block_key)
         if block is not None:
             return block
         rows = self._rows
         parts = []
-        for version_id, count in zip(ids, counts, strict=True):
+        for version_id, counted in zip(ids, counts, strict=True):
+            count = counted or 0
             key = (kind, version_id, generation, count)
             row = rows.get(key)
             if row is None:
