@@ -56,7 +56,8 @@ LIST_WINDOW_MESSAGE = (
 )
 
 
-@dataclass(frozen=True, slots=True)
+# Not frozen, as Context is not (see there): one is built per request.
+@dataclass(slots=True)
 class PackageAddress:
     """A package as a URL names it: scope, owner login, type and name, all unparsed."""
 
