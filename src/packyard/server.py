@@ -55,7 +55,7 @@ from packyard.registries.wiring import Wiring
 from packyard.storage.blobs.filesystem import FilesystemBlobStore
 from packyard.storage.db.base import Rows, TxState
 from packyard.storage.db.docker import SqlDockerRows
-from packyard.storage.db.engine import SQLITE_WAL_RESTART_PAGES, checkpoint_wal
+from packyard.storage.db.engine import checkpoint_wal
 from packyard.storage.db.maven import SqlMavenRows
 from packyard.storage.db.npm import SqlNpmRows
 from packyard.storage.db.oci import SqlOciRows
@@ -290,11 +290,7 @@ async def _periodic_checkpoints(engine: Engine) -> None:
             continue
         try:
             if written != seen:
-                pages = await asyncio.to_thread(checkpoint_wal, engine)
-                if pages >= SQLITE_WAL_RESTART_PAGES:
-                    # Inline: nothing commits between this copy and the next write, which
-                    # finds the WAL wholly copied and starts it over (see the constant).
-                    checkpoint_wal(engine)
+                await asyncio.to_thread(checkpoint_wal, engine)
                 seen = written
         except Exception:  # a failed checkpoint must not stop the next one
             log.exception("WAL checkpoint failed")

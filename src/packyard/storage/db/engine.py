@@ -23,15 +23,6 @@ SQLITE_BUSY_TIMEOUT_MS = 10_000
 # SQLite's default, 1,000 pages, made about one REST delete in 125 copy the WAL into the
 # database and fsync both on the event loop's thread (8-20 ms; ~100 µs a delete).
 SQLITE_WAL_AUTOCHECKPOINT_PAGES = 10_000
-# Under writes that never pause, that thread's checkpoint never catches up with them (pages
-# are committed while it copies and syncs), so no commit finds the WAL wholly copied and
-# starts it over: it grew to the bound, and every ~1,500 REST deletes a commit checkpointed
-# on the event loop's thread (WAL and database fsync'd, 8-12 ms). Past this many pages the
-# server copies the few pages written meanwhile on the event loop's thread instead, right
-# after the thread's copy (~2 ms, both files fsync'd with little to write), and the next
-# commit starts the WAL over: the event loop's fdatasyncs went from ~7 to ~2.5 µs a delete
-# under wrk. Half the bound, so a look every 0.1 s finds it well before a commit reaches it.
-SQLITE_WAL_RESTART_PAGES = SQLITE_WAL_AUTOCHECKPOINT_PAGES // 2
 
 
 def sqlite_url(data_dir: Path) -> str:
@@ -80,18 +71,16 @@ def _sqlite_engine(url: str) -> Engine:
     return engine
 
 
-def checkpoint_wal(engine: Engine) -> int:
+def checkpoint_wal(engine: Engine) -> None:
     """Copy the WAL's committed pages into the database file: PASSIVE, so it neither waits
     for nor blocks a writer or a reader (SQLite's checkpoint lock keeps two from overlapping).
     Meant for a worker thread: the driver lets go of the GIL while SQLite copies and syncs.
-    The commit that finds the WAL wholly copied starts it over from its beginning. Returns
-    how many pages the WAL holds (copied or not)."""
+    The commit that finds the WAL wholly copied starts it over from its beginning."""
     raw = engine.raw_connection()
     try:
         driver = raw.driver_connection
         assert driver is not None
-        _busy, pages, _copied = driver.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
-        return int(pages)
+        driver.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
     finally:
         raw.close()
 
