@@ -35,8 +35,8 @@ FINE_GRAINED_FORBIDDEN = (
     "Use a personal access token (classic) instead."
 )
 PACKAGE_TYPES = ", ".join(t.value for t in PackageType)
-# Each type by its URL value: a lookup here is a twentieth of calling the enum (~1.5k
-# instructions, twice a REST request).
+# Each type by its URL value: a lookup here is a twentieth of calling the enum (twice a
+# REST request, the two calls were ~8k of a REST delete's 683k instructions under callgrind).
 PACKAGE_TYPE_BY_VALUE = {t.value: t for t in PackageType}
 
 
