@@ -73,4 +73,6 @@ def test_delete_version(api: Api, statements: list[str]) -> None:
     assert sum("oci_references" in s for s in statements) == 1, statements
     # The version was read untagged under BEGIN IMMEDIATE: it has no tags to take.
     assert not any("DELETE FROM version_tags" in s for s in statements), statements
-    assert len(statements) == 9, statements
+    # The owner, the package and the version in one read, not read again once locked.
+    assert sum("FROM package_versions" in s for s in statements) == 1, statements
+    assert len(statements) == 8, statements

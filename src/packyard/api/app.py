@@ -36,6 +36,8 @@ from packyard.services.access import REQUIRES_AUTHENTICATION
 from packyard.services.auth import authenticate
 
 API_PREFIX = "/api/v3"
+# `X-Accepted-OAuth-Scopes` of each operation's routes, joined once.
+ACCEPTED_SCOPES = {operation: ", ".join(scopes) for operation, scopes in REQUIRED_SCOPES.items()}
 SUPPORTED_API_VERSIONS = frozenset({"2022-11-28", "2026-03-10"})
 DEFAULT_API_VERSION = "2022-11-28"
 # No REST route reads a body today; one that does reads a small JSON document.
@@ -70,6 +72,7 @@ class RestApi:
         # Request ids: unique per process by the prefix, cheap by the counter.
         self._request_prefix = uuid.uuid4().hex[:8].upper()
         self._request_numbers = itertools.count(1)
+        self._last_granted: tuple[Actor | None, str] = (None, "")
 
     async def __call__(self, scope: AsgiScope, receive: Receive, send: Send) -> None:
         # Inline, not in a worker thread: this is the benchmarked fast path, and it does no
@@ -98,9 +101,9 @@ class RestApi:
             token = parse_authorization(request.headers.get("authorization"))
             actor = authenticate(self.store, token, now)
             if not actor.anonymous:
-                headers["X-OAuth-Scopes"] = ", ".join(sorted(actor.scopes))
+                headers["X-OAuth-Scopes"] = self._granted(actor)
             if route.operation is not None:
-                headers["X-Accepted-OAuth-Scopes"] = ", ".join(REQUIRED_SCOPES[route.operation])
+                headers["X-Accepted-OAuth-Scopes"] = ACCEPTED_SCOPES[route.operation]
             limit_key = self._limit_key(request, actor.token_id)
             if route.counts_against_quota:
                 quota = self.limiter.hit(limit_key, time.time(), request.method)
@@ -139,6 +142,14 @@ class RestApi:
             return Response(status, error_body(error.message, status, documentation), headers)
         response.headers.update(headers)
         return response
+
+    def _granted(self, actor: Actor) -> str:
+        """`X-OAuth-Scopes`: written once per actor (a token's, kept while its row is
+        unchanged; see `services.auth`), not sorted and joined per request."""
+        last = self._last_granted
+        if last[0] is not actor:
+            last = self._last_granted = (actor, ", ".join(sorted(actor.scopes)))
+        return last[1]
 
     def _limit_key(self, request: Request, token_id: int | None) -> str:
         return f"token:{token_id}" if token_id is not None else f"ip:{request.client_host}"

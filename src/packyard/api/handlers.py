@@ -23,7 +23,9 @@ from packyard.services.access import OwnerScope
 from packyard.services.packages import PackageAddress
 
 
-@dataclass(frozen=True, slots=True)
+# Not frozen, as Context is not (see there): one is built per request, and nothing changes
+# one once built.
+@dataclass(slots=True)
 class Call:
     """What a handler is given: the context, the request, the matched path parameters."""
 

@@ -281,9 +281,15 @@ def _namespace_message(target: Target) -> str:
     return f"you may not create packages in {target.owner.login}'s namespace"
 
 
+# What the owner's own requests know: nothing (the owner is admin whatever else holds). One
+# frozen value every such request shares (a new one each time was ~9k of a REST delete's
+# 717k instructions under callgrind).
+OWNER_FACTS = AccessFacts()
+
+
 def access_facts(tx: Transaction, actor: Actor, package: Package) -> AccessFacts:
     if actor.user is not None and actor.user.id == package.owner.id:
-        return AccessFacts()  # the owner is admin whatever else holds: skip the lookups
+        return OWNER_FACTS  # skip the lookups
     org_role: OrgRole | None = None
     user_id = actor.user_id
     if package.owner.is_org and user_id is not None:

@@ -155,6 +155,12 @@ class VersionRows(Protocol):
     """Versions, their tags and their downloads."""
 
     def find_version(self, package_id: int, version_id: int) -> Version | None: ...
+    # The version as the package's lock (`lock_package`, just taken) holds it, given what
+    # this transaction `read` of it before taking the lock: read again unless nothing else
+    # could have changed it in between.
+    def version_under_lock(
+        self, package_id: int, version_id: int, read: Version | None
+    ) -> Version | None: ...
     def find_version_by_name(self, package_id: int, name: str) -> Version | None: ...
     def page_versions(
         self, package_id: int, shown: VersionFilter, offset: int, limit: int

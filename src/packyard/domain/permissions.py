@@ -159,7 +159,7 @@ def authorize(actor: Actor, package: Package, facts: AccessFacts, operation: Ope
         return Decision(Denial.MISSING_SCOPES, accepted)
     if role < REQUIRED_ROLE[operation]:
         return Decision(Denial.INSUFFICIENT_ROLE, accepted)
-    return Decision(None, accepted)
+    return allowed(accepted)
 
 
 def listing_decision(actor: Actor, operation: Operation) -> Decision:
@@ -167,7 +167,19 @@ def listing_decision(actor: Actor, operation: Operation) -> Decision:
     accepted = REQUIRED_SCOPES[operation]
     if missing_scopes(actor, accepted):
         return Decision(Denial.MISSING_SCOPES, accepted)
-    return Decision(None, accepted)
+    return allowed(accepted)
+
+
+# Each set of accepted scopes' allowing decision, built once: decisions are frozen, and
+# there are as many sets as operations (and their private-repository variants).
+_ALLOWED: dict[tuple[str, ...], Decision] = {}
+
+
+def allowed(accepted: tuple[str, ...]) -> Decision:
+    decision = _ALLOWED.get(accepted)
+    if decision is None:
+        decision = _ALLOWED[accepted] = Decision(None, accepted)
+    return decision
 
 
 def scopes_for_actions(packages_permission: str | None) -> frozenset[str]:

@@ -35,7 +35,9 @@ FINE_GRAINED_FORBIDDEN = (
     "Use a personal access token (classic) instead."
 )
 PACKAGE_TYPES = ", ".join(t.value for t in PackageType)
-PACKAGE_TYPE_VALUES = frozenset(t.value for t in PackageType)
+# Each type by its URL value: a lookup here is a twentieth of calling the enum (twice a
+# REST request, the two calls were ~8k of a REST delete's 683k instructions under callgrind).
+PACKAGE_TYPE_BY_VALUE = {t.value: t for t in PackageType}
 
 
 class OwnerScope(enum.Enum):
@@ -108,9 +110,10 @@ def _stored_name(actor: Actor, login: str | None, package_type: str, name: str) 
     """Where the URL names the owner: a fine-grained token refused (GitHub's 403), then the
     package's name as stored, read with the owner in one statement."""
     refuse_fine_grained(actor)
-    if package_type in PACKAGE_TYPE_VALUES:  # an unknown type is a 422, after the owner's 404
+    ptype = PACKAGE_TYPE_BY_VALUE.get(package_type)
+    if ptype is not None:  # an unknown type is a 422, after the owner's 404
         # The URL's login: an owner it does not name has no package under it anyway.
-        return package_name(PackageType(package_type), login or "", name)
+        return package_name(ptype, login or "", name)
     return name
 
 
@@ -146,12 +149,12 @@ def rest_name(package_type: PackageType, owner: Account, name: str) -> str:
 
 
 def parse_package_type(value: str | None) -> PackageType:
-    try:
-        return PackageType(value or "")
-    except ValueError:
+    ptype = PACKAGE_TYPE_BY_VALUE.get(value or "")
+    if ptype is None:
         raise Unprocessable(
             f"Invalid value for `package_type`: {value!r}. Must be one of: {PACKAGE_TYPES}."
-        ) from None
+        )
+    return ptype
 
 
 def enforce(decision: Decision, not_found_message: str = PACKAGE_NOT_FOUND) -> None:

@@ -56,7 +56,8 @@ LIST_WINDOW_MESSAGE = (
 )
 
 
-@dataclass(frozen=True, slots=True)
+# Not frozen, as Context is not (see there): one is built per request.
+@dataclass(slots=True)
 class PackageAddress:
     """A package as a URL names it: scope, owner login, type and name, all unparsed."""
 
@@ -335,14 +336,24 @@ def get_version(ctx: Context, address: PackageAddress, version_id: int | None) -
 def delete_version(ctx: Context, address: PackageAddress, version_id: int | None) -> None:
     """GitHub's checks in GitHub's order; see the delete-version rules in the spec."""
     with ctx.store.write() as tx:
-        _owner, _type, found = _find(tx, ctx, address)
+        # The version is read with its package, its owner's and type's checks first; only
+        # once the caller may delete does anything say whether it exists.
+        found, read = locate_version(
+            tx,
+            ctx.actor,
+            address.scope,
+            address.login,
+            address.package_type,
+            address.package_name,
+            version_id,
+        )
         if version_id is None:
             raise NotFound(NOT_FOUND)
         package = authorized_package(tx, ctx.actor, found, Operation.DELETE)
-        # Everything read from here on is read under the package's lock.
+        # Everything decided from here on is decided under the package's lock.
         if not tx.packages.lock_package(package.id):
             raise NotFound(PACKAGE_NOT_FOUND)
-        version = tx.versions.find_version(package.id, version_id)
+        version = tx.versions.version_under_lock(package.id, version_id, read)
         if version is None or version.deleted_at is not None:
             raise NotFound(VERSION_NOT_FOUND)
         core_delete.delete_version_by_rules(tx, ctx, package, version)

@@ -98,6 +98,15 @@ def test_order_visibility_then_scopes_then_role() -> None:
     assert authorize(actor(BOB), private, AccessFacts(grant=Role.ADMIN), Operation.DELETE).allowed
 
 
+def test_an_allowing_decision_is_shared_per_set_of_accepted_scopes() -> None:
+    owner, admin = actor(ALICE), AccessFacts()
+    decision = authorize(owner, pkg(), admin, Operation.DELETE)
+    assert decision.allowed and decision.accepted_scopes == ("delete:packages", "read:packages")
+    assert authorize(owner, pkg(), admin, Operation.DELETE) is decision
+    maven = authorize(owner, pkg(ptype=PackageType.MAVEN), admin, Operation.DELETE)
+    assert maven.allowed and "repo" in maven.accepted_scopes
+
+
 def test_scopes_narrow_never_widen() -> None:
     stranger = actor(BOB)
     assert not authorize(stranger, pkg(), AccessFacts(), Operation.DELETE).allowed

@@ -29,9 +29,15 @@ def test_json_is_githubs_json_with_its_length() -> None:
     assert sent.headers["content-length"] == str(len(sent.body))
 
 
-def test_an_empty_response_has_no_type_and_length_zero() -> None:
+def test_a_204_has_no_type_and_no_length() -> None:
+    # RFC 9110 (8.6): a server must not send Content-Length in a 204.
     sent = send(Response(204), request())
     assert sent.status == 204 and "content-type" not in sent.headers
+    assert "content-length" not in sent.headers and sent.body == b""
+
+
+def test_another_empty_response_has_length_zero() -> None:
+    sent = send(Response(404), request())
     assert sent.headers["content-length"] == "0" and sent.body == b""
 
 

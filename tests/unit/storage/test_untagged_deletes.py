@@ -1,14 +1,15 @@
 """A delete takes the version's tags with it (kept on the deleted version, to restore them).
-On SQLite a write that read the version untagged under its BEGIN IMMEDIATE skips taking
-them, as there are none: these pin that a tag written since, in the same transaction or
-another, is taken all the same (on PostgreSQL every delete takes them)."""
+On SQLite a write that read the version untagged under its BEGIN IMMEDIATE (alone or with
+its package) skips taking them, as there are none: these pin that a tag written since, in
+the same transaction or another, is taken all the same (on PostgreSQL every delete takes
+them)."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime
 
 from packyard.domain.types import AccountType, PackageType, Version, Visibility
-from packyard.storage.db.store import SqlStore
+from packyard.storage.db.store import SqlStore, SqlTransaction
 
 NOW = datetime(2026, 1, 2, tzinfo=UTC)
 
@@ -73,3 +74,34 @@ def test_a_version_read_by_name_then_tagged_has_its_tags_taken(store: SqlStore) 
         tx.versions.move_tag(package_id, "v2", version_id, NOW)
         assert tx.versions.soft_delete_version(version, NOW)
     assert _deleted(store, package_id, version_id).tags == ("v1", "v2")
+
+
+def _read_with_its_package(tx: SqlTransaction, version_id: int) -> Version:
+    _owner, package, version = tx.packages.find_owner_package_and_version(
+        "alice", PackageType.CONTAINER.value, "app", version_id
+    )
+    assert package is not None and version is not None and version.tags == ()
+    return version
+
+
+def test_a_version_read_with_its_package_then_tagged_has_its_tags_taken(store: SqlStore) -> None:
+    package_id, version_id = _version(store)
+    with store.write() as tx:
+        version = _read_with_its_package(tx, version_id)
+        tx.versions.move_tag(package_id, "v1", version_id, NOW)
+        assert tx.versions.soft_delete_version(version, NOW)
+    assert _deleted(store, package_id, version_id).tags == ("v1",)
+
+
+def test_a_version_under_the_lock_is_read_again_unless_serialized(store: SqlStore) -> None:
+    """The REST delete reads the version with its package before locking the package: a
+    serialized write (SQLite's) keeps that read; PostgreSQL reads it again under the lock."""
+    package_id, version_id = _version(store)
+    with store.write() as tx:
+        read = _read_with_its_package(tx, version_id)
+        assert tx.packages.lock_package(package_id)
+        locked = tx.versions.version_under_lock(package_id, version_id, read)
+        assert locked == read
+        assert (locked is read) == (store.engine.dialect.name == "sqlite")
+        assert tx.versions.soft_delete_version(read, NOW)
+    assert _deleted(store, package_id, version_id).tags == ()

@@ -34,8 +34,15 @@ class TxState:
     # container delete's children, read with its parents).
     read_ahead: dict[object, object] = field(default_factory=dict)
     # Versions a serialized write read without a tag, no tag having been written since (see
-    # `SqlVersions.untagged_read`): deleting one has no tags to take.
+    # `untagged_read`): deleting one has no tags to take.
     untagged: set[int] = field(default_factory=set)
+
+    def untagged_read(self, version_id: int) -> None:
+        """This transaction read the version without a tag. In a serialized write (SQLite's
+        BEGIN IMMEDIATE) no other transaction can tag it before this one ends, so until this
+        one writes a tag (`SqlVersions._tags_written`), its delete has none to take."""
+        if self.serialized:
+            self.untagged.add(version_id)
 
     def begin(self, serialized: bool) -> None:
         """A new transaction on this state's connection: nothing an earlier one read holds."""

@@ -95,7 +95,10 @@ class SqlPackages(Rows):
         if row[at_version] is None:
             return owner, package, None
         tags = cols.live_tags(rows, self.conn)
-        return owner, package, cols.version_from(row[at_version:], tags)
+        version = cols.version_from(row[at_version:], tags)
+        if not tags:
+            self.state.untagged_read(version.id)
+        return owner, package, version
 
     def find_deleted_packages(
         self, owner_id: int, package_type: PackageType, name: str

@@ -46,11 +46,18 @@ class SqlVersions(VersionPages):
         return version
 
     def untagged_read(self, version_id: int) -> None:
-        """This transaction read the version without a tag. In a serialized write (SQLite's
-        BEGIN IMMEDIATE) no other transaction can tag it before this one ends, so until this
-        one writes a tag (`_tags_written`), its delete has none to take."""
+        self.state.untagged_read(version_id)
+
+    def version_under_lock(
+        self, package_id: int, version_id: int, read: Version | None
+    ) -> Version | None:
+        """In a serialized write (SQLite's BEGIN IMMEDIATE) nothing but this transaction
+        changes the version between its read and the package's lock, so `read` stands (the
+        version read again was a statement of a REST delete's nine); elsewhere another
+        transaction may have changed it before the lock was granted: it is read again."""
         if self.state.serialized:
-            self.state.untagged.add(version_id)
+            return read
+        return self.find_version(package_id, version_id)
 
     def _tags_written(self) -> None:
         """Any tag written may have tagged a version read untagged: none is known untagged."""
