@@ -15,7 +15,8 @@ closed once the client has had a moment to read it. An idle keep-alive connectio
 uvicorn's own `timeout_keep_alive`; a body that stops arriving is `Request`'s idle timeout.
 
 It also offers ASGI's zero-copy send (`packyard.http.zerocopy`): a local blob's bytes go
-from its file to the socket by `sendfile`, with no Python-side copy per chunk.
+from its file to the socket by the kernel (through one reused buffer, or by `sendfile`),
+with no Python-side copy per chunk.
 
 `packyard serve` names this class to uvicorn by its import path (`CONNECTION`), so worker
 processes load it themselves.

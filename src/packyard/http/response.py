@@ -8,7 +8,7 @@
 - Content-Length is always set.
 A blob held as an open local file goes out by the server's zero-copy send (ASGI's
 `http.response.zerocopy`, `packyard.http.zerocopy`) when the scope offers it: the kernel
-copies file to socket, and no chunk passes through Python. Otherwise — a store that is not
+moves file to socket, and no chunk becomes a Python object. Otherwise — a store that is not
 local (S3), or a server without the extension — blob bytes are read in a worker thread, so a
 blob store's I/O never blocks the event loop.
 

@@ -1,7 +1,8 @@
-"""Blob files sent zero-copy (ASGI's `http.response.zerocopy`, `sendfile` in the kernel), on
-a real uvicorn server with `packyard serve`'s connection class: whole, by range, HEAD, on a
-kept-alive connection, to a client that goes away mid-body, from a file deleted after it was
-opened, from a file shorter than said; and the same bodies without the extension."""
+"""Blob files sent zero-copy (ASGI's `http.response.zerocopy`: through a reused buffer, or by
+`sendfile` once the buffers are taken), on a real uvicorn server with `packyard serve`'s
+connection class: whole, by range, HEAD, on a kept-alive connection, to a client that goes
+away mid-body, from a file deleted after it was opened, from a file shorter than said; and
+the same bodies without the extension."""
 
 from __future__ import annotations
 
@@ -21,7 +22,7 @@ import pytest
 import uvicorn
 
 from packyard.cli.serving import server_config
-from packyard.http import Blob, Message, Request, Response
+from packyard.http import Blob, Message, Request, Response, zerocopy
 from packyard.http.asgi import ZEROCOPY
 from packyard.http.connection import BoundedConnection
 from tests.unit.http.asgi_driver import request, send
@@ -126,6 +127,15 @@ def served(files: Path) -> Iterator[tuple[FileApp, tuple[str, int], Errors]]:
         logging.getLogger(name).removeHandler(errors)
 
 
+@pytest.fixture(params=["copy", "sendfile"])
+def way(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
+    """How the server sends: through a copy buffer, or by `sendfile` once none is free."""
+    if request.param == "sendfile":
+        monkeypatch.setattr(zerocopy, "MAX_COPY_BUFFERS", 0)
+        monkeypatch.setattr(zerocopy, "_BUFFERS", zerocopy._Buffers())
+    return str(request.param)
+
+
 @dataclass
 class Got:
     status: int
@@ -143,7 +153,7 @@ def get(address: tuple[str, int], path: str, method: str = "GET", **headers: str
         conn.close()
 
 
-def test_a_file_goes_out_whole_by_zero_copy(served: Any) -> None:
+def test_a_file_goes_out_whole_by_zero_copy(served: Any, way: str) -> None:
     app, address, errors = served
     response = get(address, "/large")
     assert response.status == 200 and response.body == LARGE
@@ -158,13 +168,23 @@ def test_a_file_goes_out_whole_by_zero_copy(served: Any) -> None:
     [("bytes=100-199", 100, 200), ("bytes=-1000", 9240, 10240), ("bytes=5000-", 5000, 10240)],
 )
 def test_a_range_is_sent_zero_copy_from_its_offset(
-    served: Any, header: str, start: int, end: int
+    served: Any, way: str, header: str, start: int, end: int
 ) -> None:
     app, address, _ = served
     response = get(address, "/small", Range=header)
     assert response.status == 206 and response.body == SMALL[start:end]
     assert response.headers["Content-Range"] == f"bytes {start}-{end - 1}/{len(SMALL)}"
     assert app.last().sent == ["http.response.start", ZEROCOPY]
+
+
+def test_the_copy_buffers_are_reused(served: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    _, address, _ = served
+    buffers = zerocopy._Buffers()
+    monkeypatch.setattr(zerocopy, "_BUFFERS", buffers)
+    for _ in range(3):
+        assert get(address, "/large").body == LARGE
+    # One send at a time: one buffer made, and given back after each.
+    assert buffers._made == 1 and len(buffers._free) == 1
 
 
 def test_head_sends_the_length_and_no_file(served: Any) -> None:
@@ -183,7 +203,7 @@ def test_an_empty_file_is_an_empty_body(served: Any) -> None:
     assert ZEROCOPY not in app.last().sent
 
 
-def test_the_connection_is_kept_alive_after_a_file(served: Any) -> None:
+def test_the_connection_is_kept_alive_after_a_file(served: Any, way: str) -> None:
     _, address, _ = served
     conn = http.client.HTTPConnection(*address, timeout=WAIT)
     for _ in range(3):
@@ -194,7 +214,7 @@ def test_the_connection_is_kept_alive_after_a_file(served: Any) -> None:
     conn.close()
 
 
-def test_a_client_that_goes_away_mid_body_ends_the_send_quietly(served: Any) -> None:
+def test_a_client_that_goes_away_mid_body_ends_the_send_quietly(served: Any, way: str) -> None:
     app, address, errors = served
     with socket.socket() as client:
         client.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 64 * 1024)
@@ -210,7 +230,7 @@ def test_a_client_that_goes_away_mid_body_ends_the_send_quietly(served: Any) -> 
     assert get(address, "/small").body == SMALL  # and the server goes on
 
 
-def test_a_file_deleted_once_open_is_still_sent_whole(served: Any, files: Path) -> None:
+def test_a_file_deleted_once_open_is_still_sent_whole(served: Any, way: str, files: Path) -> None:
     _, address, _ = served
     (files / "doomed").write_bytes(LARGE)
     response = get(address, "/doomed", **{"X-Unlink": "1"})
@@ -218,7 +238,7 @@ def test_a_file_deleted_once_open_is_still_sent_whole(served: Any, files: Path) 
     assert not (files / "doomed").exists()
 
 
-def test_a_file_shorter_than_said_is_cut_short_not_hung(served: Any) -> None:
+def test_a_file_shorter_than_said_is_cut_short_not_hung(served: Any, way: str) -> None:
     app, address, errors = served
     with socket.create_connection(address, timeout=WAIT) as client:
         client.sendall(b"GET /small HTTP/1.1\r\nHost: a\r\nX-Claim-Extra: 100\r\n\r\n")
