@@ -102,9 +102,10 @@ class Response:
         raw = _raw(headers)
         if self.body is not None and self.content is None and "Content-Type" not in headers:
             raw.append((b"content-type", JSON_TYPE.encode()))
-        # RFC 9110 (8.6): never in a 204. Each header costs uvicorn two regular expressions
-        # and more: this one was ~8k of a REST delete's 950k instructions over HTTP.
-        if status != 204:
+        # RFC 9110 (8.6): never in a 204, and in a 304 only the 200's length (none is sent:
+        # the empty payload's 0 would misstate it). Each header costs uvicorn two regular
+        # expressions and more: this one was ~8k of a REST delete's 950k instructions over HTTP.
+        if status != 204 and status != 304:
             raw.append((b"content-length", str(len(payload)).encode()))
         await send({"type": "http.response.start", "status": status, "headers": raw})
         body = b"" if request.method == "HEAD" else payload

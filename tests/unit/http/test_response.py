@@ -63,8 +63,10 @@ def test_an_etag_and_304_where_asked() -> None:
     assert first.headers["etag"] == tag
     again = send(Response(200, body, etag=True), request(headers=[("If-None-Match", tag)]))
     assert again.status == 304 and again.body == b"" and again.headers["etag"] == tag
+    # RFC 9110 (8.6): a 304's Content-Length may only be the 200's; none is sent.
+    assert "content-length" not in again.headers
     head = send(Response(200, body, etag=True), request("HEAD", headers=[("If-None-Match", tag)]))
-    assert head.status == 304
+    assert head.status == 304 and "content-length" not in head.headers
     assert "etag" not in send(Response(200, body), request()).headers
     assert "etag" not in send(Response(201, body, etag=True), request("PUT")).headers
 
