@@ -10,12 +10,13 @@ from collections.abc import Iterator
 from datetime import date
 from typing import Any
 
+import jinja2
 import pytest
 from sqlalchemy import Engine
 from starlette.testclient import TestClient
 
 from packyard.config import Settings
-from packyard.domain.types import PackageType, Visibility
+from packyard.domain.types import ANONYMOUS, PackageType, Visibility
 from packyard.server import create_app
 from packyard.web import render, rows
 from tests.conftest import ALICE, APP_VERSIONS, Api, Clock, seed_app
@@ -210,3 +211,12 @@ def test_a_frame_is_kept_only_around_one_slot() -> None:
     assert frames.keep("twice", b"<p>" + slot + slot + b"</p>") is None
     assert frames.keep("once", b"<p>" + slot + b"</p>") == (b"<p>", b"</p>")
     assert frames.get("once") == (b"<p>", b"</p>") and frames.get("twice") is None
+
+
+def test_a_page_showing_its_slot_twice_is_not_kept_and_shows_it() -> None:
+    env = jinja2.Environment(
+        loader=jinja2.DictLoader({"twice.html": "{{ slot }}|{{ slot }}"}), autoescape=True
+    )
+    page = render.Page(env, ANONYMOUS, "t", None, None, render.Frames())  # type: ignore[arg-type]
+    for _ in range(2):
+        assert page.render_around("twice.html", b"<tr>", n=1).content == b"<tr>|<tr>"

@@ -206,17 +206,18 @@ class Page:
     def render_around(self, template: str, slot: bytes | None, **values: Hashable) -> Response:
         """`render` of a page whose values are all hashable, with the page kept around its
         slot (`Frames`): `slot` is the HTML the template's `slot` value stands for (HTML,
-        not escaped again), or None for a page that shows none."""
-        key = (template, self.actor.user, self.csrf, slot is None, *values.items())
+        not escaped again), or None for a page that shows none (rendered as any page)."""
+        if slot is None:
+            return _html_response(200, self._html(template, {**values, "slot": None}))
+        key = (template, self.actor.user, self.csrf, *values.items())
         frame = self.frames.get(key)
         if frame is None:
-            marker = None if slot is None else Markup(SLOT)
-            html = self._html(template, {**values, "slot": marker})
-            frame = self.frames.keep(key, html)
-            if frame is None or slot is None:
-                return _html_response(200, html)
+            frame = self.frames.keep(key, self._html(template, {**values, "slot": Markup(SLOT)}))
+            if frame is None:  # the slot not shown once: no frame, the page with its slot
+                shown = Markup(slot.decode())
+                return _html_response(200, self._html(template, {**values, "slot": shown}))
         before, after = frame
-        return _html_response(200, b"".join((before, slot or b"", after)))
+        return _html_response(200, b"".join((before, slot, after)))
 
     def _html(self, template: str, values: dict[str, Any]) -> bytes:
         found = self.env.get_template(template)
