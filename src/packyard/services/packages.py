@@ -110,6 +110,21 @@ def _find(
     )
 
 
+def _find_version(
+    tx: Transaction, ctx: Context, address: PackageAddress, version_id: int | None
+) -> tuple[Package | None, Version | None]:
+    """`_find`, with the version of that id read in the same statement."""
+    return locate_version(
+        tx,
+        ctx.actor,
+        address.scope,
+        address.login,
+        address.package_type,
+        address.package_name,
+        version_id,
+    )
+
+
 def live_package(
     tx: Transaction, ctx: Context, address: PackageAddress, operation: Operation
 ) -> Package:
@@ -312,15 +327,7 @@ def live_version(
     tx: Transaction, ctx: Context, address: PackageAddress, version_id: int | None
 ) -> tuple[Package, Version]:
     """A live version of a package the caller may read (else `NotFound`)."""
-    found, version = locate_version(
-        tx,
-        ctx.actor,
-        address.scope,
-        address.login,
-        address.package_type,
-        address.package_name,
-        version_id,
-    )
+    found, version = _find_version(tx, ctx, address, version_id)
     package = authorized_package(tx, ctx.actor, found, Operation.READ)
     if version is None or version.deleted_at is not None:
         raise NotFound(VERSION_NOT_FOUND)
@@ -338,15 +345,7 @@ def delete_version(ctx: Context, address: PackageAddress, version_id: int | None
     with ctx.store.write() as tx:
         # The version is read with its package, its owner's and type's checks first; only
         # once the caller may delete does anything say whether it exists.
-        found, read = locate_version(
-            tx,
-            ctx.actor,
-            address.scope,
-            address.login,
-            address.package_type,
-            address.package_name,
-            version_id,
-        )
+        found, read = _find_version(tx, ctx, address, version_id)
         if version_id is None:
             raise NotFound(NOT_FOUND)
         package = authorized_package(tx, ctx.actor, found, Operation.DELETE)
