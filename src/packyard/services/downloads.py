@@ -13,8 +13,7 @@ from packyard.core.context import Context
 from packyard.domain.errors import Unprocessable
 from packyard.domain.permissions import Operation
 from packyard.domain.types import Package
-from packyard.services.access import authorized_package, locate_package
-from packyard.services.packages import PackageAddress
+from packyard.services.packages import PackageAddress, live_package
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,14 +43,6 @@ def downloads_since(ctx: Context, address: PackageAddress, since: str | None) ->
     """Live versions downloaded on `since` (a UTC day) or later, with their download counts."""
     day = parse_day(since)
     with ctx.store.read() as tx:
-        _owner, _type, found = locate_package(
-            tx,
-            ctx.actor,
-            address.scope,
-            address.login,
-            address.package_type,
-            address.package_name,
-        )
-        package = authorized_package(tx, ctx.actor, found, Operation.READ)
+        package = live_package(tx, ctx, address, Operation.READ)
         rows = tx.versions.downloads_since(package.id, day.isoformat())
     return DownloadsReport(package, day, [VersionDownloads(*row) for row in rows])
